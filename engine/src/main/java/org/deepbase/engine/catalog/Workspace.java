@@ -1,0 +1,169 @@
+package org.deepbase.engine.catalog;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.nn.Architecture;
+
+/**
+ * Reads the catalog of a workspace directory: {@code models/<model>/} (model.json plus DJL
+ * parameter files {@code <model>-NNNN.params}, one per checkpoint) and {@code datasets/<name>/}.
+ *
+ * <p>The directory is the source of truth and is re-read on every call, so models a user drops in
+ * are visible to the next query; only layer shapes (which need a DJL block) are cached.
+ */
+public final class Workspace {
+  private static final Map<ModelDescriptor, List<LayerInfo>> LAYER_CACHE = new ConcurrentHashMap<>();
+
+  private final Path root;
+
+  public Workspace(Path root) {
+    this.root = Objects.requireNonNull(root, "root is null").toAbsolutePath().normalize();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path modelsDir() {
+    return root.resolve("models");
+  }
+
+  public Path datasetsDir() {
+    return root.resolve("datasets");
+  }
+
+  /** Returns the directory of a model. */
+  public Path modelDir(String model) {
+    return modelsDir().resolve(model);
+  }
+
+  /** Returns the directory of a dataset. */
+  public Path datasetDir(String dataset) {
+    return datasetsDir().resolve(dataset);
+  }
+
+  /** Lists every model, by name. */
+  public Map<String, ModelDescriptor> models() {
+    Map<String, ModelDescriptor> models = new TreeMap<>();
+    for (Path dir : subdirectories(modelsDir())) {
+      Path file = dir.resolve(ModelDescriptor.FILE_NAME);
+      if (Files.isRegularFile(file)) {
+        ModelDescriptor descriptor = Json.read(file, ModelDescriptor.class);
+        models.put(descriptor.name(), descriptor);
+      }
+    }
+    return models;
+  }
+
+  /** Returns a model, or fails naming the known ones. */
+  public ModelDescriptor model(String name) {
+    ModelDescriptor model = models().get(name);
+    if (model == null) {
+      throw new DeepBaseException(ErrorCode.UNKNOWN_MODEL,
+          "unknown model '" + name + "'; known models: " + models().keySet());
+    }
+    return model;
+  }
+
+  /** Lists a model's checkpoints in epoch order. */
+  public List<Checkpoint> checkpoints(String model) {
+    Pattern pattern = Pattern.compile(Pattern.quote(model) + "-(\\d{4,})\\.params");
+    List<Checkpoint> checkpoints = new ArrayList<>();
+    for (Path file : files(modelDir(model))) {
+      Matcher m = pattern.matcher(file.getFileName().toString());
+      if (m.matches()) {
+        checkpoints.add(new Checkpoint(model, Integer.parseInt(m.group(1)), file));
+      }
+    }
+    checkpoints.sort(Comparator.comparingInt(Checkpoint::epoch));
+    return checkpoints;
+  }
+
+  /** Returns one checkpoint, or fails naming the available epochs. */
+  public Checkpoint checkpoint(String model, int epoch) {
+    List<Checkpoint> all = checkpoints(model);
+    return all.stream().filter(c -> c.epoch() == epoch).findFirst().orElseThrow(() ->
+        new DeepBaseException(ErrorCode.UNKNOWN_CHECKPOINT, "model '" + model + "' has no checkpoint "
+            + epoch + "; available: " + all.stream().map(Checkpoint::epoch).toList()));
+  }
+
+  /** Returns the latest checkpoint of a model. */
+  public Checkpoint latestCheckpoint(String model) {
+    List<Checkpoint> all = checkpoints(model);
+    if (all.isEmpty()) {
+      throw new DeepBaseException(ErrorCode.UNKNOWN_CHECKPOINT, "model '" + model + "' has no checkpoints in "
+          + modelDir(model));
+    }
+    return all.get(all.size() - 1);
+  }
+
+  /** Returns a model's layers with their output shapes. */
+  public List<LayerInfo> layers(ModelDescriptor model) {
+    return LAYER_CACHE.computeIfAbsent(model, Architecture::describeLayers);
+  }
+
+  /** Returns one layer of a model, or fails naming the model's layers. */
+  public LayerInfo layer(ModelDescriptor model, String name) {
+    List<LayerInfo> layers = layers(model);
+    return layers.stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow(() ->
+        new DeepBaseException(ErrorCode.UNKNOWN_LAYER, "model '" + model.name() + "' has no layer '" + name
+            + "'; its layers: " + layers.stream().map(LayerInfo::name).toList()));
+  }
+
+  /** Lists every dataset, by name. */
+  public Map<String, DatasetDescriptor> datasets() {
+    Map<String, DatasetDescriptor> datasets = new TreeMap<>();
+    for (Path dir : subdirectories(datasetsDir())) {
+      Path file = dir.resolve(DatasetDescriptor.FILE_NAME);
+      if (Files.isRegularFile(file)) {
+        DatasetDescriptor descriptor = Json.read(file, DatasetDescriptor.class);
+        datasets.put(descriptor.name(), descriptor);
+      }
+    }
+    return datasets;
+  }
+
+  /** Returns a dataset, or fails naming the known ones. */
+  public DatasetDescriptor dataset(String name) {
+    DatasetDescriptor dataset = datasets().get(name);
+    if (dataset == null) {
+      throw new DeepBaseException(ErrorCode.UNKNOWN_DATASET,
+          "unknown dataset '" + name + "'; known datasets: " + datasets().keySet());
+    }
+    return dataset;
+  }
+
+  private static List<Path> subdirectories(Path dir) {
+    return list(dir).stream().filter(Files::isDirectory).toList();
+  }
+
+  private static List<Path> files(Path dir) {
+    return list(dir).stream().filter(Files::isRegularFile).toList();
+  }
+
+  private static List<Path> list(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> stream = Files.list(dir)) {
+      return stream.sorted().collect(Collectors.toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package org.deepbase.engine.extract;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * Holds the process-wide Arrow root allocator; every query takes a child of it and closes that
+ * child when done, so a leak shows as a non-zero {@link #allocatedBytes()}.
+ */
+public final class Allocators {
+  private static final RootAllocator ROOT = new RootAllocator(Long.MAX_VALUE);
+
+  private Allocators() {
+  }
+
+  /** Creates a child allocator owned by the caller. */
+  public static BufferAllocator newChild(String name) {
+    return ROOT.newChildAllocator(name, 0, Long.MAX_VALUE);
+  }
+
+  /** Returns the bytes currently held by all allocators. */
+  public static long allocatedBytes() {
+    return ROOT.getAllocatedMemory();
+  }
+}

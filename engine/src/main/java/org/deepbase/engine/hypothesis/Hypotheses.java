@@ -1,0 +1,65 @@
+package org.deepbase.engine.hypothesis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.data.DatasetRecord;
+
+/** Finds hypothesis functions for a dataset and evaluates them with shape checks. */
+public final class Hypotheses {
+  private Hypotheses() {
+  }
+
+  /** Returns the hypotheses that apply to a dataset's domain, by name. */
+  public static Map<String, Hypothesis> forDataset(DatasetDescriptor dataset) {
+    Map<String, Hypothesis> byName = new TreeMap<>();
+    for (HypothesisProvider provider : ServiceLoader.load(HypothesisProvider.class)) {
+      if (provider.domain().equals(dataset.domain())) {
+        for (Hypothesis h : provider.hypotheses()) {
+          byName.put(h.name(), h);
+        }
+      }
+    }
+    return byName;
+  }
+
+  /** Returns every known (domain, hypothesis) pair. */
+  public static List<Map.Entry<String, Hypothesis>> all() {
+    List<Map.Entry<String, Hypothesis>> all = new ArrayList<>();
+    for (HypothesisProvider provider : ServiceLoader.load(HypothesisProvider.class)) {
+      for (Hypothesis h : provider.hypotheses()) {
+        all.add(Map.entry(provider.domain(), h));
+      }
+    }
+    return all;
+  }
+
+  /** Returns one hypothesis of a dataset, or fails naming those available. */
+  public static Hypothesis find(DatasetDescriptor dataset, String name) {
+    Map<String, Hypothesis> available = forDataset(dataset);
+    Hypothesis h = available.get(name);
+    if (h == null) {
+      throw new DeepBaseException(ErrorCode.UNKNOWN_HYPOTHESIS, "unknown hypothesis '" + name
+          + "' for dataset '" + dataset.name() + "' (domain " + dataset.domain() + "); available: "
+          + available.keySet());
+    }
+    return h;
+  }
+
+  /** Annotates a record, failing with both shapes when the annotation does not fit the symbols. */
+  public static float[] annotate(Hypothesis hypothesis, DatasetDescriptor dataset, DatasetRecord record) {
+    float[] annotation = hypothesis.annotate(record);
+    if (annotation.length != dataset.symbolCount()) {
+      throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "hypothesis '" + hypothesis.name()
+          + "' returned " + annotation.length + " values for record " + record.recordId()
+          + " of dataset '" + dataset.name() + "'; expected symbol shape " + dataset.symbolShape()
+          + " = " + dataset.symbolCount() + " values");
+    }
+    return annotation;
+  }
+}

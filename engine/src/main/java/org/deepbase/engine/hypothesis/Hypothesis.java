@@ -1,0 +1,20 @@
+package org.deepbase.engine.hypothesis;
+
+import org.deepbase.engine.data.DatasetRecord;
+
+/**
+ * Annotates a record: one value per symbol, e.g. 1 where the ghost is and 0 elsewhere.
+ *
+ * <p>Implementations are pure functions of the record, so the engine may evaluate them in any
+ * order and once per record however many units they are compared with.
+ */
+public interface Hypothesis {
+  /** Returns the hypothesis' SQL name. */
+  String name();
+
+  /** Returns a one-line description for the {@code hypotheses} table. */
+  String description();
+
+  /** Returns one annotation per symbol of the record, in the dataset's symbol order. */
+  float[] annotate(DatasetRecord record);
+}

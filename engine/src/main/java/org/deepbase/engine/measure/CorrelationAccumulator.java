@@ -1,0 +1,88 @@
+package org.deepbase.engine.measure;
+
+/**
+ * Accumulates Pearson correlation of a unit's values with an annotation over all (record,
+ * symbol) pairs.
+ *
+ * <p>Uses Welford's updates of means and co-moments and Chan et al.'s pairwise formula to merge,
+ * which stay accurate where naive sums of squares cancel catastrophically. A constant input (zero
+ * variance on either side) has no defined correlation: the result is 0 and
+ * {@link #constantInput()} reports it, so callers can warn instead of returning NaN.
+ */
+public final class CorrelationAccumulator {
+  private long n;
+  private double meanX;
+  private double meanY;
+  private double m2x;
+  private double m2y;
+  private double cxy;
+
+  /** Adds one pair. */
+  public void add(double x, double y) {
+    n++;
+    double dx = x - meanX;
+    meanX += dx / n;
+    double dy = y - meanY;
+    meanY += dy / n;
+    m2x += dx * (x - meanX);
+    m2y += dy * (y - meanY);
+    cxy += dx * (y - meanY);
+  }
+
+  /** Adds n pairs from arrays. */
+  public void add(float[] xs, int xOffset, float[] ys, int yOffset, int count) {
+    for (int i = 0; i < count; i++) {
+      add(xs[xOffset + i], ys[yOffset + i]);
+    }
+  }
+
+  /** Merges another accumulator into this one. */
+  public CorrelationAccumulator merge(CorrelationAccumulator other) {
+    if (other.n == 0) {
+      return this;
+    }
+    if (n == 0) {
+      copyFrom(other);
+      return this;
+    }
+    long total = n + other.n;
+    double dx = other.meanX - meanX;
+    double dy = other.meanY - meanY;
+    double weight = (double) n * other.n / total;
+    m2x += other.m2x + dx * dx * weight;
+    m2y += other.m2y + dy * dy * weight;
+    cxy += other.cxy + dx * dy * weight;
+    meanX += dx * other.n / total;
+    meanY += dy * other.n / total;
+    n = total;
+    return this;
+  }
+
+  private void copyFrom(CorrelationAccumulator other) {
+    n = other.n;
+    meanX = other.meanX;
+    meanY = other.meanY;
+    m2x = other.m2x;
+    m2y = other.m2y;
+    cxy = other.cxy;
+  }
+
+  /** Returns whether either side had zero variance (the result is then 0). */
+  public boolean constantInput() {
+    return n > 0 && (m2x <= 0 || m2y <= 0);
+  }
+
+  /** Returns the correlation, 0 for constant or empty input. */
+  public double result() {
+    if (n == 0 || m2x <= 0 || m2y <= 0) {
+      return 0.0;
+    }
+    double r = cxy / Math.sqrt(m2x * m2y);
+    return Math.max(-1.0, Math.min(1.0, r));
+  }
+
+  /** Returns the number of pairs added. */
+  public long count() {
+    return n;
+  }
+}

@@ -1,0 +1,78 @@
+package org.deepbase.engine.schema;
+
+import java.util.List;
+import org.apache.calcite.DataContext;
+import org.apache.calcite.linq4j.AbstractEnumerable;
+import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.Enumerator;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.schema.ProjectableFilterableTable;
+import org.apache.calcite.schema.Statistic;
+import org.apache.calcite.schema.Statistics;
+import org.apache.calcite.schema.impl.AbstractTable;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.catalog.Workspace;
+
+/**
+ * The virtual {@code behaviors} table: one row per (model, checkpoint, layer, unit, dataset,
+ * record, symbol) with the unit's value there.
+ *
+ * <p>Never materialised: each scan consumes the model/checkpoint/layer/unit/dataset/record_id
+ * predicates and extracts only that, one forward pass per batch for all requested layers.
+ */
+public final class BehaviorsTable extends AbstractTable implements ProjectableFilterableTable {
+  static final Columns COLUMNS = new Columns()
+      .add("model", SqlTypeName.VARCHAR)
+      .add("checkpoint", SqlTypeName.INTEGER)
+      .add("layer", SqlTypeName.VARCHAR)
+      .add("unit", SqlTypeName.INTEGER)
+      .add("dataset", SqlTypeName.VARCHAR)
+      .add("record_id", SqlTypeName.INTEGER)
+      .add("symbol", SqlTypeName.INTEGER)
+      .add("behavior", SqlTypeName.DOUBLE);
+
+  private final Workspace workspace;
+
+  public BehaviorsTable(Workspace workspace) {
+    this.workspace = workspace;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public RelDataType getRowType(RelDataTypeFactory typeFactory) {
+    return COLUMNS.rowType(typeFactory);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Statistic getStatistic() {
+    // Behaviors dwarf every other table; a large estimate keeps them on the streaming side of joins.
+    return Statistics.of(1e9, List.of());
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Enumerable<@Nullable Object[]> scan(DataContext root, List<RexNode> filters,
+      int @Nullable [] projects) {
+    ScanFilters pushed = ScanFilters.consume(filters, COLUMNS.stringColumns(),
+        COLUMNS.indexes("model", "checkpoint", "layer", "unit", "dataset", "record_id"));
+    List<ExtractionStep> steps = BehaviorSelection.plan(workspace,
+        pushed.column(COLUMNS.index("model")), pushed.column(COLUMNS.index("checkpoint")),
+        pushed.column(COLUMNS.index("layer")), pushed.column(COLUMNS.index("unit")),
+        pushed.column(COLUMNS.index("dataset")), pushed.column(COLUMNS.index("record_id")));
+    int[] fields = projects == null ? identity(COLUMNS.size()) : projects;
+    return new AbstractEnumerable<>() {
+      @Override
+      public Enumerator<@Nullable Object[]> enumerator() {
+        return new BehaviorRows(workspace, steps, fields, DataContext.Variable.CANCEL_FLAG.get(root));
+      }
+    };
+  }
+
+  static int[] identity(int n) {
+    return java.util.stream.IntStream.range(0, n).toArray();
+  }
+}

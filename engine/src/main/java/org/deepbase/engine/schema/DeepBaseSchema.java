@@ -1,0 +1,162 @@
+package org.deepbase.engine.schema;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.schema.Table;
+import org.apache.calcite.schema.impl.AbstractSchema;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.deepbase.engine.catalog.Checkpoint;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.catalog.Shapes;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.hypothesis.Hypotheses;
+import org.deepbase.engine.hypothesis.Hypothesis;
+
+/**
+ * The {@code deepbase} schema over a workspace: catalog tables (models, layers, units, datasets,
+ * records, hypotheses) and the virtual behaviors and annotations tables. Table and column names
+ * are DeepBase's public SQL surface (DESIGN.md, "Relational model").
+ */
+public final class DeepBaseSchema extends AbstractSchema {
+  public static final String NAME = "deepbase";
+
+  private final Workspace workspace;
+
+  public DeepBaseSchema(Workspace workspace) {
+    this.workspace = workspace;
+  }
+
+  public Workspace workspace() {
+    return workspace;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  protected Map<String, Table> getTableMap() {
+    return Map.of(
+        "models", new CatalogTable(new Columns()
+            .add("model", SqlTypeName.VARCHAR)
+            .add("checkpoint", SqlTypeName.INTEGER)
+            .add("format", SqlTypeName.VARCHAR)
+            .add("path", SqlTypeName.VARCHAR)
+            .add("input_shape", SqlTypeName.VARCHAR)
+            .add("latest", SqlTypeName.BOOLEAN), this::models),
+        "layers", new CatalogTable(new Columns()
+            .add("model", SqlTypeName.VARCHAR)
+            .add("layer", SqlTypeName.VARCHAR)
+            .add("layer_index", SqlTypeName.INTEGER)
+            .add("kind", SqlTypeName.VARCHAR)
+            .add("shape", SqlTypeName.VARCHAR)
+            .add("unit_count", SqlTypeName.INTEGER), this::layers),
+        "units", new CatalogTable(new Columns()
+            .add("model", SqlTypeName.VARCHAR)
+            .add("layer", SqlTypeName.VARCHAR)
+            .add("unit", SqlTypeName.INTEGER), this::units),
+        "datasets", new CatalogTable(new Columns()
+            .add("dataset", SqlTypeName.VARCHAR)
+            .add("domain", SqlTypeName.VARCHAR)
+            .add("record_count", SqlTypeName.INTEGER)
+            .add("input_shape", SqlTypeName.VARCHAR)
+            .add("symbol_shape", SqlTypeName.VARCHAR), this::datasets),
+        "records", new CatalogTable(new Columns()
+            .add("dataset", SqlTypeName.VARCHAR)
+            .add("record_id", SqlTypeName.INTEGER)
+            .add("metadata", SqlTypeName.VARCHAR), this::records),
+        "hypotheses", new CatalogTable(new Columns()
+            .add("hypothesis", SqlTypeName.VARCHAR)
+            .add("kind", SqlTypeName.VARCHAR)
+            .add("dataset", SqlTypeName.VARCHAR)
+            .add("symbol_shape", SqlTypeName.VARCHAR)
+            .add("description", SqlTypeName.VARCHAR), this::hypotheses),
+        "behaviors", new BehaviorsTable(workspace),
+        "annotations", new AnnotationsTable(workspace));
+  }
+
+  private List<Object[]> models() {
+    List<Object[]> rows = new ArrayList<>();
+    for (ModelDescriptor model : workspace.models().values()) {
+      List<Checkpoint> checkpoints = workspace.checkpoints(model.name());
+      for (Checkpoint c : checkpoints) {
+        rows.add(new Object[] {model.name(), c.epoch(), model.format(), c.path().toString(),
+            Shapes.format(model.inputShape()), c == checkpoints.get(checkpoints.size() - 1)});
+      }
+    }
+    return rows;
+  }
+
+  private List<Object[]> layers() {
+    List<Object[]> rows = new ArrayList<>();
+    for (ModelDescriptor model : workspace.models().values()) {
+      for (LayerInfo l : workspace.layers(model)) {
+        rows.add(new Object[] {model.name(), l.name(), l.index(), l.kind(), Shapes.format(l.shape()),
+            l.unitCount()});
+      }
+    }
+    return rows;
+  }
+
+  private List<Object[]> units() {
+    List<Object[]> rows = new ArrayList<>();
+    for (ModelDescriptor model : workspace.models().values()) {
+      for (LayerInfo l : workspace.layers(model)) {
+        for (int u = 0; u < l.unitCount(); u++) {
+          rows.add(new Object[] {model.name(), l.name(), u});
+        }
+      }
+    }
+    return rows;
+  }
+
+  private List<Object[]> datasets() {
+    List<Object[]> rows = new ArrayList<>();
+    for (DatasetDescriptor d : workspace.datasets().values()) {
+      rows.add(new Object[] {d.name(), d.domain(), d.recordCount(), Shapes.format(d.inputShape()),
+          Shapes.format(d.symbolShape())});
+    }
+    return rows;
+  }
+
+  private List<Object[]> records() {
+    List<Object[]> rows = new ArrayList<>();
+    for (DatasetDescriptor d : workspace.datasets().values()) {
+      try (BufferedReader in = Files.newBufferedReader(
+          workspace.datasetDir(d.name()).resolve(DatasetDescriptor.RECORDS))) {
+        String[] header = in.readLine().split(",");
+        String line;
+        int id = 0;
+        while ((line = in.readLine()) != null) {
+          String[] values = line.split(",", -1);
+          StringBuilder json = new StringBuilder("{");
+          for (int i = 0; i < header.length && i < values.length; i++) {
+            if (!header[i].equals("record_id")) {
+              json.append(json.length() > 1 ? ", " : "").append('"').append(header[i]).append("\": ")
+                  .append(values[i]);
+            }
+          }
+          rows.add(new Object[] {d.name(), id++, json.append('}').toString()});
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return rows;
+  }
+
+  private List<Object[]> hypotheses() {
+    List<Object[]> rows = new ArrayList<>();
+    for (DatasetDescriptor d : workspace.datasets().values()) {
+      for (Hypothesis h : Hypotheses.forDataset(d).values()) {
+        rows.add(new Object[] {h.name(), "function", d.name(), Shapes.format(d.symbolShape()),
+            h.description()});
+      }
+    }
+    return rows;
+  }
+}

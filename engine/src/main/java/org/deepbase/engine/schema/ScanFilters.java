@@ -1,0 +1,176 @@
+package org.deepbase.engine.schema;
+
+import com.google.common.collect.BoundType;
+import com.google.common.collect.ImmutableRangeSet;
+import com.google.common.collect.Range;
+import com.google.common.collect.RangeSet;
+import com.google.common.collect.TreeRangeSet;
+import java.math.BigDecimal;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexLiteral;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.util.NlsString;
+import org.apache.calcite.util.Sarg;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Splits the conjuncts a {@code ProjectableFilterableTable} receives into per-column filters.
+ *
+ * <p>Handles {@code col = literal}, {@code col IN (...)} (which Calcite sends as SEARCH with a
+ * Sarg) and, on integer columns, comparisons and ranges. Each conjunct it fully represents is
+ * removed from the list, so Calcite re-checks only what remains.
+ */
+public final class ScanFilters {
+  private final ColumnFilter[] columns;
+
+  private ScanFilters(int columnCount) {
+    columns = new ColumnFilter[columnCount];
+    for (int i = 0; i < columnCount; i++) {
+      columns[i] = new ColumnFilter();
+    }
+  }
+
+  /**
+   * Consumes the conjuncts it can represent.
+   *
+   * @param filters the scan's filters; consumed ones are removed
+   * @param stringColumns which column indexes hold strings (others hold integers)
+   * @param consumable which column indexes the scan can filter on at all
+   */
+  public static ScanFilters consume(List<RexNode> filters, Set<Integer> stringColumns,
+      Set<Integer> consumable) {
+    ScanFilters result = new ScanFilters(64);
+    for (Iterator<RexNode> it = filters.iterator(); it.hasNext(); ) {
+      if (result.absorb(it.next(), stringColumns, consumable)) {
+        it.remove();
+      }
+    }
+    return result;
+  }
+
+  /** Returns the filter of a column. */
+  public ColumnFilter column(int index) {
+    return columns[index];
+  }
+
+  private boolean absorb(RexNode node, Set<Integer> stringColumns, Set<Integer> consumable) {
+    if (!(node instanceof RexCall call) || call.getOperands().size() != 2) {
+      return false;
+    }
+    RexNode left = call.getOperands().get(0);
+    RexNode right = call.getOperands().get(1);
+    SqlKind kind = call.getKind();
+    if (left instanceof RexLiteral && right instanceof RexInputRef) {
+      RexNode swap = left;
+      left = right;
+      right = swap;
+      kind = kind.reverse();
+    }
+    if (!(left instanceof RexInputRef ref) || !(right instanceof RexLiteral literal)
+        || !consumable.contains(ref.getIndex())) {
+      return false;
+    }
+    int column = ref.getIndex();
+    boolean isString = stringColumns.contains(column);
+    if (kind == SqlKind.SEARCH) {
+      return absorbSarg(column, isString, literal.getValueAs(Sarg.class));
+    }
+    if (isString) {
+      if (kind != SqlKind.EQUALS) {
+        return false;
+      }
+      String value = literal.getValueAs(String.class);
+      if (value == null) {
+        return false;
+      }
+      columns[column].restrictStrings(Set.of(value));
+      return true;
+    }
+    BigDecimal number = literal.getValueAs(BigDecimal.class);
+    if (number == null || number.stripTrailingZeros().scale() > 0) {
+      return false;
+    }
+    int v = number.intValueExact();
+    Range<Integer> range = switch (kind) {
+      case EQUALS -> Range.singleton(v);
+      case LESS_THAN -> Range.lessThan(v);
+      case LESS_THAN_OR_EQUAL -> Range.atMost(v);
+      case GREATER_THAN -> Range.greaterThan(v);
+      case GREATER_THAN_OR_EQUAL -> Range.atLeast(v);
+      default -> null;
+    };
+    if (range == null) {
+      return false;
+    }
+    columns[column].restrictInts(ImmutableRangeSet.of(range));
+    return true;
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private boolean absorbSarg(int column, boolean isString, @Nullable Sarg sarg) {
+    if (sarg == null || sarg.nullAs != org.apache.calcite.rex.RexUnknownAs.UNKNOWN
+        && sarg.nullAs != org.apache.calcite.rex.RexUnknownAs.FALSE) {
+      return false;
+    }
+    Set<Range> ranges = sarg.rangeSet.asRanges();
+    if (isString) {
+      Set<String> values = new HashSet<>();
+      for (Range r : ranges) {
+        if (!isSingleton(r)) {
+          return false;
+        }
+        Object v = r.lowerEndpoint();
+        values.add(v instanceof NlsString nls ? nls.getValue() : String.valueOf(v));
+      }
+      columns[column].restrictStrings(values);
+      return true;
+    }
+    RangeSet<Integer> ints = TreeRangeSet.create();
+    for (Range r : ranges) {
+      Range<Integer> converted = toIntRange(r);
+      if (converted == null) {
+        return false;
+      }
+      ints.add(converted);
+    }
+    columns[column].restrictInts(ints);
+    return true;
+  }
+
+  private static boolean isSingleton(Range<?> r) {
+    return r.hasLowerBound() && r.hasUpperBound() && r.lowerBoundType() == BoundType.CLOSED
+        && r.upperBoundType() == BoundType.CLOSED && r.lowerEndpoint().equals(r.upperEndpoint());
+  }
+
+  private static @Nullable Range<Integer> toIntRange(Range<?> r) {
+    Integer lo = r.hasLowerBound() ? toInt(r.lowerEndpoint()) : null;
+    Integer hi = r.hasUpperBound() ? toInt(r.upperEndpoint()) : null;
+    if (r.hasLowerBound() && lo == null || r.hasUpperBound() && hi == null) {
+      return null;
+    }
+    if (lo != null && hi != null) {
+      return Range.range(lo, r.lowerBoundType(), hi, r.upperBoundType());
+    } else if (lo != null) {
+      return Range.downTo(lo, r.lowerBoundType());
+    } else if (hi != null) {
+      return Range.upTo(hi, r.upperBoundType());
+    }
+    return Range.all();
+  }
+
+  private static @Nullable Integer toInt(Object value) {
+    if (value instanceof BigDecimal d && d.stripTrailingZeros().scale() <= 0) {
+      return d.intValueExact();
+    }
+    if (value instanceof Number n) {
+      return n.intValue();
+    }
+    return null;
+  }
+}

@@ -1,0 +1,68 @@
+package org.deepbase.queries.pacman;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.deepbase.engine.data.DatasetRecord;
+import org.deepbase.engine.hypothesis.Hypothesis;
+import org.deepbase.engine.hypothesis.HypothesisProvider;
+
+/**
+ * The PacMan hypotheses: masks over the 15 x 19 map. Cell-type masks read the input channels;
+ * {@code ghost_N} masks read the ghost's simulated position N steps ahead from the record.
+ */
+public final class PacmanHypotheses implements HypothesisProvider {
+
+  /** {@inheritDoc} */
+  @Override
+  public String domain() {
+    return DatasetGenerator.DOMAIN;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public List<Hypothesis> hypotheses() {
+    List<Hypothesis> all = new ArrayList<>();
+    all.add(channel("ghost", GameState.GHOST, "1 at the ghost"));
+    all.add(channel("pacman", GameState.PACMAN, "1 at PacMan"));
+    all.add(channel("dots", GameState.DOT, "1 at roads with a dot"));
+    all.add(channel("walls", GameState.WALL, "1 at walls"));
+    all.add(channel("power_pill", GameState.PILL, "1 at the power pill"));
+    for (int horizon : DatasetGenerator.HORIZONS) {
+      String prefix = "ghost_" + horizon;
+      all.add(of(prefix, "1 where the ghost will be " + horizon + " step(s) ahead", r -> {
+        float[] mask = new float[Maze.CELLS];
+        mask[r.intColumn(prefix + "_y") * Maze.WIDTH + r.intColumn(prefix + "_x")] = 1f;
+        return mask;
+      }));
+    }
+    return all;
+  }
+
+  private static Hypothesis channel(String name, int channel, String description) {
+    return of(name, description, r -> {
+      float[] mask = new float[Maze.CELLS];
+      r.input().get(channel * Maze.CELLS, mask);
+      return mask;
+    });
+  }
+
+  private static Hypothesis of(String name, String description, Function<DatasetRecord, float[]> f) {
+    return new Hypothesis() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public String description() {
+        return description;
+      }
+
+      @Override
+      public float[] annotate(DatasetRecord record) {
+        return f.apply(record);
+      }
+    };
+  }
+}

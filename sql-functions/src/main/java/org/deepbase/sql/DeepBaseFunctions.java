@@ -1,0 +1,73 @@
+package org.deepbase.sql;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.calcite.plan.RelOptPlanner;
+import org.apache.calcite.rel.metadata.DefaultRelMetadataProvider;
+import org.apache.calcite.rel.rules.CoreRules;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.runtime.Hook;
+import org.apache.calcite.schema.AggregateFunction;
+import org.apache.calcite.schema.SchemaPlus;
+import org.apache.calcite.schema.impl.AggregateFunctionImpl;
+import org.apache.calcite.sql.SqlAggFunction;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.parser.SqlParserPos;
+import org.apache.calcite.sql.type.OperandTypes;
+import org.apache.calcite.sql.type.ReturnTypes;
+import org.apache.calcite.sql.type.SqlTypeFamily;
+import org.apache.calcite.sql.validate.SqlUserDefinedAggFunction;
+import org.apache.calcite.tools.Program;
+import org.apache.calcite.tools.Programs;
+import org.apache.calcite.util.Holder;
+import org.apache.calcite.util.Optionality;
+
+/**
+ * Registers DeepBase's SQL functions in a schema and its planner program in Calcite.
+ */
+public final class DeepBaseFunctions {
+  private static final AggregateFunction BY_RECORD = AggregateFunctionImpl.create(LocalIouByRecord.class);
+  private static final AtomicBoolean PLANNER_INSTALLED = new AtomicBoolean();
+
+  private DeepBaseFunctions() {
+  }
+
+  /** Adds the affinity aggregates to a schema (the connection's default, so calls need no prefix). */
+  public static void register(SchemaPlus schema) {
+    schema.add("local_iou", AggregateFunctionImpl.create(LocalIou.class));
+    schema.add("local_iou", AggregateFunctionImpl.create(LocalIouAtQuantile.class));
+    schema.add("local_iou_by_record", BY_RECORD);
+    schema.add("corr", AggregateFunctionImpl.create(Corr.class));
+    installPlanner();
+  }
+
+  /**
+   * Installs, once per JVM, the planner changes DeepBase queries need.
+   *
+   * <p>A Hep phase before Calcite's standard program gives local_iou its record boundaries
+   * deterministically (a Volcano rule would leave the un-rewritten call as a costed alternative).
+   * Join commutation is removed: Calcite's hash join costs favour hashing the larger input, which
+   * for behaviors ⋈ annotations would buffer every behavior row; as written, annotations (small) are
+   * hashed and behaviors stream.
+   */
+  static void installPlanner() {
+    if (!PLANNER_INSTALLED.compareAndSet(false, true)) {
+      return;
+    }
+    Program program = Programs.sequence(
+        Programs.hep(List.of(LocalIouRecordRule.Config.DEFAULT.toRule()), true,
+            DefaultRelMetadataProvider.INSTANCE),
+        Programs.standard());
+    Hook.PROGRAM.add((Holder<Program> holder) -> holder.set(program));
+    Hook.PLANNER.add((RelOptPlanner planner) -> planner.removeRule(CoreRules.JOIN_COMMUTE));
+  }
+
+  /** Returns the SQL operator of {@code local_iou_by_record}, for the planner rule. */
+  static SqlAggFunction byRecordOperator(RelDataTypeFactory typeFactory) {
+    return new SqlUserDefinedAggFunction(new SqlIdentifier("local_iou_by_record", SqlParserPos.ZERO),
+        ReturnTypes.DOUBLE_NULLABLE, null,
+        OperandTypes.family(SqlTypeFamily.NUMERIC, SqlTypeFamily.NUMERIC, SqlTypeFamily.NUMERIC,
+            SqlTypeFamily.INTEGER),
+        BY_RECORD, false, false, Optionality.FORBIDDEN, typeFactory);
+  }
+}

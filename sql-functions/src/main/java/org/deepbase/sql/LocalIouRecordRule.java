@@ -1,0 +1,132 @@
+package org.deepbase.sql;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.calcite.plan.RelOptRuleCall;
+import org.apache.calcite.plan.RelRule;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.metadata.RelColumnOrigin;
+import org.apache.calcite.rel.metadata.RelMetadataQuery;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.schema.impl.AggregateFunctionImpl;
+import org.apache.calcite.sql.SqlAggFunction;
+import org.apache.calcite.sql.validate.SqlUserDefinedAggFunction;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.measure.LocalIouAccumulator;
+import org.immutables.value.Value;
+
+/**
+ * Rewrites {@code local_iou(behavior, annotation [, quantile])} into
+ * {@code local_iou_by_record(behavior, annotation, quantile, record_id)}, taking record_id from
+ * the behaviors or annotations table under the aggregate.
+ *
+ * <p>Per-record thresholds need record boundaries, which the two-argument SQL form does not
+ * carry. When no record_id column reaches the aggregate the argument is NULL, and the accumulator
+ * fails with a message saying what to join.
+ */
+@Value.Enclosing
+public class LocalIouRecordRule extends RelRule<LocalIouRecordRule.Config> {
+
+  protected LocalIouRecordRule(Config config) {
+    super(config);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public void onMatch(RelOptRuleCall call) {
+    Aggregate aggregate = call.rel(0);
+    RelNode input = aggregate.getInput();
+    RexBuilder rex = aggregate.getCluster().getRexBuilder();
+    RelDataType doubleType = rex.getTypeFactory().createTypeWithNullability(
+        rex.getTypeFactory().createSqlType(SqlTypeName.DOUBLE), true);
+    RelDataType intType = rex.getTypeFactory().createTypeWithNullability(
+        rex.getTypeFactory().createSqlType(SqlTypeName.INTEGER), true);
+
+    // The new project sits on the source under the old one (which may have pruned record_id):
+    // the old columns first, so group keys and other calls keep their ordinals.
+    RelNode source = input instanceof Project project ? project.getInput() : input;
+    List<RexNode> projects = new ArrayList<>();
+    if (input instanceof Project project) {
+      projects.addAll(project.getProjects());
+    } else {
+      for (int i = 0; i < input.getRowType().getFieldCount(); i++) {
+        projects.add(RexInputRef.of(i, input.getRowType()));
+      }
+    }
+    RexNode recordId = recordIdOf(source, call.getMetadataQuery(), rex, intType);
+    List<AggregateCall> calls = new ArrayList<>();
+    for (AggregateCall c : aggregate.getAggCallList()) {
+      if (!isLocalIou(c)) {
+        calls.add(c);
+        continue;
+      }
+      List<Integer> args = new ArrayList<>(c.getArgList().subList(0, 2));
+      RexNode quantile = c.getArgList().size() > 2
+          ? rex.makeCast(doubleType, projects.get(c.getArgList().get(2)))
+          : rex.makeApproxLiteral(BigDecimal.valueOf(LocalIouAccumulator.DEFAULT_QUANTILE));
+      args.add(projects.size());
+      projects.add(quantile);
+      args.add(projects.size());
+      projects.add(recordId);
+      calls.add(new CallTemplate(c, args, aggregate.getGroupCount()).toCall(
+          DeepBaseFunctions.byRecordOperator(rex.getTypeFactory())));
+    }
+    RelNode newInput = call.builder().push(source).project(projects).build();
+    call.transformTo(aggregate.copy(aggregate.getTraitSet(), newInput, aggregate.getGroupSet(),
+        aggregate.getGroupSets(), calls));
+  }
+
+  private static RexNode recordIdOf(RelNode source, RelMetadataQuery mq, RexBuilder rex, RelDataType intType) {
+    for (int i = 0; i < source.getRowType().getFieldCount(); i++) {
+      @Nullable RelColumnOrigin origin = mq.getColumnOrigin(source, i);
+      if (origin != null && !origin.isDerived()) {
+        List<String> table = origin.getOriginTable().getQualifiedName();
+        String column = origin.getOriginTable().getRowType().getFieldNames().get(origin.getOriginColumnOrdinal());
+        String name = table.get(table.size() - 1);
+        if ("record_id".equals(column) && ("behaviors".equals(name) || "annotations".equals(name))) {
+          return rex.makeCast(intType, RexInputRef.of(i, source.getRowType()));
+        }
+      }
+    }
+    return rex.makeNullLiteral(intType);
+  }
+
+  /** Copies an aggregate call's flags onto a new function and argument list. */
+  private record CallTemplate(AggregateCall call, List<Integer> args, int groupCount) {
+    AggregateCall toCall(SqlAggFunction function) {
+      return AggregateCall.create(function, call.isDistinct(), call.isApproximate(), call.ignoreNulls(),
+          call.rexList, args, call.filterArg, call.distinctKeys, call.collation, call.getType(),
+          call.getName());
+    }
+  }
+
+  static boolean isLocalIou(AggregateCall c) {
+    return c.getAggregation() instanceof SqlUserDefinedAggFunction f
+        && f.function instanceof AggregateFunctionImpl impl
+        && (impl.declaringClass == LocalIou.class || impl.declaringClass == LocalIouAtQuantile.class);
+  }
+
+  /** Rule configuration. */
+  @Value.Immutable
+  public interface Config extends RelRule.Config {
+    Config DEFAULT = ImmutableLocalIouRecordRule.Config.builder().build()
+        .withOperandSupplier(b -> b.operand(Aggregate.class)
+            .predicate(a -> a.getAggCallList().stream().anyMatch(LocalIouRecordRule::isLocalIou))
+            .anyInputs())
+        .as(Config.class);
+
+    /** {@inheritDoc} */
+    @Override
+    default LocalIouRecordRule toRule() {
+      return new LocalIouRecordRule(this);
+    }
+  }
+}
