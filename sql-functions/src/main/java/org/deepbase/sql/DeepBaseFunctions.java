@@ -2,6 +2,7 @@ package org.deepbase.sql;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.calcite.adapter.enumerable.EnumerableRules;
 import org.apache.calcite.plan.RelOptPlanner;
 import org.apache.calcite.rel.metadata.DefaultRelMetadataProvider;
 import org.apache.calcite.rel.rules.CoreRules;
@@ -48,7 +49,8 @@ public final class DeepBaseFunctions {
    * deterministically (a Volcano rule would leave the un-rewritten call as a costed alternative).
    * Join commutation is removed: Calcite's hash join costs favour hashing the larger input, which
    * for behaviors ⋈ annotations would buffer every behavior row; as written, annotations (small) are
-   * hashed and behaviors stream.
+   * hashed and behaviors stream. Merge joins are removed for the same reason: they sort (buffer)
+   * both inputs, and behaviors are never to be materialised.
    */
   static void installPlanner() {
     if (!PLANNER_INSTALLED.compareAndSet(false, true)) {
@@ -59,7 +61,10 @@ public final class DeepBaseFunctions {
             DefaultRelMetadataProvider.INSTANCE),
         Programs.standard());
     Hook.PROGRAM.add((Holder<Program> holder) -> holder.set(program));
-    Hook.PLANNER.add((RelOptPlanner planner) -> planner.removeRule(CoreRules.JOIN_COMMUTE));
+    Hook.PLANNER.add((RelOptPlanner planner) -> {
+      planner.removeRule(CoreRules.JOIN_COMMUTE);
+      planner.removeRule(EnumerableRules.ENUMERABLE_MERGE_JOIN_RULE);
+    });
   }
 
   /** Returns the SQL operator of {@code local_iou_by_record}, for the planner rule. */

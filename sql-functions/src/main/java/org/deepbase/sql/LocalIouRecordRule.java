@@ -43,7 +43,8 @@ public class LocalIouRecordRule extends RelRule<LocalIouRecordRule.Config> {
   @Override
   public void onMatch(RelOptRuleCall call) {
     Aggregate aggregate = call.rel(0);
-    RelNode input = aggregate.getInput();
+    // Under Hep, inputs are HepRelVertex wrappers: strip them to see the real Project and source.
+    RelNode input = aggregate.getInput().stripped();
     RexBuilder rex = aggregate.getCluster().getRexBuilder();
     RelDataType doubleType = rex.getTypeFactory().createTypeWithNullability(
         rex.getTypeFactory().createSqlType(SqlTypeName.DOUBLE), true);
@@ -52,7 +53,7 @@ public class LocalIouRecordRule extends RelRule<LocalIouRecordRule.Config> {
 
     // The new project sits on the source under the old one (which may have pruned record_id):
     // the old columns first, so group keys and other calls keep their ordinals.
-    RelNode source = input instanceof Project project ? project.getInput() : input;
+    RelNode source = input instanceof Project project ? project.getInput().stripped() : input;
     List<RexNode> projects = new ArrayList<>();
     if (input instanceof Project project) {
       projects.addAll(project.getProjects());

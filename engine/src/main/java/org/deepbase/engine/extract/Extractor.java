@@ -28,6 +28,7 @@ import org.deepbase.engine.nn.LoadedModel;
  */
 public final class Extractor {
   private static final AtomicLong FORWARD_PASSES = new AtomicLong();
+  private static final AtomicLong LAYER_FORWARDS = new AtomicLong();
 
   private final LoadedModel model;
   private final List<LayerRequest> requests;
@@ -53,6 +54,11 @@ public final class Extractor {
     return FORWARD_PASSES.get();
   }
 
+  /** Returns how many layer forwards ran in this process (tests use it to check early stopping). */
+  public static long layerForwards() {
+    return LAYER_FORWARDS.get();
+  }
+
   /** Extracts the requested behaviors of one batch, one {@link BehaviorBatch} per request. */
   public List<BehaviorBatch> extract(RecordBatch batch, BufferAllocator allocator) {
     // Grad mode is per thread; without this, forwards would record a backward graph.
@@ -68,6 +74,7 @@ public final class Extractor {
       for (int i = 0; i <= deepest; i++) {
         x = layers.get(i).forward(model.parameters(), new NDList(x), false).singletonOrThrow();
         taps[i] = x;
+        LAYER_FORWARDS.incrementAndGet();
       }
       for (LayerRequest request : requests) {
         out.add(toArrow(taps[request.layer().index()], request, recordIds, allocator));

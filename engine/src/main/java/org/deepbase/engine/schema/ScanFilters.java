@@ -7,9 +7,10 @@ import com.google.common.collect.RangeSet;
 import com.google.common.collect.TreeRangeSet;
 import java.math.BigDecimal;
 import java.util.HashSet;
-import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
@@ -46,9 +47,13 @@ public final class ScanFilters {
   public static ScanFilters consume(List<RexNode> filters, Set<Integer> stringColumns,
       Set<Integer> consumable) {
     ScanFilters result = new ScanFilters(64);
-    for (Iterator<RexNode> it = filters.iterator(); it.hasNext(); ) {
-      if (result.absorb(it.next(), stringColumns, consumable)) {
-        it.remove();
+    // Calcite hands over the whole WHERE as one AND: split it so each conjunct is judged alone.
+    List<RexNode> conjuncts = new ArrayList<>();
+    filters.forEach(f -> conjuncts.addAll(RelOptUtil.conjunctions(f)));
+    filters.clear();
+    for (RexNode conjunct : conjuncts) {
+      if (!result.absorb(conjunct, stringColumns, consumable)) {
+        filters.add(conjunct);
       }
     }
     return result;

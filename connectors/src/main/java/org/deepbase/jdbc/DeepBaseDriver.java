@@ -1,0 +1,108 @@
+package org.deepbase.jdbc;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.DriverPropertyInfo;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.Properties;
+import java.util.logging.Logger;
+import org.apache.calcite.jdbc.CalciteConnection;
+import org.apache.calcite.schema.SchemaPlus;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.schema.DeepBaseSchema;
+import org.deepbase.sql.DeepBaseFunctions;
+
+/**
+ * JDBC driver for {@code jdbc:deepbase:<workspace directory>}: a Calcite connection whose default
+ * schema {@code deepbase} is the workspace, with DeepBase's functions registered.
+ *
+ * <p>Parsing uses Calcite's Babel parser, where {@code corr} (reserved in standard SQL) can name
+ * DeepBase's aggregate. Identifiers are case-insensitive and keep the case they are written in, so the lower-case
+ * public names ({@code behaviors}, {@code record_id}) work quoted or not.
+ */
+public final class DeepBaseDriver implements Driver {
+  public static final String PREFIX = "jdbc:deepbase:";
+
+  static {
+    try {
+      DriverManager.registerDriver(new DeepBaseDriver());
+    } catch (SQLException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Connection connect(String url, Properties info) throws SQLException {
+    if (!acceptsURL(url)) {
+      return null;
+    }
+    Path dir = workspaceOf(url);
+    Properties properties = new Properties();
+    properties.setProperty("caseSensitive", "false");
+    properties.setProperty("unquotedCasing", "UNCHANGED");
+    properties.setProperty("quotedCasing", "UNCHANGED");
+    // Babel's parser keeps SQL:2003 reserved words such as CORR usable as function names.
+    properties.setProperty("parserFactory", "org.apache.calcite.sql.parser.babel.SqlBabelParserImpl#FACTORY");
+    if (info != null) {
+      properties.putAll(info);
+    }
+    Connection connection = new org.apache.calcite.jdbc.Driver().connect("jdbc:calcite:", properties);
+    try {
+      CalciteConnection calcite = connection.unwrap(CalciteConnection.class);
+      SchemaPlus schema = calcite.getRootSchema().add(DeepBaseSchema.NAME,
+          new DeepBaseSchema(new Workspace(dir)));
+      DeepBaseFunctions.register(schema);
+      calcite.setSchema(DeepBaseSchema.NAME);
+      return connection;
+    } catch (SQLException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
+  }
+
+  /** Returns the workspace directory named by a URL (empty means {@code ./workspace}). */
+  static Path workspaceOf(String url) {
+    String rest = url.substring(PREFIX.length()).trim();
+    return Path.of(rest.isEmpty() ? "workspace" : rest);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public boolean acceptsURL(String url) {
+    return url != null && url.startsWith(PREFIX);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) {
+    return new DriverPropertyInfo[0];
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public int getMajorVersion() {
+    return 0;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public int getMinorVersion() {
+    return 1;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public boolean jdbcCompliant() {
+    return false;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+    throw new SQLFeatureNotSupportedException("DeepBase logs through SLF4J");
+  }
+}
