@@ -7,10 +7,18 @@ package org.deepbase.engine;
  * line) installs a listener; implementations must be thread-safe.
  */
 public interface Progress {
-  Progress SILENT = (task, done, total) -> { };
+  Progress SILENT = (task, done, total, detail) -> { };
 
-  /** Reports that {@code done} of {@code total} items of {@code task} are finished. */
-  void report(String task, long done, long total);
+  /**
+   * Reports that {@code done} of {@code total} items of {@code task} are finished; {@code detail}
+   * is free text that may change between reports of the same task (e.g. the current loss).
+   */
+  void report(String task, long done, long total, String detail);
+
+  /** Reports progress without detail. */
+  default void report(String task, long done, long total) {
+    report(task, done, total, "");
+  }
 
   /** Returns the process-wide listener. */
   static Progress current() {

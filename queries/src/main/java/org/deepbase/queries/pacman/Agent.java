@@ -99,13 +99,14 @@ public final class Agent {
               collector.backward(loss);
               lossSum += loss.getFloat();
               batches++;
+              Progress.current().report("train " + name, (long) (epoch - 1) * order.length + start + settings.batchSize(),
+                  (long) settings.epochs() * order.length, String.format(java.util.Locale.ROOT,
+                      "epoch %d/%d, loss %.3f", epoch, settings.epochs(), lossSum / batches));
             }
             trainer.step();
           }
           model.setProperty("Epoch", String.valueOf(epoch));
           model.save(modelDir, name);
-          Progress.current().report(String.format(java.util.Locale.ROOT, "train %s, loss %.3f, epoch",
-              name, lossSum / batches), epoch, settings.epochs());
         }
       }
     }

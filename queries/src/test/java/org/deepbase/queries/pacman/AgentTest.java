@@ -12,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentTest {
   @Test
   void imitationLearningBeatsGuessingAndSavesEveryEpoch(@TempDir Path dir) throws Exception {
-    org.deepbase.engine.Progress.install((task, done, total) -> System.out.println(task + " " + done + "/" + total));
     Workspace workspace = new Workspace(dir);
     PacmanWorkspace.create(workspace, new PacmanWorkspace.Plan(4000, 500, new Agent.Settings(3, 64, 2e-3f, 1)));
     assertEquals(3, workspace.checkpoints(PacmanWorkspace.MODEL).size());

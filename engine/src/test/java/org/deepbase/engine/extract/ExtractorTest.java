@@ -1,0 +1,95 @@
+package org.deepbase.engine.extract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.SequentialBlock;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.arrow.memory.BufferAllocator;
+import org.deepbase.engine.catalog.Checkpoint;
+import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.catalog.LayerSpec;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.data.DatasetRecord;
+import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.nn.Architecture;
+import org.deepbase.engine.nn.LoadedModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExtractorTest {
+  static final ModelDescriptor MODEL = new ModelDescriptor("tiny", "djl", List.of(2, 4, 6), List.of(
+      LayerSpec.conv2d("conv1", 3, 3),
+      LayerSpec.maxPool("pool1", 2),
+      LayerSpec.linear("fc", 5, true),
+      LayerSpec.linear("out", 2, false)));
+
+  @Test
+  void tapsMatchAPlainForwardPassAndFreeEverything(@TempDir Path dir) throws Exception {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch"); Model model = Model.newInstance("tiny", "PyTorch")) {
+      SequentialBlock net = Architecture.build(MODEL);
+      net.initialize(manager, DataType.FLOAT32, Architecture.inputShape(MODEL, 1));
+      model.setBlock(net);
+      model.setProperty("Epoch", "2");
+      model.save(dir, "tiny");
+    }
+    int batch = 5;
+    float[] inputs = new float[batch * 48];
+    Random rng = new Random(1);
+    for (int i = 0; i < inputs.length; i++) {
+      inputs[i] = (float) rng.nextGaussian();
+    }
+    List<DatasetRecord> records = new ArrayList<>();
+    for (int r = 0; r < batch; r++) {
+      records.add(new DatasetRecord(10 + r, FloatBuffer.wrap(inputs, r * 48, 48), java.util.Map.of()));
+    }
+    List<LayerInfo> layers = Architecture.describeLayers(MODEL);
+    assertEquals(List.of(3, 2, 3), layers.get(1).shape(), "pool halves the grid");
+    try (LoadedModel loaded = LoadedModel.load(MODEL, new Checkpoint("tiny", 2, dir.resolve("tiny-0002.params")));
+         BufferAllocator allocator = Allocators.newChild("test");
+         NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      // Reference: run every child by hand and keep conv1 and fc.
+      NDArray x = manager.create(inputs, Architecture.inputShape(MODEL, batch));
+      float[][] expected = new float[4][];
+      for (int i = 0; i < 4; i++) {
+        x = loaded.layers().get(i).forward(loaded.parameters(), new NDList(x), false).singletonOrThrow();
+        expected[i] = x.toFloatArray();
+      }
+      long before = Extractor.layerForwards();
+      Extractor extractor = new Extractor(loaded, List.of(
+          new LayerRequest(layers.get(0), new int[] {2, 0}),
+          new LayerRequest(layers.get(2), new int[] {4})), List.of(4, 6));
+      List<BehaviorBatch> out = extractor.extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator);
+      assertEquals(3, Extractor.layerForwards() - before, "stops after fc, the deepest requested layer");
+      BehaviorBatch conv = out.get(0);
+      assertEquals(24, conv.symbols());
+      for (int r = 0; r < batch; r++) {
+        for (int s = 0; s < 24; s++) {
+          assertEquals(expected[0][(r * 3 + 2) * 24 + s], conv.value(0, r, s), 0f);
+          assertEquals(expected[0][(r * 3) * 24 + s], conv.value(1, r, s), 0f);
+        }
+        assertEquals(expected[2][r * 5 + 4], out.get(1).value(0, r, 0), 0f);
+      }
+      assertEquals(10, conv.recordIds()[0]);
+      out.forEach(BehaviorBatch::close);
+      // The pooled 2 x 3 grid is resized to the 4 x 6 annotation grid.
+      BehaviorBatch pooled = new Extractor(loaded, List.of(new LayerRequest(layers.get(1), new int[] {1})),
+          List.of(4, 6)).extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator).get(0);
+      float[] resized = new float[24];
+      BilinearResize.resize(expected[1], (0 * 3 + 1) * 6, 2, 3, resized, 4, 6);
+      for (int s = 0; s < 24; s++) {
+        assertEquals(resized[s], pooled.value(0, 0, s), 1e-6f);
+      }
+      pooled.close();
+      assertEquals(0, allocator.getAllocatedMemory(), "batches released their vectors");
+    }
+  }
+}
