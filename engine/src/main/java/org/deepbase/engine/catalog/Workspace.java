@@ -59,15 +59,7 @@ public final class Workspace {
 
   /** Lists every model, by name. */
   public Map<String, ModelDescriptor> models() {
-    Map<String, ModelDescriptor> models = new TreeMap<>();
-    for (Path dir : subdirectories(modelsDir())) {
-      Path file = dir.resolve(ModelDescriptor.FILE_NAME);
-      if (Files.isRegularFile(file)) {
-        ModelDescriptor descriptor = Json.read(file, ModelDescriptor.class);
-        models.put(descriptor.name(), descriptor);
-      }
-    }
-    return models;
+    return descriptors(modelsDir(), ModelDescriptor.FILE_NAME, ModelDescriptor.class, ModelDescriptor::name);
   }
 
   /** Returns a model, or fails naming the known ones. */
@@ -127,15 +119,7 @@ public final class Workspace {
 
   /** Lists every dataset, by name. */
   public Map<String, DatasetDescriptor> datasets() {
-    Map<String, DatasetDescriptor> datasets = new TreeMap<>();
-    for (Path dir : subdirectories(datasetsDir())) {
-      Path file = dir.resolve(DatasetDescriptor.FILE_NAME);
-      if (Files.isRegularFile(file)) {
-        DatasetDescriptor descriptor = Json.read(file, DatasetDescriptor.class);
-        datasets.put(descriptor.name(), descriptor);
-      }
-    }
-    return datasets;
+    return descriptors(datasetsDir(), DatasetDescriptor.FILE_NAME, DatasetDescriptor.class, DatasetDescriptor::name);
   }
 
   /** Returns a dataset, or fails naming the known ones. */
@@ -146,6 +130,20 @@ public final class Workspace {
           "unknown dataset '" + name + "'; known datasets: " + datasets().keySet());
     }
     return dataset;
+  }
+
+  /** Reads the descriptor file of every subdirectory that has one, keyed by the name it declares. */
+  private static <T> Map<String, T> descriptors(Path parent, String fileName, Class<T> type,
+      java.util.function.Function<T, String> name) {
+    Map<String, T> byName = new TreeMap<>();
+    for (Path dir : subdirectories(parent)) {
+      Path file = dir.resolve(fileName);
+      if (Files.isRegularFile(file)) {
+        T descriptor = Json.read(file, type);
+        byName.put(name.apply(descriptor), descriptor);
+      }
+    }
+    return byName;
   }
 
   private static List<Path> subdirectories(Path dir) {

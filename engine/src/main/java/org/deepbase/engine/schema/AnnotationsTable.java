@@ -8,13 +8,7 @@ import org.apache.calcite.DataContext;
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
-import org.apache.calcite.rel.type.RelDataType;
-import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rex.RexNode;
-import org.apache.calcite.schema.ProjectableFilterableTable;
-import org.apache.calcite.schema.Statistic;
-import org.apache.calcite.schema.Statistics;
-import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
@@ -28,7 +22,7 @@ import org.deepbase.engine.hypothesis.Hypothesis;
  * The virtual {@code annotations} table: one row per (hypothesis, dataset, record, symbol),
  * computed by the hypothesis functions when scanned.
  */
-public final class AnnotationsTable extends AbstractTable implements ProjectableFilterableTable {
+public final class AnnotationsTable extends VirtualTable {
   static final Columns COLUMNS = new Columns()
       .add("hypothesis", SqlTypeName.VARCHAR)
       .add("dataset", SqlTypeName.VARCHAR)
@@ -36,22 +30,8 @@ public final class AnnotationsTable extends AbstractTable implements Projectable
       .add("symbol", SqlTypeName.INTEGER)
       .add("annotation", SqlTypeName.DOUBLE);
 
-  private final Workspace workspace;
-
   public AnnotationsTable(Workspace workspace) {
-    this.workspace = workspace;
-  }
-
-  /** {@inheritDoc} */
-  @Override
-  public RelDataType getRowType(RelDataTypeFactory typeFactory) {
-    return COLUMNS.rowType(typeFactory);
-  }
-
-  /** {@inheritDoc} */
-  @Override
-  public Statistic getStatistic() {
-    return Statistics.of(1e6, List.of());
+    super(workspace, COLUMNS, 1e6);
   }
 
   /** {@inheritDoc} */
@@ -95,7 +75,7 @@ public final class AnnotationsTable extends AbstractTable implements Projectable
         }
       }
     }
-    int[] fields = projects == null ? BehaviorsTable.identity(COLUMNS.size()) : projects;
+    int[] fields = fields(projects);
     return new AbstractEnumerable<>() {
       @Override
       public Enumerator<@Nullable Object[]> enumerator() {

@@ -5,13 +5,7 @@ import org.apache.calcite.DataContext;
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
-import org.apache.calcite.rel.type.RelDataType;
-import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rex.RexNode;
-import org.apache.calcite.schema.ProjectableFilterableTable;
-import org.apache.calcite.schema.Statistic;
-import org.apache.calcite.schema.Statistics;
-import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.Workspace;
@@ -23,7 +17,7 @@ import org.deepbase.engine.catalog.Workspace;
  * <p>Never materialised: each scan consumes the model/checkpoint/layer/unit/dataset/record_id
  * predicates and extracts only that, one forward pass per batch for all requested layers.
  */
-public final class BehaviorsTable extends AbstractTable implements ProjectableFilterableTable {
+public final class BehaviorsTable extends VirtualTable {
   static final Columns COLUMNS = new Columns()
       .add("model", SqlTypeName.VARCHAR)
       .add("checkpoint", SqlTypeName.INTEGER)
@@ -34,23 +28,9 @@ public final class BehaviorsTable extends AbstractTable implements ProjectableFi
       .add("symbol", SqlTypeName.INTEGER)
       .add("behavior", SqlTypeName.DOUBLE);
 
-  private final Workspace workspace;
-
   public BehaviorsTable(Workspace workspace) {
-    this.workspace = workspace;
-  }
-
-  /** {@inheritDoc} */
-  @Override
-  public RelDataType getRowType(RelDataTypeFactory typeFactory) {
-    return COLUMNS.rowType(typeFactory);
-  }
-
-  /** {@inheritDoc} */
-  @Override
-  public Statistic getStatistic() {
-    // Behaviors dwarf every other table; a large estimate keeps them on the streaming side of joins.
-    return Statistics.of(1e9, List.of());
+    // records x symbols x units rows: far more than any other table.
+    super(workspace, COLUMNS, 1e9);
   }
 
   /** {@inheritDoc} */
@@ -63,16 +43,12 @@ public final class BehaviorsTable extends AbstractTable implements ProjectableFi
         pushed.column(COLUMNS.index("model")), pushed.column(COLUMNS.index("checkpoint")),
         pushed.column(COLUMNS.index("layer")), pushed.column(COLUMNS.index("unit")),
         pushed.column(COLUMNS.index("dataset")), pushed.column(COLUMNS.index("record_id")));
-    int[] fields = projects == null ? identity(COLUMNS.size()) : projects;
+    int[] fields = fields(projects);
     return new AbstractEnumerable<>() {
       @Override
       public Enumerator<@Nullable Object[]> enumerator() {
         return new BehaviorRows(workspace, steps, fields, DataContext.Variable.CANCEL_FLAG.get(root));
       }
     };
-  }
-
-  static int[] identity(int n) {
-    return java.util.stream.IntStream.range(0, n).toArray();
   }
 }
