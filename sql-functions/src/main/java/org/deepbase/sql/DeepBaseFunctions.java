@@ -1,6 +1,7 @@
 package org.deepbase.sql;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.calcite.adapter.enumerable.EnumerableRules;
 import org.apache.calcite.plan.RelOptPlanner;
@@ -22,12 +23,29 @@ import org.apache.calcite.tools.Program;
 import org.apache.calcite.tools.Programs;
 import org.apache.calcite.util.Holder;
 import org.apache.calcite.util.Optionality;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Registers DeepBase's SQL functions in a schema and its planner program in Calcite.
  */
 public final class DeepBaseFunctions {
-  private static final AggregateFunction BY_RECORD = AggregateFunctionImpl.create(LocalIouByRecord.class);
+  private static final AggregateFunction BY_RECORD = AggregateFunctionImpl.create(MeasureByRecord.class);
+  /** SQL name of each measure function class (two- and three-argument forms). */
+  private static final Map<Class<?>, String> MEASURES = Map.ofEntries(
+      Map.entry(MeasureFunction.Iou.class, "iou"),
+      Map.entry(MeasureFunction.LocalIou.class, "local_iou"),
+      Map.entry(MeasureFunction.Corr.class, "corr"),
+      Map.entry(MeasureFunction.Precision.class, "precision"),
+      Map.entry(MeasureFunction.Recall.class, "recall"),
+      Map.entry(MeasureFunction.F1.class, "f1"),
+      Map.entry(MeasureFunction.MutualInfo.class, "mutual_info"),
+      Map.entry(MeasureFunction.Auc.class, "auc"),
+      Map.entry(MeasureAtQuantileFunction.Iou.class, "iou"),
+      Map.entry(MeasureAtQuantileFunction.LocalIou.class, "local_iou"),
+      Map.entry(MeasureAtQuantileFunction.Precision.class, "precision"),
+      Map.entry(MeasureAtQuantileFunction.Recall.class, "recall"),
+      Map.entry(MeasureAtQuantileFunction.F1.class, "f1"),
+      Map.entry(MeasureAtQuantileFunction.MutualInfo.class, "mutual_info"));
   private static final AtomicBoolean PLANNER_INSTALLED = new AtomicBoolean();
 
   private DeepBaseFunctions() {
@@ -35,17 +53,15 @@ public final class DeepBaseFunctions {
 
   /** Adds the affinity aggregates to a schema (the connection's default, so calls need no prefix). */
   public static void register(SchemaPlus schema) {
-    schema.add("local_iou", AggregateFunctionImpl.create(LocalIou.class));
-    schema.add("local_iou", AggregateFunctionImpl.create(LocalIouAtQuantile.class));
-    schema.add("local_iou_by_record", BY_RECORD);
-    schema.add("corr", AggregateFunctionImpl.create(Corr.class));
+    MEASURES.forEach((type, name) -> schema.add(name, AggregateFunctionImpl.create(type)));
+    schema.add("measure_by_record", BY_RECORD);
     installPlanner();
   }
 
   /**
    * Installs, once per JVM, the planner changes DeepBase queries need.
    *
-   * <p>A Hep phase before Calcite's standard program gives local_iou its record boundaries
+   * <p>A Hep phase before Calcite's standard program gives the measures their record boundaries
    * deterministically (a Volcano rule would leave the un-rewritten call as a costed alternative).
    * Join commutation is removed: Calcite's hash join costs favour hashing the larger input, which
    * for behaviors ⋈ annotations would buffer every behavior row; as written, annotations (small) are
@@ -57,7 +73,7 @@ public final class DeepBaseFunctions {
       return;
     }
     Program program = Programs.sequence(
-        Programs.hep(List.of(LocalIouRecordRule.Config.DEFAULT.toRule()), true,
+        Programs.hep(List.of(MeasureRecordRule.Config.DEFAULT.toRule()), true,
             DefaultRelMetadataProvider.INSTANCE),
         Programs.standard());
     Hook.PROGRAM.add((Holder<Program> holder) -> holder.set(program));
@@ -67,12 +83,17 @@ public final class DeepBaseFunctions {
     });
   }
 
-  /** Returns the SQL operator of {@code local_iou_by_record}, for the planner rule. */
+  /** Returns the measure computed by an aggregate function class, or null. */
+  static @Nullable String measureOf(Class<?> type) {
+    return MEASURES.get(type);
+  }
+
+  /** Returns the SQL operator of {@code measure_by_record}, for the planner rule. */
   static SqlAggFunction byRecordOperator(RelDataTypeFactory typeFactory) {
-    return new SqlUserDefinedAggFunction(new SqlIdentifier("local_iou_by_record", SqlParserPos.ZERO),
+    return new SqlUserDefinedAggFunction(new SqlIdentifier("measure_by_record", SqlParserPos.ZERO),
         ReturnTypes.DOUBLE_NULLABLE, null,
-        OperandTypes.family(SqlTypeFamily.NUMERIC, SqlTypeFamily.NUMERIC, SqlTypeFamily.NUMERIC,
-            SqlTypeFamily.INTEGER),
+        OperandTypes.family(SqlTypeFamily.CHARACTER, SqlTypeFamily.NUMERIC, SqlTypeFamily.NUMERIC,
+            SqlTypeFamily.NUMERIC, SqlTypeFamily.INTEGER),
         BY_RECORD, false, false, Optionality.FORBIDDEN, typeFactory);
   }
 }

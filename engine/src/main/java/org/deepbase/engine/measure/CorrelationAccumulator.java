@@ -1,5 +1,7 @@
 package org.deepbase.engine.measure;
 
+import java.nio.FloatBuffer;
+
 /**
  * Accumulates Pearson correlation of a unit's values with an annotation over all (record,
  * symbol) pairs.
@@ -9,7 +11,7 @@ package org.deepbase.engine.measure;
  * variance on either side) has no defined correlation: the result is 0 and
  * {@link #constantInput()} reports it, so callers can warn instead of returning NaN.
  */
-public final class CorrelationAccumulator {
+public final class CorrelationAccumulator implements Accumulator {
   private long n;
   private double meanX;
   private double meanY;
@@ -29,11 +31,28 @@ public final class CorrelationAccumulator {
     cxy += dx * (y - meanY);
   }
 
-  /** Adds n pairs from arrays. */
-  public void add(float[] xs, int xOffset, float[] ys, int yOffset, int count) {
-    for (int i = 0; i < count; i++) {
-      add(xs[xOffset + i], ys[yOffset + i]);
+  /** {@inheritDoc} */
+  @Override
+  public void add(FloatBuffer values, FloatBuffer annotations, int records, int symbols) {
+    int n = records * symbols;
+    int v0 = values.position();
+    int a0 = annotations.position();
+    for (int i = 0; i < n; i++) {
+      add(values.get(v0 + i), annotations.get(a0 + i));
     }
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public void merge(Accumulator other) {
+    merge((CorrelationAccumulator) other);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Score result() {
+    return new Score(correlation(), correlation(), correlation(), n,
+        constantInput() ? "corr: constant input over " + n + " values, correlation undefined; reporting 0" : null);
   }
 
   /** Merges another accumulator into this one. */
@@ -73,7 +92,7 @@ public final class CorrelationAccumulator {
   }
 
   /** Returns the correlation, 0 for constant or empty input. */
-  public double result() {
+  public double correlation() {
     if (n == 0 || m2x <= 0 || m2y <= 0) {
       return 0.0;
     }

@@ -1,5 +1,6 @@
 package org.deepbase.engine.measure;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -7,10 +8,10 @@ import java.util.Arrays;
  *
  * <p>Per record, the unit fires at the symbols whose value is strictly above T_r, the
  * {@code quantile}-quantile of that record's values (see {@link Quantiles}); the annotation is
- * "on" where it equals 1 (any value > 0.5). IoU = sum_r |fire ∩ on| / sum_r |fire ∪ on|, with
- * sums over the whole dataset; 0 when the union is empty. Memory: one record of scratch space.
+ * on where it is 1. IoU = sum_r |fire ∩ on| / sum_r |fire ∪ on|, sums over the whole dataset;
+ * 0 when the union is empty. Memory: one record of scratch space. Exact in one pass.
  */
-public final class LocalIouAccumulator {
+public final class LocalIouAccumulator implements Accumulator {
   /** NetDissect's top 0.5 %: T is the 0.995 quantile. */
   public static final double DEFAULT_QUANTILE = 0.995;
 
@@ -19,43 +20,58 @@ public final class LocalIouAccumulator {
   private long intersection;
   private long union;
   private long records;
+  private long count;
 
   public LocalIouAccumulator(double quantile) {
     this.quantile = Quantiles.check("local_iou", quantile);
   }
 
-  /** Adds one record: {@code n} values and annotations starting at the given offsets. */
+  /** {@inheritDoc} */
+  @Override
+  public void add(FloatBuffer values, FloatBuffer annotations, int recordCount, int symbols) {
+    if (scratch.length < symbols) {
+      scratch = new float[symbols];
+    }
+    for (int r = 0; r < recordCount; r++) {
+      int v0 = values.position() + r * symbols;
+      int a0 = annotations.position() + r * symbols;
+      values.get(v0, scratch, 0, symbols);
+      Arrays.sort(scratch, 0, symbols);
+      double threshold = Quantiles.ofSorted(scratch, symbols, quantile);
+      for (int s = 0; s < symbols; s++) {
+        boolean fires = values.get(v0 + s) > threshold;
+        boolean on = Annotations.binary("local_iou", annotations.get(a0 + s));
+        if (fires && on) {
+          intersection++;
+        }
+        if (fires || on) {
+          union++;
+        }
+      }
+    }
+    records += recordCount;
+    count += (long) recordCount * symbols;
+  }
+
+  /** Adds one record held in arrays. */
   public void addRecord(float[] values, int valueOffset, float[] annotations, int annotationOffset, int n) {
-    if (scratch.length < n) {
-      scratch = new float[n];
-    }
-    System.arraycopy(values, valueOffset, scratch, 0, n);
-    Arrays.sort(scratch, 0, n);
-    double threshold = Quantiles.ofSorted(scratch, n, quantile);
-    for (int s = 0; s < n; s++) {
-      boolean fires = values[valueOffset + s] > threshold;
-      boolean on = annotations[annotationOffset + s] > 0.5f;
-      if (fires && on) {
-        intersection++;
-      }
-      if (fires || on) {
-        union++;
-      }
-    }
-    records++;
+    add(FloatBuffer.wrap(values, valueOffset, n).slice(), FloatBuffer.wrap(annotations, annotationOffset, n).slice(), 1, n);
   }
 
-  /** Adds another accumulator's counts (same quantile) to this one. */
-  public LocalIouAccumulator merge(LocalIouAccumulator other) {
-    intersection += other.intersection;
-    union += other.union;
-    records += other.records;
-    return this;
+  /** {@inheritDoc} */
+  @Override
+  public void merge(Accumulator other) {
+    LocalIouAccumulator o = (LocalIouAccumulator) other;
+    intersection += o.intersection;
+    union += o.union;
+    records += o.records;
+    count += o.count;
   }
 
-  /** Returns the IoU so far. */
-  public double result() {
-    return union == 0 ? 0.0 : (double) intersection / union;
+  /** {@inheritDoc} */
+  @Override
+  public Score result() {
+    return Score.exact(union == 0 ? 0.0 : (double) intersection / union, count);
   }
 
   /** Returns how many records were added. */

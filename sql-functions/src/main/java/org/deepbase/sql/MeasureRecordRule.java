@@ -1,6 +1,5 @@
 package org.deepbase.sql;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.calcite.plan.RelOptRuleCall;
@@ -20,22 +19,21 @@ import org.apache.calcite.sql.SqlAggFunction;
 import org.apache.calcite.sql.validate.SqlUserDefinedAggFunction;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.engine.measure.LocalIouAccumulator;
 import org.immutables.value.Value;
 
 /**
- * Rewrites {@code local_iou(behavior, annotation [, quantile])} into
- * {@code local_iou_by_record(behavior, annotation, quantile, record_id)}, taking record_id from
+ * Rewrites every affinity measure call {@code m(behavior, annotation [, quantile])} into
+ * {@code measure_by_record('m', quantile, behavior, annotation, record_id)}, taking record_id from
  * the behaviors or annotations table under the aggregate.
  *
- * <p>Per-record thresholds need record boundaries, which the two-argument SQL form does not
- * carry. When no record_id column reaches the aggregate the argument is NULL, and the accumulator
- * fails with a message saying what to join.
+ * <p>Per-record thresholds (local_iou) need record boundaries, which the two-argument SQL form
+ * does not carry. When no record_id column reaches the aggregate the argument is -1: measures
+ * that need it then fail with a message saying what to join; the others do not care.
  */
 @Value.Enclosing
-public class LocalIouRecordRule extends RelRule<LocalIouRecordRule.Config> {
+public class MeasureRecordRule extends RelRule<MeasureRecordRule.Config> {
 
-  protected LocalIouRecordRule(Config config) {
+  protected MeasureRecordRule(Config config) {
     super(config);
   }
 
@@ -51,6 +49,7 @@ public class LocalIouRecordRule extends RelRule<LocalIouRecordRule.Config> {
     RelDataType intType = rex.getTypeFactory().createTypeWithNullability(
         rex.getTypeFactory().createSqlType(SqlTypeName.INTEGER), true);
 
+    // Calcite skips aggregate rows with a NULL argument, so "absent" is -1, never NULL.
     // The new project sits on the source under the old one (which may have pruned record_id):
     // the old columns first, so group keys and other calls keep their ordinals.
     RelNode source = input instanceof Project project ? project.getInput().stripped() : input;
@@ -65,16 +64,20 @@ public class LocalIouRecordRule extends RelRule<LocalIouRecordRule.Config> {
     RexNode recordId = recordIdOf(source, call.getMetadataQuery(), rex, intType);
     List<AggregateCall> calls = new ArrayList<>();
     for (AggregateCall c : aggregate.getAggCallList()) {
-      if (!isLocalIou(c)) {
+      String measure = measureOf(c);
+      if (measure == null) {
         calls.add(c);
         continue;
       }
-      List<Integer> args = new ArrayList<>(c.getArgList().subList(0, 2));
       RexNode quantile = c.getArgList().size() > 2
           ? rex.makeCast(doubleType, projects.get(c.getArgList().get(2)))
-          : rex.makeApproxLiteral(BigDecimal.valueOf(LocalIouAccumulator.DEFAULT_QUANTILE));
+          : rex.makeApproxLiteral(java.math.BigDecimal.valueOf(MeasureRows.DEFAULT));
+      List<Integer> args = new ArrayList<>();
+      args.add(projects.size());
+      projects.add(rex.makeLiteral(measure));
       args.add(projects.size());
       projects.add(quantile);
+      args.addAll(c.getArgList().subList(0, 2));
       args.add(projects.size());
       projects.add(recordId);
       calls.add(new CallTemplate(c, args, aggregate.getGroupCount()).toCall(
@@ -97,7 +100,7 @@ public class LocalIouRecordRule extends RelRule<LocalIouRecordRule.Config> {
         }
       }
     }
-    return rex.makeNullLiteral(intType);
+    return rex.makeExactLiteral(java.math.BigDecimal.valueOf(MeasureRows.NO_RECORD), intType);
   }
 
   /** Copies an aggregate call's flags onto a new function and argument list. */
@@ -109,25 +112,28 @@ public class LocalIouRecordRule extends RelRule<LocalIouRecordRule.Config> {
     }
   }
 
-  static boolean isLocalIou(AggregateCall c) {
-    return c.getAggregation() instanceof SqlUserDefinedAggFunction f
-        && f.function instanceof AggregateFunctionImpl impl
-        && (impl.declaringClass == LocalIou.class || impl.declaringClass == LocalIouAtQuantile.class);
+  /** Returns the measure a call computes, or null when it is not an affinity measure. */
+  static @Nullable String measureOf(AggregateCall c) {
+    if (c.getAggregation() instanceof SqlUserDefinedAggFunction f
+        && f.function instanceof AggregateFunctionImpl impl) {
+      return DeepBaseFunctions.measureOf(impl.declaringClass);
+    }
+    return null;
   }
 
   /** Rule configuration. */
   @Value.Immutable
   public interface Config extends RelRule.Config {
-    Config DEFAULT = ImmutableLocalIouRecordRule.Config.builder().build()
+    Config DEFAULT = ImmutableMeasureRecordRule.Config.builder().build()
         .withOperandSupplier(b -> b.operand(Aggregate.class)
-            .predicate(a -> a.getAggCallList().stream().anyMatch(LocalIouRecordRule::isLocalIou))
+            .predicate(a -> a.getAggCallList().stream().anyMatch(c -> measureOf(c) != null))
             .anyInputs())
         .as(Config.class);
 
     /** {@inheritDoc} */
     @Override
-    default LocalIouRecordRule toRule() {
-      return new LocalIouRecordRule(this);
+    default MeasureRecordRule toRule() {
+      return new MeasureRecordRule(this);
     }
   }
 }

@@ -1,0 +1,233 @@
+package org.deepbase.engine.measure;
+
+import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
+
+/**
+ * Accumulates a statistic of a unit thresholded at a dataset-wide quantile (NetDissect's
+ * convention): T_u is the {@code quantile}-quantile of ALL the unit's values over all records and
+ * symbols (linear interpolation between ranks, as NumPy), and the unit fires where v > T_u.
+ *
+ * <p>Pass one fills a {@link JointHistogram}; the threshold's bucket is then known to relative
+ * accuracy {@link JointHistogram#ALPHA}. After one pass, {@link #result()} is an estimate whose
+ * interval is the range of the statistic over every way the values in the threshold's bucket could
+ * fall (it always contains the exact score). When the threshold's bucket is the exact-zero bucket
+ * (typical of ReLU units) one pass is already exact. In exact mode, a second pass collects the
+ * values of that one bucket, which makes the threshold and the score exact; memory is the
+ * histogram plus the distinct values of one bucket.
+ */
+final class ThresholdAccumulator implements Accumulator {
+  static final int MAX_CLASSES = 16;
+
+  private final ThresholdStatistic statistic;
+  private final double quantile;
+  private final boolean exact;
+  private final Map<Float, Integer> classes = new LinkedHashMap<>();
+  private final JointHistogram histogram = new JointHistogram(MAX_CLASSES);
+  private long count;
+  private int pass = 1;
+  private long thresholdBucket;
+  private final TreeMap<Float, long[]> bucketValues = new TreeMap<>();
+  private float minAbove = Float.POSITIVE_INFINITY;
+
+  ThresholdAccumulator(ThresholdStatistic statistic, double quantile, boolean exact) {
+    this.statistic = statistic;
+    this.quantile = Quantiles.check(statistic.name().toLowerCase(java.util.Locale.ROOT), quantile);
+    this.exact = exact;
+    if (statistic.binary()) {
+      classes.put(0f, 0);
+      classes.put(1f, 1);
+    }
+  }
+
+  private int classOf(float annotation) {
+    if (statistic.binary()) {
+      return Annotations.binary(statistic.name().toLowerCase(java.util.Locale.ROOT), annotation) ? 1 : 0;
+    }
+    Integer c = classes.get(annotation);
+    if (c == null) {
+      if (classes.size() == MAX_CLASSES || Float.isNaN(annotation)) {
+        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "mutual_info accepts discrete annotations with at"
+            + " most " + MAX_CLASSES + " distinct values; got another value " + annotation);
+      }
+      c = classes.size();
+      classes.put(annotation, c);
+    }
+    return c;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public void add(FloatBuffer values, FloatBuffer annotations, int records, int symbols) {
+    int n = records * symbols;
+    int v0 = values.position();
+    int a0 = annotations.position();
+    if (pass == 1) {
+      for (int i = 0; i < n; i++) {
+        histogram.add(values.get(v0 + i), classOf(annotations.get(a0 + i)));
+      }
+      count += n;
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      float v = values.get(v0 + i);
+      long ordinal = JointHistogram.ordinal(v);
+      if (ordinal == thresholdBucket) {
+        bucketValues.computeIfAbsent(v, k -> new long[MAX_CLASSES])[classOf(annotations.get(a0 + i))]++;
+      } else if (ordinal > thresholdBucket && v < minAbove) {
+        minAbove = v;
+      }
+    }
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public void merge(Accumulator other) {
+    ThresholdAccumulator o = (ThresholdAccumulator) other;
+    if (o.pass != pass) {
+      throw new IllegalStateException("cannot merge accumulators in different passes");
+    }
+    // Annotation classes are numbered by first appearance: renumber the other's counts.
+    int[] remap = new int[MAX_CLASSES];
+    o.classes.forEach((value, c) -> remap[c] = classOf(value));
+    if (pass == 1) {
+      histogram.merge(o.histogram, remap);
+      count += o.count;
+    } else {
+      o.bucketValues.forEach((v, counts) -> {
+        long[] mine = bucketValues.computeIfAbsent(v, k -> new long[MAX_CLASSES]);
+        for (int c = 0; c < o.classes.size(); c++) {
+          mine[remap[c]] += counts[c];
+        }
+      });
+      minAbove = Math.min(minAbove, o.minAbove);
+    }
+  }
+
+  /** Where rank floor(q (n - 1)) falls in the histogram. */
+  private record Position(long bucket, long below, double[] bucketCounts, double[] above, double[] total,
+      long aboveCount, long bucketCount) {
+  }
+
+  private Position locate() {
+    long lo = (long) Math.floor(quantile * (count - 1));
+    int k = MAX_CLASSES;
+    double[] total = new double[k];
+    double[] above = new double[k];
+    double[] inBucket = new double[k];
+    long[] state = {0, Long.MIN_VALUE, 0, 0, 0}; // cumulative, bucket, below, aboveCount, bucketCount
+    histogram.forEachAscending((ordinal, counts) -> {
+      long n = 0;
+      for (int c = 0; c < k; c++) {
+        n += counts[c];
+        total[c] += counts[c];
+      }
+      if (state[1] != Long.MIN_VALUE) {
+        for (int c = 0; c < k; c++) {
+          above[c] += counts[c];
+        }
+        state[3] += n;
+      } else if (state[0] + n > lo) {
+        state[1] = ordinal;
+        state[2] = state[0];
+        state[4] = n;
+        for (int c = 0; c < k; c++) {
+          inBucket[c] = counts[c];
+        }
+      }
+      state[0] += n;
+    });
+    return new Position(state[1], state[2], inBucket, above, total, state[3], state[4]);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public boolean wantsAnotherPass() {
+    return exact && pass == 1 && count > 0 && locate().bucket() != JointHistogram.ZERO;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public void startPass() {
+    if (pass != 1) {
+      throw new IllegalStateException("already in pass " + pass);
+    }
+    thresholdBucket = locate().bucket();
+    pass = 2;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Score result() {
+    if (count == 0) {
+      return Score.exact(0.0, 0);
+    }
+    Position p = locate();
+    double[] fire = p.above().clone();
+    if (p.bucket() == JointHistogram.ZERO) {
+      // Exact zeros: T >= 0 whatever the interpolation, so no value of this bucket fires.
+      return Score.exact(statistic.compute(fire, p.total()), count);
+    }
+    if (pass == 2) {
+      double threshold = exactThreshold(p);
+      bucketValues.forEach((v, counts) -> {
+        if (v > threshold) {
+          for (int c = 0; c < MAX_CLASSES; c++) {
+            fire[c] += counts[c];
+          }
+        }
+      });
+      return Score.exact(statistic.compute(fire, p.total()), count);
+    }
+    long lo = (long) Math.floor(quantile * (count - 1));
+    double needed = Math.max(0, Math.min(p.bucketCount(), count - 1 - lo - p.aboveCount()));
+    double share = p.bucketCount() == 0 ? 0 : needed / p.bucketCount();
+    for (int c = 0; c < MAX_CLASSES; c++) {
+      fire[c] += share * p.bucketCounts()[c];
+    }
+    double estimate = statistic.compute(fire, p.total());
+    double low = estimate;
+    double high = estimate;
+    int used = Math.min(classes.size(), 12);
+    for (int mask = 0; mask < 1 << used; mask++) {
+      double[] corner = p.above().clone();
+      for (int c = 0; c < used; c++) {
+        corner[c] += (mask >> c & 1) == 1 ? p.bucketCounts()[c] : 0;
+      }
+      double s = statistic.compute(corner, p.total());
+      low = Math.min(low, s);
+      high = Math.max(high, s);
+    }
+    return new Score(estimate, low, high, count, null);
+  }
+
+  private double exactThreshold(Position p) {
+    long lo = (long) Math.floor(quantile * (count - 1));
+    double fraction = quantile * (count - 1) - lo;
+    long rank = p.below();
+    float atLo = Float.NaN;
+    float atNext = Float.NaN;
+    for (Map.Entry<Float, long[]> e : bucketValues.entrySet()) {
+      long n = 0;
+      for (long c : e.getValue()) {
+        n += c;
+      }
+      if (Float.isNaN(atLo) && rank + n > lo) {
+        atLo = e.getKey();
+      }
+      if (rank + n > lo + 1) {
+        atNext = e.getKey();
+        break;
+      }
+      rank += n;
+    }
+    if (Float.isNaN(atNext)) {
+      atNext = lo + 1 < count ? minAbove : atLo;
+    }
+    return atLo + fraction * ((double) atNext - atLo);
+  }
+}
