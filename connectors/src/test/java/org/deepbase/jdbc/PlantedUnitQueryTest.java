@@ -89,6 +89,16 @@ class PlantedUnitQueryTest {
     });
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"iou", "local_iou", "corr", "precision", "recall", "f1",
+      "mutual_info", "auc"})
+  void ghostUnitRanksFirstUnderEveryMeasure(String measure) throws Exception {
+    Map<Integer, Double> scores = scores(GHOST_QUERY.formatted("ghost").replace("local_iou(", measure + "("));
+    List<Map.Entry<Integer, Double>> ranked = new ArrayList<>(scores.entrySet());
+    assertEquals(PlantedAgent.GHOST_UNIT, ranked.get(0).getKey(), measure + " ranking " + scores);
+    assertTrue(ranked.get(0).getValue() > ranked.get(1).getValue(), measure + " ranks it strictly first " + scores);
+  }
+
   @Test
   void wallUnitRanksFirstForWalls() throws Exception {
     // Walls cover ~half the map: the per-record threshold must sit below that share.
