@@ -55,6 +55,7 @@ public final class DeepBaseFunctions {
   public static void register(SchemaPlus schema) {
     MEASURES.forEach((type, name) -> schema.add(name, AggregateFunctionImpl.create(type)));
     schema.add("measure_by_record", BY_RECORD);
+    schema.add("probe", org.apache.calcite.schema.impl.TableFunctionImpl.create(ProbeFunction.class, "probe"));
     installPlanner();
   }
 

@@ -69,6 +69,11 @@ final class JointHistogram {
     }
   }
 
+  /** Returns how many buckets are allocated per class (for memory checks). */
+  long allocatedBuckets() {
+    return positive.allocated() + negative.allocated();
+  }
+
   /** Visits every non-empty bucket in increasing value order with its per-class counts. */
   void forEachAscending(BucketVisitor visitor) {
     long[] counts = new long[classes];
@@ -115,13 +120,15 @@ final class JointHistogram {
       max = Math.max(max, index);
     }
 
+    /** Extends the range to cover index, with slack on that side only (amortised doubling). */
     private void grow(int index) {
-      int newMin = Math.min(min, index - 32);
-      int newEnd = Math.max(min + counts[0].length, index + 33);
-      int length = Math.max(newEnd - newMin, counts[0].length * 2);
+      int length = counts[0].length;
+      int slack = Math.max(32, length / 2);
+      int newMin = index < min ? index - slack : min;
+      int newEnd = index >= min + length ? index + 1 + slack : min + length;
       for (int c = 0; c < classes; c++) {
-        long[] grown = new long[length];
-        System.arraycopy(counts[c], 0, grown, min - newMin, counts[c].length);
+        long[] grown = new long[newEnd - newMin];
+        System.arraycopy(counts[c], 0, grown, min - newMin, length);
         counts[c] = grown;
       }
       min = newMin;
@@ -140,6 +147,10 @@ final class JointHistogram {
           }
         }
       }
+    }
+
+    long allocated() {
+      return counts == null ? 0 : counts[0].length;
     }
 
     boolean fill(int index, long[] out) {

@@ -27,7 +27,9 @@ final class ThresholdAccumulator implements Accumulator {
   private final double quantile;
   private final boolean exact;
   private final Map<Float, Integer> classes = new LinkedHashMap<>();
-  private final JointHistogram histogram = new JointHistogram(MAX_CLASSES);
+  /** Annotation classes the histogram counts: 2 for binary statistics. */
+  private final int k;
+  private final JointHistogram histogram;
   private long count;
   private int pass = 1;
   private long thresholdBucket;
@@ -38,6 +40,8 @@ final class ThresholdAccumulator implements Accumulator {
     this.statistic = statistic;
     this.quantile = Quantiles.check(statistic.name().toLowerCase(java.util.Locale.ROOT), quantile);
     this.exact = exact;
+    this.k = statistic.binary() ? 2 : MAX_CLASSES;
+    this.histogram = new JointHistogram(k);
     if (statistic.binary()) {
       classes.put(0f, 0);
       classes.put(1f, 1);
@@ -77,7 +81,7 @@ final class ThresholdAccumulator implements Accumulator {
       float v = values.get(v0 + i);
       long ordinal = JointHistogram.ordinal(v);
       if (ordinal == thresholdBucket) {
-        bucketValues.computeIfAbsent(v, k -> new long[MAX_CLASSES])[classOf(annotations.get(a0 + i))]++;
+        bucketValues.computeIfAbsent(v, key -> new long[k])[classOf(annotations.get(a0 + i))]++;
       } else if (ordinal > thresholdBucket && v < minAbove) {
         minAbove = v;
       }
@@ -92,14 +96,14 @@ final class ThresholdAccumulator implements Accumulator {
       throw new IllegalStateException("cannot merge accumulators in different passes");
     }
     // Annotation classes are numbered by first appearance: renumber the other's counts.
-    int[] remap = new int[MAX_CLASSES];
+    int[] remap = new int[k];
     o.classes.forEach((value, c) -> remap[c] = classOf(value));
     if (pass == 1) {
       histogram.merge(o.histogram, remap);
       count += o.count;
     } else {
       o.bucketValues.forEach((v, counts) -> {
-        long[] mine = bucketValues.computeIfAbsent(v, k -> new long[MAX_CLASSES]);
+        long[] mine = bucketValues.computeIfAbsent(v, key -> new long[k]);
         for (int c = 0; c < o.classes.size(); c++) {
           mine[remap[c]] += counts[c];
         }
@@ -115,7 +119,6 @@ final class ThresholdAccumulator implements Accumulator {
 
   private Position locate() {
     long lo = (long) Math.floor(quantile * (count - 1));
-    int k = MAX_CLASSES;
     double[] total = new double[k];
     double[] above = new double[k];
     double[] inBucket = new double[k];
@@ -176,7 +179,7 @@ final class ThresholdAccumulator implements Accumulator {
       double threshold = exactThreshold(p);
       bucketValues.forEach((v, counts) -> {
         if (v > threshold) {
-          for (int c = 0; c < MAX_CLASSES; c++) {
+          for (int c = 0; c < k; c++) {
             fire[c] += counts[c];
           }
         }
@@ -186,7 +189,7 @@ final class ThresholdAccumulator implements Accumulator {
     long lo = (long) Math.floor(quantile * (count - 1));
     double needed = Math.max(0, Math.min(p.bucketCount(), count - 1 - lo - p.aboveCount()));
     double share = p.bucketCount() == 0 ? 0 : needed / p.bucketCount();
-    for (int c = 0; c < MAX_CLASSES; c++) {
+    for (int c = 0; c < k; c++) {
       fire[c] += share * p.bucketCounts()[c];
     }
     double estimate = statistic.compute(fire, p.total());

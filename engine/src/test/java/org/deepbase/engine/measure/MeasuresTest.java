@@ -95,4 +95,17 @@ class MeasuresTest {
     assertTrue(c.constantInput());
     assertEquals(0.0, new CorrelationAccumulator().result().value(), "empty input is 0, not NaN");
   }
+
+  @Test
+  void histogramStaysSmallWhenValuesCreepDownward() {
+    // Regression: growing by a fixed margin doubled the array at every slightly smaller value.
+    JointHistogram h = new JointHistogram(16);
+    for (int i = 0; i < 100_000; i++) {
+      h.add((float) Math.exp(-i * 1e-4), 0);
+    }
+    long[] buckets = {0};
+    h.forEachAscending((ordinal, counts) -> buckets[0]++);
+    assertTrue(buckets[0] < 6_000, "buckets " + buckets[0]);
+    assertTrue(h.allocatedBuckets() < 4 * buckets[0] + 64, "allocated " + h.allocatedBuckets());
+  }
 }

@@ -112,6 +112,25 @@ public final class Agent {
     }
   }
 
+  /**
+   * Writes an untrained agent (DJL's random initialisation, seeded) as checkpoint 0: the control
+   * model of probing studies.
+   */
+  public static void writeUntrained(Path modelDir, String name, int seed) throws IOException {
+    ModelDescriptor descriptor = descriptor(name);
+    Files.createDirectories(modelDir);
+    Json.write(modelDir.resolve(ModelDescriptor.FILE_NAME), descriptor);
+    Engine.getEngine("PyTorch").setRandomSeed(seed);
+    try (Model model = Model.newInstance(name, "PyTorch");
+         NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      var block = Architecture.build(descriptor);
+      block.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, Architecture.inputShape(descriptor, 1));
+      model.setBlock(block);
+      model.setProperty("Epoch", "0");
+      model.save(modelDir, name);
+    }
+  }
+
   /** Returns the fraction of a dataset's records where the checkpoint picks the scripted move. */
   public static double accuracy(LoadedModel model, Path datasetDir) throws IOException {
     DatasetDescriptor dataset = Json.read(datasetDir.resolve(DatasetDescriptor.FILE_NAME), DatasetDescriptor.class);

@@ -36,6 +36,14 @@ public final class PacmanHypotheses implements HypothesisProvider {
         return mask;
       }));
     }
+    all.add(of("control_random", "seeded coin flips, 1 at about 10% of cells: a control task for probes", r -> {
+      float[] mask = new float[Maze.CELLS];
+      java.util.SplittableRandom coin = new java.util.SplittableRandom(0x5eedL * 31 + r.recordId());
+      for (int c = 0; c < Maze.CELLS; c++) {
+        mask[c] = coin.nextDouble() < 0.1 ? 1f : 0f;
+      }
+      return mask;
+    }));
     return all;
   }
 
