@@ -34,6 +34,7 @@ public final class Main {
       switch (args[0]) {
         case "demo" -> new DemoCommand(workspace, options.containsKey("--quick")).run();
         case "sql" -> sql(workspace, options);
+        case "bench" -> bench(options);
         default -> {
           System.err.println("unknown command '" + args[0] + "'");
           usage();
@@ -56,6 +57,14 @@ public final class Main {
          ResultSet rs = s.executeQuery(sql)) {
       TablePrinter.print(rs, System.out, options.getOrDefault("--format", "table"), Integer.MAX_VALUE);
     }
+  }
+
+  private static void bench(Map<String, String> options) {
+    String what = options.getOrDefault("--what", "measures");
+    if (!what.equals("measures")) {
+      throw new IllegalArgumentException("bench --what measures is the only benchmark so far");
+    }
+    org.deepbase.engine.bench.MeasureBench.run(System.out);
   }
 
   static String rootMessage(Throwable e) {
@@ -92,6 +101,7 @@ public final class Main {
                                              agent), ask "does PacMan see ghosts?", draw the best unit
           sql  [--workspace DIR] -e "SQL" [--format table|csv]
                                              run one statement on jdbc:deepbase:DIR
+          bench [--what measures]            measure throughput (values/s per measure, ratios)
         DIR defaults to ./workspace.""");
   }
 }

@@ -26,6 +26,7 @@ final class ThresholdAccumulator implements Accumulator {
   private final ThresholdStatistic statistic;
   private final double quantile;
   private final boolean exact;
+  private final String name;
   private final Map<Float, Integer> classes = new LinkedHashMap<>();
   /** Annotation classes the histogram counts: 2 for binary statistics. */
   private final int k;
@@ -40,6 +41,7 @@ final class ThresholdAccumulator implements Accumulator {
     this.statistic = statistic;
     this.quantile = Quantiles.check(statistic.name().toLowerCase(java.util.Locale.ROOT), quantile);
     this.exact = exact;
+    this.name = statistic.name().toLowerCase(java.util.Locale.ROOT);
     this.k = statistic.binary() ? 2 : MAX_CLASSES;
     this.histogram = new JointHistogram(k);
     if (statistic.binary()) {
@@ -50,7 +52,7 @@ final class ThresholdAccumulator implements Accumulator {
 
   private int classOf(float annotation) {
     if (statistic.binary()) {
-      return Annotations.binary(statistic.name().toLowerCase(java.util.Locale.ROOT), annotation) ? 1 : 0;
+      return Annotations.binary(name, annotation) ? 1 : 0;
     }
     Integer c = classes.get(annotation);
     if (c == null) {
