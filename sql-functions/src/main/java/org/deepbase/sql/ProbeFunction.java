@@ -10,14 +10,10 @@ import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.schema.ScannableTable;
 import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
-import org.apache.calcite.schema.SchemaPlus;
 import org.apache.calcite.linq4j.function.Parameter;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.engine.DeepBaseException;
-import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.exec.LayerProbe;
 import org.deepbase.engine.measure.ProbeAccumulator;
-import org.deepbase.engine.schema.DeepBaseSchema;
 
 /**
  * SQL table function {@code probe(model, layer, hypothesis, dataset, ...)}: a probing classifier
@@ -78,12 +74,7 @@ public final class ProbeFunction {
 
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
-      SchemaPlus schema = root.getRootSchema() == null ? null : root.getRootSchema().getSubSchema(DeepBaseSchema.NAME);
-      DeepBaseSchema deepbase = schema == null ? null : schema.unwrap(DeepBaseSchema.class);
-      if (deepbase == null) {
-        throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "probe runs on a jdbc:deepbase: connection");
-      }
-      LayerProbe.Outcome outcome = LayerProbe.run(deepbase.workspace(), request);
+      LayerProbe.Outcome outcome = LayerProbe.run(WorkspaceOf.context(root, "probe"), request);
       ProbeAccumulator.Result r = outcome.result();
       List<@Nullable Object[]> rows = new ArrayList<>();
       rows.add(row(outcome, null, "probe_accuracy", r.accuracy()));

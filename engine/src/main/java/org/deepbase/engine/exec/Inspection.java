@@ -1,0 +1,317 @@
+package org.deepbase.engine.exec;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.apache.arrow.memory.BufferAllocator;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.Progress;
+import org.deepbase.engine.catalog.Checkpoint;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.data.DatasetReader;
+import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.extract.Allocators;
+import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.Extractor;
+import org.deepbase.engine.extract.LayerRequest;
+import org.deepbase.engine.hypothesis.Hypotheses;
+import org.deepbase.engine.hypothesis.Hypothesis;
+import org.deepbase.engine.measure.Accumulator;
+import org.deepbase.engine.measure.Measures;
+import org.deepbase.engine.measure.ProbeAccumulator;
+import org.deepbase.engine.measure.Score;
+import org.deepbase.engine.nn.LoadedModel;
+
+/**
+ * The fused inspection operator: for each checkpoint, streams the dataset in batches; per batch,
+ * ONE forward pass taps every requested layer, each hypothesis is evaluated once per record, and
+ * every (unit, hypothesis, measure) accumulator reads the same Arrow buffers in place.
+ *
+ * <p>Early stopping: with a tolerance, each accumulator is fed per batch through a fresh partial
+ * state whose score feeds {@link BatchMeans}; reading stops once every half-width is below the
+ * tolerance. Exact dataset-threshold measures then take their second pass over the records used.
+ */
+public final class Inspection {
+  /** Measures that score a whole layer with a probing classifier. */
+  static final List<String> PROBES = List.of("probe_accuracy", "probe_f1");
+  private static final int MIN_BATCHES_BEFORE_STOP = 3;
+
+  private final Workspace workspace;
+  private final InspectionRequest request;
+  private final BooleanSupplier cancelled;
+
+  public Inspection(Workspace workspace, InspectionRequest request, BooleanSupplier cancelled) {
+    this.workspace = workspace;
+    this.request = request;
+    this.cancelled = cancelled;
+  }
+
+  /** Runs the inspection and returns its rows. */
+  public List<InspectionRow> run() {
+    DatasetDescriptor dataset = workspace.dataset(request.dataset());
+    List<Hypothesis> hypotheses = new ArrayList<>();
+    for (String name : request.hypotheses()) {
+      hypotheses.add(Hypotheses.find(dataset, name));
+    }
+    List<String> unitMeasures = new ArrayList<>();
+    List<String> probeMeasures = new ArrayList<>();
+    for (String m : request.measures()) {
+      if (PROBES.contains(m)) {
+        probeMeasures.add(m);
+      } else {
+        Measures.create(m, Double.NaN, false); // fails early, naming the known measures
+        unitMeasures.add(m);
+      }
+    }
+    List<InspectionRow> rows = new ArrayList<>();
+    for (Checkpoint checkpoint : Targets.checkpoints(workspace, request.models())) {
+      ModelDescriptor model = workspace.model(checkpoint.model());
+      if (!model.inputShape().equals(dataset.inputShape())) {
+        throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "dataset '" + dataset.name() + "' has input shape "
+            + dataset.inputShape() + " but model '" + model.name() + "' expects " + model.inputShape());
+      }
+      List<LayerRequest> layers = Targets.layers(workspace, model, request.units());
+      rows.addAll(new CheckpointRun(model, checkpoint, dataset, layers, hypotheses, unitMeasures, probeMeasures).run());
+    }
+    return rows;
+  }
+
+  /** The state of one checkpoint's inspection. */
+  private final class CheckpointRun {
+    private final ModelDescriptor model;
+    private final Checkpoint checkpoint;
+    private final DatasetDescriptor dataset;
+    private final List<LayerRequest> layers;
+    private final List<Hypothesis> hypotheses;
+    private final List<String> measures;
+    private final List<String> probeMeasures;
+    /** [layer][unit][hypothesis][measure]. */
+    private final Accumulator[][][][] accumulators;
+    private final BatchMeans[][][][] intervals;
+    /** Which accumulators are in their second (exact) pass. */
+    private final boolean[][][][] secondPass;
+    /** [layer][hypothesis]. */
+    private final ProbeAccumulator[][] probes;
+    private long recordsUsed;
+
+    CheckpointRun(ModelDescriptor model, Checkpoint checkpoint, DatasetDescriptor dataset, List<LayerRequest> layers,
+        List<Hypothesis> hypotheses, List<String> measures, List<String> probeMeasures) {
+      this.model = model;
+      this.checkpoint = checkpoint;
+      this.dataset = dataset;
+      this.layers = layers;
+      this.hypotheses = hypotheses;
+      this.measures = measures;
+      this.probeMeasures = probeMeasures;
+      accumulators = new Accumulator[layers.size()][][][];
+      intervals = new BatchMeans[layers.size()][][][];
+      secondPass = new boolean[layers.size()][][][];
+      probes = new ProbeAccumulator[layers.size()][hypotheses.size()];
+      for (int l = 0; l < layers.size(); l++) {
+        int units = layers.get(l).units().length;
+        accumulators[l] = new Accumulator[units][hypotheses.size()][measures.size()];
+        intervals[l] = new BatchMeans[units][hypotheses.size()][measures.size()];
+        secondPass[l] = new boolean[units][hypotheses.size()][measures.size()];
+        for (int u = 0; u < units; u++) {
+          for (int h = 0; h < hypotheses.size(); h++) {
+            for (int m = 0; m < measures.size(); m++) {
+              accumulators[l][u][h][m] = newAccumulator(m);
+              intervals[l][u][h][m] = new BatchMeans();
+            }
+          }
+        }
+        if (!probeMeasures.isEmpty()) {
+          for (int h = 0; h < hypotheses.size(); h++) {
+            probes[l][h] = new ProbeAccumulator(ProbeAccumulator.Settings.defaults(), units);
+          }
+        }
+      }
+    }
+
+    private Accumulator newAccumulator(int m) {
+      return Measures.create(measures.get(m), Double.NaN, request.exact());
+    }
+
+    List<InspectionRow> run() {
+      try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
+           BufferAllocator allocator = Allocators.newChild("inspect")) {
+        Extractor extractor = new Extractor(loaded, layers, dataset.symbolShape());
+        pass(extractor, allocator, true, Long.MAX_VALUE);
+        if (startSecondPass()) {
+          pass(extractor, allocator, false, recordsUsed);
+        }
+      }
+      return rows();
+    }
+
+    /** Starts the second pass of every accumulator that wants one; returns whether any did. */
+    private boolean startSecondPass() {
+      boolean any = false;
+      for (int l = 0; l < accumulators.length; l++) {
+        for (int u = 0; u < accumulators[l].length; u++) {
+          for (int h = 0; h < hypotheses.size(); h++) {
+            for (int m = 0; m < measures.size(); m++) {
+              Accumulator a = accumulators[l][u][h][m];
+              if (a.wantsAnotherPass()) {
+                a.startPass();
+                secondPass[l][u][h][m] = true;
+                any = true;
+              }
+            }
+          }
+        }
+      }
+      return any;
+    }
+
+    /** Streams records; the first pass may stop early, the second reads exactly {@code limit} records. */
+    private void pass(Extractor extractor, BufferAllocator allocator, boolean first, long limit) {
+      long cap = request.maxRecords() > 0 ? Math.min(limit, request.maxRecords()) : limit;
+      long read = 0;
+      int batches = 0;
+      String task = "inspect " + model.name() + "@" + checkpoint.epoch() + (first ? "" : " (exact pass)");
+      long total = Math.min(cap, dataset.recordCount());
+      try (DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset,
+          id -> id < cap, request.batchSize())) {
+        while (reader.hasNext()) {
+          if (cancelled.getAsBoolean()) {
+            throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT cancelled after " + read + " records");
+          }
+          RecordBatch batch = reader.next();
+          FloatBuffer[] annotations = annotate(batch);
+          List<BehaviorBatch> behaviors = extractor.extract(batch, allocator);
+          try {
+            feed(behaviors, annotations, batch.size(), first);
+          } finally {
+            behaviors.forEach(BehaviorBatch::close);
+          }
+          read += batch.size();
+          batches++;
+          Progress.current().report(task, read, total);
+          if (first && !Double.isNaN(request.tolerance()) && batches >= MIN_BATCHES_BEFORE_STOP && converged()) {
+            break;
+          }
+        }
+      }
+      if (first) {
+        recordsUsed = read;
+      }
+    }
+
+    private FloatBuffer[] annotate(RecordBatch batch) {
+      FloatBuffer[] out = new FloatBuffer[hypotheses.size()];
+      int symbols = dataset.symbolCount();
+      for (int h = 0; h < hypotheses.size(); h++) {
+        float[] values = new float[batch.size() * symbols];
+        for (int r = 0; r < batch.size(); r++) {
+          System.arraycopy(Hypotheses.annotate(hypotheses.get(h), dataset, batch.records().get(r)), 0, values,
+              r * symbols, symbols);
+        }
+        out[h] = FloatBuffer.wrap(values);
+      }
+      return out;
+    }
+
+    private void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, boolean first) {
+      boolean tracked = first && !Double.isNaN(request.tolerance());
+      for (int l = 0; l < layers.size(); l++) {
+        BehaviorBatch batch = behaviors.get(l);
+        int symbols = batch.symbols();
+        if (symbols != dataset.symbolCount()) {
+          throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "layer '" + batch.layer().name() + "' has "
+              + symbols + " symbols per record but the hypotheses annotate " + dataset.symbolCount()
+              + " (dataset symbol shape " + dataset.symbolShape() + ")");
+        }
+        FloatBuffer[] views = new FloatBuffer[batch.units().length];
+        for (int u = 0; u < views.length; u++) {
+          // A view of the Arrow vector's data: no copy.
+          views[u] = batch.vectors().get(u).getDataBuffer().nioBuffer(0, records * symbols * Float.BYTES)
+              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+          for (int h = 0; h < hypotheses.size(); h++) {
+            for (int m = 0; m < measures.size(); m++) {
+              Accumulator total = accumulators[l][u][h][m];
+              if (tracked) {
+                Accumulator part = newAccumulator(m);
+                part.add(views[u], annotations[h], records, symbols);
+                intervals[l][u][h][m].add(part.result().value());
+                total.merge(part);
+              } else if (first || secondPass[l][u][h][m]) {
+                total.add(views[u], annotations[h], records, symbols);
+              }
+            }
+          }
+        }
+        if (first) {
+          for (int h = 0; h < hypotheses.size(); h++) {
+            if (probes[l][h] != null) {
+              probes[l][h].add(views, annotations[h], records, symbols);
+            }
+          }
+        }
+      }
+    }
+
+    private boolean converged() {
+      for (BatchMeans[][][] byUnit : intervals) {
+        for (BatchMeans[][] byHypothesis : byUnit) {
+          for (BatchMeans[] byMeasure : byHypothesis) {
+            for (BatchMeans b : byMeasure) {
+              if (b.halfWidth() >= request.tolerance()) {
+                return false;
+              }
+            }
+          }
+        }
+      }
+      return true;
+    }
+
+    private List<InspectionRow> rows() {
+      List<InspectionRow> rows = new ArrayList<>();
+      boolean early = !Double.isNaN(request.tolerance());
+      for (int l = 0; l < layers.size(); l++) {
+        LayerRequest layer = layers.get(l);
+        for (int h = 0; h < hypotheses.size(); h++) {
+          for (int u = 0; u < layer.units().length; u++) {
+            for (int m = 0; m < measures.size(); m++) {
+              Score s = accumulators[l][u][h][m].result();
+              double low = s.ciLow();
+              double high = s.ciHigh();
+              if (early) {
+                double hw = intervals[l][u][h][m].halfWidth();
+                low = Math.min(low, s.value() - hw);
+                high = Math.max(high, s.value() + hw);
+              }
+              rows.add(row(layer, layer.units()[u], hypotheses.get(h).name(), measures.get(m), s.value(), low, high));
+            }
+          }
+          if (probes[l][h] != null) {
+            ProbeAccumulator.Result r = probes[l][h].result();
+            for (String m : probeMeasures) {
+              double score = m.equals("probe_accuracy") ? r.accuracy() : r.f1();
+              rows.add(row(layer, null, hypotheses.get(h).name(), m, score, score, score));
+            }
+            for (int u = 0; u < layer.units().length; u++) {
+              double importance = r.importance()[u];
+              rows.add(row(layer, layer.units()[u], hypotheses.get(h).name(), "probe_importance", importance,
+                  importance, importance));
+            }
+          }
+        }
+      }
+      return rows;
+    }
+
+    private InspectionRow row(LayerRequest layer, @Nullable Integer unit, String hypothesis, String measure,
+        double score, double low, double high) {
+      return new InspectionRow(model.name(), checkpoint.epoch(), layer.layer().name(), unit, hypothesis, measure,
+          score, recordsUsed, low, high);
+    }
+  }
+}

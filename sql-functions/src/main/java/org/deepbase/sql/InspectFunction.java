@@ -1,0 +1,94 @@
+package org.deepbase.sql;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.calcite.DataContext;
+import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.Linq4j;
+import org.apache.calcite.linq4j.function.Parameter;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.schema.ScannableTable;
+import org.apache.calcite.schema.impl.AbstractTable;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.exec.Inspection;
+import org.deepbase.engine.exec.InspectionRequest;
+import org.deepbase.engine.exec.InspectionRow;
+import org.deepbase.engine.exec.Targets;
+
+/**
+ * SQL table function {@code inspect(models, units, hypotheses, measures, dataset [, tolerance,
+ * max_records, batch_size, exact, cache])}: DeepBase's one-call form, mirroring the original
+ * {@code inspect(models, hypotheses, scores, data, units)}. Runs the fused {@link Inspection}.
+ */
+public final class InspectFunction {
+  static final int DEFAULT_BATCH_SIZE = 256;
+
+  private InspectFunction() {
+  }
+
+  /** Creates the table; the inspection runs when it is scanned. */
+  public static ScannableTable inspect(
+      @Parameter(name = "models") String models,
+      @Parameter(name = "units") String units,
+      @Parameter(name = "hypotheses") String hypotheses,
+      @Parameter(name = "measures") String measures,
+      @Parameter(name = "dataset") String dataset,
+      @Parameter(name = "tolerance", optional = true) @Nullable Double tolerance,
+      @Parameter(name = "max_records", optional = true) @Nullable Integer maxRecords,
+      @Parameter(name = "batch_size", optional = true) @Nullable Integer batchSize,
+      @Parameter(name = "exact", optional = true) @Nullable Boolean exact,
+      @Parameter(name = "cache", optional = true) @Nullable Boolean cache) {
+    if (Boolean.TRUE.equals(cache)) {
+      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "inspect: the behavior cache is not available yet;"
+          + " leave cache unset");
+    }
+    InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
+        Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance,
+        maxRecords == null ? 0 : maxRecords, batchSize == null ? DEFAULT_BATCH_SIZE : batchSize,
+        exact == null || exact);
+    return new InspectTable(request);
+  }
+
+  /** The rows of one inspection. */
+  static final class InspectTable extends AbstractTable implements ScannableTable {
+    private final InspectionRequest request;
+
+    InspectTable(InspectionRequest request) {
+      this.request = request;
+    }
+
+    @Override
+    public RelDataType getRowType(RelDataTypeFactory f) {
+      return f.builder()
+          .add("model", SqlTypeName.VARCHAR)
+          .add("checkpoint", SqlTypeName.INTEGER)
+          .add("layer", SqlTypeName.VARCHAR)
+          .add("unit", SqlTypeName.INTEGER).nullable(true)
+          .add("hypothesis", SqlTypeName.VARCHAR)
+          .add("measure", SqlTypeName.VARCHAR)
+          .add("score", SqlTypeName.DOUBLE)
+          .add("records_used", SqlTypeName.BIGINT)
+          .add("ci_low", SqlTypeName.DOUBLE)
+          .add("ci_high", SqlTypeName.DOUBLE)
+          .build();
+    }
+
+    @Override
+    public Enumerable<@Nullable Object[]> scan(DataContext root) {
+      AtomicBoolean cancel = DataContext.Variable.CANCEL_FLAG.get(root);
+      List<InspectionRow> result = new Inspection(WorkspaceOf.context(root, "inspect"), request,
+          () -> cancel != null && cancel.get()).run();
+      List<@Nullable Object[]> rows = new ArrayList<>(result.size());
+      for (InspectionRow r : result) {
+        rows.add(new Object[] {r.model(), r.checkpoint(), r.layer(), r.unit(), r.hypothesis(), r.measure(), r.score(),
+            r.recordsUsed(), r.ciLow(), r.ciHigh()});
+      }
+      return Linq4j.asEnumerable(rows);
+    }
+  }
+}
