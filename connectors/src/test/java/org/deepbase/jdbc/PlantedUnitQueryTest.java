@@ -262,6 +262,11 @@ class PlantedUnitQueryTest {
         }
       }
     });
+    return chain(e);
+  }
+
+  /** Returns the messages of an exception and its causes. */
+  static String chain(Throwable e) {
     StringBuilder messages = new StringBuilder();
     for (Throwable t = e; t != null; t = t.getCause()) {
       messages.append(t.getMessage()).append(" | ");

@@ -38,7 +38,8 @@ public final class InspectFunction {
       @Parameter(name = "hypotheses") String hypotheses,
       @Parameter(name = "measures") String measures,
       @Parameter(name = "dataset") String dataset,
-      @Parameter(name = "tolerance", optional = true) @Nullable Double tolerance,
+      // DECIMAL, because that is what a literal like 0.01 is (Calcite cannot convert it to DOUBLE here).
+      @Parameter(name = "tolerance", optional = true) java.math.@Nullable BigDecimal tolerance,
       @Parameter(name = "max_records", optional = true) @Nullable Integer maxRecords,
       @Parameter(name = "batch_size", optional = true) @Nullable Integer batchSize,
       @Parameter(name = "exact", optional = true) @Nullable Boolean exact,
@@ -48,7 +49,7 @@ public final class InspectFunction {
           + " leave cache unset");
     }
     InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
-        Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance,
+        Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance.doubleValue(),
         maxRecords == null ? 0 : maxRecords, batchSize == null ? DEFAULT_BATCH_SIZE : batchSize,
         exact == null || exact);
     return new InspectTable(request);

@@ -36,13 +36,13 @@ public final class ProbeFunction {
       @Parameter(name = "dataset") String dataset,
       @Parameter(name = "checkpoint", optional = true) @Nullable Integer checkpoint,
       @Parameter(name = "penalty", optional = true) @Nullable String penalty,
-      @Parameter(name = "lambda", optional = true) @Nullable Double lambda,
+      @Parameter(name = "lambda", optional = true) java.math.@Nullable BigDecimal lambda,
       @Parameter(name = "folds", optional = true) @Nullable Integer folds,
       @Parameter(name = "seed", optional = true) @Nullable Integer seed,
       @Parameter(name = "max_samples", optional = true) @Nullable Integer maxSamples) {
     ProbeAccumulator.Settings d = ProbeAccumulator.Settings.defaults();
     ProbeAccumulator.Settings settings = new ProbeAccumulator.Settings(
-        penalty == null ? d.penalty() : penalty, lambda == null ? d.lambda() : lambda,
+        penalty == null ? d.penalty() : penalty, lambda == null ? d.lambda() : lambda.doubleValue(),
         folds == null ? d.folds() : folds, seed == null ? d.seed() : seed,
         maxSamples == null ? d.maxSamples() : maxSamples);
     LayerProbe.Request request = new LayerProbe.Request(model, checkpoint, layer, hypothesis, dataset, settings);

@@ -1,0 +1,173 @@
+package org.deepbase.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.extract.Allocators;
+import org.deepbase.engine.extract.Extractor;
+import org.deepbase.queries.pacman.DatasetGenerator;
+import org.deepbase.queries.pacman.PlantedAgent;
+import org.deepbase.queries.pacman.SavedQueries;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** INSPECT through JDBC on the planted model: equal to the relational form, shared work, early stop, cancel. */
+class InspectQueryTest {
+  static final int RECORDS = 400;
+
+  @TempDir
+  static Path dir;
+
+  @BeforeAll
+  static void createWorkspace() throws Exception {
+    Workspace workspace = new Workspace(dir);
+    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 17, RECORDS);
+    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+  }
+
+  @AfterAll
+  static void allocatorIsEmpty() {
+    assertEquals(0, Allocators.allocatedBytes(), "every Arrow buffer was released");
+  }
+
+  static Connection connect() throws SQLException {
+    return DriverManager.getConnection("jdbc:deepbase:" + dir);
+  }
+
+  /** Returns "layer.unit.hypothesis.measure" to {score, records_used, ci_low, ci_high}. */
+  static Map<String, double[]> inspect(String args) throws SQLException {
+    Map<String, double[]> rows = new HashMap<>();
+    try (Connection c = connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT * FROM TABLE(inspect(" + args + "))")) {
+      while (rs.next()) {
+        rows.put(rs.getString("layer") + "." + rs.getObject("unit") + "." + rs.getString("hypothesis") + "."
+            + rs.getString(6), new double[] {rs.getDouble("score"), rs.getLong("records_used"),
+            rs.getDouble("ci_low"), rs.getDouble("ci_high")});
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  void inspectEqualsTheRelationalForm() throws Exception {
+    Map<String, double[]> inspect = inspect("models => 'pacman', units => 'conv1.*', hypotheses => 'ghost,walls', "
+        + "measures => 'local_iou,corr', dataset => 'pacman_test'");
+    assertEquals(16 * 2 * 2, inspect.size());
+    String sql = """
+        SELECT b.unit, a.hypothesis, local_iou(b.behavior, a.annotation), corr(b.behavior, a.annotation)
+        FROM deepbase.behaviors b JOIN deepbase.annotations a
+          ON a.dataset = b.dataset AND a.record_id = b.record_id AND a.symbol = b.symbol
+        WHERE b.model = 'pacman' AND b.layer = 'conv1' AND a.hypothesis IN ('ghost', 'walls')
+        GROUP BY b.unit, a.hypothesis""";
+    int compared = 0;
+    try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        String key = "conv1." + rs.getInt(1) + "." + rs.getString(2) + ".";
+        assertEquals(rs.getDouble(3), inspect.get(key + "local_iou")[0], 1e-9, key + "local_iou");
+        assertEquals(rs.getDouble(4), inspect.get(key + "corr")[0], 1e-9, key + "corr");
+        compared++;
+      }
+    }
+    assertEquals(32, compared);
+    assertEquals(1.0, inspect.get("conv1." + PlantedAgent.GHOST_UNIT + ".ghost.local_iou")[0], 1e-12);
+  }
+
+  @Test
+  void oneForwardPassPerBatchWhateverTheHypothesesAndMeasures() throws Exception {
+    long before = Extractor.forwardPasses();
+    Map<String, double[]> rows = inspect("models => 'pacman', units => 'conv1.*,conv2.*', "
+        + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8', measures => 'local_iou,corr,auc', "
+        + "dataset => 'pacman_test', batch_size => 100");
+    assertEquals(4, Extractor.forwardPasses() - before, "400 records in batches of 100: 4 passes for everything");
+    assertEquals(48 * 5 * 3, rows.size());
+    long exactBefore = Extractor.forwardPasses();
+    inspect("models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', measures => 'iou', "
+        + "dataset => 'pacman_test', batch_size => 100");
+    long passes = Extractor.forwardPasses() - exactBefore;
+    assertTrue(passes == 4 || passes == 8, "exact iou takes one or two passes: " + passes);
+  }
+
+  @Test
+  void earlyStoppingStaysWithinToleranceOfTheExactScores() throws Exception {
+    String args = "models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', measures => 'local_iou,corr', "
+        + "dataset => 'pacman_test', batch_size => 40";
+    Map<String, double[]> exact = inspect(args);
+    Map<String, double[]> early = inspect(args + ", tolerance => 0.05");
+    long used = (long) early.values().iterator().next()[1];
+    assertTrue(used < RECORDS, "stopped early: " + used + " of " + RECORDS);
+    exact.forEach((key, e) -> {
+      double[] x = early.get(key);
+      assertEquals(e[0], x[0], 0.05 * 2, key + " early score near exact");
+      assertTrue(x[2] <= x[0] && x[0] <= x[3], key + " interval holds its score");
+    });
+    assertEquals(RECORDS, (long) exact.values().iterator().next()[1]);
+  }
+
+  @Test
+  void savedReferenceAnalysesRun() throws Exception {
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery(SavedQueries.load("ghost_detectors", Map.of()))) {
+        rs.next();
+        assertEquals("conv1", rs.getString(1));
+        assertEquals(PlantedAgent.GHOST_UNIT, rs.getInt(2), "the planted unit tops analysis 1");
+      }
+      try (ResultSet rs = s.executeQuery(SavedQueries.load("learning_curve", Map.of("layer", "conv1", "unit", "3")))) {
+        rs.next();
+        assertEquals(1, rs.getInt(1));
+        assertEquals(1.0, rs.getDouble(2), 1e-12);
+      }
+      int rows = 0;
+      try (ResultSet rs = s.executeQuery(SavedQueries.load("anticipation", Map.of()))) {
+        while (rs.next()) {
+          rows++;
+        }
+      }
+      assertEquals(5 * 48, rows);
+    }
+  }
+
+  @Test
+  void badArgumentsAndCancellation() throws Exception {
+    SQLException dense = assertThrows(SQLException.class, () -> inspect("models => 'pacman', units => 'fc1.3', "
+        + "hypotheses => 'ghost', measures => 'corr', dataset => 'pacman_test'"));
+    assertTrue(PlantedUnitQueryTest.chain(dense).contains("SHAPE_MISMATCH: layer 'fc1' has 1 symbols per record"));
+    SQLException unknown = assertThrows(SQLException.class, () -> inspect("models => 'pacman', units => 'conv7.*', "
+        + "hypotheses => 'ghost', measures => 'iou', dataset => 'pacman_test'"));
+    assertTrue(PlantedUnitQueryTest.chain(unknown).contains("UNKNOWN_LAYER"), PlantedUnitQueryTest.chain(unknown));
+    SQLException measure = assertThrows(SQLException.class, () -> inspect("models => 'pacman', units => 'conv1.*', "
+        + "hypotheses => 'ghost', measures => 'iuo', dataset => 'pacman_test'"));
+    assertTrue(PlantedUnitQueryTest.chain(measure).contains("unknown measure 'iuo'"));
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
+        try {
+          Thread.sleep(700);
+          s.cancel();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      SQLException e = assertThrows(SQLException.class, () -> {
+        try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(inspect(models => 'pacman@*', units => 'conv1.*,conv2.*', "
+            + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', measures => 'iou,local_iou,corr,auc', "
+            + "dataset => 'pacman_test', batch_size => 8))")) {
+          rs.next();
+        }
+      });
+      cancel.join();
+      assertTrue(PlantedUnitQueryTest.chain(e).contains("cancel"), PlantedUnitQueryTest.chain(e));
+    }
+  }
+}
