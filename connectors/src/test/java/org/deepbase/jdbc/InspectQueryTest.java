@@ -1,6 +1,7 @@
 package org.deepbase.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.deepbase.engine.catalog.Workspace;
@@ -72,17 +74,31 @@ class InspectQueryTest {
           ON a.dataset = b.dataset AND a.record_id = b.record_id AND a.symbol = b.symbol
         WHERE b.model = 'pacman' AND b.layer = 'conv1' AND a.hypothesis IN ('ghost', 'walls')
         GROUP BY b.unit, a.hypothesis""";
-    int compared = 0;
-    try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        String key = "conv1." + rs.getInt(1) + "." + rs.getString(2) + ".";
-        assertEquals(rs.getDouble(3), inspect.get(key + "local_iou")[0], 1e-9, key + "local_iou");
-        assertEquals(rs.getDouble(4), inspect.get(key + "corr")[0], 1e-9, key + "corr");
-        compared++;
+    // "b.symbol >= 0" changes nothing but is a filter the fusion rule does not take: plain relational path.
+    String unfused = sql.replace("AND a.hypothesis IN", "AND b.symbol >= 0 AND a.hypothesis IN");
+    assertTrue(explain(sql).contains("FusedInspection(models=[pacman], units=[conv1.*], hypotheses=[[ghost, walls]]"),
+        explain(sql));
+    assertFalse(explain(unfused).contains("FusedInspection"), explain(unfused));
+    for (String query : List.of(sql, unfused)) {
+      int compared = 0;
+      try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+        while (rs.next()) {
+          String key = "conv1." + rs.getInt(1) + "." + rs.getString(2) + ".";
+          assertEquals(rs.getDouble(3), inspect.get(key + "local_iou")[0], 1e-9, key + "local_iou");
+          assertEquals(rs.getDouble(4), inspect.get(key + "corr")[0], 1e-9, key + "corr");
+          compared++;
+        }
       }
+      assertEquals(32, compared);
     }
-    assertEquals(32, compared);
     assertEquals(1.0, inspect.get("conv1." + PlantedAgent.GHOST_UNIT + ".ghost.local_iou")[0], 1e-12);
+  }
+
+  static String explain(String sql) throws SQLException {
+    try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
   }
 
   @Test

@@ -75,8 +75,9 @@ public final class DeepBaseFunctions {
       return;
     }
     Program program = Programs.sequence(
-        Programs.hep(List.of(MeasureRecordRule.Config.DEFAULT.toRule()), true,
-            DefaultRelMetadataProvider.INSTANCE),
+        // First fuse what INSPECT's operator can run; what remains gets record boundaries.
+        Programs.hep(List.of(FuseInspectionRule.Config.DEFAULT.toRule()), true, DefaultRelMetadataProvider.INSTANCE),
+        Programs.hep(List.of(MeasureRecordRule.Config.DEFAULT.toRule()), true, DefaultRelMetadataProvider.INSTANCE),
         Programs.standard());
     Hook.PROGRAM.add((Holder<Program> holder) -> holder.set(program));
     Hook.PLANNER.add((RelOptPlanner planner) -> {

@@ -15,6 +15,7 @@ import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.schema.DeepBaseSchema;
 import org.deepbase.engine.exec.Inspection;
 import org.deepbase.engine.exec.InspectionRequest;
 import org.deepbase.engine.exec.InspectionRow;
@@ -82,7 +83,7 @@ public final class InspectFunction {
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
       AtomicBoolean cancel = DataContext.Variable.CANCEL_FLAG.get(root);
-      List<InspectionRow> result = new Inspection(WorkspaceOf.context(root, "inspect"), request,
+      List<InspectionRow> result = new Inspection(DeepBaseSchema.workspaceOf(root, "inspect"), request,
           () -> cancel != null && cancel.get()).run();
       List<@Nullable Object[]> rows = new ArrayList<>(result.size());
       for (InspectionRow r : result) {

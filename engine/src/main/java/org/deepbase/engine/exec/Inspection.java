@@ -23,7 +23,6 @@ import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypotheses;
 import org.deepbase.engine.hypothesis.Hypothesis;
 import org.deepbase.engine.measure.Accumulator;
-import org.deepbase.engine.measure.Measures;
 import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.measure.Score;
 import org.deepbase.engine.nn.LoadedModel;
@@ -65,7 +64,7 @@ public final class Inspection {
       if (PROBES.contains(m)) {
         probeMeasures.add(m);
       } else {
-        Measures.create(m, Double.NaN, false); // fails early, naming the known measures
+        MeasureSpec.parse(m).create(false); // fails early, naming the known measures
         unitMeasures.add(m);
       }
     }
@@ -135,7 +134,7 @@ public final class Inspection {
     }
 
     private Accumulator newAccumulator(int m) {
-      return Measures.create(measures.get(m), Double.NaN, request.exact());
+      return MeasureSpec.parse(measures.get(m)).create(request.exact());
     }
 
     List<InspectionRow> run() {

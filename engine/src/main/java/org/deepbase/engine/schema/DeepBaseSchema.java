@@ -37,6 +37,18 @@ public final class DeepBaseSchema extends AbstractSchema {
     return workspace;
   }
 
+  /** Returns the workspace of the connection a query runs in (its root schema's deepbase schema). */
+  public static Workspace workspaceOf(org.apache.calcite.DataContext root, String what) {
+    org.apache.calcite.schema.SchemaPlus rootSchema = root.getRootSchema();
+    org.apache.calcite.schema.SchemaPlus schema = rootSchema == null ? null : rootSchema.getSubSchema(NAME);
+    DeepBaseSchema deepbase = schema == null ? null : schema.unwrap(DeepBaseSchema.class);
+    if (deepbase == null) {
+      throw new org.deepbase.engine.DeepBaseException(org.deepbase.engine.ErrorCode.BAD_WORKSPACE,
+          what + " runs on a jdbc:deepbase: connection");
+    }
+    return deepbase.workspace();
+  }
+
   /** {@inheritDoc} */
   @Override
   protected Map<String, Table> getTableMap() {

@@ -13,7 +13,7 @@ import org.deepbase.engine.catalog.Workspace;
  * A table computed at scan time from the workspace (behaviors, annotations): declares its columns
  * and a row-count estimate for the planner; subclasses implement the scan.
  */
-abstract class VirtualTable extends AbstractTable implements ProjectableFilterableTable {
+public abstract class VirtualTable extends AbstractTable implements ProjectableFilterableTable {
   protected final Workspace workspace;
   private final Columns columns;
   private final double rowCountEstimate;
@@ -34,6 +34,11 @@ abstract class VirtualTable extends AbstractTable implements ProjectableFilterab
   @Override
   public Statistic getStatistic() {
     return Statistics.of(rowCountEstimate, List.of());
+  }
+
+  /** Returns the workspace the table reads. */
+  public Workspace workspace() {
+    return workspace;
   }
 
   /** Returns the projected column indexes, all columns when Calcite passes none. */

@@ -1,0 +1,373 @@
+package org.deepbase.sql;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.calcite.plan.RelOptRuleCall;
+import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.plan.RelRule;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.Filter;
+import org.apache.calcite.rel.core.Join;
+import org.apache.calcite.rel.metadata.RelColumnOrigin;
+import org.apache.calcite.rel.metadata.RelMetadataQuery;
+import org.apache.calcite.rex.RexShuttle;
+import org.apache.calcite.tools.RelBuilder;
+import org.apache.calcite.util.Util;
+import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexLiteral;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.sql.SqlKind;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.plan.FusedInspection;
+import org.deepbase.engine.plan.FusedSpec;
+import org.deepbase.engine.schema.AnnotationsTable;
+import org.deepbase.engine.schema.BehaviorsTable;
+import org.deepbase.engine.schema.ColumnFilter;
+import org.deepbase.engine.schema.ScanFilters;
+import org.immutables.value.Value;
+
+/**
+ * Rewrites the relational form of an inspection,
+ * {@code Aggregate(measures) <- Project <- [Filter] <- Join(behaviors, annotations on dataset,
+ * record_id, symbol)}, into a {@link FusedInspection}: the same operator INSPECT runs.
+ *
+ * <p>It fuses only when the fused operator computes exactly what the relational plan would: every
+ * filter is on model, checkpoint, layer, unit, dataset or hypothesis and is an equality or IN list;
+ * layers and hypotheses are named; each group is one (model, checkpoint, layer, unit, hypothesis)
+ * over one dataset. Anything else is left to the relational path, which gives the same answers
+ * slower.
+ */
+@Value.Enclosing
+public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
+  private static final List<String> BEHAVIOR_COLUMNS =
+      List.of("model", "checkpoint", "layer", "unit", "dataset", "record_id", "symbol", "behavior");
+  private static final List<String> ANNOTATION_COLUMNS =
+      List.of("hypothesis", "dataset", "record_id", "symbol", "annotation");
+
+  protected FuseInspectionRule(Config config) {
+    super(config);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public void onMatch(RelOptRuleCall call) {
+    Aggregate aggregate = call.rel(0);
+    FusedSpec spec = match(aggregate, call.getMetadataQuery());
+    if (spec != null) {
+      // A logical project on top keeps the physical leaf out of the plan root: Volcano registers the
+      // root twice when it already has the requested (ENUMERABLE) convention.
+      RelNode fused = new FusedInspection(aggregate.getCluster(), aggregate.getRowType(), spec);
+      RelBuilder builder = call.builder().push(fused);
+      call.transformTo(builder.project(builder.fields(), aggregate.getRowType().getFieldNames(), true).build());
+    }
+  }
+
+  /** Column names of the virtual row: behaviors' columns (0..7), then annotations' (8..12). */
+  private static final List<String> NAMES = new ArrayList<>();
+
+  static {
+    BEHAVIOR_COLUMNS.forEach(c -> NAMES.add("b." + c));
+    ANNOTATION_COLUMNS.forEach(c -> NAMES.add("a." + c));
+  }
+
+  /** The subtree under the aggregate, expressed over the virtual row. */
+  private record Origins(Workspace workspace, List<RexNode> filters, List<RexNode> joinConditions) {
+  }
+
+  private static int index(String name) {
+    return NAMES.indexOf(name);
+  }
+
+  private static @Nullable FusedSpec match(Aggregate aggregate, RelMetadataQuery mq) {
+    if (aggregate.getGroupSets().size() != 1) {
+      return null;
+    }
+    RelNode input = aggregate.getInput().stripped();
+    Origins origins = collect(input, mq);
+    if (origins == null || !joinsOnSymbols(origins.joinConditions())) {
+      return null;
+    }
+    // Every filter conjunct must be one the fused operator applies exactly.
+    List<RexNode> conditions = new ArrayList<>(origins.filters());
+    Set<Integer> strings = new HashSet<>();
+    for (String c : List.of("b.model", "b.layer", "b.dataset", "a.hypothesis", "a.dataset")) {
+      strings.add(index(c));
+    }
+    Set<Integer> consumable = new HashSet<>(strings);
+    consumable.add(index("b.checkpoint"));
+    consumable.add(index("b.unit"));
+    ScanFilters filters = ScanFilters.consume(conditions, strings, consumable);
+    if (!conditions.isEmpty()) {
+      return null;
+    }
+    ColumnFilter models = filters.column(index("b.model"));
+    ColumnFilter checkpoints = filters.column(index("b.checkpoint"));
+    ColumnFilter layers = filters.column(index("b.layer"));
+    ColumnFilter units = filters.column(index("b.unit"));
+    ColumnFilter hypotheses = filters.column(index("a.hypothesis"));
+    if (models.strings() == null || layers.strings() == null || hypotheses.strings() == null
+        || checkpoints.isRestricted() && checkpoints.points() == null
+        || units.isRestricted() && units.points() == null) {
+      return null;
+    }
+    // Group keys must be inspection keys.
+    List<String> outputs = new ArrayList<>();
+    Set<String> grouped = new HashSet<>();
+    for (int key : aggregate.getGroupSet()) {
+      int o = origin(input, key, mq);
+      if (o < 0) {
+        return null;
+      }
+      String name = NAMES.get(o);
+      String source = switch (name) {
+        case "b.model", "b.checkpoint", "b.layer", "b.unit", "a.hypothesis" -> name.substring(2);
+        case "b.dataset", "a.dataset" -> "dataset";
+        default -> null;
+      };
+      if (source == null) {
+        return null;
+      }
+      outputs.add("key:" + source);
+      grouped.add(source);
+    }
+    if (!(grouped.contains("unit") || units.points() != null && units.points().size() == 1)
+        || !(grouped.contains("layer") || layers.strings().size() == 1)
+        || !(grouped.contains("hypothesis") || hypotheses.strings().size() == 1)
+        || !(grouped.contains("model") || models.strings().size() == 1)) {
+      return null;
+    }
+    List<String> measures = new ArrayList<>();
+    for (AggregateCall c : aggregate.getAggCallList()) {
+      String measure = measureSpec(c, input, mq);
+      if (measure == null) {
+        return null;
+      }
+      if (!measures.contains(measure)) {
+        measures.add(measure);
+      }
+      outputs.add("score:" + measures.indexOf(measure));
+    }
+    String dataset = dataset(origins.workspace(), filters, models);
+    String modelSpec = models(origins.workspace(), models, checkpoints, grouped.contains("checkpoint"));
+    if (dataset == null || modelSpec == null) {
+      return null;
+    }
+    List<String> unitItems = new ArrayList<>();
+    for (String layer : new java.util.TreeSet<>(layers.strings())) {
+      if (units.points() == null) {
+        unitItems.add(layer + ".*");
+      } else {
+        units.points().forEach(u -> unitItems.add(layer + "." + u));
+      }
+    }
+    return new FusedSpec(modelSpec, String.join(",", unitItems), new ArrayList<>(hypotheses.strings()), measures,
+        dataset, outputs);
+  }
+
+  /** Returns the virtual column of a field of {@code node}, or -1 when it is computed. */
+  private static int origin(RelNode node, int field, RelMetadataQuery mq) {
+    RelColumnOrigin origin = mq.getColumnOrigin(node, field);
+    if (origin == null || origin.isDerived()) {
+      return -1;
+    }
+    String table = Util.last(origin.getOriginTable().getQualifiedName());
+    String column = origin.getOriginTable().getRowType().getFieldNames().get(origin.getOriginColumnOrdinal());
+    return switch (table) {
+      case "behaviors" -> index("b." + column);
+      case "annotations" -> index("a." + column);
+      default -> -1;
+    };
+  }
+
+  /** Rewrites a condition over {@code input}'s fields into virtual columns, or null. */
+  private static @Nullable RexNode toOrigins(RexNode condition, RelNode input, RelMetadataQuery mq) {
+    boolean[] ok = {true};
+    RexNode mapped = condition.accept(new RexShuttle() {
+      @Override
+      public RexNode visitInputRef(RexInputRef ref) {
+        int o = origin(input, ref.getIndex(), mq);
+        if (o < 0) {
+          ok[0] = false;
+          return ref;
+        }
+        return new RexInputRef(o, ref.getType());
+      }
+    });
+    return ok[0] ? mapped : null;
+  }
+
+  /**
+   * Collects the filters and the join condition of a subtree made only of projects, filters, one
+   * inner join and the behaviors and annotations scans; null for any other shape.
+   */
+  private static @Nullable Origins collect(RelNode root, RelMetadataQuery mq) {
+    List<RexNode> filters = new ArrayList<>();
+    List<RexNode> joins = new ArrayList<>();
+    Workspace workspace = null;
+    int behaviorScans = 0;
+    int annotationScans = 0;
+    List<RelNode> stack = new ArrayList<>(List.of(root));
+    while (!stack.isEmpty()) {
+      RelNode node = stack.remove(stack.size() - 1).stripped();
+      if (node instanceof Filter f) {
+        RexNode c = toOrigins(f.getCondition(), f.getInput().stripped(), mq);
+        if (c == null) {
+          return null;
+        }
+        filters.addAll(RelOptUtil.conjunctions(c));
+      } else if (node instanceof Join j) {
+        if (j.getJoinType() != JoinRelType.INNER || !joins.isEmpty()) {
+          return null;
+        }
+        RexNode c = toOrigins(j.getCondition(), j, mq);
+        if (c == null) {
+          return null;
+        }
+        joins.addAll(RelOptUtil.conjunctions(c));
+      } else if (node instanceof TableScan scan) {
+        BehaviorsTable behaviors = scan.getTable().unwrap(BehaviorsTable.class);
+        if (behaviors != null) {
+          workspace = behaviors.workspace();
+          behaviorScans++;
+        } else if (scan.getTable().unwrap(AnnotationsTable.class) != null) {
+          annotationScans++;
+        } else {
+          return null;
+        }
+      } else if (!(node instanceof Project)) {
+        return null;
+      }
+      stack.addAll(node.getInputs());
+    }
+    if (behaviorScans != 1 || annotationScans != 1 || joins.isEmpty() || workspace == null) {
+      return null;
+    }
+    return new Origins(workspace, filters, joins);
+  }
+
+  /** Returns whether the join condition is exactly dataset, record_id and symbol equalities. */
+  private static boolean joinsOnSymbols(List<RexNode> conditions) {
+    Set<String> joined = new HashSet<>();
+    for (RexNode c : conditions) {
+      if (!(c instanceof RexCall eq) || eq.getKind() != SqlKind.EQUALS
+          || !(eq.getOperands().get(0) instanceof RexInputRef x) || !(eq.getOperands().get(1) instanceof RexInputRef y)) {
+        return false;
+      }
+      String nx = NAMES.get(x.getIndex());
+      String ny = NAMES.get(y.getIndex());
+      if (!nx.substring(2).equals(ny.substring(2)) || nx.charAt(0) == ny.charAt(0)) {
+        return false;
+      }
+      joined.add(nx.substring(2));
+    }
+    return joined.equals(Set.of("dataset", "record_id", "symbol"));
+  }
+
+  private static @Nullable String measureSpec(AggregateCall c, RelNode input, RelMetadataQuery mq) {
+    String measure = MeasureRecordRule.measureOf(c);
+    if (measure == null || c.isDistinct() || c.filterArg >= 0 || c.getArgList().size() < 2) {
+      return null;
+    }
+    if (origin(input, c.getArgList().get(0), mq) != index("b.behavior")
+        || origin(input, c.getArgList().get(1), mq) != index("a.annotation")) {
+      return null;
+    }
+    if (c.getArgList().size() == 2) {
+      return measure;
+    }
+    // A quantile argument is a constant column of the project under the aggregate.
+    if (!(input instanceof Project project)
+        || !(project.getProjects().get(c.getArgList().get(2)) instanceof RexLiteral literal)
+        || literal.getValueAs(BigDecimal.class) == null) {
+      return null;
+    }
+    return measure + "(" + literal.getValueAs(BigDecimal.class).toPlainString() + ")";
+  }
+
+  /** Returns the single dataset the query reads, or null when that is not one dataset. */
+  private static @Nullable String dataset(Workspace workspace, ScanFilters filters, ColumnFilter models) {
+    Set<String> named = new HashSet<>();
+    for (String side : List.of("b.dataset", "a.dataset")) {
+      Set<String> points = filters.column(index(side)).strings();
+      if (points != null) {
+        if (!named.isEmpty()) {
+          named.retainAll(points);
+        } else {
+          named.addAll(points);
+        }
+      }
+    }
+    if (named.size() == 1) {
+      return named.iterator().next();
+    }
+    if (!named.isEmpty()) {
+      return null;
+    }
+    // No dataset named: relational semantics read every dataset the model accepts.
+    Map<String, ModelDescriptor> all = workspace.models();
+    Set<String> compatible = new HashSet<>();
+    for (String model : models.strings()) {
+      ModelDescriptor m = all.get(model);
+      if (m == null) {
+        return null; // let the relational path report the unknown model
+      }
+      for (DatasetDescriptor d : workspace.datasets().values()) {
+        if (d.inputShape().equals(m.inputShape())) {
+          compatible.add(d.name());
+        }
+      }
+    }
+    return compatible.size() == 1 ? compatible.iterator().next() : null;
+  }
+
+  /** Returns INSPECT's models argument, or null when the checkpoints are ambiguous. */
+  private static @Nullable String models(Workspace workspace, ColumnFilter models, ColumnFilter checkpoints,
+      boolean checkpointGrouped) {
+    Set<Integer> points = checkpoints.points();
+    if (points != null && points.size() > 1 && !checkpointGrouped) {
+      return null;
+    }
+    List<String> items = new ArrayList<>();
+    for (String model : models.strings()) {
+      if (points != null) {
+        points.forEach(p -> items.add(model + "@" + p));
+      } else if (checkpointGrouped) {
+        items.add(model + "@*");
+      } else if (workspace.models().containsKey(model) && workspace.checkpoints(model).size() == 1) {
+        items.add(model);
+      } else {
+        return null;
+      }
+    }
+    return String.join(",", items);
+  }
+
+  /** Rule configuration. */
+  @Value.Immutable
+  public interface Config extends RelRule.Config {
+    Config DEFAULT = ImmutableFuseInspectionRule.Config.builder().build()
+        .withOperandSupplier(b -> b.operand(Aggregate.class)
+            .predicate(a -> a.getAggCallList().stream().anyMatch(c -> MeasureRecordRule.measureOf(c) != null))
+            .anyInputs())
+        .as(Config.class);
+
+    /** {@inheritDoc} */
+    @Override
+    default FuseInspectionRule toRule() {
+      return new FuseInspectionRule(this);
+    }
+  }
+}
