@@ -34,7 +34,7 @@ public final class Main {
       switch (args[0]) {
         case "demo" -> new DemoCommand(workspace, options.containsKey("--quick")).run();
         case "sql" -> sql(workspace, options);
-        case "bench" -> bench(options);
+        case "bench" -> bench(workspace, options);
         default -> {
           System.err.println("unknown command '" + args[0] + "'");
           usage();
@@ -59,12 +59,13 @@ public final class Main {
     }
   }
 
-  private static void bench(Map<String, String> options) {
-    String what = options.getOrDefault("--what", "measures");
-    if (!what.equals("measures")) {
-      throw new IllegalArgumentException("bench --what measures is the only benchmark so far");
+  private static void bench(Path workspace, Map<String, String> options) throws Exception {
+    switch (options.getOrDefault("--what", "measures")) {
+      case "measures" -> org.deepbase.engine.bench.MeasureBench.run(System.out);
+      case "inspect" -> new InspectBench(workspace, options.getOrDefault("--dataset", "pacman_train"),
+          Integer.parseInt(options.getOrDefault("--unfused-records", "300")), System.out).run();
+      default -> throw new IllegalArgumentException("bench --what measures|inspect");
     }
-    org.deepbase.engine.bench.MeasureBench.run(System.out);
   }
 
   static String rootMessage(Throwable e) {
@@ -102,6 +103,8 @@ public final class Main {
           sql  [--workspace DIR] -e "SQL" [--format table|csv]
                                              run one statement on jdbc:deepbase:DIR
           bench [--what measures]            measure throughput (values/s per measure, ratios)
+          bench --what inspect [--workspace DIR] [--dataset pacman_train] [--unfused-records 300]
+                                             the PacMan workload: forward-only vs unfused vs DeepBase
         DIR defaults to ./workspace.""");
   }
 }

@@ -1,7 +1,6 @@
 package org.deepbase.engine.measure;
 
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
  * Accumulates local IoU of one unit against one binary hypothesis.
@@ -35,9 +34,7 @@ public final class LocalIouAccumulator implements Accumulator {
     for (int r = 0; r < recordCount; r++) {
       int v0 = values.position() + r * symbols;
       int a0 = annotations.position() + r * symbols;
-      values.get(v0, scratch, 0, symbols);
-      Arrays.sort(scratch, 0, symbols);
-      double threshold = Quantiles.ofSorted(scratch, symbols, quantile);
+      double threshold = Quantiles.of(values, v0, symbols, quantile, scratch);
       for (int s = 0; s < symbols; s++) {
         boolean fires = values.get(v0 + s) > threshold;
         boolean on = Annotations.binary("local_iou", annotations.get(a0 + s));

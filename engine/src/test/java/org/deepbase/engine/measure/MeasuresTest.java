@@ -108,4 +108,23 @@ class MeasuresTest {
     assertTrue(buckets[0] < 6_000, "buckets " + buckets[0]);
     assertTrue(h.allocatedBuckets() < 4 * buckets[0] + 64, "allocated " + h.allocatedBuckets());
   }
+
+  @Test
+  void selectionQuantileEqualsSortedQuantile() {
+    Random rng = new Random(4);
+    float[] scratch = new float[300];
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 1 + rng.nextInt(300);
+      float[] values = new float[n];
+      for (int i = 0; i < n; i++) {
+        values[i] = rng.nextInt(4) == 0 ? 0f : (float) rng.nextGaussian(); // ties included
+      }
+      float[] sorted = values.clone();
+      java.util.Arrays.sort(sorted);
+      for (double q : new double[] {0, 0.5, 0.9, 0.99, 0.995, 0.999}) {
+        assertEquals(Quantiles.ofSorted(sorted, n, q),
+            Quantiles.of(java.nio.FloatBuffer.wrap(values), 0, n, q, scratch), 0.0, "n=" + n + " q=" + q);
+      }
+    }
+  }
 }

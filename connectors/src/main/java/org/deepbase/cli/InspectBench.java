@@ -1,0 +1,159 @@
+package org.deepbase.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.deepbase.engine.Progress;
+import org.deepbase.engine.catalog.Checkpoint;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.data.DatasetReader;
+import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.nn.Architecture;
+import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.queries.pacman.PacmanWorkspace;
+
+/**
+ * {@code deepbase bench --what inspect}: the PacMan workload of issue 4 (all units of conv1 and
+ * conv2, the five ghost hypotheses, local_iou and corr) measured side by side in one process:
+ * bare forward passes, the unfused relational plan, DeepBase exact and with tolerance 0.01.
+ * Prints times, records/s and ratios; the unfused plan runs on a prefix and is scaled per record.
+ */
+final class InspectBench {
+  private static final String HYPOTHESES = "ghost,ghost_1,ghost_2,ghost_4,ghost_8";
+  private static final int BATCH = 256;
+
+  private final Workspace workspace;
+  private final String dataset;
+  private final int unfusedRecords;
+  private final PrintStream out;
+
+  InspectBench(Path dir, String dataset, int unfusedRecords, PrintStream out) {
+    this.workspace = new Workspace(dir);
+    this.dataset = dataset;
+    this.unfusedRecords = unfusedRecords;
+    this.out = out;
+  }
+
+  void run() throws Exception {
+    if (!PacmanWorkspace.exists(workspace)) {
+      throw new IllegalStateException("no PacMan workspace in " + workspace.root() + ": run ./deepbase demo first");
+    }
+    DatasetDescriptor data = workspace.dataset(dataset);
+    Checkpoint checkpoint = workspace.latestCheckpoint(PacmanWorkspace.MODEL);
+    int records = data.recordCount();
+    out.printf(Locale.ROOT, "workload: %s@%d, %s (%d records), conv1.* + conv2.* (48 units), %s, local_iou + corr%n",
+        PacmanWorkspace.MODEL, checkpoint.epoch(), dataset, records, HYPOTHESES);
+    Progress previous = Progress.current();
+    Progress.install(Progress.SILENT);
+    try {
+      forwardOnly(workspace.model(PacmanWorkspace.MODEL), checkpoint, data); // warm-up: native libs, JIT
+      double forward = time(() -> forwardOnly(workspace.model(PacmanWorkspace.MODEL), checkpoint, data));
+      String inspect = "SELECT layer, unit, hypothesis, \"measure\", score, records_used FROM TABLE(inspect("
+          + "models => 'pacman@" + checkpoint.epoch() + "', units => 'conv1.*,conv2.*', hypotheses => '" + HYPOTHESES
+          + "', measures => 'local_iou,corr', dataset => '" + dataset + "', batch_size => " + BATCH;
+      List<String> exactTop = new ArrayList<>();
+      double exact = time(() -> exactTop.addAll(top(inspect + "))")));
+      List<String> earlyTop = new ArrayList<>();
+      long[] used = {0};
+      double early = time(() -> earlyTop.addAll(top(inspect + ", tolerance => 0.01))", used)));
+      String unfusedSql = "SELECT b.layer, b.unit, a.hypothesis, local_iou(b.behavior, a.annotation), "
+          + "corr(b.behavior, a.annotation) FROM deepbase.behaviors b JOIN deepbase.annotations a "
+          + "ON a.dataset = b.dataset AND a.record_id = b.record_id AND a.symbol = b.symbol "
+          + "WHERE b.model = 'pacman' AND b.checkpoint = " + checkpoint.epoch() + " AND b.layer IN ('conv1', 'conv2') "
+          + "AND b.dataset = '" + dataset + "' AND a.hypothesis IN ('ghost', 'ghost_1', 'ghost_2', 'ghost_4', 'ghost_8') "
+          + "AND b.record_id < " + unfusedRecords + " GROUP BY b.layer, b.unit, a.hypothesis";
+      double unfusedPart = time(() -> top(unfusedSql));
+      double unfused = unfusedPart * records / Math.min(unfusedRecords, records);
+      out.printf(Locale.ROOT, "%-26s %9s %12s %16s%n", "arm", "seconds", "records/s", "ratio");
+      line("forward-only", forward, records, "1.00x (floor)");
+      line("unfused (scaled from " + Math.min(unfusedRecords, records) + ")", unfused, records,
+          String.format(Locale.ROOT, "%.2fx forward", unfused / forward));
+      line("deepbase exact", exact, records, String.format(Locale.ROOT, "%.2fx forward, %.1fx faster than unfused",
+          exact / forward, unfused / exact));
+      line("deepbase tolerance 0.01", early, records, String.format(Locale.ROOT, "%.1fx faster than exact",
+          exact / early));
+      Set<String> overlap = new HashSet<>(exactTop.subList(0, Math.min(10, exactTop.size())));
+      overlap.retainAll(earlyTop.subList(0, Math.min(10, earlyTop.size())));
+      out.printf(Locale.ROOT, "early stopping read %d of %d records; top-10 (ghost, local_iou) shared with exact: %d/10%n",
+          used[0], records, overlap.size());
+      out.println(python());
+    } finally {
+      Progress.install(previous);
+    }
+  }
+
+  private void line(String arm, double seconds, int records, String ratio) {
+    out.printf(Locale.ROOT, "%-26s %9.2f %12.0f   %s%n", arm, seconds, records / seconds, ratio);
+  }
+
+  /** Runs the bare forward passes through conv1 and conv2, reading the same inputs. */
+  private void forwardOnly(ModelDescriptor model, Checkpoint checkpoint, DatasetDescriptor data) {
+    try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
+         DatasetReader reader = new DatasetReader(workspace.datasetDir(data.name()), data, i -> true, BATCH)) {
+      JniUtils.setGradMode(false);
+      while (reader.hasNext()) {
+        RecordBatch batch = reader.next();
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+          NDArray x = manager.create(batch.inputs(), Architecture.inputShape(model, batch.size()));
+          for (int i = 0; i < 2; i++) {
+            x = loaded.layers().get(i).forward(loaded.parameters(), new NDList(x), false).singletonOrThrow();
+          }
+          x.toByteBuffer(); // force the computation and one copy out, as any consumer needs
+        }
+      }
+    }
+  }
+
+  private List<String> top(String sql, long... used) throws SQLException {
+    List<String> top = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace.root());
+         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      List<Object[]> ghost = new ArrayList<>();
+      while (rs.next()) {
+        if (rs.getMetaData().getColumnCount() == 6 && "ghost".equals(rs.getString(3))
+            && "local_iou".equals(rs.getString(4))) {
+          ghost.add(new Object[] {rs.getString(1) + "." + rs.getInt(2), rs.getDouble(5)});
+          if (used.length > 0) {
+            used[0] = rs.getLong(6);
+          }
+        }
+      }
+      ghost.sort((a, b) -> Double.compare((double) b[1], (double) a[1]));
+      ghost.forEach(g -> top.add((String) g[0]));
+    }
+    return top;
+  }
+
+  private static String python() {
+    boolean torch = Files.isExecutable(Path.of("/usr/bin/python3"))
+        && Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/torch"));
+    return torch ? "naive-python: not run by this command yet (torch found at /usr/lib/python3/dist-packages/torch)"
+        : "naive-python: skipped, Debian's python3-torch is not installed (apt-get install python3-torch)";
+  }
+
+  private interface Work {
+    void run() throws Exception;
+  }
+
+  private static double time(Work work) throws Exception {
+    long start = System.nanoTime();
+    work.run();
+    return (System.nanoTime() - start) / 1e9;
+  }
+}
