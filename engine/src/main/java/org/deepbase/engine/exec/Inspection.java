@@ -5,6 +5,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
@@ -232,20 +233,24 @@ public final class Inspection {
           // A view of the Arrow vector's data: no copy.
           views[u] = batch.vectors().get(u).getDataBuffer().nioBuffer(0, records * symbols * Float.BYTES)
               .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        }
+        int layer = l;
+        // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
+        IntStream.range(0, views.length).parallel().forEach(u -> {
           for (int h = 0; h < hypotheses.size(); h++) {
             for (int m = 0; m < measures.size(); m++) {
-              Accumulator total = accumulators[l][u][h][m];
+              Accumulator total = accumulators[layer][u][h][m];
               if (tracked) {
                 Accumulator part = newAccumulator(m);
                 part.add(views[u], annotations[h], records, symbols);
-                intervals[l][u][h][m].add(part.result().value());
+                intervals[layer][u][h][m].add(part.result().value());
                 total.merge(part);
-              } else if (first || secondPass[l][u][h][m]) {
+              } else if (first || secondPass[layer][u][h][m]) {
                 total.add(views[u], annotations[h], records, symbols);
               }
             }
           }
-        }
+        });
         if (first) {
           for (int h = 0; h < hypotheses.size(); h++) {
             if (probes[l][h] != null) {
