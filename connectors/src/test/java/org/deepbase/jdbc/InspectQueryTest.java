@@ -185,5 +185,16 @@ class InspectQueryTest {
       cancel.join();
       assertTrue(PlantedUnitQueryTest.chain(e).contains("cancel"), PlantedUnitQueryTest.chain(e));
     }
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      s.setQueryTimeout(1);
+      SQLException e = assertThrows(SQLException.class, () -> {
+        try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(inspect(models => 'pacman@*', units => 'conv1.*,conv2.*', "
+            + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', measures => 'iou,local_iou,corr,auc', "
+            + "dataset => 'pacman_test', batch_size => 4))")) {
+          rs.next();
+        }
+      });
+      assertTrue(PlantedUnitQueryTest.chain(e).contains("cancel"), "query timeout cancels: " + PlantedUnitQueryTest.chain(e));
+    }
   }
 }

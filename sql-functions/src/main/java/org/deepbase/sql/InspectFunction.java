@@ -2,7 +2,6 @@ package org.deepbase.sql;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.calcite.DataContext;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Linq4j;
@@ -16,6 +15,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.schema.DeepBaseSchema;
+import org.deepbase.engine.exec.Cancellation;
 import org.deepbase.engine.exec.Inspection;
 import org.deepbase.engine.exec.InspectionRequest;
 import org.deepbase.engine.exec.InspectionRow;
@@ -82,9 +82,8 @@ public final class InspectFunction {
 
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
-      AtomicBoolean cancel = DataContext.Variable.CANCEL_FLAG.get(root);
       List<InspectionRow> result = new Inspection(DeepBaseSchema.workspaceOf(root, "inspect"), request,
-          () -> cancel != null && cancel.get()).run();
+          Cancellation.of(root)).run();
       List<@Nullable Object[]> rows = new ArrayList<>(result.size());
       for (InspectionRow r : result) {
         rows.add(new Object[] {r.model(), r.checkpoint(), r.layer(), r.unit(), r.hypothesis(), r.measure(), r.score(),

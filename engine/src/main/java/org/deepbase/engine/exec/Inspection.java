@@ -181,6 +181,9 @@ public final class Inspection {
           id -> id < cap, request.batchSize())) {
         while (reader.hasNext()) {
           if (cancelled.getAsBoolean()) {
+            if (cancelled instanceof Cancellation c) {
+              c.check("INSPECT (after " + read + " records)");
+            }
             throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT cancelled after " + read + " records");
           }
           RecordBatch batch = reader.next();

@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.calcite.DataContext;
 import org.apache.calcite.adapter.enumerable.EnumerableConvention;
 import org.apache.calcite.adapter.enumerable.EnumerableRel;
@@ -27,6 +26,7 @@ import org.apache.calcite.rel.RelWriter;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rel.type.RelDataType;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.exec.Cancellation;
 import org.deepbase.engine.exec.Inspection;
 import org.deepbase.engine.exec.InspectionRequest;
 import org.deepbase.engine.exec.InspectionRow;
@@ -102,11 +102,10 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    AtomicBoolean cancel = DataContext.Variable.CANCEL_FLAG.get(root);
     InspectionRequest request = new InspectionRequest(spec.models(), spec.units(), spec.hypotheses(),
         spec.measures(), spec.dataset(), Double.NaN, 0, BATCH_SIZE, true);
     List<InspectionRow> result = new Inspection(DeepBaseSchema.workspaceOf(root, "a fused inspection"), request,
-        () -> cancel != null && cancel.get()).run();
+        Cancellation.of(root)).run();
     // Pivot: one output row per (model, checkpoint, layer, unit, hypothesis), one column per score.
     Map<List<Object>, Map<String, Double>> byKey = new LinkedHashMap<>();
     Map<List<Object>, InspectionRow> first = new HashMap<>();

@@ -2,7 +2,6 @@ package org.deepbase.engine.schema;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.calcite.linq4j.Enumerator;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.Progress;
@@ -27,7 +26,7 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
   private final Workspace workspace;
   private final List<ExtractionStep> steps;
   private final int[] fields;
-  private final @Nullable AtomicBoolean cancel;
+  private final org.deepbase.engine.exec.Cancellation cancel;
   private final BufferAllocator allocator = Allocators.newChild("behaviors-scan");
 
   private int stepIndex = -1;
@@ -42,7 +41,8 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
   private int symbol = -1;
   private @Nullable Object[] current;
 
-  BehaviorRows(Workspace workspace, List<ExtractionStep> steps, int[] fields, @Nullable AtomicBoolean cancel) {
+  BehaviorRows(Workspace workspace, List<ExtractionStep> steps, int[] fields,
+      org.deepbase.engine.exec.Cancellation cancel) {
     this.workspace = workspace;
     this.steps = steps;
     this.fields = fields;
@@ -90,9 +90,7 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
 
   private boolean nextBatch() {
     closeBatches();
-    if (cancel != null && cancel.get()) {
-      throw new IllegalStateException("behaviors scan cancelled");
-    }
+    cancel.check("behaviors scan");
     while (reader == null || !reader.hasNext()) {
       if (!nextStep()) {
         return false;

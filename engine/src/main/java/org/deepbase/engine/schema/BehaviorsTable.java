@@ -47,7 +47,7 @@ public final class BehaviorsTable extends VirtualTable {
     return new AbstractEnumerable<>() {
       @Override
       public Enumerator<@Nullable Object[]> enumerator() {
-        return new BehaviorRows(workspace, steps, fields, DataContext.Variable.CANCEL_FLAG.get(root));
+        return new BehaviorRows(workspace, steps, fields, org.deepbase.engine.exec.Cancellation.of(root));
       }
     };
   }
