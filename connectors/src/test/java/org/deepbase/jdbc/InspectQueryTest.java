@@ -197,4 +197,41 @@ class InspectQueryTest {
       assertTrue(PlantedUnitQueryTest.chain(e).contains("cancel"), "query timeout cancels: " + PlantedUnitQueryTest.chain(e));
     }
   }
+
+  @Test
+  void behaviorCacheServesRepeatsAndSurvivesStaleAndBrokenEntries() throws Exception {
+    String args = "models => 'pacman', units => 'conv1.*,conv2.3', hypotheses => 'ghost', "
+        + "measures => 'local_iou,iou', dataset => 'pacman_test', batch_size => 64, cache => true";
+    Map<String, double[]> fresh = inspect(args.replace(", cache => true", ""));
+    long before = Extractor.forwardPasses();
+    Map<String, double[]> writing = inspect(args);
+    assertTrue(Extractor.forwardPasses() > before, "the first cached query runs the model");
+    before = Extractor.forwardPasses();
+    Map<String, double[]> reading = inspect(args);
+    assertEquals(0, Extractor.forwardPasses() - before, "a repeated query reads the cache: no forward pass");
+    fresh.forEach((key, score) -> {
+      assertEquals(score[0], writing.get(key)[0], 1e-12, key);
+      assertEquals(score[0], reading.get(key)[0], 1e-12, key);
+    });
+    Path cacheDir = dir.resolve("cache/behaviors");
+    List<Path> entries;
+    try (var files = java.nio.file.Files.list(cacheDir)) {
+      entries = files.filter(f -> f.toString().endsWith(".arrow")).toList();
+    }
+    assertEquals(2, entries.size(), "one entry per layer");
+    // A truncated entry is detected and rebuilt.
+    Path victim = entries.get(0);
+    byte[] bytes = java.nio.file.Files.readAllBytes(victim);
+    java.nio.file.Files.write(victim, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    before = Extractor.forwardPasses();
+    Map<String, double[]> rebuilt = inspect(args);
+    assertTrue(Extractor.forwardPasses() > before, "a truncated entry makes the model run again");
+    fresh.forEach((key, score) -> assertEquals(score[0], rebuilt.get(key)[0], 1e-12, key));
+    assertEquals(bytes.length, java.nio.file.Files.size(victim), "the entry was rewritten whole");
+    // A new checkpoint file (same name, other weights) never reads the old entries.
+    PlantedAgent.write(dir.resolve("models/pacman"), "pacman", 99);
+    before = Extractor.forwardPasses();
+    inspect(args);
+    assertTrue(Extractor.forwardPasses() > before, "a changed model file invalidates its entries");
+  }
 }

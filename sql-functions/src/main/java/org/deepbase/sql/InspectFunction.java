@@ -27,8 +27,6 @@ import org.deepbase.engine.exec.Targets;
  * {@code inspect(models, hypotheses, scores, data, units)}. Runs the fused {@link Inspection}.
  */
 public final class InspectFunction {
-  static final int DEFAULT_BATCH_SIZE = 256;
-
   private InspectFunction() {
   }
 
@@ -45,14 +43,10 @@ public final class InspectFunction {
       @Parameter(name = "batch_size", optional = true) @Nullable Integer batchSize,
       @Parameter(name = "exact", optional = true) @Nullable Boolean exact,
       @Parameter(name = "cache", optional = true) @Nullable Boolean cache) {
-    if (Boolean.TRUE.equals(cache)) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "inspect: the behavior cache is not available yet;"
-          + " leave cache unset");
-    }
     InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
         Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance.doubleValue(),
-        maxRecords == null ? 0 : maxRecords, batchSize == null ? DEFAULT_BATCH_SIZE : batchSize,
-        exact == null || exact);
+        maxRecords == null ? 0 : maxRecords, batchSize == null ? 0 : batchSize,
+        exact == null || exact, Boolean.TRUE.equals(cache));
     return new InspectTable(request);
   }
 

@@ -2,6 +2,7 @@ package org.deepbase.engine.exec;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -11,6 +12,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.Progress;
+import org.deepbase.engine.cache.BehaviorCache;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
@@ -139,15 +141,118 @@ public final class Inspection {
     }
 
     List<InspectionRow> run() {
-      try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
-           BufferAllocator allocator = Allocators.newChild("inspect")) {
-        Extractor extractor = new Extractor(loaded, layers, dataset.symbolShape());
-        pass(extractor, allocator, true, Long.MAX_VALUE);
-        if (startSecondPass()) {
-          pass(extractor, allocator, false, recordsUsed);
+      long bytesPerRecord = 0;
+      for (LayerRequest layer : layers) {
+        bytesPerRecord += (long) layer.layer().unitCount() * dataset.symbolCount() * Float.BYTES;
+      }
+      int batchSize = request.chooseBatchSize(bytesPerRecord);
+      try (BufferAllocator allocator = Allocators.newChild("inspect")) {
+        BehaviorCache cache = request.cache() ? new BehaviorCache(workspace) : null;
+        List<Path> entries = new ArrayList<>();
+        boolean cached = cache != null;
+        if (cache != null) {
+          for (LayerRequest layer : layers) {
+            Path entry = cache.entry(checkpoint, layer.layer(), dataset, workspace.datasetDir(dataset.name()));
+            entries.add(entry);
+            cached &= cache.isValid(entry, dataset.recordCount(), layer.layer().unitCount(), allocator);
+          }
+        }
+        if (cached) {
+          // Every layer is cached: no model is loaded and no forward pass runs.
+          int cachedBatch = cache.batchSize(entries.get(0), allocator);
+          pass(() -> new CachedSource(cache, entries, allocator), cachedBatch, true, Long.MAX_VALUE);
+          if (startSecondPass()) {
+            pass(() -> new CachedSource(cache, entries, allocator), cachedBatch, false, recordsUsed);
+          }
+        } else {
+          try (LoadedModel loaded = LoadedModel.load(model, checkpoint)) {
+            boolean write = cache != null && Double.isNaN(request.tolerance()) && request.maxRecords() == 0;
+            List<LayerRequest> extracted = write ? allUnits() : layers;
+            Extractor extractor = new Extractor(loaded, extracted, dataset.symbolShape());
+            List<BehaviorCache.Writer> writers = new ArrayList<>();
+            try {
+              if (write) {
+                for (int l = 0; l < layers.size(); l++) {
+                  writers.add(cache.writer(entries.get(l), layers.get(l).layer(), dataset.recordCount(),
+                      batchSize, allocator));
+                }
+              }
+              pass(() -> new ExtractingSource(extractor, allocator, writers), batchSize, true, Long.MAX_VALUE);
+              writers.forEach(BehaviorCache.Writer::commit);
+            } finally {
+              writers.forEach(BehaviorCache.Writer::close);
+            }
+            if (startSecondPass()) {
+              pass(() -> new ExtractingSource(extractor, allocator, List.of()), batchSize, false, recordsUsed);
+            }
+          }
         }
       }
       return rows();
+    }
+
+    private List<LayerRequest> allUnits() {
+      List<LayerRequest> all = new ArrayList<>();
+      for (LayerRequest layer : layers) {
+        all.add(new LayerRequest(layer.layer(), IntStream.range(0, layer.layer().unitCount()).toArray()));
+      }
+      return all;
+    }
+
+    /** Where a pass gets its behaviors: the model or the cache. */
+    private interface BehaviorSource extends AutoCloseable {
+      List<BehaviorBatch> next(RecordBatch batch);
+
+      @Override
+      void close();
+    }
+
+    /** Runs the model; writes every batch to the cache writers, if any. */
+    private record ExtractingSource(Extractor extractor, BufferAllocator allocator, List<BehaviorCache.Writer> writers)
+        implements BehaviorSource {
+      @Override
+      public List<BehaviorBatch> next(RecordBatch batch) {
+        List<BehaviorBatch> behaviors = extractor.extract(batch, allocator);
+        for (int l = 0; l < writers.size(); l++) {
+          writers.get(l).write(behaviors.get(l));
+        }
+        return behaviors;
+      }
+
+      @Override
+      public void close() {
+      }
+    }
+
+    /** Reads the requested units of every layer from cache entries. */
+    private final class CachedSource implements BehaviorSource {
+      private final List<BehaviorCache.Reader> readers = new ArrayList<>();
+
+      CachedSource(BehaviorCache cache, List<Path> entries, BufferAllocator allocator) {
+        for (int l = 0; l < layers.size(); l++) {
+          readers.add(cache.reader(entries.get(l), layers.get(l).layer(), allocator));
+        }
+      }
+
+      @Override
+      public List<BehaviorBatch> next(RecordBatch batch) {
+        int[] ids = batch.records().stream().mapToInt(r -> r.recordId()).toArray();
+        List<BehaviorBatch> out = new ArrayList<>();
+        for (int l = 0; l < layers.size(); l++) {
+          BehaviorBatch b = readers.get(l).next(layers.get(l).units(), ids);
+          if (b == null) {
+            out.forEach(BehaviorBatch::close);
+            throw new IllegalStateException("behavior cache entry ended before the dataset");
+          }
+          out.add(b);
+        }
+        return out;
+      }
+
+      @Override
+      public void close() {
+        readers.forEach(BehaviorCache.Reader::close);
+      }
     }
 
     /** Starts the second pass of every accumulator that wants one; returns whether any did. */
@@ -171,14 +276,15 @@ public final class Inspection {
     }
 
     /** Streams records; the first pass may stop early, the second reads exactly {@code limit} records. */
-    private void pass(Extractor extractor, BufferAllocator allocator, boolean first, long limit) {
+    private void pass(java.util.function.Supplier<BehaviorSource> sources, int batchSize, boolean first, long limit) {
       long cap = request.maxRecords() > 0 ? Math.min(limit, request.maxRecords()) : limit;
       long read = 0;
       int batches = 0;
       String task = "inspect " + model.name() + "@" + checkpoint.epoch() + (first ? "" : " (exact pass)");
       long total = Math.min(cap, dataset.recordCount());
       try (DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset,
-          id -> id < cap, request.batchSize())) {
+          id -> id < cap, batchSize);
+           BehaviorSource source = sources.get()) {
         while (reader.hasNext()) {
           if (cancelled.getAsBoolean()) {
             if (cancelled instanceof Cancellation c) {
@@ -188,7 +294,7 @@ public final class Inspection {
           }
           RecordBatch batch = reader.next();
           FloatBuffer[] annotations = annotate(batch);
-          List<BehaviorBatch> behaviors = extractor.extract(batch, allocator);
+          List<BehaviorBatch> behaviors = source.next(batch);
           try {
             feed(behaviors, annotations, batch.size(), first);
           } finally {
@@ -231,10 +337,13 @@ public final class Inspection {
               + symbols + " symbols per record but the hypotheses annotate " + dataset.symbolCount()
               + " (dataset symbol shape " + dataset.symbolShape() + ")");
         }
-        FloatBuffer[] views = new FloatBuffer[batch.units().length];
+        int[] requested = layers.get(l).units();
+        FloatBuffer[] views = new FloatBuffer[requested.length];
         for (int u = 0; u < views.length; u++) {
+          // The batch may hold more units than requested (when filling the cache): find ours.
+          int position = batch.units().length == requested.length ? u : requested[u];
           // A view of the Arrow vector's data: no copy.
-          views[u] = batch.vectors().get(u).getDataBuffer().nioBuffer(0, records * symbols * Float.BYTES)
+          views[u] = batch.vectors().get(position).getDataBuffer().nioBuffer(0, records * symbols * Float.BYTES)
               .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         }
         int layer = l;

@@ -15,11 +15,12 @@ import org.deepbase.engine.ErrorCode;
  * @param dataset the dataset
  * @param tolerance stop once every score's interval half-width is below it; NaN = read everything
  * @param maxRecords read at most this many records (0 = all)
- * @param batchSize records per forward pass
+ * @param batchSize records per forward pass; 0 lets the engine choose (see {@link #chooseBatchSize})
  * @param exact whether dataset-threshold measures take a second pass to be exact
+ * @param cache whether to read and write the behavior cache
  */
 public record InspectionRequest(String models, String units, List<String> hypotheses, List<String> measures,
-    String dataset, double tolerance, int maxRecords, int batchSize, boolean exact) {
+    String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, boolean cache) {
 
   public InspectionRequest {
     Objects.requireNonNull(dataset, "dataset is null");
@@ -28,8 +29,25 @@ public record InspectionRequest(String models, String units, List<String> hypoth
     if (!Double.isNaN(tolerance) && !(tolerance > 0)) {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "tolerance must be positive, got " + tolerance);
     }
-    if (batchSize < 1 || maxRecords < 0) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "batch_size must be >= 1 and max_records >= 0");
+    if (batchSize < 0 || maxRecords < 0) {
+      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "batch_size and max_records must be >= 0");
     }
+  }
+
+  /** Memory allowed for one batch's behaviors (the DJL outputs and their Arrow copies). */
+  static final long BATCH_BYTES = 64L << 20;
+
+  /**
+   * Returns the batch size to use: the requested one, or the largest (between 32 and 1024 records)
+   * whose tapped behaviors fit in {@link #BATCH_BYTES}, counting the native output and the Arrow
+   * copy of every unit of every tapped layer. Larger batches amortise per-call overhead; the cap
+   * bounds memory whatever the layer sizes.
+   */
+  int chooseBatchSize(long bytesPerRecord) {
+    if (batchSize > 0) {
+      return batchSize;
+    }
+    long fit = BATCH_BYTES / Math.max(1, 2 * bytesPerRecord);
+    return (int) Math.max(32, Math.min(1024, fit));
   }
 }

@@ -40,7 +40,6 @@ import org.deepbase.engine.schema.DeepBaseSchema;
  */
 public final class FusedInspection extends AbstractRelNode implements EnumerableRel {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int BATCH_SIZE = 256;
 
   private final FusedSpec spec;
 
@@ -103,7 +102,7 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
       throw new IllegalStateException(e);
     }
     InspectionRequest request = new InspectionRequest(spec.models(), spec.units(), spec.hypotheses(),
-        spec.measures(), spec.dataset(), Double.NaN, 0, BATCH_SIZE, true);
+        spec.measures(), spec.dataset(), Double.NaN, 0, 0, true, false);
     List<InspectionRow> result = new Inspection(DeepBaseSchema.workspaceOf(root, "a fused inspection"), request,
         Cancellation.of(root)).run();
     // Pivot: one output row per (model, checkpoint, layer, unit, hypothesis), one column per score.

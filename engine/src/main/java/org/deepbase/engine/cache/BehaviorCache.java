@@ -1,0 +1,280 @@
+package org.deepbase.engine.cache;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.arrow.vector.util.TransferPair;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.catalog.Checkpoint;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.extract.BehaviorBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores extracted behaviors as Arrow IPC files, one per (checkpoint file content, layer,
+ * dataset), so a later query over the same units reads instead of re-running the model.
+ *
+ * <p>The key hashes the checkpoint file's bytes (a retrained or replaced model never hits a stale
+ * entry), the layer, and the dataset's name, size and modification time. Entries hold every unit
+ * of the layer, one row per (record, symbol), in record batches; they are written to a temporary
+ * file and moved into place atomically, and carry the record count in their schema metadata. An
+ * entry that cannot be read completely (truncated, corrupt, wrong shape) is deleted and rebuilt.
+ */
+public final class BehaviorCache {
+  private static final Logger LOG = LoggerFactory.getLogger(BehaviorCache.class);
+  private static final String RECORDS = "deepbase.records";
+  private static final String BATCH = "deepbase.batch";
+
+  private final Path dir;
+
+  public BehaviorCache(Workspace workspace) {
+    this.dir = workspace.root().resolve("cache").resolve("behaviors");
+  }
+
+  /** Returns the entry file of a checkpoint's layer over a dataset. */
+  public Path entry(Checkpoint checkpoint, LayerInfo layer, DatasetDescriptor dataset, Path datasetDir) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      try (InputStream in = new DigestInputStream(Files.newInputStream(checkpoint.path()), digest)) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      Path inputs = datasetDir.resolve(DatasetDescriptor.INPUTS);
+      String rest = "|" + layer.model() + "|" + layer.name() + "|" + layer.shape() + "|" + dataset.name() + "|"
+          + Files.size(inputs) + "|" + Files.getLastModifiedTime(inputs).toMillis();
+      digest.update(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return dir.resolve(HexFormat.of().formatHex(digest.digest()).substring(0, 32) + ".arrow");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Returns whether an entry exists and reads back completely with the expected shape. */
+  public boolean isValid(Path entry, int records, int units, BufferAllocator allocator) {
+    if (!Files.isRegularFile(entry)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(entry, StandardOpenOption.READ);
+         ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
+      Schema schema = reader.getVectorSchemaRoot().getSchema();
+      String stored = schema.getCustomMetadata() == null ? null : schema.getCustomMetadata().get(RECORDS);
+      boolean ok = schema.getFields().size() == units && String.valueOf(records).equals(stored);
+      while (ok && reader.loadNextBatch()) {
+        // Reading every batch proves the file is complete.
+      }
+      if (ok) {
+        return true;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("behavior cache entry {} is unreadable ({}); rebuilding it", entry, e.toString());
+    }
+    try {
+      Files.deleteIfExists(entry);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return false;
+  }
+
+  /** Opens a writer that builds an entry; nothing is visible until {@link Writer#commit}. */
+  public Writer writer(Path entry, LayerInfo layer, int records, int batchSize, BufferAllocator allocator) {
+    return new Writer(entry, layer, records, batchSize, allocator);
+  }
+
+  /** Returns the records per batch an entry was written with. */
+  public int batchSize(Path entry, BufferAllocator allocator) {
+    try (FileChannel channel = FileChannel.open(entry, StandardOpenOption.READ);
+         ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
+      return Integer.parseInt(reader.getVectorSchemaRoot().getSchema().getCustomMetadata().get(BATCH));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Opens a reader over a valid entry. */
+  public Reader reader(Path entry, LayerInfo layer, BufferAllocator allocator) {
+    return new Reader(entry, layer, allocator);
+  }
+
+  /** Writes one entry batch by batch; owns its temporary file until commit or close. */
+  public static final class Writer implements AutoCloseable {
+    private final Path entry;
+    private final Path temporary;
+    private final FileChannel channel;
+    private final VectorSchemaRoot root;
+    private final ArrowFileWriter writer;
+    private boolean committed;
+
+    private Writer(Path entry, LayerInfo layer, int records, int batchSize, BufferAllocator allocator) {
+      this.entry = entry;
+      try {
+        Files.createDirectories(entry.getParent());
+        this.temporary = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".tmp");
+        this.channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      List<Field> fields = new ArrayList<>();
+      for (int u = 0; u < layer.unitCount(); u++) {
+        fields.add(new Field("u" + u, FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
+            null));
+      }
+      this.root = VectorSchemaRoot.create(new Schema(fields, Map.of(RECORDS, String.valueOf(records),
+          BATCH, String.valueOf(batchSize))), allocator);
+      this.writer = new ArrowFileWriter(root, null, channel);
+      try {
+        writer.start();
+      } catch (IOException e) {
+        close();
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Appends a batch holding every unit of the layer (the batch keeps its vectors). */
+    public void write(BehaviorBatch batch) {
+      int rows = batch.recordIds().length * batch.symbols();
+      for (int u = 0; u < batch.units().length; u++) {
+        Float4Vector target = (Float4Vector) root.getVector(batch.units()[u]);
+        Float4Vector source = batch.vectors().get(u);
+        target.allocateNew(rows);
+        target.getDataBuffer().setBytes(0, source.getDataBuffer(), 0, (long) rows * Float.BYTES);
+        target.getValidityBuffer().setBytes(0, source.getValidityBuffer(), 0, (rows + 7) / 8);
+        target.setValueCount(rows);
+      }
+      root.setRowCount(rows);
+      try {
+        writer.writeBatch();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Finishes the file and moves it into place atomically. */
+    public void commit() {
+      try {
+        writer.end();
+        channel.force(true);
+        closeResources();
+        try {
+          Files.move(temporary, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(temporary, entry, StandardCopyOption.REPLACE_EXISTING);
+        }
+        committed = true;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private boolean closed;
+
+    private void closeResources() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      writer.close();
+      root.close();
+      try {
+        channel.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Releases the writer; an uncommitted temporary file is deleted. */
+    @Override
+    public void close() {
+      closeResources();
+      if (!committed) {
+        try {
+          Files.deleteIfExists(temporary);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+  }
+
+  /** Reads an entry's batches as {@link BehaviorBatch}es of chosen units. */
+  public static final class Reader implements AutoCloseable {
+    private final LayerInfo layer;
+    private final FileChannel channel;
+    private final ArrowFileReader reader;
+    private final BufferAllocator allocator;
+
+    private Reader(Path entry, LayerInfo layer, BufferAllocator allocator) {
+      this.layer = layer;
+      this.allocator = allocator;
+      try {
+        this.channel = FileChannel.open(entry, StandardOpenOption.READ);
+        this.reader = new ArrowFileReader(channel, allocator);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Reads the next batch for the given record ids (which must match the stored batch), or null at the end. */
+    public @Nullable BehaviorBatch next(int[] units, int[] recordIds) {
+      try {
+        if (!reader.loadNextBatch()) {
+          return null;
+        }
+        VectorSchemaRoot root = reader.getVectorSchemaRoot();
+        int symbols = root.getRowCount() / recordIds.length;
+        if (symbols * recordIds.length != root.getRowCount()) {
+          throw new IllegalStateException("cached batch of " + root.getRowCount() + " rows does not hold "
+              + recordIds.length + " records");
+        }
+        List<Float4Vector> vectors = new ArrayList<>(units.length);
+        for (int u : units) {
+          Float4Vector source = (Float4Vector) root.getVector(u);
+          // Ownership of the buffers moves to the batch; the reader reloads its root next time.
+          TransferPair transfer = source.getTransferPair(allocator);
+          transfer.transfer();
+          vectors.add((Float4Vector) transfer.getTo());
+        }
+        return new BehaviorBatch(layer, units, recordIds, symbols, vectors);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        reader.close();
+        channel.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
