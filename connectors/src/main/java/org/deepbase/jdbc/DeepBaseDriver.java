@@ -14,6 +14,8 @@ import org.apache.calcite.schema.SchemaPlus;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.schema.DeepBaseSchema;
 import org.deepbase.sql.DeepBaseFunctions;
+import org.deepbase.store.CatalogStore;
+import org.deepbase.store.DdlConnection;
 
 /**
  * JDBC driver for {@code jdbc:deepbase:<workspace directory>}: a Calcite connection whose default
@@ -25,6 +27,8 @@ import org.deepbase.sql.DeepBaseFunctions;
  */
 public final class DeepBaseDriver implements Driver {
   public static final String PREFIX = "jdbc:deepbase:";
+  private static final org.apache.calcite.jdbc.Driver CALCITE =
+      new org.apache.calcite.jdbc.Driver().withPrepareFactory(DeepBasePrepare::new);
 
   static {
     try {
@@ -50,14 +54,19 @@ public final class DeepBaseDriver implements Driver {
     if (info != null) {
       properties.putAll(info);
     }
-    Connection connection = new org.apache.calcite.jdbc.Driver().connect("jdbc:calcite:", properties);
+    Connection connection = CALCITE.connect("jdbc:calcite:", properties);
     try {
       CalciteConnection calcite = connection.unwrap(CalciteConnection.class);
-      SchemaPlus schema = calcite.getRootSchema().add(DeepBaseSchema.NAME,
-          new DeepBaseSchema(new Workspace(dir)));
+      Workspace workspace = new Workspace(dir);
+      CatalogStore store = new CatalogStore(workspace);
+      DeepBaseSchema deepbase = new DeepBaseSchema(workspace, store);
+      SchemaPlus schema = calcite.getRootSchema().add(DeepBaseSchema.NAME, deepbase);
+      // Views and stored tables can change under an open connection: never cache their names.
+      schema.setCacheEnabled(false);
+      store.bind(connection);
       DeepBaseFunctions.register(schema);
       calcite.setSchema(DeepBaseSchema.NAME);
-      return connection;
+      return DdlConnection.wrap(connection, store);
     } catch (SQLException | RuntimeException e) {
       connection.close();
       throw e;

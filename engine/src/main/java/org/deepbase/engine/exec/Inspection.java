@@ -79,6 +79,9 @@ public final class Inspection {
             + dataset.inputShape() + " but model '" + model.name() + "' expects " + model.inputShape());
       }
       List<LayerRequest> layers = Targets.layers(workspace, model, request.units());
+      if (DryRun.active()) {
+        continue; // everything named exists: validation done, no model runs
+      }
       rows.addAll(new CheckpointRun(model, checkpoint, dataset, layers, hypotheses, unitMeasures, probeMeasures).run());
     }
     return rows;

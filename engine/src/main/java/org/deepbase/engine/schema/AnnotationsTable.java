@@ -76,6 +76,9 @@ public final class AnnotationsTable extends VirtualTable {
       }
     }
     int[] fields = fields(projects);
+    if (org.deepbase.engine.exec.DryRun.active()) {
+      return org.apache.calcite.linq4j.Linq4j.emptyEnumerable();
+    }
     return new AbstractEnumerable<>() {
       @Override
       public Enumerator<@Nullable Object[]> enumerator() {

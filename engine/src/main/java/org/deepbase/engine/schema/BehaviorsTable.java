@@ -44,6 +44,9 @@ public final class BehaviorsTable extends VirtualTable {
         pushed.column(COLUMNS.index("layer")), pushed.column(COLUMNS.index("unit")),
         pushed.column(COLUMNS.index("dataset")), pushed.column(COLUMNS.index("record_id")));
     int[] fields = fields(projects);
+    if (org.deepbase.engine.exec.DryRun.active()) {
+      return org.apache.calcite.linq4j.Linq4j.emptyEnumerable();
+    }
     return new AbstractEnumerable<>() {
       @Override
       public Enumerator<@Nullable Object[]> enumerator() {

@@ -28,9 +28,38 @@ public final class DeepBaseSchema extends AbstractSchema {
   public static final String NAME = "deepbase";
 
   private final Workspace workspace;
+  private final SchemaExtension extension;
 
   public DeepBaseSchema(Workspace workspace) {
+    this(workspace, new SchemaExtension() {
+      @Override
+      public Map<String, Table> tables() {
+        return Map.of();
+      }
+
+      @Override
+      public Map<String, org.apache.calcite.schema.TableMacro> views() {
+        return Map.of();
+      }
+    });
+  }
+
+  public DeepBaseSchema(Workspace workspace, SchemaExtension extension) {
     this.workspace = workspace;
+    this.extension = extension;
+  }
+
+  /** Names of the built-in tables, which stored tables and views may not shadow. */
+  public static final java.util.Set<String> BUILT_IN = java.util.Set.of("models", "layers", "units", "datasets",
+      "records", "hypotheses", "behaviors", "annotations");
+
+  /** {@inheritDoc} */
+  @Override
+  protected com.google.common.collect.Multimap<String, org.apache.calcite.schema.Function> getFunctionMultimap() {
+    com.google.common.collect.ImmutableMultimap.Builder<String, org.apache.calcite.schema.Function> views =
+        com.google.common.collect.ImmutableMultimap.builder();
+    extension.views().forEach(views::put);
+    return views.build();
   }
 
   public Workspace workspace() {
@@ -52,6 +81,12 @@ public final class DeepBaseSchema extends AbstractSchema {
   /** {@inheritDoc} */
   @Override
   protected Map<String, Table> getTableMap() {
+    Map<String, Table> tables = new java.util.HashMap<>(extension.tables());
+    tables.putAll(builtIn());
+    return tables;
+  }
+
+  private Map<String, Table> builtIn() {
     return Map.of(
         "models", new CatalogTable(new Columns()
             .add("model", SqlTypeName.VARCHAR)

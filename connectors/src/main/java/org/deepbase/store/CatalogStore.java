@@ -1,0 +1,127 @@
+package org.deepbase.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.calcite.schema.Table;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.schema.SchemaExtension;
+import org.h2.jdbcx.JdbcDataSource;
+
+/**
+ * The workspace's H2 catalog ({@code <workspace>/catalog/deepbase.mv.db}): saved views and stored
+ * result tables, shared by every connection and process (H2's AUTO_SERVER mode lets an embedded
+ * session and a running server open the same file).
+ */
+public final class CatalogStore implements SchemaExtension {
+  static final String RESULTS = "RESULTS";
+
+  private final JdbcDataSource dataSource = new JdbcDataSource();
+
+  public CatalogStore(Workspace workspace) {
+    Path file = workspace.root().resolve("catalog").resolve("deepbase");
+    dataSource.setURL("jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE");
+    try (Connection c = connection(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
+      s.execute("CREATE SCHEMA IF NOT EXISTS " + RESULTS);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot open the workspace catalog " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Opens a connection to the catalog database; the caller closes it. */
+  public Connection connection() throws SQLException {
+    return dataSource.getConnection();
+  }
+
+  private @org.checkerframework.checker.nullness.qual.Nullable Connection calcite;
+
+  /** Gives the store the Calcite connection its views are planned with. */
+  public void bind(Connection calcite) {
+    this.calcite = calcite;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Map<String, org.apache.calcite.schema.TableMacro> views() {
+    Map<String, org.apache.calcite.schema.TableMacro> macros = new TreeMap<>();
+    if (calcite != null) {
+      viewSql().forEach((name, sql) -> macros.put(name, new SavedView(name, sql, calcite)));
+    }
+    return macros;
+  }
+
+  /** Returns the saved views' SQL, by name. */
+  public Map<String, String> viewSql() {
+    Map<String, String> views = new TreeMap<>();
+    try (Connection c = connection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT NAME, SQL FROM DEEPBASE_VIEWS")) {
+      while (rs.next()) {
+        views.put(rs.getString(1), rs.getString(2));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read saved views: " + e.getMessage(), e);
+    }
+    return views;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Map<String, Table> tables() {
+    Map<String, Table> tables = new LinkedHashMap<>();
+    try (Connection c = connection();
+         ResultSet rs = c.getMetaData().getTables(null, RESULTS, "%", new String[] {"TABLE", "BASE TABLE"})) {
+      while (rs.next()) {
+        String name = rs.getString("TABLE_NAME");
+        tables.put(name, new StoredTable(this, name));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot list stored tables: " + e.getMessage(), e);
+    }
+    return tables;
+  }
+
+  /** Saves a view (replacing one of the same name when asked). */
+  void saveView(String name, String sql, boolean replace) throws SQLException {
+    try (Connection c = connection()) {
+      if (!replace && viewSql().containsKey(name)) {
+        throw new SQLException("view '" + name + "' already exists; use CREATE OR REPLACE VIEW", "42S01");
+      }
+      try (PreparedStatement p = c.prepareStatement("MERGE INTO DEEPBASE_VIEWS (NAME, SQL) KEY (NAME) VALUES (?, ?)")) {
+        p.setString(1, name);
+        p.setString(2, sql);
+        p.executeUpdate();
+      }
+    }
+  }
+
+  /** Drops a view; returns whether it existed. */
+  boolean dropView(String name) throws SQLException {
+    try (Connection c = connection(); PreparedStatement p = c.prepareStatement("DELETE FROM DEEPBASE_VIEWS WHERE NAME = ?")) {
+      p.setString(1, name);
+      return p.executeUpdate() > 0;
+    }
+  }
+
+  /** Returns whether a stored table exists. */
+  boolean hasTable(String name) throws SQLException {
+    try (Connection c = connection()) {
+      DatabaseMetaData meta = c.getMetaData();
+      try (ResultSet rs = meta.getTables(null, RESULTS, name, null)) {
+        return rs.next();
+      }
+    }
+  }
+
+  /** Returns the quoted H2 name of a stored table. */
+  static String quoted(String name) {
+    return RESULTS + ".\"" + name.replace("\"", "\"\"") + "\"";
+  }
+}
