@@ -35,6 +35,8 @@ public final class Main {
         case "demo" -> new DemoCommand(workspace, options.containsKey("--quick")).run();
         case "sql" -> sql(workspace, options);
         case "bench" -> bench(workspace, options);
+        case "serve" -> serve(workspace, options);
+        case "user" -> user(workspace, options);
         default -> {
           System.err.println("unknown command '" + args[0] + "'");
           usage();
@@ -68,6 +70,37 @@ public final class Main {
     }
   }
 
+  private static void serve(Path workspace, Map<String, String> options) throws Exception {
+    org.deepbase.server.DeepBaseServer server = org.deepbase.server.DeepBaseServer.start(
+        new org.deepbase.server.DeepBaseServer.Settings(workspace.toAbsolutePath(),
+            options.getOrDefault("--bind", "127.0.0.1"), Integer.parseInt(options.getOrDefault("--port", "8765")),
+            options.containsKey("--anonymous")));
+    // SIGTERM and Ctrl-C run shutdown hooks: stop accepting, close client connections.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("DeepBase server stopping");
+      server.close();
+    }));
+    System.err.println("DeepBase server ready on workspace " + workspace.toAbsolutePath() + "; JDBC URL: "
+        + server.url() + (options.containsKey("--anonymous") ? "" : ";authentication=BASIC;avatica_user=NAME;avatica_password=..."));
+    server.join();
+  }
+
+  private static void user(Path workspace, Map<String, String> options) throws Exception {
+    String name = options.get("--name");
+    if (name == null) {
+      throw new IllegalArgumentException("user needs --name NAME (the password is read from stdin or --password)");
+    }
+    String password = options.get("--password");
+    if (password == null) {
+      java.io.Console console = System.console();
+      password = console != null ? new String(console.readPassword("password for %s: ", name))
+          : new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+    }
+    org.deepbase.server.Users.put(new org.deepbase.engine.catalog.Workspace(workspace), name, password);
+    System.out.println("user " + name + " saved in " + org.deepbase.server.Users.file(
+        new org.deepbase.engine.catalog.Workspace(workspace)));
+  }
+
   static String rootMessage(Throwable e) {
     String message = e.getMessage();
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -84,7 +117,7 @@ public final class Main {
   private static Map<String, String> options(String[] args) {
     Map<String, String> options = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--quick")) {
+      if (args[i].equals("--quick") || args[i].equals("--anonymous")) {
         options.put(args[i], "true");
       } else if (args[i].startsWith("-") && i + 1 < args.length) {
         options.put(args[i], args[++i]);
@@ -102,6 +135,10 @@ public final class Main {
                                              agent), ask "does PacMan see ghosts?", draw the best unit
           sql  [--workspace DIR] -e "SQL" [--format table|csv]
                                              run one statement on jdbc:deepbase:DIR
+          serve [--workspace DIR] [--port 8765] [--bind 127.0.0.1] [--anonymous]
+                                             Avatica JDBC server (protobuf, HTTP Basic auth)
+          user  [--workspace DIR] --name NAME [--password P]
+                                             add or change a server user (password hashed)
           bench [--what measures]            measure throughput (values/s per measure, ratios)
           bench --what inspect [--workspace DIR] [--dataset pacman_train] [--unfused-records 300]
                                              the PacMan workload: forward-only vs unfused vs DeepBase

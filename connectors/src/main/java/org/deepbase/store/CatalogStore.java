@@ -28,13 +28,21 @@ public final class CatalogStore implements SchemaExtension {
   public CatalogStore(Workspace workspace) {
     Path file = workspace.root().resolve("catalog").resolve("deepbase");
     dataSource.setURL("jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE");
-    try (Connection c = connection(); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
-      s.execute("CREATE SCHEMA IF NOT EXISTS " + RESULTS);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot open the workspace catalog " + file + ": " + e.getMessage(), e);
+    // Connections open concurrently (a server's clients): create the catalog objects once per JVM.
+    synchronized (INITIALISED) {
+      if (INITIALISED.add(file.toAbsolutePath().normalize())) {
+        try (Connection c = connection(); Statement s = c.createStatement()) {
+          s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
+          s.execute("CREATE SCHEMA IF NOT EXISTS " + RESULTS);
+        } catch (SQLException e) {
+          INITIALISED.remove(file.toAbsolutePath().normalize());
+          throw new IllegalStateException("cannot open the workspace catalog " + file + ": " + e.getMessage(), e);
+        }
+      }
     }
   }
+
+  private static final java.util.Set<Path> INITIALISED = new java.util.HashSet<>();
 
   /** Opens a connection to the catalog database; the caller closes it. */
   public Connection connection() throws SQLException {

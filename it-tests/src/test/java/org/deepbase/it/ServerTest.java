@@ -1,0 +1,170 @@
+package org.deepbase.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.queries.pacman.DatasetGenerator;
+import org.deepbase.queries.pacman.PlantedAgent;
+import org.deepbase.server.DeepBaseServer;
+import org.deepbase.server.Users;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Avatica server, reached from a separate JVM with only the client jars, and by 8 clients at once. */
+class ServerTest {
+  static final String GHOST = "SELECT b.layer, b.unit, local_iou(b.behavior, a.annotation) AS score "
+      + "FROM deepbase.behaviors b JOIN deepbase.annotations a ON a.dataset = b.dataset "
+      + "AND a.record_id = b.record_id AND a.symbol = b.symbol WHERE b.model = 'pacman' AND b.layer = 'conv1' "
+      + "AND a.hypothesis = 'ghost' GROUP BY b.layer, b.unit ORDER BY score DESC, b.unit";
+
+  @TempDir
+  static Path dir;
+  static DeepBaseServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Workspace workspace = new Workspace(dir);
+    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 23, 100);
+    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Users.put(workspace, "alice", "s3cret");
+    server = DeepBaseServer.start(new DeepBaseServer.Settings(dir, "127.0.0.1", 0, false));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  /** Runs the remote client in its own JVM; returns {exit code, stdout + stderr}. */
+  static String[] remote(String user, String password, String sql) throws Exception {
+    Path jars = Path.of("target", "client-jars");
+    String classpath;
+    try (var files = Files.list(jars)) {
+      classpath = String.join(java.io.File.pathSeparator, files.map(Path::toString).toList());
+    }
+    Path source = Path.of("src", "test", "resources", "client", "RemoteClient.java");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", classpath, source.toString(), server.url(), user, password, sql).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    return new String[] {String.valueOf(p.exitValue()), output};
+  }
+
+  static List<String> embedded(String sql) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+          line.append(i > 1 ? "|" : "").append(rs.getString(i));
+        }
+        rows.add(line.toString());
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  void aBiToolsClassPathRunsTheGhostQueryRemotely() throws Exception {
+    String[] ok = remote("alice", "s3cret", GHOST);
+    assertEquals("0", ok[0], ok[1]);
+    List<String> rows = ok[1].lines().filter(l -> l.startsWith("conv1|")).toList();
+    assertEquals(embedded(GHOST), rows, "remote rows equal embedded rows");
+    assertTrue(rows.get(0).startsWith("conv1|" + PlantedAgent.GHOST_UNIT + "|1"), rows.get(0));
+
+    String[] wrong = remote("alice", "guess", "SELECT 1");
+    assertNotEquals("0", wrong[0]);
+    assertTrue(wrong[1].contains("HTTP/401"), wrong[1]);
+    String[] anonymous = remote("-", "-", "SELECT 1");
+    assertNotEquals("0", anonymous[0]);
+    assertTrue(anonymous[1].contains("HTTP/401"), anonymous[1]);
+  }
+
+  @Test
+  void listensOnLoopbackOnly() throws Exception {
+    // The kernel's socket tables list each listening socket's local address: 127.0.0.1 is 0100007F
+    // (tcp) or ::ffff:127.0.0.1 (tcp6). Reading them sends no traffic anywhere.
+    String port = String.format("%04X", server.port());
+    List<String> listening = new ArrayList<>();
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      for (String line : Files.readAllLines(Path.of(table))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 3 && f[1].endsWith(":" + port) && f[3].equals("0A")) {
+          listening.add(f[1]);
+        }
+      }
+    }
+    assertEquals(1, listening.size(), "one listening socket on port " + server.port() + ": " + listening);
+    String local = listening.get(0);
+    assertTrue(local.startsWith("0100007F:") || local.startsWith("0000000000000000FFFF00000100007F:"),
+        "bound to 127.0.0.1 only: " + local);
+  }
+
+  @Test
+  void eightConcurrentClientsGetTheirOwnAnswersAndACancelDisturbsNoOne() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(9);
+    try {
+      List<Future<?>> work = new ArrayList<>();
+      for (int client = 0; client < 8; client++) {
+        int unit = client;
+        work.add(pool.submit(() -> {
+          String sql = "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1." + unit
+              + "', hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'))";
+          List<String> expected = embedded(sql);
+          try (Connection c = remoteConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            assertEquals(expected.get(0), rs.getString(1) + "|" + rs.getString(2), "client " + unit);
+          }
+          return null;
+        }));
+      }
+      Future<String> cancelled = pool.submit(() -> {
+        try (Connection c = remoteConnection(); Statement s = c.createStatement()) {
+          s.setQueryTimeout(1);
+          try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(inspect(models => 'pacman@*', "
+              + "units => 'conv1.*,conv2.*', hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', "
+              + "measures => 'iou,local_iou,corr,auc', dataset => 'pacman_test', batch_size => 2))")) {
+            rs.next();
+            return "not cancelled";
+          } catch (SQLException e) {
+            return e.getMessage();
+          }
+        }
+      });
+      for (Future<?> f : work) {
+        f.get(300, TimeUnit.SECONDS);
+      }
+      assertTrue(cancelled.get(300, TimeUnit.SECONDS).contains("cancel"), "the long query was cancelled");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  static Connection remoteConnection() throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("authentication", "BASIC");
+    p.setProperty("avatica_user", "alice");
+    p.setProperty("avatica_password", "s3cret");
+    return DriverManager.getConnection(server.url(), p);
+  }
+}
