@@ -5,6 +5,12 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.regex.Pattern;
+import javax.sql.rowset.FilteredRowSet;
+import javax.sql.rowset.RowSetProvider;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 
@@ -27,6 +33,9 @@ public final class DdlConnection {
           }
           if (result instanceof Statement statement) {
             return wrapStatement(statement, (Connection) proxy, ddl);
+          }
+          if (result instanceof DatabaseMetaData metaData) {
+            return wrapMetaData(metaData, (Connection) proxy);
           }
           return result;
         });
@@ -62,6 +71,72 @@ public final class DdlConnection {
     };
     return (Statement) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {Statement.class},
         handler);
+  }
+
+  /**
+   * Fixes Calcite's getColumns, which lists the columns of every view under any table name
+   * pattern: a BI tool would show a view's columns under each table. Rows are kept only when their
+   * TABLE_NAME matches the pattern asked for.
+   */
+  private static DatabaseMetaData wrapMetaData(DatabaseMetaData metaData, Connection connection) {
+    return (DatabaseMetaData) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(),
+        new Class<?>[] {DatabaseMetaData.class}, (proxy, method, args) -> {
+          if (method.getName().equals("getConnection")) {
+            return connection;
+          }
+          Object result = invoke(metaData, method, args);
+          if (method.getName().equals("getColumns") && args != null && args[2] instanceof String pattern) {
+            Pattern like = likePattern(pattern);
+            FilteredRowSet rows = RowSetProvider.newFactory().createFilteredRowSet();
+            try (ResultSet columns = (ResultSet) result) {
+              rows.populate(columns);
+            }
+            rows.setFilter(new TableNameFilter(like));
+            rows.beforeFirst();
+            return rows;
+          }
+          return result;
+        });
+  }
+
+  /** Translates a JDBC LIKE pattern ('%', '_', escape '\\') into a regular expression. */
+  static Pattern likePattern(String like) {
+    StringBuilder regex = new StringBuilder();
+    for (int i = 0; i < like.length(); i++) {
+      char c = like.charAt(i);
+      if (c == '\\' && i + 1 < like.length()) {
+        regex.append(Pattern.quote(String.valueOf(like.charAt(++i))));
+      } else if (c == '%') {
+        regex.append(".*");
+      } else if (c == '_') {
+        regex.append('.');
+      } else {
+        regex.append(Pattern.quote(String.valueOf(c)));
+      }
+    }
+    return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+  }
+
+  /** Keeps the metadata rows whose TABLE_NAME matches. */
+  private record TableNameFilter(Pattern like) implements javax.sql.rowset.Predicate {
+    @Override
+    public boolean evaluate(javax.sql.RowSet rs) {
+      try {
+        return like.matcher(rs.getString("TABLE_NAME")).matches();
+      } catch (SQLException e) {
+        return false;
+      }
+    }
+
+    @Override
+    public boolean evaluate(Object value, int column) {
+      return true;
+    }
+
+    @Override
+    public boolean evaluate(Object value, String columnName) {
+      return true;
+    }
   }
 
   private static Object invoke(Object target, Method method, Object[] args) throws Throwable {

@@ -31,6 +31,13 @@ public final class CatalogTable extends AbstractTable implements ScannableTable 
 
   /** {@inheritDoc} */
   @Override
+  public org.apache.calcite.schema.Schema.TableType getJdbcTableType() {
+    // Catalog tables describe the workspace, as a database's information schema does.
+    return org.apache.calcite.schema.Schema.TableType.SYSTEM_TABLE;
+  }
+
+  /** {@inheritDoc} */
+  @Override
   public Enumerable<Object[]> scan(DataContext root) {
     return Linq4j.asEnumerable(rows.get());
   }
