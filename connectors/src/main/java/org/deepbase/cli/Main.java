@@ -36,6 +36,7 @@ public final class Main {
         case "sql" -> sql(workspace, options);
         case "bench" -> bench(workspace, options);
         case "serve" -> serve(workspace, options);
+        case "shell" -> shell(workspace, options);
         case "user" -> user(workspace, options);
         default -> {
           System.err.println("unknown command '" + args[0] + "'");
@@ -68,6 +69,17 @@ public final class Main {
           Integer.parseInt(options.getOrDefault("--unfused-records", "300")), System.out).run();
       default -> throw new IllegalArgumentException("bench --what measures|inspect");
     }
+  }
+
+  /** Starts sqlline on the embedded workspace, or on a server given by --url. */
+  private static void shell(Path workspace, Map<String, String> options) throws java.io.IOException {
+    String url = options.getOrDefault("--url", "jdbc:deepbase:" + workspace.toAbsolutePath());
+    String driver = url.startsWith("jdbc:deepbase:") ? "org.deepbase.jdbc.DeepBaseDriver"
+        : "org.apache.calcite.avatica.remote.Driver";
+    // Progress lines would interleave with the shell's output.
+    Progress.install(Progress.SILENT);
+    sqlline.SqlLine.main(new String[] {"-u", url, "-d", driver, "-n", options.getOrDefault("--user", ""),
+        "-p", options.getOrDefault("--password", ""), "--maxWidth=240"});
   }
 
   private static void serve(Path workspace, Map<String, String> options) throws Exception {
@@ -133,8 +145,9 @@ public final class Main {
         usage: deepbase <command> [options]
           demo [--workspace DIR] [--quick]   build the PacMan workspace if absent (datasets, trained
                                              agent), ask "does PacMan see ghosts?", draw the best unit
-          sql  [--workspace DIR] -e "SQL" [--format table|csv]
+          sql  [--workspace DIR] -e "SQL" [--format table|csv|json]
                                              run one statement on jdbc:deepbase:DIR
+          shell [--workspace DIR | --url JDBC_URL]  interactive SQL (sqlline: history, !tables, !columns T)
           serve [--workspace DIR] [--port 8765] [--bind 127.0.0.1] [--anonymous]
                                              Avatica JDBC server (protobuf, HTTP Basic auth)
           user  [--workspace DIR] --name NAME [--password P]

@@ -33,6 +33,18 @@ final class TablePrinter {
         rows.add(row);
       }
     }
+    if ("json".equals(format)) {
+      out.println("[");
+      for (int r = 0; r < rows.size(); r++) {
+        StringBuilder line = new StringBuilder("  {");
+        for (int i = 0; i < n; i++) {
+          line.append(i > 0 ? ", " : "").append(json(header[i])).append(": ").append(jsonValue(rows.get(r)[i]));
+        }
+        out.println(line.append(r + 1 < rows.size() ? "}," : "}"));
+      }
+      out.println("]");
+      return rows;
+    }
     if ("csv".equals(format)) {
       out.println(String.join(",", header));
       rows.forEach(r -> out.println(String.join(",", r)));
@@ -56,6 +68,17 @@ final class TablePrinter {
     out.println(line);
     out.printf("%d row(s)%s%n", count, count > rows.size() ? ", first " + rows.size() + " shown" : "");
     return rows;
+  }
+
+  private static String json(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static String jsonValue(String s) {
+    if (s.equals("null") || s.equals("true") || s.equals("false") || s.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?")) {
+      return s;
+    }
+    return json(s);
   }
 
   private static String format(String[] row, int[] width) {

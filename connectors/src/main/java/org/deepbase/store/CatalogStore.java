@@ -32,8 +32,15 @@ public final class CatalogStore implements SchemaExtension {
     synchronized (INITIALISED) {
       if (INITIALISED.add(file.toAbsolutePath().normalize())) {
         try (Connection c = connection(); Statement s = c.createStatement()) {
+          boolean fresh;
+          try (ResultSet rs = c.getMetaData().getTables(null, null, "DEEPBASE_VIEWS", null)) {
+            fresh = !rs.next();
+          }
           s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
           s.execute("CREATE SCHEMA IF NOT EXISTS " + RESULTS);
+          if (fresh) {
+            installSavedQueries(c);
+          }
         } catch (SQLException e) {
           INITIALISED.remove(file.toAbsolutePath().normalize());
           throw new IllegalStateException("cannot open the workspace catalog " + file + ": " + e.getMessage(), e);
@@ -43,6 +50,22 @@ public final class CatalogStore implements SchemaExtension {
   }
 
   private static final java.util.Set<Path> INITIALISED = new java.util.HashSet<>();
+
+  /** Saved queries of the case study that a new workspace gets as views. */
+  static final java.util.List<String> INSTALLED_VIEWS = java.util.List.of("ghost_detectors", "anticipation");
+
+  /** Installs the case study's parameterless saved queries as views (their comments dropped). */
+  private static void installSavedQueries(Connection c) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("MERGE INTO DEEPBASE_VIEWS (NAME, SQL) KEY (NAME) VALUES (?, ?)")) {
+      for (String name : INSTALLED_VIEWS) {
+        String sql = org.deepbase.queries.pacman.SavedQueries.load(name, Map.of()).lines()
+            .filter(line -> !line.trim().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
+        p.setString(1, name);
+        p.setString(2, sql);
+        p.executeUpdate();
+      }
+    }
+  }
 
   /** Opens a connection to the catalog database; the caller closes it. */
   public Connection connection() throws SQLException {

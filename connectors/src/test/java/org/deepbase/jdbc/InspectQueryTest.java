@@ -145,6 +145,11 @@ class InspectQueryTest {
         assertEquals(1, rs.getInt(1));
         assertEquals(1.0, rs.getDouble(2), 1e-12);
       }
+      // A new workspace has them installed as views.
+      try (ResultSet rs = s.executeQuery("SELECT layer, unit FROM ghost_detectors")) {
+        rs.next();
+        assertEquals(PlantedAgent.GHOST_UNIT, rs.getInt(2), "the installed view answers analysis 1");
+      }
       int rows = 0;
       try (ResultSet rs = s.executeQuery(SavedQueries.load("anticipation", Map.of()))) {
         while (rs.next()) {
