@@ -56,9 +56,14 @@ public final class Main {
       throw new IllegalArgumentException("sql needs -e \"<statement>\"");
     }
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace);
-         Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(sql)) {
-      TablePrinter.print(rs, System.out, options.getOrDefault("--format", "table"), Integer.MAX_VALUE);
+         Statement s = c.createStatement()) {
+      if (s.execute(sql)) {
+        try (ResultSet rs = s.getResultSet()) {
+          TablePrinter.print(rs, System.out, options.getOrDefault("--format", "table"), Integer.MAX_VALUE);
+        }
+      } else {
+        System.out.println("ok (" + Math.max(0, s.getUpdateCount()) + " rows)");
+      }
     }
   }
 

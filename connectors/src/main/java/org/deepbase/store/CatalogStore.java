@@ -13,7 +13,6 @@ import java.util.TreeMap;
 import org.apache.calcite.schema.Table;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.schema.SchemaExtension;
-import org.h2.jdbcx.JdbcDataSource;
 
 /**
  * The workspace's H2 catalog ({@code <workspace>/catalog/deepbase.mv.db}): saved views and stored
@@ -23,11 +22,33 @@ import org.h2.jdbcx.JdbcDataSource;
 public final class CatalogStore implements SchemaExtension {
   static final String RESULTS = "RESULTS";
 
-  private final JdbcDataSource dataSource = new JdbcDataSource();
+  /** One pool per catalog file and JVM: opening an H2 AUTO_SERVER connection costs milliseconds. */
+  private static final Map<Path, org.h2.jdbcx.JdbcConnectionPool> POOLS = new java.util.concurrent.ConcurrentHashMap<>();
+  /** How long listed views and tables are reused before the catalog is read again. */
+  private static final long TTL_NANOS = 1_000_000_000L;
+
+  /**
+   * The latest listing per catalog file, shared by every connection of this JVM (so a server's
+   * clients see each other's DDL at once); another process's DDL shows within {@link #TTL_NANOS}.
+   */
+  private static final Map<Path, Listing> LISTINGS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final org.h2.jdbcx.JdbcConnectionPool pool;
+  private final Path key;
+
+  /** Names read from the catalog at one moment. */
+  private record Listing(long readAt, Map<String, String> views, java.util.List<String> tables) {
+  }
 
   public CatalogStore(Workspace workspace) {
     Path file = workspace.root().resolve("catalog").resolve("deepbase");
-    dataSource.setURL("jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE");
+    key = file.toAbsolutePath().normalize();
+    pool = POOLS.computeIfAbsent(key, f -> {
+      org.h2.jdbcx.JdbcConnectionPool p = org.h2.jdbcx.JdbcConnectionPool.create(
+          "jdbc:h2:file:" + f + ";AUTO_SERVER=TRUE", "", "");
+      p.setMaxConnections(64);
+      return p;
+    });
     // Connections open concurrently (a server's clients): create the catalog objects once per JVM.
     synchronized (INITIALISED) {
       if (INITIALISED.add(file.toAbsolutePath().normalize())) {
@@ -69,7 +90,38 @@ public final class CatalogStore implements SchemaExtension {
 
   /** Opens a connection to the catalog database; the caller closes it. */
   public Connection connection() throws SQLException {
-    return dataSource.getConnection();
+    return pool.getConnection();
+  }
+
+  /** Forgets the cached listing (after this connection's own DDL, which must be visible at once). */
+  void invalidate() {
+    LISTINGS.remove(key);
+  }
+
+  private Listing listing() {
+    Listing current = LISTINGS.get(key);
+    if (current != null && System.nanoTime() - current.readAt() < TTL_NANOS) {
+      return current;
+    }
+    Map<String, String> views = new TreeMap<>();
+    java.util.List<String> tables = new java.util.ArrayList<>();
+    try (Connection c = connection(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT NAME, SQL FROM DEEPBASE_VIEWS")) {
+        while (rs.next()) {
+          views.put(rs.getString(1), rs.getString(2));
+        }
+      }
+      try (ResultSet rs = c.getMetaData().getTables(null, RESULTS, "%", new String[] {"TABLE", "BASE TABLE"})) {
+        while (rs.next()) {
+          tables.add(rs.getString("TABLE_NAME"));
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the workspace catalog: " + e.getMessage(), e);
+    }
+    current = new Listing(System.nanoTime(), views, tables);
+    LISTINGS.put(key, current);
+    return current;
   }
 
   private @org.checkerframework.checker.nullness.qual.Nullable Connection calcite;
@@ -91,38 +143,21 @@ public final class CatalogStore implements SchemaExtension {
 
   /** Returns the saved views' SQL, by name. */
   public Map<String, String> viewSql() {
-    Map<String, String> views = new TreeMap<>();
-    try (Connection c = connection(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT NAME, SQL FROM DEEPBASE_VIEWS")) {
-      while (rs.next()) {
-        views.put(rs.getString(1), rs.getString(2));
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read saved views: " + e.getMessage(), e);
-    }
-    return views;
+    return listing().views();
   }
 
   /** {@inheritDoc} */
   @Override
   public Map<String, Table> tables() {
     Map<String, Table> tables = new LinkedHashMap<>();
-    try (Connection c = connection();
-         ResultSet rs = c.getMetaData().getTables(null, RESULTS, "%", new String[] {"TABLE", "BASE TABLE"})) {
-      while (rs.next()) {
-        String name = rs.getString("TABLE_NAME");
-        tables.put(name, new StoredTable(this, name));
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot list stored tables: " + e.getMessage(), e);
-    }
+    listing().tables().forEach(name -> tables.put(name, new StoredTable(this, name)));
     return tables;
   }
 
   /** Saves a view (replacing one of the same name when asked). */
   void saveView(String name, String sql, boolean replace) throws SQLException {
     try (Connection c = connection()) {
-      if (!replace && viewSql().containsKey(name)) {
+      if (!replace && hasView(name)) {
         throw new SQLException("view '" + name + "' already exists; use CREATE OR REPLACE VIEW", "42S01");
       }
       try (PreparedStatement p = c.prepareStatement("MERGE INTO DEEPBASE_VIEWS (NAME, SQL) KEY (NAME) VALUES (?, ?)")) {
@@ -138,6 +173,17 @@ public final class CatalogStore implements SchemaExtension {
     try (Connection c = connection(); PreparedStatement p = c.prepareStatement("DELETE FROM DEEPBASE_VIEWS WHERE NAME = ?")) {
       p.setString(1, name);
       return p.executeUpdate() > 0;
+    }
+  }
+
+  /** Returns whether a view exists, reading the catalog now (not the cached listing). */
+  boolean hasView(String name) throws SQLException {
+    try (Connection c = connection();
+         PreparedStatement p = c.prepareStatement("SELECT 1 FROM DEEPBASE_VIEWS WHERE NAME = ?")) {
+      p.setString(1, name);
+      try (ResultSet rs = p.executeQuery()) {
+        return rs.next();
+      }
     }
   }
 

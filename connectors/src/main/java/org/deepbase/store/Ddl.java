@@ -46,6 +46,14 @@ final class Ddl {
 
   /** Executes a DDL statement; returns the update count (rows stored by CREATE TABLE, else 0). */
   int execute(String sql) throws SQLException {
+    try {
+      return dispatch(sql);
+    } finally {
+      store.invalidate();
+    }
+  }
+
+  private int dispatch(String sql) throws SQLException {
     Matcher m;
     if ((m = CREATE_VIEW.matcher(sql)).matches()) {
       String name = checkName(m.group("name"));
@@ -65,7 +73,7 @@ final class Ddl {
     }
     if ((m = CREATE_TABLE.matcher(sql)).matches()) {
       String name = checkName(m.group("name"));
-      if (store.hasTable(name) || store.viewSql().containsKey(name)) {
+      if (store.hasTable(name) || store.hasView(name)) {
         throw new SQLException("a table or view named '" + name + "' already exists", "42S01");
       }
       return createTable(name, m.group("query"));

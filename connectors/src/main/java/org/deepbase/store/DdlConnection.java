@@ -50,15 +50,21 @@ public final class DdlConnection {
           && (name.equals("execute") || name.equals("executeUpdate") || name.equals("executeLargeUpdate"))) {
         updateCount[0] = ddl.execute(sql);
         ddlRan[0] = true;
-        return switch (name) {
-          case "execute" -> false;
-          case "executeLargeUpdate" -> (long) updateCount[0];
-          default -> updateCount[0];
-        };
+        if (name.equals("execute")) {
+          return false;
+        }
+        if (name.equals("executeLargeUpdate")) {
+          return (long) updateCount[0];
+        }
+        return updateCount[0];
       }
       if (ddlRan[0] && (name.equals("getUpdateCount") || name.equals("getLargeUpdateCount"))) {
         ddlRan[0] = false;
-        return name.equals("getUpdateCount") ? updateCount[0] : (long) updateCount[0];
+        // Not a ternary: it would widen the int to long, and a boxed Long is not an Integer.
+        if (name.equals("getUpdateCount")) {
+          return updateCount[0];
+        }
+        return (long) updateCount[0];
       }
       if (ddlRan[0] && name.equals("getResultSet")) {
         return null;

@@ -167,4 +167,46 @@ class ServerTest {
     p.setProperty("avatica_password", "s3cret");
     return DriverManager.getConnection(server.url(), p);
   }
+
+  /** Prints (does not assert) remote latencies: connection set-up, a metadata query, a prepared re-execution. */
+  @Test
+  void reportLatencies() throws Exception {
+    long[] connect = new long[20];
+    for (int i = 0; i < connect.length; i++) {
+      long start = System.nanoTime();
+      try (Connection c = remoteConnection()) {
+        c.getMetaData();
+      }
+      connect[i] = System.nanoTime() - start;
+    }
+    long[] metadata = new long[50];
+    long[] prepared = new long[50];
+    try (Connection c = remoteConnection()) {
+      for (int i = 0; i < metadata.length; i++) {
+        long start = System.nanoTime();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM layers")) {
+          rs.next();
+        }
+        metadata[i] = System.nanoTime() - start;
+      }
+      try (java.sql.PreparedStatement p = c.prepareStatement("SELECT count(*) FROM layers")) {
+        for (int i = 0; i < prepared.length; i++) {
+          long start = System.nanoTime();
+          try (ResultSet rs = p.executeQuery()) {
+            rs.next();
+            assertEquals(5, rs.getInt(1));
+          }
+          prepared[i] = System.nanoTime() - start;
+        }
+      }
+    }
+    System.out.printf("remote latency p50: connect %.1f ms, ad-hoc metadata query %.1f ms, prepared re-execution %.1f ms%n",
+        p50(connect), p50(metadata), p50(prepared));
+  }
+
+  static double p50(long[] nanos) {
+    long[] sorted = nanos.clone();
+    java.util.Arrays.sort(sorted);
+    return sorted[sorted.length / 2] / 1e6;
+  }
 }
