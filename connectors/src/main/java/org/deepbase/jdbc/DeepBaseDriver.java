@@ -59,6 +59,7 @@ public final class DeepBaseDriver implements Driver {
       CalciteConnection calcite = connection.unwrap(CalciteConnection.class);
       Workspace workspace = new Workspace(dir);
       CatalogStore store = new CatalogStore(workspace);
+      workspace.addHypothesisSource(store.annotationTables());
       DeepBaseSchema deepbase = new DeepBaseSchema(workspace, store);
       SchemaPlus schema = calcite.getRootSchema().add(DeepBaseSchema.NAME, deepbase);
       // Views and stored tables can change under an open connection: never cache their names.

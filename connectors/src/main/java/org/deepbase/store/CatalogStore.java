@@ -93,6 +93,11 @@ public final class CatalogStore implements SchemaExtension {
     return pool.getConnection();
   }
 
+  /** Returns the hypotheses kept in this catalog's annotation tables. */
+  public org.deepbase.engine.hypothesis.HypothesisSource annotationTables() {
+    return new AnnotationTables(this);
+  }
+
   /** Forgets the cached listing (after this connection's own DDL, which must be visible at once). */
   void invalidate() {
     LISTINGS.remove(key);

@@ -91,4 +91,33 @@ class PersistenceTest {
       assertThrows(SQLException.class, () -> s.executeQuery("SELECT * FROM ghost_scores"));
     }
   }
+
+  @Test
+  void anAnnotationTableIsAHypothesisLikeAnyOther() throws Exception {
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      // Load a user's annotations: here the ghost mask, under another name.
+      s.executeUpdate("CREATE TABLE my_annotations AS SELECT 'my_ghost' AS hypothesis, dataset, record_id, symbol, "
+          + "annotation FROM annotations WHERE hypothesis = 'ghost' AND dataset = 'pacman_test' AND annotation = 1");
+      try (ResultSet rs = s.executeQuery("SELECT kind FROM hypotheses WHERE hypothesis = 'my_ghost'")) {
+        assertTrue(rs.next());
+        assertEquals("table", rs.getString(1));
+      }
+      String inspect = "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', "
+          + "hypotheses => '%s', measures => 'local_iou,corr', dataset => 'pacman_test')) ORDER BY unit, score";
+      java.util.List<String> builtIn = new java.util.ArrayList<>();
+      java.util.List<String> stored = new java.util.ArrayList<>();
+      for (var pair : java.util.List.of(java.util.Map.entry("ghost", builtIn), java.util.Map.entry("my_ghost", stored))) {
+        try (ResultSet rs = s.executeQuery(String.format(inspect, pair.getKey()))) {
+          while (rs.next()) {
+            pair.getValue().add(rs.getInt(1) + ":" + rs.getDouble(2));
+          }
+        }
+      }
+      assertEquals(builtIn, stored, "a stored hypothesis scores exactly as the built-in it copies");
+      assertEquals(32, stored.size());
+      // The relational form sees it too.
+      assertEquals(120 * 285, count(s, "SELECT count(*) FROM annotations WHERE hypothesis = 'my_ghost'"));
+      s.execute("DROP TABLE my_annotations");
+    }
+  }
 }

@@ -168,6 +168,28 @@ class ServerTest {
     return DriverManager.getConnection(server.url(), p);
   }
 
+  @Test
+  void remoteMetadataShowsEachTablesOwnColumnsAndViewsOfOtherClients() throws Exception {
+    try (Connection a = remoteConnection(); Connection b = remoteConnection(); Statement s = a.createStatement()) {
+      s.execute("CREATE OR REPLACE VIEW remote_view AS SELECT layer, unit FROM units");
+      List<String> columns = new ArrayList<>();
+      try (ResultSet rs = b.getMetaData().getColumns(null, "deepbase", "models", "%")) {
+        while (rs.next()) {
+          columns.add(rs.getString("COLUMN_NAME"));
+        }
+      }
+      assertEquals(List.of("model", "checkpoint", "format", "path", "input_shape", "latest"), columns);
+      String type = null;
+      try (ResultSet rs = b.getMetaData().getTables(null, "deepbase", "remote_view", null)) {
+        while (rs.next()) {
+          type = rs.getString("TABLE_TYPE");
+        }
+      }
+      assertEquals("VIEW", type, "another client sees the view at once");
+      s.execute("DROP VIEW remote_view");
+    }
+  }
+
   /** Prints (does not assert) remote latencies: connection set-up, a metadata query, a prepared re-execution. */
   @Test
   void reportLatencies() throws Exception {

@@ -30,6 +30,8 @@ public final class Workspace {
   private static final Map<ModelDescriptor, List<LayerInfo>> LAYER_CACHE = new ConcurrentHashMap<>();
 
   private final Path root;
+  private final List<org.deepbase.engine.hypothesis.HypothesisSource> hypothesisSources =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public Workspace(Path root) {
     this.root = Objects.requireNonNull(root, "root is null").toAbsolutePath().normalize();
@@ -115,6 +117,33 @@ public final class Workspace {
     return layers.stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow(() ->
         new DeepBaseException(ErrorCode.UNKNOWN_LAYER, "model '" + model.name() + "' has no layer '" + name
             + "'; its layers: " + layers.stream().map(LayerInfo::name).toList()));
+  }
+
+  /** Adds hypotheses kept in the workspace (annotation tables) to those of the class path. */
+  public void addHypothesisSource(org.deepbase.engine.hypothesis.HypothesisSource source) {
+    hypothesisSources.add(source);
+  }
+
+  /** Returns every hypothesis that applies to a dataset, by name. */
+  public Map<String, org.deepbase.engine.hypothesis.Hypothesis> hypotheses(DatasetDescriptor dataset) {
+    Map<String, org.deepbase.engine.hypothesis.Hypothesis> all =
+        new TreeMap<>(org.deepbase.engine.hypothesis.Hypotheses.forDataset(dataset));
+    for (org.deepbase.engine.hypothesis.HypothesisSource source : hypothesisSources) {
+      source.forDataset(dataset).forEach(all::putIfAbsent);
+    }
+    return all;
+  }
+
+  /** Returns one hypothesis of a dataset, or fails naming those available. */
+  public org.deepbase.engine.hypothesis.Hypothesis hypothesis(DatasetDescriptor dataset, String name) {
+    Map<String, org.deepbase.engine.hypothesis.Hypothesis> available = hypotheses(dataset);
+    org.deepbase.engine.hypothesis.Hypothesis h = available.get(name);
+    if (h == null) {
+      throw new DeepBaseException(ErrorCode.UNKNOWN_HYPOTHESIS, "unknown hypothesis '" + name
+          + "' for dataset '" + dataset.name() + "' (domain " + dataset.domain() + "); available: "
+          + available.keySet());
+    }
+    return h;
   }
 
   /** Lists every dataset, by name. */

@@ -59,7 +59,7 @@ public final class Inspection {
     DatasetDescriptor dataset = workspace.dataset(request.dataset());
     List<Hypothesis> hypotheses = new ArrayList<>();
     for (String name : request.hypotheses()) {
-      hypotheses.add(Hypotheses.find(dataset, name));
+      hypotheses.add(workspace.hypothesis(dataset, name));
     }
     List<String> unitMeasures = new ArrayList<>();
     List<String> probeMeasures = new ArrayList<>();

@@ -49,7 +49,7 @@ public final class LayerProbe {
         ? workspace.latestCheckpoint(model.name()) : workspace.checkpoint(model.name(), request.checkpoint());
     LayerInfo layer = workspace.layer(model, request.layer());
     DatasetDescriptor dataset = workspace.dataset(request.dataset());
-    Hypothesis hypothesis = Hypotheses.find(dataset, request.hypothesis());
+    Hypothesis hypothesis = workspace.hypothesis(dataset, request.hypothesis());
     if (layer.grid().size() != dataset.symbolShape().size()) {
       throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "cannot probe layer '" + layer.name() + "' (shape "
           + layer.shape() + ") against hypothesis '" + hypothesis.name() + "' on symbol grid "

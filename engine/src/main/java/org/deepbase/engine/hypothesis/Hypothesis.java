@@ -15,6 +15,11 @@ public interface Hypothesis {
   /** Returns a one-line description for the {@code hypotheses} table. */
   String description();
 
+  /** Returns how the hypothesis is defined, for the {@code hypotheses} table. */
+  default String kind() {
+    return "function";
+  }
+
   /** Returns one annotation per symbol of the record, in the dataset's symbol order. */
   float[] annotate(DatasetRecord record);
 }

@@ -51,9 +51,9 @@ public final class AnnotationsTable extends VirtualTable {
         continue;
       }
       Map<String, Hypothesis> chosen = new LinkedHashMap<>();
-      Map<String, Hypothesis> available = Hypotheses.forDataset(dataset);
+      Map<String, Hypothesis> available = workspace.hypotheses(dataset);
       if (hypotheses.strings() != null && datasets.strings() != null) {
-        hypotheses.strings().forEach(name -> chosen.put(name, Hypotheses.find(dataset, name)));
+        hypotheses.strings().forEach(name -> chosen.put(name, workspace.hypothesis(dataset, name)));
       } else {
         available.forEach((name, h) -> {
           if (hypotheses.allows(name)) {

@@ -199,8 +199,8 @@ public final class DeepBaseSchema extends AbstractSchema {
   private List<Object[]> hypotheses() {
     List<Object[]> rows = new ArrayList<>();
     for (DatasetDescriptor d : workspace.datasets().values()) {
-      for (Hypothesis h : Hypotheses.forDataset(d).values()) {
-        rows.add(new Object[] {h.name(), "function", d.name(), Shapes.format(d.symbolShape()),
+      for (Hypothesis h : workspace.hypotheses(d).values()) {
+        rows.add(new Object[] {h.name(), h.kind(), d.name(), Shapes.format(d.symbolShape()),
             h.description()});
       }
     }
