@@ -12,13 +12,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.deepbase.engine.catalog.Checkpoint;
-import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.Workspace;
-import org.deepbase.engine.data.Npy;
 import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.engine.picture.Pictures;
 import org.deepbase.queries.pacman.Agent;
-import org.deepbase.queries.pacman.GameState;
-import org.deepbase.queries.pacman.Maze;
 import org.deepbase.queries.pacman.PacmanWorkspace;
 import org.deepbase.queries.pacman.SavedQueries;
 
@@ -74,31 +71,20 @@ final class DemoCommand {
   }
 
   private Path picture(String url, int checkpoint, String layer, int unit) throws IOException, SQLException {
-    float[] activation = new float[Maze.CELLS];
-    float[] mask = new float[Maze.CELLS];
-    String behaviors = String.format(Locale.ROOT, "SELECT symbol, behavior FROM behaviors WHERE model = '%s'"
-        + " AND checkpoint = %d AND layer = '%s' AND unit = %d AND dataset = '%s' AND record_id = %d",
-        PacmanWorkspace.MODEL, checkpoint, layer, unit, PacmanWorkspace.TEST, PICTURE_RECORD);
-    String annotations = String.format(Locale.ROOT, "SELECT symbol, annotation FROM annotations WHERE"
-        + " hypothesis = 'ghost' AND dataset = '%s' AND record_id = %d", PacmanWorkspace.TEST, PICTURE_RECORD);
-    try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-      fill(s, behaviors, activation);
-      fill(s, annotations, mask);
+    // The pictures come from SQL, as a BI tool would get them.
+    String model = PacmanWorkspace.MODEL + "@" + checkpoint;
+    String sql = String.format(Locale.ROOT, "SELECT heatmap_overlay('%s', '%s', %d, '%s', %d), mask('ghost', '%s', %d)",
+        model, layer, unit, PacmanWorkspace.TEST, PICTURE_RECORD, PacmanWorkspace.TEST, PICTURE_RECORD);
+    byte[] png;
+    try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      png = Pictures.sideBySide(List.of(rs.getBytes(1), rs.getBytes(2)));
     }
-    float[] input = new float[GameState.CHANNELS * Maze.CELLS];
-    Npy.map(workspace.datasetDir(PacmanWorkspace.TEST).resolve(DatasetDescriptor.INPUTS)).data().asFloatBuffer()
-        .get(PICTURE_RECORD * input.length, input);
     Path dir = Files.createDirectories(workspace.root().resolve("reports"));
-    Path png = dir.resolve("ghost_best_unit.png");
-    MapPicture.write(png, input, activation, mask, layer + "." + unit + " activation", "ghost mask");
-    return png;
+    Path file = dir.resolve("ghost_best_unit.png");
+    Files.write(file, png);
+    return file;
   }
 
-  private static void fill(Statement s, String sql, float[] grid) throws SQLException {
-    try (ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        grid[rs.getInt(1)] = (float) rs.getDouble(2);
-      }
-    }
-  }
 }

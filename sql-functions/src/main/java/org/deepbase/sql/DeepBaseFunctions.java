@@ -56,6 +56,9 @@ public final class DeepBaseFunctions {
     MEASURES.forEach((type, name) -> schema.add(name, AggregateFunctionImpl.create(type)));
     schema.add("measure_by_record", BY_RECORD);
     schema.add("probe", org.apache.calcite.schema.impl.TableFunctionImpl.create(ProbeFunction.class, "probe"));
+    for (String image : List.of("heatmap", "heatmap_overlay", "mask")) {
+      schema.add(image, ContextFunction.of(ImageFunctions.class, image));
+    }
     schema.add("inspect", org.apache.calcite.schema.impl.TableFunctionImpl.create(InspectFunction.class, "inspect"));
     installPlanner();
   }
