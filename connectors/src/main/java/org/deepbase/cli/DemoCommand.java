@@ -35,7 +35,7 @@ final class DemoCommand {
     this.quick = quick;
   }
 
-  void run() throws IOException, SQLException {
+  void run() throws Exception {
     if (!PacmanWorkspace.exists(workspace)) {
       System.out.println("Creating the PacMan workspace in " + workspace.root()
           + " (datasets, then the agent trained by imitation, one checkpoint per epoch)");
@@ -67,6 +67,17 @@ final class DemoCommand {
     Path png = picture(url, latest.epoch(), layer, unit);
     System.out.printf("%nBest unit: %s.%d. Its activation on record %d beside the ghost mask: %s%n", layer, unit,
         PICTURE_RECORD, png);
+    Path report = workspace.root().resolve("reports").resolve("pacman.html");
+    try (Connection c = DriverManager.getConnection(url)) {
+      new org.deepbase.report.HtmlReport(c, PacmanWorkspace.TEST, 3).write(report, List.of(
+          new org.deepbase.report.HtmlReport.Analysis("1. Does PacMan see ghosts?",
+              SavedQueries.load("ghost_detectors", Map.of())),
+          new org.deepbase.report.HtmlReport.Analysis("2. When does learning happen? (" + layer + "." + unit + ")",
+              SavedQueries.load("learning_curve", Map.of("layer", layer, "unit", String.valueOf(unit)))),
+          new org.deepbase.report.HtmlReport.Analysis("3. Does PacMan anticipate?",
+              SavedQueries.load("anticipation", Map.of()))));
+    }
+    System.out.println("Report of the three analyses: " + report);
     System.out.println("The workspace stays in place: query it with " + url);
   }
 

@@ -37,6 +37,8 @@ public final class Main {
         case "bench" -> bench(workspace, options);
         case "serve" -> serve(workspace, options);
         case "shell" -> shell(workspace, options);
+        case "plot" -> plot(workspace, options);
+        case "report" -> report(workspace, options);
         case "user" -> user(workspace, options);
         default -> {
           System.err.println("unknown command '" + args[0] + "'");
@@ -46,6 +48,9 @@ public final class Main {
       }
     } catch (Exception e) {
       System.err.println("error: " + rootMessage(e));
+      if (System.getenv("DEEPBASE_DEBUG") != null) {
+        e.printStackTrace();
+      }
       System.exit(1);
     }
   }
@@ -74,6 +79,44 @@ public final class Main {
           Integer.parseInt(options.getOrDefault("--unfused-records", "300")), System.out).run();
       default -> throw new IllegalArgumentException("bench --what measures|inspect");
     }
+  }
+
+  /** Writes a chart of a query's scores (PNG or SVG by the file extension). */
+  private static void plot(Path workspace, Map<String, String> options) throws Exception {
+    String sql = options.get("-e");
+    Path out = Path.of(options.getOrDefault("--out", "plot.svg"));
+    if (sql == null) {
+      throw new IllegalArgumentException("plot needs -e \"<query with a score column>\" [--out file.svg|file.png]");
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      var chart = org.deepbase.report.HtmlReport.chart(options.getOrDefault("--title", "scores"),
+          org.deepbase.report.Results.read(rs));
+      if (out.toString().endsWith(".png")) {
+        java.nio.file.Files.write(out, org.deepbase.report.Charts.png(chart));
+      } else {
+        java.nio.file.Files.writeString(out, org.deepbase.report.Charts.svg(chart));
+      }
+    }
+    System.out.println("wrote " + out.toAbsolutePath());
+  }
+
+  /** Writes an HTML report of a view, a query file or a query. */
+  private static void report(Path workspace, Map<String, String> options) throws Exception {
+    String sql = options.containsKey("--view") ? "SELECT * FROM \"" + options.get("--view") + "\""
+        : options.containsKey("--file") ? java.nio.file.Files.readString(Path.of(options.get("--file")))
+        : options.get("-e");
+    if (sql == null) {
+      throw new IllegalArgumentException("report needs --view NAME, --file QUERY.sql or -e \"SQL\"");
+    }
+    Path out = Path.of(options.getOrDefault("--out", "report.html"));
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace)) {
+      new org.deepbase.report.HtmlReport(c, options.getOrDefault("--dataset", "pacman_test"),
+          Integer.parseInt(options.getOrDefault("--top", "3")))
+          .write(out, List.of(new org.deepbase.report.HtmlReport.Analysis(
+              options.getOrDefault("--title", options.getOrDefault("--view", "inspection")), sql)));
+    }
+    System.out.println("wrote " + out.toAbsolutePath());
   }
 
   /** Starts sqlline on the embedded workspace, or on a server given by --url. */
@@ -153,6 +196,11 @@ public final class Main {
           sql  [--workspace DIR] -e "SQL" [--format table|csv|json]
                                              run one statement on jdbc:deepbase:DIR
           shell [--workspace DIR | --url JDBC_URL]  interactive SQL (sqlline: history, !tables, !columns T)
+          plot  [--workspace DIR] -e "SQL" [--out chart.svg|chart.png] [--title T]
+                                             chart of a query's scores (bars per unit, lines per checkpoint,
+                                             unit x hypothesis table), chosen by the result's columns
+          report [--workspace DIR] (--view V | --file Q.sql | -e "SQL") [--out report.html] [--top 3]
+                                             self-contained HTML: query, chart, sortable table, best units
           serve [--workspace DIR] [--port 8765] [--bind 127.0.0.1] [--anonymous]
                                              Avatica JDBC server (protobuf, HTTP Basic auth)
           user  [--workspace DIR] --name NAME [--password P]

@@ -1,0 +1,163 @@
+package org.deepbase.report;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes one self-contained HTML file for saved inspections: per analysis its query, a chart
+ * (inline SVG), the score table (sortable by clicking a header), and for the top units their
+ * activation over the records where they fire most (inline PNG). Nothing is loaded from outside the
+ * file: no scripts, fonts or images by URL.
+ */
+public final class HtmlReport {
+  /** One analysis to report: a title, the SQL, and where to draw its best units. */
+  public record Analysis(String title, String sql) {
+  }
+
+  private final Connection connection;
+  private final String dataset;
+  private final int top;
+
+  public HtmlReport(Connection connection, String dataset, int top) {
+    this.connection = connection;
+    this.dataset = dataset;
+    this.top = top;
+  }
+
+  /** Runs the analyses and writes the report. */
+  public void write(Path file, List<Analysis> analyses) throws Exception {
+    StringBuilder html = new StringBuilder();
+    html.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>DeepBase inspection report</title>")
+        .append("<style>").append(CSS).append("</style></head><body><h1>DeepBase inspection report</h1>");
+    int index = 0;
+    for (Analysis a : analyses) {
+      Results results;
+      try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(a.sql())) {
+        results = Results.read(rs);
+      }
+      html.append("<section><h2>").append(escape(a.title())).append("</h2><pre>").append(escape(a.sql().trim()))
+          .append("</pre>");
+      html.append("<div class=\"chart\">").append(stripXmlHeader(Charts.svg(chart(a.title(), results))))
+          .append("</div>");
+      html.append(bestUnits(results));
+      html.append(table(results, "t" + index++));
+      html.append("</section>");
+    }
+    html.append("<script>").append(SORT_JS).append("</script></body></html>");
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.writeString(file, html, StandardCharsets.UTF_8);
+  }
+
+  /** Picks the chart that fits the result's shape. */
+  public static org.knowm.xchart.internal.chartpart.Chart<?, ?> chart(String title, Results results) {
+    List<Charts.Point> points = results.points();
+    long checkpoints = points.stream().mapToDouble(Charts.Point::x).distinct().count();
+    long hypotheses = points.stream().map(Charts.Point::series).distinct().count();
+    if (results.has("checkpoint") && checkpoints > 1) {
+      return Charts.scoreByCheckpoint(title, points);
+    }
+    if (results.has("hypothesis") && hypotheses > 1) {
+      return Charts.unitByHypothesis(title, points, 12);
+    }
+    return Charts.unitScores(title, points, 3);
+  }
+
+  private String bestUnits(Results results) throws SQLException {
+    if (!results.has("layer") || !results.has("unit") || !results.has("score")) {
+      return "";
+    }
+    int model = results.columns().indexOf("model");
+    int checkpoint = results.columns().indexOf("checkpoint");
+    List<Object[]> rows = new ArrayList<>(results.rows());
+    int score = results.columns().indexOf("score");
+    int layer = results.columns().indexOf("layer");
+    int unit = results.columns().indexOf("unit");
+    rows.removeIf(r -> r[unit] == null || r[score] == null);
+    rows.sort(Comparator.comparingDouble(r -> -((Number) r[score]).doubleValue()));
+    StringBuilder out = new StringBuilder("<div class=\"units\">");
+    List<String> seen = new ArrayList<>();
+    for (Object[] row : rows) {
+      String key = row[layer] + "." + row[unit];
+      if (seen.contains(key) || seen.size() == top) {
+        continue;
+      }
+      seen.add(key);
+      String m = (model >= 0 ? row[model] : "pacman") + (checkpoint >= 0 ? "@" + row[checkpoint] : "");
+      String where = String.format(Locale.ROOT, "model = '%s'%s AND layer = '%s' AND unit = %d AND dataset = '%s'",
+          m.contains("@") ? m.substring(0, m.indexOf('@')) : m,
+          m.contains("@") ? " AND checkpoint = " + m.substring(m.indexOf('@') + 1) : "", row[layer],
+          ((Number) row[unit]).intValue(), dataset);
+      List<Integer> records = new ArrayList<>();
+      try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT record_id, max(behavior) "
+          + "AS peak FROM behaviors WHERE " + where + " GROUP BY record_id ORDER BY peak DESC, record_id LIMIT 2")) {
+        while (rs.next()) {
+          records.add(rs.getInt(1));
+        }
+      }
+      for (int record : records) {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(String.format(Locale.ROOT,
+            "SELECT heatmap_overlay('%s', '%s', %d, '%s', %d)", m, row[layer], ((Number) row[unit]).intValue(),
+            dataset, record))) {
+          rs.next();
+          out.append("<figure><img alt=\"").append(escape(key)).append(" on record ").append(record)
+              .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(rs.getBytes(1)))
+              .append("\"><figcaption>").append(escape(key)).append(" on record ").append(record)
+              .append(", where it fires most</figcaption></figure>");
+        }
+      }
+    }
+    return out.append("</div>").toString();
+  }
+
+  private static String table(Results results, String id) {
+    StringBuilder out = new StringBuilder("<table class=\"sortable\" id=\"").append(id).append("\"><thead><tr>");
+    for (String c : results.columns()) {
+      out.append("<th>").append(escape(c)).append("</th>");
+    }
+    out.append("</tr></thead><tbody>");
+    for (Object[] row : results.rows()) {
+      out.append("<tr>");
+      for (Object v : row) {
+        String text = v instanceof Double d ? String.format(Locale.ROOT, "%.4f", d) : String.valueOf(v);
+        out.append(v instanceof Number ? "<td class=\"n\">" : "<td>").append(escape(text)).append("</td>");
+      }
+      out.append("</tr>");
+    }
+    return out.append("</tbody></table>").toString();
+  }
+
+  private static String stripXmlHeader(String svg) {
+    int start = svg.indexOf("<svg");
+    return start < 0 ? svg : svg.substring(start);
+  }
+
+  static String escape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+
+  private static final String CSS = "body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}"
+      + "h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:36px}"
+      + "pre{background:#f5f5f5;padding:8px;overflow-x:auto;font-size:12px}"
+      + ".chart svg{max-width:100%;height:auto;border:1px solid #eee}"
+      + "table{border-collapse:collapse;font-size:12px;margin-top:12px}th,td{border:1px solid #ddd;padding:3px 8px}"
+      + "th{background:#eef;cursor:pointer}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+      + ".units{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}figure{margin:0}"
+      + "figure img{width:300px;border:1px solid #ddd}figcaption{font-size:12px;color:#555}";
+
+  private static final String SORT_JS = "document.querySelectorAll('table.sortable th').forEach(function(th,i){"
+      + "th.addEventListener('click',function(){var t=th.closest('table'),b=t.tBodies[0],"
+      + "r=Array.from(b.rows),d=th.dataset.d==='a'?-1:1;th.dataset.d=d===1?'a':'d';"
+      + "r.sort(function(x,y){var a=x.cells[i].innerText,c=y.cells[i].innerText,"
+      + "p=parseFloat(a),q=parseFloat(c);return (isNaN(p)||isNaN(q)?a.localeCompare(c):p-q)*d;});"
+      + "r.forEach(function(e){b.appendChild(e);});});});";
+}
