@@ -101,6 +101,9 @@ public final class Charts {
         .title(title).xAxisTitle("hypothesis").yAxisTitle("unit").build();
     style(chart.getStyler());
     chart.getStyler().setShowValue(true);
+    chart.getStyler().setHeatMapValueDecimalPattern("0.000");
+    chart.getStyler().setValueFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+    chart.getStyler().setDecimalPattern("0.000");
     chart.getStyler().setRangeColors(new Color[] {new Color(250, 250, 250), new Color(255, 170, 0), new Color(170, 0, 0)});
     chart.addSeries("score", hypotheses, rows, cells);
     return chart;
