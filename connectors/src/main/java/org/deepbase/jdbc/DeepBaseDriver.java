@@ -66,6 +66,8 @@ public final class DeepBaseDriver implements Driver {
       schema.setCacheEnabled(false);
       store.bind(connection);
       DeepBaseFunctions.register(schema);
+      schema.add("plot", org.apache.calcite.schema.impl.TableFunctionImpl.create(
+          org.deepbase.report.PlotFunction.class, "plot"));
       calcite.setSchema(DeepBaseSchema.NAME);
       return DdlConnection.wrap(connection, store);
     } catch (SQLException | RuntimeException e) {

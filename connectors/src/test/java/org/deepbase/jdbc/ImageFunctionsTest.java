@@ -59,4 +59,20 @@ class ImageFunctionsTest {
       assertEquals(ghost, brightest, "the ghost cell is the brightest");
     }
   }
+
+  @Test
+  void plotFromSql(@TempDir Path dir) throws Exception {
+    System.setProperty("java.awt.headless", "true");
+    Workspace workspace = new Workspace(dir);
+    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 47, 20);
+    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT png, svg FROM TABLE(plot(query => 'SELECT layer, unit, score FROM "
+             + "ghost_detectors', title => 'ghost'))")) {
+      assertTrue(rs.next());
+      BufferedImage image = ImageIO.read(new ByteArrayInputStream(rs.getBytes(1)));
+      assertNotNull(image);
+      assertTrue(rs.getString(2).contains("<desc>x axis: unit (layer.unit); y axis: score"), "SVG with labelled axes");
+    }
+  }
 }
