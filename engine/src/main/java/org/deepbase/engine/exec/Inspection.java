@@ -285,89 +285,34 @@ public final class Inspection {
       int batches = 0;
       String task = "inspect " + model.name() + "@" + checkpoint.epoch() + (first ? "" : " (exact pass)");
       long total = Math.min(cap, dataset.recordCount());
-      // One worker reads, annotates and runs the model for batch i + 1 while this thread feeds
-      // batch i to the accumulators: forward passes and measure updates overlap.
-      java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "deepbase-extract");
-        t.setDaemon(true);
-        return t;
-      });
-      java.util.concurrent.Future<Prepared> pending = null;
       try (DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset,
           id -> id < cap, batchSize);
            BehaviorSource source = sources.get()) {
-        java.util.concurrent.Callable<Prepared> prepare = () -> {
-          if (!reader.hasNext()) {
-            return null;
+        while (reader.hasNext()) {
+          if (cancelled.getAsBoolean()) {
+            if (cancelled instanceof Cancellation c) {
+              c.check("INSPECT (after " + read + " records)");
+            }
+            throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT cancelled after " + read + " records");
           }
           RecordBatch batch = reader.next();
           FloatBuffer[] annotations = annotate(batch);
-          return new Prepared(batch, annotations, source.next(batch));
-        };
-        pending = ahead.submit(prepare);
-        try {
-          while (true) {
-            if (cancelled.getAsBoolean()) {
-              if (cancelled instanceof Cancellation c) {
-                c.check("INSPECT (after " + read + " records)");
-              }
-              throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT cancelled after " + read + " records");
-            }
-            Prepared current = await(pending);
-            pending = null;
-            if (current == null) {
-              break;
-            }
-            pending = ahead.submit(prepare);
-            try {
-              feed(current.behaviors(), current.annotations(), current.batch().size(), first);
-            } finally {
-              current.behaviors().forEach(BehaviorBatch::close);
-            }
-            read += current.batch().size();
-            batches++;
-            Progress.current().report(task, read, total);
-            if (first && !Double.isNaN(request.tolerance()) && batches >= MIN_BATCHES_BEFORE_STOP && converged()) {
-              break;
-            }
+          List<BehaviorBatch> behaviors = source.next(batch);
+          try {
+            feed(behaviors, annotations, batch.size(), first);
+          } finally {
+            behaviors.forEach(BehaviorBatch::close);
           }
-        } finally {
-          // Wait for work prepared ahead before the reader and source close under it, and release
-          // the Arrow buffers of a batch that will not be used.
-          if (pending != null) {
-            try {
-              Prepared unused = await(pending);
-              if (unused != null) {
-                unused.behaviors().forEach(BehaviorBatch::close);
-              }
-            } catch (RuntimeException e) {
-              // the pass is already ending; its own error (if any) is the one to report
-            }
+          read += batch.size();
+          batches++;
+          Progress.current().report(task, read, total);
+          if (first && !Double.isNaN(request.tolerance()) && batches >= MIN_BATCHES_BEFORE_STOP && converged()) {
+            break;
           }
         }
-      } finally {
-        ahead.shutdownNow();
       }
       if (first) {
         recordsUsed = read;
-      }
-    }
-
-    /** A batch made ready by the worker: records, annotations, behaviors (owned until closed). */
-    private record Prepared(RecordBatch batch, FloatBuffer[] annotations, List<BehaviorBatch> behaviors) {
-    }
-
-    private static Prepared await(java.util.concurrent.Future<Prepared> future) {
-      try {
-        return future.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT interrupted");
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        throw new IllegalStateException(e.getCause());
       }
     }
 
