@@ -1,5 +1,5 @@
 -- Does PacMan see ghosts? Local IoU of every unit of conv1 and conv2 with the ghost mask.
--- ${checkpoint} is replaced by the checkpoint to inspect (the demo uses the latest).
+-- The checkpoint is filled in by the caller (the demo uses the latest).
 SELECT b.layer, b.unit, local_iou(b.behavior, a.annotation) AS score
 FROM deepbase.behaviors b JOIN deepbase.annotations a
   ON a.dataset = b.dataset AND a.record_id = b.record_id AND a.symbol = b.symbol
