@@ -27,9 +27,7 @@ class ImageFunctionsTest {
   @Test
   void heatmapIsBrightestWhereThePlantedUnitFires(@TempDir Path dir) throws Exception {
     System.setProperty("java.awt.headless", "true");
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 41, 5);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 41, 5);
     int ghost = DatasetGenerator.record(41, 3).state().ghost();
     String sql = "SELECT heatmap('pacman', 'conv1', " + PlantedAgent.GHOST_UNIT + ", 'pacman_test', 3), "
         + "heatmap_overlay('pacman', 'conv1', " + PlantedAgent.GHOST_UNIT + ", 'pacman_test', 3), "
@@ -63,9 +61,7 @@ class ImageFunctionsTest {
   @Test
   void plotFromSql(@TempDir Path dir) throws Exception {
     System.setProperty("java.awt.headless", "true");
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 47, 20);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 47, 20);
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT png, svg FROM TABLE(plot(query => 'SELECT layer, unit, score FROM "
              + "ghost_detectors', title => 'ghost'))")) {

@@ -35,9 +35,7 @@ class InspectQueryTest {
 
   @BeforeAll
   static void createWorkspace() throws Exception {
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 17, RECORDS);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 17, RECORDS);
   }
 
   @AfterAll

@@ -28,9 +28,7 @@ class MetadataTest {
 
   @Test
   void everyTableListsItsOwnColumns() throws Exception {
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 29, 20);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 29, 20);
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement()) {
       s.execute("CREATE VIEW conv_units AS SELECT layer, unit FROM units WHERE layer LIKE 'conv%'");
       s.execute("CREATE TABLE layer_sizes AS SELECT layer, unit_count FROM layers");

@@ -25,9 +25,7 @@ class PersistenceTest {
 
   @BeforeAll
   static void createWorkspace() throws Exception {
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 19, 120);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 19, 120);
   }
 
   static Connection connect() throws SQLException {

@@ -44,9 +44,7 @@ class PlantedUnitQueryTest {
 
   @BeforeAll
   static void createWorkspace() throws Exception {
-    workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 11, RECORDS);
-    PlantedAgent.write(workspace.modelDir("planted"), "planted", 5);
+    workspace = PlantedAgent.workspace(dir, "planted", 11, RECORDS);
   }
 
   @AfterAll

@@ -26,9 +26,7 @@ class ProbeQueryTest {
 
   @BeforeAll
   static void createWorkspace() throws Exception {
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 13, 150);
-    PlantedAgent.write(workspace.modelDir("planted"), "planted", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "planted", 13, 150);
     Agent.writeUntrained(workspace.modelDir("untrained"), "untrained", 3);
   }
 

@@ -17,9 +17,7 @@ import sqlline.SqlLine;
 class ShellTest {
   @Test
   void tablesAndQueries(@TempDir Path dir) throws Exception {
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 31, 10);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 31, 10);
     String script = "!tables\nSELECT count(*) AS conv_units FROM units WHERE layer LIKE 'conv%';\n!quit\n";
     SqlLine shell = new SqlLine();
     ByteArrayOutputStream out = new ByteArrayOutputStream();

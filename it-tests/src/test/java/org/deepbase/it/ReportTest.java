@@ -34,9 +34,7 @@ class ReportTest {
   @Test
   void reportIsSelfContainedAndRendersItsCharts(@TempDir Path dir) throws Exception {
     System.setProperty("java.awt.headless", "true");
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 43, 60);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 43, 60);
     Path report = dir.resolve("report.html");
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir)) {
       new HtmlReport(c, "pacman_test", 2).write(report, List.of(

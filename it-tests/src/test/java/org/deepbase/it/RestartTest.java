@@ -28,9 +28,7 @@ class RestartTest {
 
   @Test
   void viewsAndResultTablesSurviveARestart(@TempDir Path dir) throws Exception {
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 37, 60);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 37, 60);
     String inspect = "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', "
         + "hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'))";
     deepbase(dir, "CREATE VIEW ghost_view AS " + inspect);

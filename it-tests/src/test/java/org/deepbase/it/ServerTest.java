@@ -41,9 +41,7 @@ class ServerTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir("pacman_test"), "pacman_test", 23, 100);
-    PlantedAgent.write(workspace.modelDir("pacman"), "pacman", 5);
+    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 23, 100);
     Users.put(workspace, "alice", "s3cret");
     server = DeepBaseServer.start(new DeepBaseServer.Settings(dir, "127.0.0.1", 0, false));
   }

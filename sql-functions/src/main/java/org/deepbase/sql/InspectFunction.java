@@ -60,14 +60,7 @@ public final class InspectFunction {
 
     @Override
     public RelDataType getRowType(RelDataTypeFactory f) {
-      return f.builder()
-          .add("model", SqlTypeName.VARCHAR)
-          .add("checkpoint", SqlTypeName.INTEGER)
-          .add("layer", SqlTypeName.VARCHAR)
-          .add("unit", SqlTypeName.INTEGER).nullable(true)
-          .add("hypothesis", SqlTypeName.VARCHAR)
-          .add("measure", SqlTypeName.VARCHAR)
-          .add("score", SqlTypeName.DOUBLE)
+      return ScoreColumns.builder(f)
           .add("records_used", SqlTypeName.BIGINT)
           .add("ci_low", SqlTypeName.DOUBLE)
           .add("ci_high", SqlTypeName.DOUBLE)

@@ -27,6 +27,18 @@ public final class PlantedAgent {
   private PlantedAgent() {
   }
 
+  /**
+   * Creates a small verification workspace: a seeded {@code pacman_test} dataset and the planted
+   * agent under the given model name.
+   */
+  public static org.deepbase.engine.catalog.Workspace workspace(Path dir, String model, long datasetSeed, int records)
+      throws IOException {
+    org.deepbase.engine.catalog.Workspace workspace = new org.deepbase.engine.catalog.Workspace(dir);
+    DatasetGenerator.write(workspace.datasetDir(PacmanWorkspace.TEST), PacmanWorkspace.TEST, datasetSeed, records);
+    write(workspace.modelDir(model), model, 5);
+    return workspace;
+  }
+
   /** Writes model.json and checkpoint 1 of the planted agent into {@code modelDir}. */
   public static ModelDescriptor write(Path modelDir, String name, long seed) throws IOException {
     ModelDescriptor descriptor = new ModelDescriptor(name, "djl", Agent.descriptor(name).inputShape(),
