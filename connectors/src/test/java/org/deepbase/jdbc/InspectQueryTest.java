@@ -104,12 +104,12 @@ class InspectQueryTest {
     long before = Extractor.forwardPasses();
     Map<String, double[]> rows = inspect("models => 'pacman', units => 'conv1.*,conv2.*', "
         + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8', measures => 'local_iou,corr,auc', "
-        + "dataset => 'pacman_test', batch_size => 100");
+        + "dataset => 'pacman_test', batch_size => 100, cache => false");
     assertEquals(4, Extractor.forwardPasses() - before, "400 records in batches of 100: 4 passes for everything");
     assertEquals(48 * 5 * 3, rows.size());
     long exactBefore = Extractor.forwardPasses();
     inspect("models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', measures => 'iou', "
-        + "dataset => 'pacman_test', batch_size => 100");
+        + "dataset => 'pacman_test', batch_size => 100, cache => false");
     long passes = Extractor.forwardPasses() - exactBefore;
     assertTrue(passes == 4 || passes == 8, "exact iou takes one or two passes: " + passes);
   }
@@ -181,7 +181,7 @@ class InspectQueryTest {
       SQLException e = assertThrows(SQLException.class, () -> {
         try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(inspect(models => 'pacman@*', units => 'conv1.*,conv2.*', "
             + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', measures => 'iou,local_iou,corr,auc', "
-            + "dataset => 'pacman_test', batch_size => 8))")) {
+            + "dataset => 'pacman_test', batch_size => 8, cache => false))")) {
           rs.next();
         }
       });
@@ -193,7 +193,7 @@ class InspectQueryTest {
       SQLException e = assertThrows(SQLException.class, () -> {
         try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(inspect(models => 'pacman@*', units => 'conv1.*,conv2.*', "
             + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', measures => 'iou,local_iou,corr,auc', "
-            + "dataset => 'pacman_test', batch_size => 4))")) {
+            + "dataset => 'pacman_test', batch_size => 4, cache => false))")) {
           rs.next();
         }
       });
@@ -216,6 +216,17 @@ class InspectQueryTest {
       assertEquals(score[0], writing.get(key)[0], 1e-12, key);
       assertEquals(score[0], reading.get(key)[0], 1e-12, key);
     });
+    // Without a cache argument the planner reads the cache exactly when its stored costs say it pays.
+    org.deepbase.engine.exec.CostModel costs = new org.deepbase.engine.exec.CostModel(new Workspace(dir));
+    long cachedBytes;
+    try (var files = java.nio.file.Files.list(dir.resolve("cache/behaviors"))) {
+      cachedBytes = files.mapToLong(f -> f.toFile().length()).sum();
+    }
+    boolean pays = costs.readingPays("pacman:1", RECORDS, cachedBytes);
+    before = Extractor.forwardPasses();
+    Map<String, double[]> auto = inspect(args.replace(", cache => true", ""));
+    assertEquals(pays, Extractor.forwardPasses() == before, "auto cache follows the cost model (reading pays: " + pays + ")");
+    fresh.forEach((key, score) -> assertEquals(score[0], auto.get(key)[0], 1e-12, key));
     Path cacheDir = dir.resolve("cache/behaviors");
     List<Path> entries;
     try (var files = java.nio.file.Files.list(cacheDir)) {

@@ -46,7 +46,8 @@ public final class InspectFunction {
     InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
         Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance.doubleValue(),
         maxRecords == null ? 0 : maxRecords, batchSize == null ? 0 : batchSize,
-        exact == null || exact, Boolean.TRUE.equals(cache));
+        exact == null || exact, cache == null ? InspectionRequest.CachePolicy.AUTO
+            : cache ? InspectionRequest.CachePolicy.ON : InspectionRequest.CachePolicy.OFF);
     return new InspectTable(request);
   }
 

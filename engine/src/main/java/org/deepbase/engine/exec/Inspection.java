@@ -2,6 +2,7 @@ package org.deepbase.engine.exec;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,7 +151,9 @@ public final class Inspection {
       }
       int batchSize = request.chooseBatchSize(bytesPerRecord);
       try (BufferAllocator allocator = Allocators.newChild("inspect")) {
-        BehaviorCache cache = request.cache() ? new BehaviorCache(workspace) : null;
+        BehaviorCache cache = request.cache() != InspectionRequest.CachePolicy.OFF ? new BehaviorCache(workspace) : null;
+        CostModel costs = new CostModel(workspace);
+        String costKey = model.name() + ":" + layers.stream().mapToInt(l -> l.layer().index()).max().orElse(0);
         List<Path> entries = new ArrayList<>();
         boolean cached = cache != null;
         if (cache != null) {
@@ -160,16 +163,22 @@ public final class Inspection {
             cached &= cache.isValid(entry, dataset.recordCount(), layer.layer().unitCount(), allocator);
           }
         }
+        if (cached && request.cache() == InspectionRequest.CachePolicy.AUTO) {
+          cached = costs.readingPays(costKey, dataset.recordCount(), sizeOf(entries));
+        }
         if (cached) {
           // Every layer is cached: no model is loaded and no forward pass runs.
+          long started = System.nanoTime();
           int cachedBatch = cache.batchSize(entries.get(0), allocator);
           pass(() -> new CachedSource(cache, entries, allocator), cachedBatch, true, Long.MAX_VALUE);
+          costs.recordCacheRead(sizeOf(entries) * recordsUsed / Math.max(1, dataset.recordCount()), System.nanoTime() - started);
           if (startSecondPass()) {
             pass(() -> new CachedSource(cache, entries, allocator), cachedBatch, false, recordsUsed);
           }
         } else {
           try (LoadedModel loaded = LoadedModel.load(model, checkpoint)) {
-            boolean write = cache != null && Double.isNaN(request.tolerance()) && request.maxRecords() == 0;
+            boolean write = request.cache() == InspectionRequest.CachePolicy.ON && Double.isNaN(request.tolerance())
+                && request.maxRecords() == 0;
             List<LayerRequest> extracted = write ? allUnits() : layers;
             Extractor extractor = new Extractor(loaded, extracted, dataset.symbolShape());
             List<BehaviorCache.Writer> writers = new ArrayList<>();
@@ -180,18 +189,30 @@ public final class Inspection {
                       batchSize, allocator));
                 }
               }
-              pass(() -> new ExtractingSource(extractor, allocator, writers), batchSize, true, Long.MAX_VALUE);
+              pass(() -> new ExtractingSource(extractor, allocator, writers, costs, costKey), batchSize, true, Long.MAX_VALUE);
               writers.forEach(BehaviorCache.Writer::commit);
             } finally {
               writers.forEach(BehaviorCache.Writer::close);
             }
             if (startSecondPass()) {
-              pass(() -> new ExtractingSource(extractor, allocator, List.of()), batchSize, false, recordsUsed);
+              pass(() -> new ExtractingSource(extractor, allocator, List.of(), costs, costKey), batchSize, false, recordsUsed);
             }
           }
         }
       }
       return rows();
+    }
+
+    private static long sizeOf(List<Path> files) {
+      long bytes = 0;
+      for (Path f : files) {
+        try {
+          bytes += Files.size(f);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      return bytes;
     }
 
     private List<LayerRequest> allUnits() {
@@ -211,19 +232,40 @@ public final class Inspection {
     }
 
     /** Runs the model; writes every batch to the cache writers, if any. */
-    private record ExtractingSource(Extractor extractor, BufferAllocator allocator, List<BehaviorCache.Writer> writers)
-        implements BehaviorSource {
+    private final class ExtractingSource implements BehaviorSource {
+      private final Extractor extractor;
+      private final BufferAllocator allocator;
+      private final List<BehaviorCache.Writer> writers;
+      private final CostModel costs;
+      private final String costKey;
+      private long nanos;
+      private long records;
+
+      ExtractingSource(Extractor extractor, BufferAllocator allocator, List<BehaviorCache.Writer> writers,
+          CostModel costs, String costKey) {
+        this.extractor = extractor;
+        this.allocator = allocator;
+        this.writers = writers;
+        this.costs = costs;
+        this.costKey = costKey;
+      }
+
       @Override
       public List<BehaviorBatch> next(RecordBatch batch) {
+        long started = System.nanoTime();
         List<BehaviorBatch> behaviors = extractor.extract(batch, allocator);
+        nanos += System.nanoTime() - started;
+        records += batch.size();
         for (int l = 0; l < writers.size(); l++) {
           writers.get(l).write(behaviors.get(l));
         }
         return behaviors;
       }
 
+      /** Stores the measured per-record forward cost for later planning. */
       @Override
       public void close() {
+        costs.recordForward(costKey, records, nanos);
       }
     }
 

@@ -17,10 +17,15 @@ import org.deepbase.engine.ErrorCode;
  * @param maxRecords read at most this many records (0 = all)
  * @param batchSize records per forward pass; 0 lets the engine choose (see {@link #chooseBatchSize})
  * @param exact whether dataset-threshold measures take a second pass to be exact
- * @param cache whether to read and write the behavior cache
+ * @param cache ON reads and writes the behavior cache, AUTO reads it when the cost model says it
+ *     pays, OFF never touches it
  */
 public record InspectionRequest(String models, String units, List<String> hypotheses, List<String> measures,
-    String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, boolean cache) {
+    String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, CachePolicy cache) {
+
+  /** How an inspection uses the behavior cache. */
+  public enum CachePolicy { OFF, AUTO, ON }
+
 
   public InspectionRequest {
     Objects.requireNonNull(dataset, "dataset is null");

@@ -102,7 +102,8 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
       throw new IllegalStateException(e);
     }
     InspectionRequest request = new InspectionRequest(spec.models(), spec.units(), spec.hypotheses(),
-        spec.measures(), spec.dataset(), Double.NaN, 0, 0, true, false);
+        spec.measures(), spec.dataset(), Double.NaN, 0, 0, true,
+        InspectionRequest.CachePolicy.AUTO);
     List<InspectionRow> result = new Inspection(DeepBaseSchema.workspaceOf(root, "a fused inspection"), request,
         Cancellation.of(root)).run();
     // Pivot: one output row per (model, checkpoint, layer, unit, hypothesis), one column per score.
