@@ -96,7 +96,7 @@ final class InspectBench {
           cached / forward));
       out.printf(Locale.ROOT, "early stopping read %d of %d records; top-10 (ghost, local_iou) shared with exact: %d/10%n",
           used[0], records, overlap.size());
-      out.println(python());
+      out.println(python(checkpoint, data, exact, exactTop));
     } finally {
       Progress.install(previous);
     }
@@ -144,11 +144,37 @@ final class InspectBench {
     return top;
   }
 
-  private static String python() {
+  /** Runs tools/naive_inspect.py on the same weights and data; returns the arm's result line. */
+  private String python(Checkpoint checkpoint, DatasetDescriptor data, double exact, List<String> exactTop)
+      throws Exception {
     boolean torch = Files.isExecutable(Path.of("/usr/bin/python3"))
         && Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/torch"));
-    return torch ? "naive-python: not run by this command yet (torch found at /usr/lib/python3/dist-packages/torch)"
-        : "naive-python: skipped, Debian's python3-torch is not installed (apt-get install python3-torch)";
+    Path script = Path.of(System.getProperty("deepbase.home", "."), "tools", "naive_inspect.py");
+    if (!torch || !Files.isRegularFile(script)) {
+      return "naive-python: skipped, Debian's python3-torch is not installed (apt-get install python3-torch)";
+    }
+    Path weights = Files.createTempFile("deepbase-weights", ".npz");
+    try {
+      try (LoadedModel loaded = LoadedModel.load(workspace.model(PacmanWorkspace.MODEL), checkpoint)) {
+        WeightExport.npz(loaded, weights);
+      }
+      Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), weights.toString(),
+          workspace.datasetDir(data.name()).toString()).redirectErrorStream(true).start();
+      String output = new String(p.getInputStream().readAllBytes());
+      if (p.waitFor() != 0) {
+        return "naive-python: failed: " + output.trim();
+      }
+      double seconds = Double.parseDouble(output.lines().filter(l -> l.startsWith("seconds ")).findFirst()
+          .orElseThrow().substring(8));
+      List<String> top = List.of(output.lines().filter(l -> l.startsWith("top ")).findFirst().orElseThrow()
+          .substring(4).split(","));
+      Set<String> shared = new HashSet<>(top);
+      shared.retainAll(exactTop.subList(0, Math.min(10, exactTop.size())));
+      return String.format(Locale.ROOT, "naive-python (torch + numpy, hooks, loops): %.2f s; deepbase exact is %.1fx "
+          + "faster; top-10 (ghost, local_iou) shared with deepbase: %d/10", seconds, seconds / exact, shared.size());
+    } finally {
+      Files.deleteIfExists(weights);
+    }
   }
 
   private interface Work {
