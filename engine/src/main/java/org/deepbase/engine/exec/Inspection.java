@@ -394,16 +394,19 @@ public final class Inspection {
         int layer = l;
         // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
         IntStream.range(0, views.length).parallel().forEach(u -> {
+          // Per-record thresholds depend on the unit only: compute them once for all hypotheses.
+          java.util.Map<Double, double[]> thresholds = new java.util.HashMap<>();
+          float[] scratch = new float[symbols];
           for (int h = 0; h < hypotheses.size(); h++) {
             for (int m = 0; m < measures.size(); m++) {
               Accumulator total = accumulators[layer][u][h][m];
               if (tracked) {
                 Accumulator part = newAccumulator(m);
-                part.add(views[u], annotations[h], records, symbols);
+                add(part, views[u], annotations[h], records, symbols, thresholds, scratch);
                 intervals[layer][u][h][m].add(part.result().value());
                 total.merge(part);
               } else if (first || secondPass[layer][u][h][m]) {
-                total.add(views[u], annotations[h], records, symbols);
+                add(total, views[u], annotations[h], records, symbols, thresholds, scratch);
               }
             }
           }
@@ -415,6 +418,20 @@ public final class Inspection {
             }
           }
         }
+      }
+    }
+
+    private static void add(Accumulator accumulator, FloatBuffer values, FloatBuffer annotations, int records,
+        int symbols, java.util.Map<Double, double[]> thresholds, float[] scratch) {
+      if (accumulator instanceof org.deepbase.engine.measure.LocalIouAccumulator local) {
+        double[] t = thresholds.computeIfAbsent(local.quantile(), q -> {
+          double[] out = new double[records];
+          org.deepbase.engine.measure.LocalIouAccumulator.thresholds(values, records, symbols, q, scratch, out);
+          return out;
+        });
+        local.addWithThresholds(values, annotations, records, symbols, t);
+      } else {
+        accumulator.add(values, annotations, records, symbols);
       }
     }
 

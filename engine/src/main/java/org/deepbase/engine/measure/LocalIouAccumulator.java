@@ -31,10 +31,34 @@ public final class LocalIouAccumulator implements Accumulator {
     if (scratch.length < symbols) {
       scratch = new float[symbols];
     }
+    double[] thresholds = new double[recordCount];
+    thresholds(values, recordCount, symbols, quantile, scratch, thresholds);
+    addWithThresholds(values, annotations, recordCount, symbols, thresholds);
+  }
+
+  /** Returns the threshold quantile. */
+  public double quantile() {
+    return quantile;
+  }
+
+  /**
+   * Computes each record's threshold once, so that a unit compared with several hypotheses does
+   * not select its top values once per hypothesis.
+   */
+  public static void thresholds(FloatBuffer values, int recordCount, int symbols, double quantile, float[] scratch,
+      double[] out) {
+    for (int r = 0; r < recordCount; r++) {
+      out[r] = Quantiles.of(values, values.position() + r * symbols, symbols, quantile, scratch);
+    }
+  }
+
+  /** Adds records whose thresholds were computed by {@link #thresholds} at this quantile. */
+  public void addWithThresholds(FloatBuffer values, FloatBuffer annotations, int recordCount, int symbols,
+      double[] thresholds) {
     for (int r = 0; r < recordCount; r++) {
       int v0 = values.position() + r * symbols;
       int a0 = annotations.position() + r * symbols;
-      double threshold = Quantiles.of(values, v0, symbols, quantile, scratch);
+      double threshold = thresholds[r];
       for (int s = 0; s < symbols; s++) {
         boolean fires = values.get(v0 + s) > threshold;
         boolean on = Annotations.binary("local_iou", annotations.get(a0 + s));
