@@ -68,10 +68,15 @@ final class InspectBench {
           + "models => 'pacman@" + checkpoint.epoch() + "', units => 'conv1.*,conv2.*', hypotheses => '" + HYPOTHESES
           + "', measures => 'local_iou,corr', dataset => '" + dataset + "'";
       List<String> exactTop = new ArrayList<>();
-      double exact = time(() -> exactTop.addAll(top(inspect + "))")));
+      // Every arm but the cache arm runs the model: an earlier run's cache entries must not help it.
+      double exact = time(() -> exactTop.addAll(top(inspect + ", cache => false))")));
       List<String> earlyTop = new ArrayList<>();
       long[] used = {0};
-      double early = time(() -> earlyTop.addAll(top(inspect + ", tolerance => 0.01))", used)));
+      double early = time(() -> earlyTop.addAll(top(inspect + ", cache => false, tolerance => 0.01))", used)));
+      List<String> topKTop = new ArrayList<>();
+      long[] topKUsed = {0};
+      String ghostOnly = inspect.replace("hypotheses => '" + HYPOTHESES + "'", "hypotheses => 'ghost'");
+      double topK = time(() -> topKTop.addAll(top(ghostOnly + ", cache => false, top_k => 10))", topKUsed)));
       time(() -> top(inspect + ", cache => true))")); // fills the cache (not timed as an arm)
       double cached = time(() -> top(inspect + ", cache => true))"));
       String unfusedSql = "SELECT b.layer, b.unit, a.hypothesis, local_iou(b.behavior, a.annotation), "
@@ -92,6 +97,10 @@ final class InspectBench {
           exact / early));
       Set<String> overlap = new HashSet<>(exactTop.subList(0, Math.min(10, exactTop.size())));
       overlap.retainAll(earlyTop.subList(0, Math.min(10, earlyTop.size())));
+      Set<String> topKShared = new HashSet<>(topKTop.subList(0, Math.min(10, topKTop.size())));
+      topKShared.retainAll(exactTop.subList(0, Math.min(10, exactTop.size())));
+      line("deepbase top_k 10 (ghost)", topK, records, String.format(Locale.ROOT,
+          "%d records read, top-10 shared with exact %d/10", topKUsed[0], topKShared.size()));
       line("deepbase from cache", cached, records, String.format(Locale.ROOT, "%.2fx forward (no model run)",
           cached / forward));
       out.printf(Locale.ROOT, "early stopping read %d of %d records; top-10 (ghost, local_iou) shared with exact: %d/10%n",

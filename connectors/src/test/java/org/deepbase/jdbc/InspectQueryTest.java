@@ -131,6 +131,22 @@ class InspectQueryTest {
   }
 
   @Test
+  void topKStoppingKeepsTheExactTopUnits() throws Exception {
+    String args = "models => 'pacman', units => 'conv1.*,conv2.*', hypotheses => 'ghost', measures => 'local_iou', "
+        + "dataset => 'pacman_test', batch_size => 40, cache => false";
+    Map<String, double[]> exact = inspect(args);
+    Map<String, double[]> early = inspect(args + ", top_k => 1");
+    String bestExact = exact.entrySet().stream().max(Map.Entry.comparingByValue(
+        java.util.Comparator.comparingDouble(v -> v[0]))).orElseThrow().getKey();
+    String bestEarly = early.entrySet().stream().max(Map.Entry.comparingByValue(
+        java.util.Comparator.comparingDouble(v -> v[0]))).orElseThrow().getKey();
+    assertEquals(bestExact, bestEarly, "the same best unit");
+    assertEquals("conv1." + PlantedAgent.GHOST_UNIT + ".ghost.local_iou", bestEarly);
+    long used = (long) early.values().iterator().next()[1];
+    assertTrue(used < RECORDS, "the planted unit separates early: " + used + " of " + RECORDS + " records");
+  }
+
+  @Test
   void savedReferenceAnalysesRun() throws Exception {
     try (Connection c = connect(); Statement s = c.createStatement()) {
       try (ResultSet rs = s.executeQuery(SavedQueries.load("ghost_detectors", Map.of()))) {

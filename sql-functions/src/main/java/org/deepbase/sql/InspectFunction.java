@@ -42,12 +42,14 @@ public final class InspectFunction {
       @Parameter(name = "max_records", optional = true) @Nullable Integer maxRecords,
       @Parameter(name = "batch_size", optional = true) @Nullable Integer batchSize,
       @Parameter(name = "exact", optional = true) @Nullable Boolean exact,
-      @Parameter(name = "cache", optional = true) @Nullable Boolean cache) {
+      @Parameter(name = "cache", optional = true) @Nullable Boolean cache,
+      @Parameter(name = "top_k", optional = true) @Nullable Integer topK) {
     InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
         Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance.doubleValue(),
         maxRecords == null ? 0 : maxRecords, batchSize == null ? 0 : batchSize,
         exact == null || exact, cache == null ? InspectionRequest.CachePolicy.AUTO
-            : cache ? InspectionRequest.CachePolicy.ON : InspectionRequest.CachePolicy.OFF);
+            : cache ? InspectionRequest.CachePolicy.ON : InspectionRequest.CachePolicy.OFF,
+        topK == null ? 0 : topK);
     return new InspectTable(request);
   }
 

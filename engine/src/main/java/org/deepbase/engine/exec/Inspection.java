@@ -177,7 +177,7 @@ public final class Inspection {
           }
         } else {
           try (LoadedModel loaded = LoadedModel.load(model, checkpoint)) {
-            boolean write = request.cache() == InspectionRequest.CachePolicy.ON && Double.isNaN(request.tolerance())
+            boolean write = request.cache() == InspectionRequest.CachePolicy.ON && !request.stopsEarly()
                 && request.maxRecords() == 0;
             List<LayerRequest> extracted = write ? allUnits() : layers;
             Extractor extractor = new Extractor(loaded, extracted, dataset.symbolShape());
@@ -348,7 +348,7 @@ public final class Inspection {
           read += batch.size();
           batches++;
           Progress.current().report(task, read, total);
-          if (first && !Double.isNaN(request.tolerance()) && batches >= MIN_BATCHES_BEFORE_STOP && converged()) {
+          if (first && request.stopsEarly() && batches >= MIN_BATCHES_BEFORE_STOP && converged()) {
             break;
           }
         }
@@ -373,7 +373,7 @@ public final class Inspection {
     }
 
     private void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, boolean first) {
-      boolean tracked = first && !Double.isNaN(request.tolerance());
+      boolean tracked = first && request.stopsEarly();
       for (int l = 0; l < layers.size(); l++) {
         BehaviorBatch batch = behaviors.get(l);
         int symbols = batch.symbols();
@@ -435,7 +435,12 @@ public final class Inspection {
       }
     }
 
+    /** Returns whether the early-stopping rule (tolerance, or a stable top k) is met. */
     private boolean converged() {
+      return !Double.isNaN(request.tolerance()) && withinTolerance() || request.topK() > 0 && topStable();
+    }
+
+    private boolean withinTolerance() {
       for (BatchMeans[][][] byUnit : intervals) {
         for (BatchMeans[][] byHypothesis : byUnit) {
           for (BatchMeans[] byMeasure : byHypothesis) {
@@ -450,9 +455,43 @@ public final class Inspection {
       return true;
     }
 
+    /**
+     * Returns whether, for every hypothesis and measure, the k best units' lower bounds all lie
+     * above the other units' upper bounds: reading more could not change which units are the top k.
+     */
+    private boolean topStable() {
+      int k = request.topK();
+      for (int h = 0; h < hypotheses.size(); h++) {
+        for (int m = 0; m < measures.size(); m++) {
+          List<double[]> ranked = new ArrayList<>(); // {score, half-width}
+          for (int l = 0; l < accumulators.length; l++) {
+            for (int u = 0; u < accumulators[l].length; u++) {
+              ranked.add(new double[] {accumulators[l][u][h][m].result().value(), intervals[l][u][h][m].halfWidth()});
+            }
+          }
+          if (ranked.size() <= k) {
+            continue;
+          }
+          ranked.sort((a, b) -> Double.compare(b[0], a[0]));
+          double lowestTop = Double.POSITIVE_INFINITY;
+          for (int i = 0; i < k; i++) {
+            lowestTop = Math.min(lowestTop, ranked.get(i)[0] - ranked.get(i)[1]);
+          }
+          double highestRest = Double.NEGATIVE_INFINITY;
+          for (int i = k; i < ranked.size(); i++) {
+            highestRest = Math.max(highestRest, ranked.get(i)[0] + ranked.get(i)[1]);
+          }
+          if (!(lowestTop > highestRest)) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+
     private List<InspectionRow> rows() {
       List<InspectionRow> rows = new ArrayList<>();
-      boolean early = !Double.isNaN(request.tolerance());
+      boolean early = request.stopsEarly();
       for (int l = 0; l < layers.size(); l++) {
         LayerRequest layer = layers.get(l);
         for (int h = 0; h < hypotheses.size(); h++) {

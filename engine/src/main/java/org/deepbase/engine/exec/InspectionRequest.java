@@ -19,9 +19,11 @@ import org.deepbase.engine.ErrorCode;
  * @param exact whether dataset-threshold measures take a second pass to be exact
  * @param cache ON reads and writes the behavior cache, AUTO reads it when the cost model says it
  *     pays, OFF never touches it
+ * @param topK with k > 0, stop once the k best units of every (hypothesis, measure) are separated
+ *     from the others by their intervals; 0 = off
  */
 public record InspectionRequest(String models, String units, List<String> hypotheses, List<String> measures,
-    String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, CachePolicy cache) {
+    String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, CachePolicy cache, int topK) {
 
   /** How an inspection uses the behavior cache. */
   public enum CachePolicy { OFF, AUTO, ON }
@@ -34,9 +36,17 @@ public record InspectionRequest(String models, String units, List<String> hypoth
     if (!Double.isNaN(tolerance) && !(tolerance > 0)) {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "tolerance must be positive, got " + tolerance);
     }
+    if (topK < 0) {
+      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "top_k must be >= 0, got " + topK);
+    }
     if (batchSize < 0 || maxRecords < 0) {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "batch_size and max_records must be >= 0");
     }
+  }
+
+  /** Returns whether reading may stop before the end of the dataset. */
+  public boolean stopsEarly() {
+    return !Double.isNaN(tolerance) || topK > 0;
   }
 
   /** Memory allowed for one batch's behaviors (the DJL outputs and their Arrow copies). */

@@ -103,7 +103,7 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
     }
     InspectionRequest request = new InspectionRequest(spec.models(), spec.units(), spec.hypotheses(),
         spec.measures(), spec.dataset(), Double.NaN, 0, 0, true,
-        InspectionRequest.CachePolicy.AUTO);
+        InspectionRequest.CachePolicy.AUTO, 0);
     List<InspectionRow> result = new Inspection(DeepBaseSchema.workspaceOf(root, "a fused inspection"), request,
         Cancellation.of(root)).run();
     // Pivot: one output row per (model, checkpoint, layer, unit, hypothesis), one column per score.
