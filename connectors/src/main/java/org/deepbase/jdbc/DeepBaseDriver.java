@@ -45,6 +45,11 @@ public final class DeepBaseDriver implements Driver {
       return null;
     }
     Path dir = workspaceOf(url);
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      // A typo in the URL must not silently create an empty workspace somewhere else.
+      throw new SQLException("no DeepBase workspace at " + dir.toAbsolutePath()
+          + ": create it with './deepbase demo --workspace " + dir + "' or mkdir", "08001");
+    }
     Properties properties = new Properties();
     properties.setProperty("caseSensitive", "false");
     properties.setProperty("unquotedCasing", "UNCHANGED");

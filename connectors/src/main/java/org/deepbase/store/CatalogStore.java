@@ -33,8 +33,12 @@ public final class CatalogStore implements SchemaExtension {
    */
   private static final Map<Path, Listing> LISTINGS = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** Open DeepBase connections per catalog file: the pool (and H2's file lock) goes with the last. */
+  private static final Map<Path, Integer> USERS = new java.util.HashMap<>();
+
   private final org.h2.jdbcx.JdbcConnectionPool pool;
   private final Path key;
+  private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Names read from the catalog at one moment. */
   private record Listing(long readAt, Map<String, String> views, java.util.List<String> tables) {
@@ -43,6 +47,9 @@ public final class CatalogStore implements SchemaExtension {
   public CatalogStore(Workspace workspace) {
     Path file = workspace.root().resolve("catalog").resolve("deepbase");
     key = file.toAbsolutePath().normalize();
+    synchronized (USERS) {
+      USERS.merge(key, 1, Integer::sum);
+    }
     pool = POOLS.computeIfAbsent(key, f -> {
       org.h2.jdbcx.JdbcConnectionPool p = org.h2.jdbcx.JdbcConnectionPool.create(
           "jdbc:h2:file:" + f + ";AUTO_SERVER=TRUE", "", "");
@@ -84,6 +91,29 @@ public final class CatalogStore implements SchemaExtension {
         p.setString(1, name);
         p.setString(2, sql);
         p.executeUpdate();
+      }
+    }
+  }
+
+  /**
+   * Releases this store's claim on the catalog (once); when no DeepBase connection of this JVM
+   * uses the file any more, its pool is disposed, which lets H2 close the database and its lock.
+   */
+  public void release() {
+    if (!released.compareAndSet(false, true)) {
+      return;
+    }
+    synchronized (USERS) {
+      if (USERS.merge(key, -1, Integer::sum) <= 0) {
+        USERS.remove(key);
+        org.h2.jdbcx.JdbcConnectionPool p = POOLS.remove(key);
+        LISTINGS.remove(key);
+        synchronized (INITIALISED) {
+          INITIALISED.remove(key);
+        }
+        if (p != null) {
+          p.dispose();
+        }
       }
     }
   }

@@ -27,6 +27,13 @@ public final class DdlConnection {
     Ddl ddl = new Ddl(store, calcite);
     return (Connection) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> {
+          if (method.getName().equals("close")) {
+            try {
+              return invoke(calcite, method, args);
+            } finally {
+              store.release();
+            }
+          }
           Object result = invoke(calcite, method, args);
           if (result instanceof PreparedStatement) {
             return result; // prepared DDL is not supported; Calcite reports a parse error

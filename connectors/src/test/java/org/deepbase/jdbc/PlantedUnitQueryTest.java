@@ -288,5 +288,8 @@ class PlantedUnitQueryTest {
     assertTrue(shape.contains("SHAPE_MISMATCH: hypothesis 'bad_shape' returned 100 values")
         && shape.contains("expected symbol shape [15, 19] = 285 values"), shape);
     assertTrue(error("SELEC * FROM models").contains("parse failed"), "SQL syntax errors pass through");
+    SQLException missing = assertThrows(SQLException.class,
+        () -> DriverManager.getConnection("jdbc:deepbase:" + dir.resolve("no-such-workspace")));
+    assertTrue(missing.getMessage().contains("no DeepBase workspace at"), missing.getMessage());
   }
 }
