@@ -1,6 +1,7 @@
 package org.deepbase.engine.extract;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
@@ -97,12 +98,26 @@ public final class Extractor {
           + layer.shape() + "; grid layers must be [C, H, W] or dense [D]");
     }
     int outSymbols = resize ? grid.get(0) * grid.get(1) : symbols;
-    // [B, C, S] -> [C, B, S] in native code so that each unit is one contiguous run.
+    // [B, C, S] -> [C, B, S] in native code so that each unit is one contiguous run; when only some
+    // units are asked for, pick them natively too, so only their values leave native memory.
     NDArray unitMajor = output.reshape(batch, layer.unitCount(), symbols).transpose(1, 0, 2);
-    ByteBuffer bytes = unitMajor.toByteBuffer();
-    List<Float4Vector> vectors = new ArrayList<>(request.units().length);
+    int[] units = request.units();
+    boolean all = units.length == layer.unitCount();
+    for (int i = 0; all && i < units.length; i++) {
+      all = units[i] == i;
+    }
+    NDList picked = new NDList();
+    if (!all) {
+      for (int u : units) {
+        picked.add(unitMajor.get(u));
+      }
+    }
+    ByteBuffer bytes = (all ? unitMajor : NDArrays.stack(picked)).toByteBuffer();
+    List<Float4Vector> vectors = new ArrayList<>(units.length);
     try {
-      for (int u : request.units()) {
+      for (int i = 0; i < units.length; i++) {
+        int u = units[i];
+        int position = all ? u : i;
         Float4Vector vector = new Float4Vector(layer.name() + "." + u, allocator);
         vectors.add(vector);
         int values = batch * outSymbols;
@@ -110,9 +125,9 @@ public final class Extractor {
         vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
         int runBytes = batch * symbols * Float.BYTES;
         if (resize) {
-          fillResized(vector, bytes.slice(u * runBytes, runBytes), batch, layer);
+          fillResized(vector, bytes.slice(position * runBytes, runBytes), batch, layer);
         } else {
-          vector.getDataBuffer().setBytes(0, bytes.slice(u * runBytes, runBytes));
+          vector.getDataBuffer().setBytes(0, bytes.slice(position * runBytes, runBytes));
         }
         vector.setValueCount(values);
       }
