@@ -72,51 +72,87 @@ public final class HtmlReport {
     return Charts.unitScores(title, points, 3);
   }
 
+  /** A unit to draw: model, checkpoint, layer, unit. */
+  private record TopUnit(String model, int checkpoint, String layer, int unit) {
+    String key() {
+      return layer + "." + unit;
+    }
+  }
+
   private String bestUnits(Results results) throws SQLException {
     if (!results.has("layer") || !results.has("unit") || !results.has("score")) {
       return "";
     }
     int model = results.columns().indexOf("model");
     int checkpoint = results.columns().indexOf("checkpoint");
-    List<Object[]> rows = new ArrayList<>(results.rows());
     int score = results.columns().indexOf("score");
     int layer = results.columns().indexOf("layer");
     int unit = results.columns().indexOf("unit");
+    List<Object[]> rows = new ArrayList<>(results.rows());
     rows.removeIf(r -> r[unit] == null || r[score] == null);
     rows.sort(Comparator.comparingDouble(r -> -((Number) r[score]).doubleValue()));
-    StringBuilder out = new StringBuilder("<div class=\"units\">");
-    List<String> seen = new ArrayList<>();
+    List<TopUnit> units = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (Object[] row : rows) {
-      String key = row[layer] + "." + row[unit];
-      if (seen.contains(key) || seen.size() == top) {
-        continue;
+      if (units.size() == top) {
+        break;
       }
-      seen.add(key);
-      String m = (model >= 0 ? row[model] : "pacman") + (checkpoint >= 0 ? "@" + row[checkpoint] : "");
-      String where = String.format(Locale.ROOT, "model = '%s'%s AND layer = '%s' AND unit = %d AND dataset = '%s'",
-          m.contains("@") ? m.substring(0, m.indexOf('@')) : m,
-          m.contains("@") ? " AND checkpoint = " + m.substring(m.indexOf('@') + 1) : "", row[layer],
-          ((Number) row[unit]).intValue(), dataset);
-      List<Integer> records = new ArrayList<>();
-      try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT record_id, max(behavior) "
-          + "AS peak FROM behaviors WHERE " + where + " GROUP BY record_id ORDER BY peak DESC, record_id LIMIT 2")) {
+      String m = model >= 0 ? String.valueOf(row[model]) : "pacman";
+      // Without a checkpoint column the result is about the latest checkpoint, as INSPECT's 'model'.
+      int c = checkpoint >= 0 ? ((Number) row[checkpoint]).intValue() : latest(m);
+      TopUnit t = new TopUnit(m, c, String.valueOf(row[layer]), ((Number) row[unit]).intValue());
+      if (seen.add(t.key())) {
+        units.add(t);
+      }
+    }
+    // One scan per (model, checkpoint, layer) finds where each of its top units fires most: one
+    // forward pass over the dataset for all of them, not one per unit.
+    java.util.Map<TopUnit, List<Integer>> peaks = new java.util.LinkedHashMap<>();
+    java.util.Map<String, List<TopUnit>> byLayer = new java.util.LinkedHashMap<>();
+    units.forEach(t -> byLayer.computeIfAbsent(t.model() + "@" + t.checkpoint() + "/" + t.layer(),
+        k -> new ArrayList<>()).add(t));
+    for (List<TopUnit> group : byLayer.values()) {
+      TopUnit first = group.get(0);
+      String unitList = String.join(", ", group.stream().map(t -> String.valueOf(t.unit())).toList());
+      String sql = String.format(Locale.ROOT, "SELECT unit, record_id, max(behavior) AS peak FROM behaviors "
+          + "WHERE model = '%s' AND checkpoint = %d AND layer = '%s' AND unit IN (%s) AND dataset = '%s' "
+          + "GROUP BY unit, record_id", first.model(), first.checkpoint(), first.layer(), unitList, dataset);
+      java.util.Map<Integer, List<double[]>> byUnit = new java.util.HashMap<>();
+      try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
         while (rs.next()) {
-          records.add(rs.getInt(1));
+          byUnit.computeIfAbsent(rs.getInt(1), u -> new ArrayList<>()).add(new double[] {rs.getDouble(3), rs.getInt(2)});
         }
       }
-      for (int record : records) {
+      for (TopUnit t : group) {
+        List<double[]> records = byUnit.getOrDefault(t.unit(), List.of());
+        peaks.put(t, records.stream()
+            .sorted(Comparator.<double[]>comparingDouble(r -> -r[0]).thenComparingDouble(r -> r[1]))
+            .limit(2).map(r -> (int) r[1]).toList());
+      }
+    }
+    StringBuilder out = new StringBuilder("<div class=\"units\">");
+    for (TopUnit t : units) {
+      for (int record : peaks.get(t)) {
         try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(String.format(Locale.ROOT,
-            "SELECT heatmap_overlay('%s', '%s', %d, '%s', %d)", m, row[layer], ((Number) row[unit]).intValue(),
+            "SELECT heatmap_overlay('%s@%d', '%s', %d, '%s', %d)", t.model(), t.checkpoint(), t.layer(), t.unit(),
             dataset, record))) {
           rs.next();
-          out.append("<figure><img alt=\"").append(escape(key)).append(" on record ").append(record)
+          out.append("<figure><img alt=\"").append(escape(t.key())).append(" on record ").append(record)
               .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(rs.getBytes(1)))
-              .append("\"><figcaption>").append(escape(key)).append(" on record ").append(record)
+              .append("\"><figcaption>").append(escape(t.key())).append(" on record ").append(record)
               .append(", where it fires most</figcaption></figure>");
         }
       }
     }
     return out.append("</div>").toString();
+  }
+
+  private int latest(String model) throws SQLException {
+    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT max(checkpoint) FROM models WHERE model = '" + model.replace("'", "''") + "'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
   }
 
   private static String table(Results results, String id) {
