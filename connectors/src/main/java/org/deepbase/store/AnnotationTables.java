@@ -65,9 +65,33 @@ final class AnnotationTables implements HypothesisSource {
     return columns.containsAll(COLUMNS);
   }
 
-  /** One hypothesis of an annotation table, read record by record. */
-  private record TableHypothesis(CatalogStore store, String table, String name, DatasetDescriptor dataset)
-      implements Hypothesis {
+  /**
+   * One hypothesis of an annotation table. Scans ask record after record in id order, so it reads
+   * a block of {@link #BLOCK} records per query rather than one query per record; memory is one
+   * block.
+   */
+  private static final class TableHypothesis implements Hypothesis {
+    private static final int BLOCK = 256;
+
+    private final CatalogStore store;
+    private final String table;
+    private final String name;
+    private final DatasetDescriptor dataset;
+    private int blockStart = -1;
+    private float[][] block = new float[0][];
+
+    TableHypothesis(CatalogStore store, String table, String name, DatasetDescriptor dataset) {
+      this.store = store;
+      this.table = table;
+      this.name = name;
+      this.dataset = dataset;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
     @Override
     public String description() {
       return "annotations stored in table " + table;
@@ -79,29 +103,44 @@ final class AnnotationTables implements HypothesisSource {
     }
 
     @Override
-    public float[] annotate(DatasetRecord record) {
-      float[] values = new float[dataset.symbolCount()];
-      try (Connection c = store.connection(); PreparedStatement p = c.prepareStatement("SELECT \"symbol\", "
-          + "\"annotation\" FROM " + CatalogStore.quoted(table) + " WHERE \"hypothesis\" = ? AND \"dataset\" = ? "
-          + "AND \"record_id\" = ?")) {
+    public synchronized float[] annotate(DatasetRecord record) {
+      int id = record.recordId();
+      if (blockStart < 0 || id < blockStart || id >= blockStart + BLOCK) {
+        load(id);
+      }
+      return block[id - blockStart].clone();
+    }
+
+    private void load(int first) {
+      int symbols = dataset.symbolCount();
+      float[][] values = new float[BLOCK][symbols];
+      try (Connection c = store.connection(); PreparedStatement p = c.prepareStatement("SELECT \"record_id\", "
+          + "\"symbol\", \"annotation\" FROM " + CatalogStore.quoted(table) + " WHERE \"hypothesis\" = ? AND "
+          + "\"dataset\" = ? AND \"record_id\" >= ? AND \"record_id\" < ?")) {
         p.setString(1, name);
         p.setString(2, dataset.name());
-        p.setInt(3, record.recordId());
+        p.setInt(3, first);
+        p.setInt(4, first + BLOCK);
         try (ResultSet rs = p.executeQuery()) {
           while (rs.next()) {
-            int symbol = rs.getInt(1);
-            if (symbol < 0 || symbol >= values.length) {
+            int record = rs.getInt(1) - first;
+            int symbol = rs.getInt(2);
+            if (symbol < 0 || symbol >= symbols) {
               // Reported like a function returning the wrong shape: name, record, expected size.
-              return new float[Math.max(symbol + 1, values.length + 1)];
+              values[record] = new float[Math.max(symbol + 1, symbols + 1)];
+              continue;
             }
-            values[symbol] = rs.getFloat(2);
+            if (values[record].length == symbols) {
+              values[record][symbol] = rs.getFloat(3);
+            }
           }
         }
       } catch (SQLException e) {
         throw new IllegalStateException("cannot read annotations of '" + name + "' from table " + table + ": "
             + e.getMessage(), e);
       }
-      return values;
+      block = values;
+      blockStart = first;
     }
   }
 
