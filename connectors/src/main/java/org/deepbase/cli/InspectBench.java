@@ -25,6 +25,7 @@ import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.nn.Architecture;
+import org.deepbase.engine.nn.DjlModel;
 import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.queries.pacman.PacmanWorkspace;
 
@@ -124,10 +125,8 @@ final class InspectBench {
         RecordBatch batch = reader.next();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
           NDArray x = manager.create(batch.inputs(), Architecture.inputShape(model, batch.size()));
-          for (int i = 0; i < 2; i++) {
-            x = loaded.layers().get(i).forward(loaded.parameters(), new NDList(x), false).singletonOrThrow();
-          }
-          x.toByteBuffer(); // force the computation and one copy out, as any consumer needs
+          NDArray[] taps = loaded.forward(x, 1, false);
+          taps[1].toByteBuffer(); // force the computation and one copy out, as any consumer needs // force the computation and one copy out, as any consumer needs
         }
       }
     }
@@ -164,7 +163,7 @@ final class InspectBench {
     }
     Path weights = Files.createTempFile("deepbase-weights", ".npz");
     try {
-      try (LoadedModel loaded = LoadedModel.load(workspace.model(PacmanWorkspace.MODEL), checkpoint)) {
+      try (DjlModel loaded = DjlModel.load(workspace.model(PacmanWorkspace.MODEL), checkpoint)) {
         WeightExport.npz(loaded, weights);
       }
       Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), weights.toString(),

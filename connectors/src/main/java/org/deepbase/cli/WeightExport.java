@@ -12,7 +12,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.deepbase.engine.catalog.LayerSpec;
 import org.deepbase.engine.data.Npy;
-import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.engine.nn.DjlModel;
 
 /**
  * Writes a loaded model's parameters as a NumPy {@code .npz} named like PyTorch's state dict
@@ -23,7 +23,7 @@ final class WeightExport {
   private WeightExport() {
   }
 
-  static void npz(LoadedModel model, Path file) throws IOException {
+  static void npz(DjlModel model, Path file) throws IOException {
     try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
       List<Block> layers = model.layers();
       for (int i = 0; i < layers.size(); i++) {

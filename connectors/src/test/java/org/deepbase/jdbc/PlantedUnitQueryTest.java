@@ -24,7 +24,7 @@ import org.deepbase.engine.data.Npy;
 import org.deepbase.engine.extract.Allocators;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.nn.Architecture;
-import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.engine.nn.DjlModel;
 import org.deepbase.queries.pacman.DatasetGenerator;
 import org.deepbase.queries.pacman.GameState;
 import org.deepbase.queries.pacman.PlantedAgent;
@@ -144,7 +144,7 @@ class PlantedUnitQueryTest {
   static float[][] referenceActivations(int[] units) throws Exception {
     float[][] out = new float[units.length][RECORDS * CELLS];
     var model = workspace.model("planted");
-    try (LoadedModel loaded = LoadedModel.load(model, workspace.checkpoint("planted", 1));
+    try (DjlModel loaded = DjlModel.load(model, workspace.checkpoint("planted", 1));
          NDManager manager = NDManager.newBaseManager("PyTorch")) {
       float[] inputs = new float[RECORDS * GameState.CHANNELS * CELLS];
       Npy.map(workspace.datasetDir("pacman_test").resolve("inputs.npy")).data().asFloatBuffer().get(inputs);

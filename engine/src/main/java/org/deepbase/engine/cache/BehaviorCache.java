@@ -64,7 +64,7 @@ public final class BehaviorCache {
       try (InputStream in = new DigestInputStream(Files.newInputStream(checkpoint.path()), digest)) {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
-      Path inputs = datasetDir.resolve(DatasetDescriptor.INPUTS);
+      Path inputs = org.deepbase.engine.data.DatasetFiles.inputs(datasetDir, dataset);
       String rest = "|" + layer.model() + "|" + layer.name() + "|" + layer.shape() + "|" + dataset.name() + "|"
           + Files.size(inputs) + "|" + Files.getLastModifiedTime(inputs).toMillis();
       digest.update(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -10,6 +10,10 @@ import java.util.Objects;
  * <p>A layer is the unit of tapping: its output (after its activation) is what {@code behaviors}
  * reports. Kinds: {@code conv2d} (size = filters, square kernel, padding), {@code maxpool}
  * (kernel = stride), {@code globalmaxpool} (max over the grid, one value per channel), {@code linear} (size = output features; flattens its input first).
+ *
+ * <p>For a TorchScript model only {@code name} is needed; {@code kind} may say how to read a
+ * per-record output of rank 2: {@code sequence} ([T, D], the default) or {@code conv1d} ([C, L],
+ * channels first). Other kinds are discovered from the output's rank.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LayerSpec(
@@ -22,7 +26,6 @@ public record LayerSpec(
 
   public LayerSpec {
     Objects.requireNonNull(name, "layer name is null");
-    Objects.requireNonNull(kind, "layer kind is null");
   }
 
   /** Creates a convolution with ReLU that keeps the grid size (padding = kernel / 2). */

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.nn.Architecture;
+import org.deepbase.engine.nn.TorchScriptModel;
 
 /**
  * Reads the catalog of a workspace directory: {@code models/<model>/} (model.json plus DJL
@@ -27,7 +28,7 @@ import org.deepbase.engine.nn.Architecture;
  * are visible to the next query; only layer shapes (which need a DJL block) are cached.
  */
 public final class Workspace {
-  private static final Map<ModelDescriptor, List<LayerInfo>> LAYER_CACHE = new ConcurrentHashMap<>();
+  private static final Map<LayerKey, List<LayerInfo>> LAYER_CACHE = new ConcurrentHashMap<>();
 
   private final Path root;
   private final List<org.deepbase.engine.hypothesis.HypothesisSource> hypothesisSources =
@@ -76,7 +77,9 @@ public final class Workspace {
 
   /** Lists a model's checkpoints in epoch order. */
   public List<Checkpoint> checkpoints(String model) {
-    Pattern pattern = Pattern.compile(Pattern.quote(model) + "-(\\d{4,})\\.params");
+    ModelDescriptor descriptor = models().get(model);
+    String extension = descriptor == null ? "params" : descriptor.checkpointExtension();
+    Pattern pattern = Pattern.compile(Pattern.quote(model) + "-(\\d{4,})\\." + extension);
     List<Checkpoint> checkpoints = new ArrayList<>();
     for (Path file : files(modelDir(model))) {
       Matcher m = pattern.matcher(file.getFileName().toString());
@@ -106,9 +109,40 @@ public final class Workspace {
     return all.get(all.size() - 1);
   }
 
-  /** Returns a model's layers with their output shapes. */
+  /**
+   * Returns a model's layers with their output shapes: computed from the descriptor for DJL
+   * blocks, and discovered by one probe forward of the latest checkpoint for TorchScript (cached
+   * per checkpoint file version).
+   */
   public List<LayerInfo> layers(ModelDescriptor model) {
-    return LAYER_CACHE.computeIfAbsent(model, Architecture::describeLayers);
+    if (!model.isTorchScript()) {
+      return LAYER_CACHE.computeIfAbsent(new LayerKey(model, null, 0, 0), k -> Architecture.describeLayers(model));
+    }
+    Checkpoint latest = latestCheckpoint(model.name());
+    Path file = latest.path();
+    try {
+      LayerKey key = new LayerKey(model, file, Files.getLastModifiedTime(file).toMillis(), Files.size(file));
+      return LAYER_CACHE.computeIfAbsent(key, k -> TorchScriptModel.describeLayers(model, latest));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Returns a model's layers, or none when the model cannot be read: catalog listings skip a
+   * broken model (so one bad file does not hide the others) while a query naming it gets the
+   * error.
+   */
+  public List<LayerInfo> layersIfReadable(ModelDescriptor model) {
+    try {
+      return layers(model);
+    } catch (DeepBaseException e) {
+      org.slf4j.LoggerFactory.getLogger(Workspace.class).warn("skipping model {}: {}", model.name(), e.getMessage());
+      return List.of();
+    }
+  }
+
+  private record LayerKey(ModelDescriptor model, Path file, long modified, long size) {
   }
 
   /** Returns one layer of a model, or fails naming the model's layers. */
@@ -128,6 +162,8 @@ public final class Workspace {
   public Map<String, org.deepbase.engine.hypothesis.Hypothesis> hypotheses(DatasetDescriptor dataset) {
     Map<String, org.deepbase.engine.hypothesis.Hypothesis> all =
         new TreeMap<>(org.deepbase.engine.hypothesis.Hypotheses.forDataset(dataset));
+    org.deepbase.engine.hypothesis.ArrayHypothesis.forDataset(datasetDir(dataset.name()), dataset)
+        .forEach(all::putIfAbsent);
     for (org.deepbase.engine.hypothesis.HypothesisSource source : hypothesisSources) {
       source.forDataset(dataset).forEach(all::putIfAbsent);
     }
@@ -146,14 +182,61 @@ public final class Workspace {
     return h;
   }
 
-  /** Lists every dataset, by name. */
+  /**
+   * Lists every dataset, by name: directories with a dataset.json (completed from their inputs file
+   * where it leaves out record_count or shapes) and directories holding just one data file
+   * (.npy, .npz, .arrow, .csv), described from it. A directory that cannot be read is skipped
+   * with a warning, so one bad dataset does not hide the others; naming it gets its error.
+   */
   public Map<String, DatasetDescriptor> datasets() {
-    return descriptors(datasetsDir(), DatasetDescriptor.FILE_NAME, DatasetDescriptor.class, DatasetDescriptor::name);
+    Map<String, DatasetDescriptor> byName = new TreeMap<>();
+    for (Path dir : subdirectories(datasetsDir())) {
+      try {
+        describeDataset(dir).ifPresent(d -> byName.put(d.name(), d));
+      } catch (DeepBaseException e) {
+        org.slf4j.LoggerFactory.getLogger(Workspace.class).warn("skipping dataset {}: {}", dir.getFileName(),
+            e.getMessage());
+      }
+    }
+    return byName;
   }
+
+  private java.util.Optional<DatasetDescriptor> describeDataset(Path dir) {
+    Path file = dir.resolve(DatasetDescriptor.FILE_NAME);
+    if (Files.isRegularFile(file)) {
+      DatasetDescriptor d = Json.read(file, DatasetDescriptor.class);
+      return java.util.Optional.of(d.complete() ? d : DATASET_CACHE.computeIfAbsent(new DatasetKey(dir, stamp(dir), d),
+          k -> org.deepbase.engine.data.DatasetFiles.complete(dir, d)));
+    }
+    return java.util.Optional.ofNullable(DATASET_CACHE.computeIfAbsent(new DatasetKey(dir, stamp(dir), null),
+        k -> org.deepbase.engine.data.DatasetFiles.infer(dir).orElse(null)));
+  }
+
+  /** Identifies a directory's contents cheaply: its files' names, sizes and modification times. */
+  private static String stamp(Path dir) {
+    StringBuilder stamp = new StringBuilder();
+    for (Path f : files(dir)) {
+      try {
+        stamp.append(f.getFileName()).append(':').append(Files.size(f)).append(':')
+            .append(Files.getLastModifiedTime(f).toMillis()).append(';');
+      } catch (IOException e) {
+        stamp.append(f.getFileName()).append(":?;");
+      }
+    }
+    return stamp.toString();
+  }
+
+  private record DatasetKey(Path dir, String stamp, DatasetDescriptor declared) {
+  }
+
+  private static final Map<DatasetKey, DatasetDescriptor> DATASET_CACHE = new ConcurrentHashMap<>();
 
   /** Returns a dataset, or fails naming the known ones. */
   public DatasetDescriptor dataset(String name) {
     DatasetDescriptor dataset = datasets().get(name);
+    if (dataset == null && Files.isDirectory(datasetDir(name))) {
+      dataset = describeDataset(datasetDir(name)).orElse(null); // throws the reason it was skipped
+    }
     if (dataset == null) {
       throw new DeepBaseException(ErrorCode.UNKNOWN_DATASET,
           "unknown dataset '" + name + "'; known datasets: " + datasets().keySet());

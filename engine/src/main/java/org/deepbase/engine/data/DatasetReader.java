@@ -19,8 +19,8 @@ import org.deepbase.engine.catalog.DatasetDescriptor;
 /**
  * Streams a dataset's records in batches, in record_id order.
  *
- * <p>Inputs are read from the mapped {@code inputs.npy} and metadata from {@code records.csv} line
- * by line, so memory is one batch whatever the dataset size.
+ * <p>Inputs are read from the mapped float32 .npy (see {@link DatasetFiles}) and metadata from the
+ * records CSV line by line, so memory is one batch whatever the dataset size.
  */
 public final class DatasetReader implements AutoCloseable {
   private final DatasetDescriptor dataset;
@@ -37,17 +37,18 @@ public final class DatasetReader implements AutoCloseable {
     this.selected = selected;
     this.batchSize = batchSize;
     try {
-      Npy.FloatArray array = Npy.map(dir.resolve(DatasetDescriptor.INPUTS));
-      int expected = dataset.recordCount() * dataset.inputSize();
+      Npy.FloatArray array = Npy.map(DatasetFiles.inputs(dir, dataset));
+      long expected = (long) dataset.recordCount() * dataset.inputSize();
       if (array.data().remaining() / Float.BYTES < expected) {
         throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name()
-            + "': inputs.npy has shape " + array.shape() + ", expected " + dataset.recordCount()
-            + " records of " + dataset.inputShape());
+            + "': inputs " + dataset.inputsSpec() + " have shape " + array.shape() + ", expected "
+            + dataset.recordCount() + " records of " + dataset.inputShape());
       }
       this.inputs = array.data().asFloatBuffer();
-      this.csv = Files.newBufferedReader(dir.resolve(DatasetDescriptor.RECORDS));
-      String header = csv.readLine();
-      this.columns = header == null ? new String[0] : header.split(",");
+      java.util.Optional<Path> records = DatasetFiles.records(dir, dataset);
+      this.csv = records.isPresent() ? Files.newBufferedReader(records.get()) : null;
+      String header = csv == null ? null : csv.readLine();
+      this.columns = header == null ? new String[0] : CsvLine.split(header).toArray(new String[0]);
     } catch (IOException e) {
       throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "cannot open dataset '" + dataset.name()
           + "' in " + dir + ": " + e.getMessage(), e);
@@ -90,16 +91,19 @@ public final class DatasetReader implements AutoCloseable {
   }
 
   private Map<String, String> readLine() {
+    if (csv == null) {
+      return Map.of();
+    }
     try {
       String line = csv.readLine();
       if (line == null) {
         throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name()
             + "': records.csv ends before record " + next);
       }
-      String[] values = line.split(",", -1);
+      List<String> values = CsvLine.split(line);
       Map<String, String> row = new HashMap<>(columns.length * 2);
-      for (int i = 0; i < columns.length && i < values.length; i++) {
-        row.put(columns[i], values[i]);
+      for (int i = 0; i < columns.length && i < values.size(); i++) {
+        row.put(columns[i], values.get(i));
       }
       return row;
     } catch (IOException e) {
@@ -109,6 +113,9 @@ public final class DatasetReader implements AutoCloseable {
 
   @Override
   public void close() {
+    if (csv == null) {
+      return;
+    }
     try {
       csv.close();
     } catch (IOException e) {

@@ -14,9 +14,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes NumPy {@code .npy} files of little-endian float32 in C order.
- *
- * <p>Reading maps the file, so a dataset never has to fit in the heap.
+ * Reads and writes NumPy {@code .npy} files. DeepBase computes on little-endian float32 in C order,
+ * which it maps (a dataset never has to fit in the heap); arrays of other numeric dtypes are
+ * converted to that form by streaming ({@link #convert}).
  */
 public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -74,6 +74,136 @@ public final class Npy {
       ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, dataStart, channel.size() - dataStart)
           .order(ByteOrder.LITTLE_ENDIAN);
       return new FloatArray(shape, data);
+    }
+  }
+
+  /**
+   * An array's header.
+   *
+   * @param dtype NumPy type string, e.g. {@code <f4}, {@code |u1}, {@code |b1}
+   * @param fortranOrder whether the data is column-major
+   * @param shape the array's shape
+   */
+  public record Header(String dtype, boolean fortranOrder, List<Integer> shape) {
+    /** Returns the number of elements. */
+    public long elements() {
+      long n = 1;
+      for (int d : shape) {
+        n *= d;
+      }
+      return n;
+    }
+
+    /** Returns the elements per leading index ([N, ...] -> product of the rest). */
+    public List<Integer> recordShape() {
+      return shape.isEmpty() ? List.of() : shape.subList(1, shape.size());
+    }
+
+    /** Returns whether {@link #convert} can read this array. */
+    public boolean numeric() {
+      return dtype.length() >= 3 && "fiub".indexOf(dtype.charAt(1)) >= 0 && !"f2".equals(dtype.substring(1)) && !fortranOrder
+          && (dtype.charAt(0) != '>' || dtype.endsWith("1"));
+    }
+
+    /** Returns whether the data is already DeepBase's float32 little-endian C order. */
+    public boolean isFloat32() {
+      return "<f4".equals(dtype) && !fortranOrder;
+    }
+  }
+
+  private static final Pattern DESCR = Pattern.compile("'descr':\\s*'([^']*)'");
+
+  /** Reads the header of a .npy stream, leaving the stream at the first element. */
+  public static Header readHeader(java.io.InputStream in) throws IOException {
+    java.io.DataInputStream data = new java.io.DataInputStream(in);
+    byte[] magic = new byte[8];
+    data.readFully(magic);
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (magic[i] != MAGIC[i]) {
+        throw new IOException("not a .npy array (bad magic)");
+      }
+    }
+    int headerLength;
+    if (magic[6] == 1) {
+      headerLength = Byte.toUnsignedInt(data.readByte()) | Byte.toUnsignedInt(data.readByte()) << 8;
+    } else {
+      byte[] len = new byte[4];
+      data.readFully(len);
+      headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+    byte[] header = new byte[headerLength];
+    data.readFully(header);
+    return parseHeader(new String(header, StandardCharsets.ISO_8859_1));
+  }
+
+  private static Header parseHeader(String header) throws IOException {
+    Matcher d = DESCR.matcher(header);
+    Matcher m = SHAPE.matcher(header);
+    if (!d.find() || !m.find()) {
+      throw new IOException("no dtype or shape in .npy header " + header.trim());
+    }
+    List<Integer> shape = new ArrayList<>();
+    for (String part : m.group(1).split(",")) {
+      if (!part.isBlank()) {
+        shape.add(Integer.parseInt(part.trim()));
+      }
+    }
+    return new Header(d.group(1), header.contains("'fortran_order': True"), shape);
+  }
+
+  /**
+   * Streams an array's elements (any numeric dtype: float 2/4/8, signed and unsigned int 1/2/4/8,
+   * bool) from {@code in} as float32 .npy to {@code out}, in bounded memory.
+   */
+  public static void convert(java.io.InputStream in, Header header, OutputStream out) throws IOException {
+    if (!header.numeric()) {
+      throw new IOException("cannot read dtype " + header.dtype() + (header.fortranOrder() ? " in Fortran order" : "")
+          + " as numbers");
+    }
+    char kind = header.dtype().charAt(1);
+    int size = Integer.parseInt(header.dtype().substring(2));
+    ByteOrder order = header.dtype().charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+    writeHeader(out, header.shape());
+    int chunk = 1 << 16;
+    byte[] raw = new byte[chunk * size];
+    ByteBuffer floats = ByteBuffer.allocate(chunk * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    java.io.DataInputStream data = new java.io.DataInputStream(in);
+    for (long left = header.elements(); left > 0; ) {
+      int n = (int) Math.min(chunk, left);
+      data.readFully(raw, 0, n * size);
+      ByteBuffer src = ByteBuffer.wrap(raw, 0, n * size).order(order);
+      floats.clear();
+      for (int i = 0; i < n; i++) {
+        floats.putFloat(element(src, kind, size));
+      }
+      out.write(floats.array(), 0, n * Float.BYTES);
+      left -= n;
+    }
+  }
+
+  private static float element(ByteBuffer src, char kind, int size) throws IOException {
+    return switch (kind + String.valueOf(size)) {
+      case "f4" -> src.getFloat();
+      case "f8" -> (float) src.getDouble();
+      case "i1" -> src.get();
+      case "u1", "b1" -> Byte.toUnsignedInt(src.get());
+      case "i2" -> src.getShort();
+      case "u2" -> Short.toUnsignedInt(src.getShort());
+      case "i4" -> src.getInt();
+      case "u4" -> Integer.toUnsignedLong(src.getInt());
+      case "i8" -> src.getLong();
+      case "u8" -> {
+        long v = src.getLong();
+        yield v >= 0 ? v : (v >>> 1) * 2f;
+      }
+      default -> throw new IOException("unsupported dtype " + kind + size);
+    };
+  }
+
+  /** Returns whether a .npy file already holds float32 little-endian C-order data. */
+  public static boolean isFloat32(Path file) throws IOException {
+    try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file))) {
+      return readHeader(in).isFloat32();
     }
   }
 

@@ -4,9 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,7 @@ import org.apache.arrow.vector.Float4Vector;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.catalog.Shapes;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.LoadedModel;
@@ -23,9 +26,12 @@ import org.deepbase.engine.nn.LoadedModel;
 /**
  * Runs ONE forward pass per batch and taps every requested layer on the way.
  *
- * <p>The pass runs child by child and stops after the deepest requested layer. All NDArrays of a
- * batch live in a sub-manager closed before {@link #extract} returns; behaviors leave as Arrow
- * vectors allocated from the caller's allocator (ownership passes to the returned batches).
+ * <p>The pass stops after the deepest requested layer where the model format allows it. All
+ * NDArrays of a batch live in a sub-manager closed before {@link #extract} returns; behaviors leave
+ * as Arrow vectors allocated from the caller's allocator (ownership passes to the returned
+ * batches). Layer grids are aligned with the annotation grid: equal grids are copied, different
+ * grids of the same rank are resized (bilinear, or linear for 1-D), and a dense unit's one value
+ * is broadcast to every symbol of its record.
  */
 public final class Extractor {
   private static final AtomicLong FORWARD_PASSES = new AtomicLong();
@@ -34,20 +40,31 @@ public final class Extractor {
   private final LoadedModel model;
   private final List<LayerRequest> requests;
   private final List<Integer> grid;
+  private final BehaviorKind kind;
   private final int deepest;
+
+  /** Creates an activation extractor (see {@link #Extractor(LoadedModel, List, List, BehaviorKind)}). */
+  public Extractor(LoadedModel model, List<LayerRequest> requests, List<Integer> grid) {
+    this(model, requests, grid, BehaviorKind.ACTIVATION);
+  }
 
   /**
    * Creates an extractor.
    *
    * @param model the loaded checkpoint
    * @param requests the layers and units to deliver
-   * @param grid the annotation grid [H, W] that grid-shaped behaviors are resized to
+   * @param grid the annotation grid (the dataset's symbol shape) behaviors are aligned to
+   * @param kind activations, or gradients w.r.t. the input
    */
-  public Extractor(LoadedModel model, List<LayerRequest> requests, List<Integer> grid) {
+  public Extractor(LoadedModel model, List<LayerRequest> requests, List<Integer> grid, BehaviorKind kind) {
     this.model = model;
     this.requests = List.copyOf(requests);
     this.grid = List.copyOf(grid);
+    this.kind = kind;
     this.deepest = requests.stream().mapToInt(r -> r.layer().index()).max().orElse(-1);
+    if (kind == BehaviorKind.GRADIENT) {
+      Saliency.channelAxis(model.descriptor(), this.grid);
+    }
   }
 
   /** Returns how many forward passes ran in this process (tests use it to check sharing). */
@@ -62,29 +79,61 @@ public final class Extractor {
 
   /** Extracts the requested behaviors of one batch, one {@link BehaviorBatch} per request. */
   public List<BehaviorBatch> extract(RecordBatch batch, BufferAllocator allocator) {
-    // Grad mode is per thread; without this, forwards would record a backward graph.
-    JniUtils.setGradMode(false);
+    boolean gradient = kind == BehaviorKind.GRADIENT;
+    // Grad mode is per thread: off, forwards would otherwise record a backward graph.
+    JniUtils.setGradMode(gradient);
     int[] recordIds = batch.records().stream().mapToInt(r -> r.recordId()).toArray();
     List<BehaviorBatch> out = new ArrayList<>(requests.size());
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
       NDArray x = manager.create(batch.inputs().duplicate(), Architecture.inputShape(
           model.descriptor(), batch.size()));
-      List<Block> layers = model.layers();
-      FORWARD_PASSES.incrementAndGet();
-      NDArray[] taps = new NDArray[deepest + 1];
-      for (int i = 0; i <= deepest; i++) {
-        x = layers.get(i).forward(model.parameters(), new NDList(x), false).singletonOrThrow();
-        taps[i] = x;
-        LAYER_FORWARDS.incrementAndGet();
+      if (gradient) {
+        x.setRequiresGradient(true);
       }
-      for (LayerRequest request : requests) {
-        out.add(toArrow(taps[request.layer().index()], request, recordIds, allocator));
+      FORWARD_PASSES.incrementAndGet();
+      NDArray[] taps = model.forward(x, deepest, gradient);
+      LAYER_FORWARDS.addAndGet(model.layersComputed(deepest));
+      for (int i = 0; i < requests.size(); i++) {
+        LayerRequest request = requests.get(i);
+        NDArray tap = taps[request.layer().index()];
+        out.add(gradient ? saliency(x, tap, request, recordIds, allocator, i == requests.size() - 1)
+            : toArrow(tap, request, recordIds, allocator));
       }
       return out;
     } catch (RuntimeException e) {
       out.forEach(BehaviorBatch::close);
       throw e;
+    } finally {
+      if (gradient) {
+        JniUtils.setGradMode(false);
+      }
     }
+  }
+
+  private BehaviorBatch saliency(NDArray x, NDArray tap, LayerRequest request, int[] recordIds,
+      BufferAllocator allocator, boolean lastRequest) {
+    int batch = recordIds.length;
+    int symbols = Shapes.product(grid);
+    int[] units = request.units();
+    List<Float4Vector> vectors = new ArrayList<>(units.length);
+    try {
+      for (int i = 0; i < units.length; i++) {
+        // Records are independent, so the gradient of the batch sum is each record's gradient.
+        NDArray target = tap.get(new NDIndex(":, {}", units[i])).sum();
+        boolean keepGraph = !(lastRequest && i == units.length - 1);
+        JniUtils.backward((PtNDArray) target, (PtNDArray) target.onesLike(), keepGraph, false);
+        NDArray grad = x.getGradient();
+        NDArray map = Saliency.reduce(model.descriptor(), grid, grad);
+        Float4Vector vector = newVector(request.layer(), units[i], batch * symbols, allocator, vectors);
+        vector.getDataBuffer().setBytes(0, map.toByteBuffer());
+        vector.setValueCount(batch * symbols);
+        grad.subi(grad); // gradients accumulate across backward calls: reset for the next unit
+      }
+    } catch (RuntimeException e) {
+      vectors.forEach(Float4Vector::close);
+      throw e;
+    }
+    return new BehaviorBatch(request.layer(), units, recordIds, symbols, vectors);
   }
 
   private BehaviorBatch toArrow(NDArray output, LayerRequest request, int[] recordIds,
@@ -92,12 +141,8 @@ public final class Extractor {
     LayerInfo layer = request.layer();
     int batch = recordIds.length;
     int symbols = layer.symbolCount();
-    boolean resize = layer.grid().size() == 2 && !layer.grid().equals(grid);
-    if (layer.grid().size() != 0 && layer.grid().size() != 2) {
-      throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "layer '" + layer.name() + "' has output shape "
-          + layer.shape() + "; grid layers must be [C, H, W] or dense [D]");
-    }
-    int outSymbols = resize ? grid.get(0) * grid.get(1) : symbols;
+    Alignment alignment = Alignment.of(layer, grid);
+    int outSymbols = Shapes.product(grid);
     // [B, C, S] -> [C, B, S] in native code so that each unit is one contiguous run; when only some
     // units are asked for, pick them natively too, so only their values leave native memory.
     NDArray unitMajor = output.reshape(batch, layer.unitCount(), symbols).transpose(1, 0, 2);
@@ -116,20 +161,16 @@ public final class Extractor {
     List<Float4Vector> vectors = new ArrayList<>(units.length);
     try {
       for (int i = 0; i < units.length; i++) {
-        int u = units[i];
-        int position = all ? u : i;
-        Float4Vector vector = new Float4Vector(layer.name() + "." + u, allocator);
-        vectors.add(vector);
-        int values = batch * outSymbols;
-        vector.allocateNew(values);
-        vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
+        int position = all ? units[i] : i;
+        Float4Vector vector = newVector(layer, units[i], batch * outSymbols, allocator, vectors);
         int runBytes = batch * symbols * Float.BYTES;
-        if (resize) {
-          fillResized(vector, bytes.slice(position * runBytes, runBytes), batch, layer);
-        } else {
-          vector.getDataBuffer().setBytes(0, bytes.slice(position * runBytes, runBytes));
+        ByteBuffer run = bytes.slice(position * runBytes, runBytes);
+        switch (alignment) {
+          case COPY -> vector.getDataBuffer().setBytes(0, run);
+          case RESIZE -> fillResized(vector, run, batch, layer);
+          case BROADCAST -> fillBroadcast(vector, run, batch, outSymbols);
         }
-        vector.setValueCount(values);
+        vector.setValueCount(batch * outSymbols);
       }
     } catch (RuntimeException e) {
       vectors.forEach(Float4Vector::close);
@@ -138,16 +179,60 @@ public final class Extractor {
     return new BehaviorBatch(layer, request.units(), recordIds, outSymbols, vectors);
   }
 
+  private static Float4Vector newVector(LayerInfo layer, int unit, int values, BufferAllocator allocator,
+      List<Float4Vector> owned) {
+    Float4Vector vector = new Float4Vector(layer.name() + "." + unit, allocator);
+    owned.add(vector);
+    vector.allocateNew(values);
+    vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
+    return vector;
+  }
+
+  /** How a layer's symbols map onto the annotation grid. */
+  private enum Alignment {
+    COPY, RESIZE, BROADCAST;
+
+    static Alignment of(LayerInfo layer, List<Integer> grid) {
+      List<Integer> own = layer.grid();
+      if (own.equals(grid) || layer.symbolCount() == 1 && Shapes.product(grid) == 1) {
+        return COPY;
+      }
+      if (layer.symbolCount() == 1) {
+        return BROADCAST;
+      }
+      if (own.size() == grid.size() && (own.size() == 1 || own.size() == 2)) {
+        return RESIZE;
+      }
+      throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "layer '" + layer.name() + "' has output shape "
+          + layer.shape() + " (symbol grid " + own + ") but the dataset's symbol shape is " + grid
+          + "; DeepBase resizes grids of the same rank and broadcasts dense layers");
+    }
+  }
+
+  private void fillBroadcast(Float4Vector vector, ByteBuffer run, int batch, int outSymbols) {
+    FloatBuffer values = run.order(ByteOrder.nativeOrder()).asFloatBuffer();
+    FloatBuffer target = vector.getDataBuffer().nioBuffer(0, batch * outSymbols * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    for (int r = 0; r < batch; r++) {
+      float v = values.get(r);
+      for (int s = 0; s < outSymbols; s++) {
+        target.put(v);
+      }
+    }
+  }
+
   private void fillResized(Float4Vector vector, ByteBuffer run, int batch, LayerInfo layer) {
-    int h = layer.grid().get(0);
-    int w = layer.grid().get(1);
-    int oh = grid.get(0);
-    int ow = grid.get(1);
+    // A 1-D grid is a 1 x L image: bilinear with one row is linear interpolation.
+    List<Integer> own = layer.grid();
+    int h = own.size() == 2 ? own.get(0) : 1;
+    int w = own.get(own.size() - 1);
+    int oh = grid.size() == 2 ? grid.get(0) : 1;
+    int ow = grid.get(grid.size() - 1);
     float[] src = new float[batch * h * w];
-    run.order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().get(src);
+    run.order(ByteOrder.nativeOrder()).asFloatBuffer().get(src);
     float[] dst = new float[oh * ow];
     FloatBuffer target = vector.getDataBuffer().nioBuffer(0, batch * oh * ow * Float.BYTES)
-        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     for (int r = 0; r < batch; r++) {
       BilinearResize.resize(src, r * h * w, h, w, dst, oh, ow);
       target.put(dst);

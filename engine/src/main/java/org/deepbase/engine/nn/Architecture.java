@@ -69,7 +69,7 @@ public final class Architecture {
 
   private static Block layer(ModelDescriptor model, LayerSpec spec) {
     SequentialBlock block = new SequentialBlock();
-    switch (spec.kind()) {
+    switch (String.valueOf(spec.kind())) {
       case "conv2d" -> block.add(Conv2d.builder()
           .setKernelShape(new Shape(required(model, spec, spec.kernel(), "kernel"), spec.kernel()))
           .optPadding(new Shape(pad(spec), pad(spec)))

@@ -1,76 +1,39 @@
 package org.deepbase.engine.nn;
 
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.training.ParameterStore;
-import java.io.IOException;
-import java.util.List;
-import java.util.Map;
-import org.deepbase.engine.DeepBaseException;
-import org.deepbase.engine.ErrorCode;
+import ai.djl.ndarray.NDArray;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.ModelDescriptor;
 
 /**
- * Owns one checkpoint loaded into DJL: the {@link Model} (and so its NDManager holding the
- * parameters) lives until {@link #close()}.
+ * One checkpoint loaded into the deep learning engine, whatever its format (DJL blocks or
+ * TorchScript): it runs a batch forward and hands back the outputs of its layers. Owns native
+ * memory until {@link #close()}.
  */
-public final class LoadedModel implements AutoCloseable {
-  private final ModelDescriptor descriptor;
-  private final Checkpoint checkpoint;
-  private final Model model;
-  private final SequentialBlock block;
-  private final ParameterStore parameters;
-
-  private LoadedModel(ModelDescriptor descriptor, Checkpoint checkpoint, Model model,
-      SequentialBlock block) {
-    this.descriptor = descriptor;
-    this.checkpoint = checkpoint;
-    this.model = model;
-    this.block = block;
-    this.parameters = new ParameterStore(model.getNDManager(), false);
+public interface LoadedModel extends AutoCloseable {
+  /** Loads a checkpoint in the format its descriptor names. */
+  static LoadedModel load(ModelDescriptor descriptor, Checkpoint checkpoint) {
+    return descriptor.isTorchScript() ? TorchScriptModel.load(descriptor, checkpoint)
+        : DjlModel.load(descriptor, checkpoint);
   }
 
-  /** Loads a checkpoint's parameters into the descriptor's architecture. */
-  public static LoadedModel load(ModelDescriptor descriptor, Checkpoint checkpoint) {
-    Model model = Model.newInstance(descriptor.name(), "PyTorch");
-    try {
-      SequentialBlock block = Architecture.build(descriptor);
-      model.setBlock(block);
-      model.setDataType(DataType.FLOAT32);
-      model.load(checkpoint.path().getParent(), descriptor.name(),
-          Map.of("epoch", String.valueOf(checkpoint.epoch())));
-      return new LoadedModel(descriptor, checkpoint, model, block);
-    } catch (IOException | MalformedModelException | RuntimeException e) {
-      model.close();
-      throw new DeepBaseException(ErrorCode.MODEL_LOAD_FAILED, "cannot load model '"
-          + descriptor.name() + "' checkpoint " + checkpoint.epoch() + " from " + checkpoint.path()
-          + ": " + e.getMessage(), e);
-    }
-  }
+  ModelDescriptor descriptor();
 
-  public ModelDescriptor descriptor() {
-    return descriptor;
-  }
+  Checkpoint checkpoint();
 
-  public Checkpoint checkpoint() {
-    return checkpoint;
-  }
+  /**
+   * Runs one forward pass over a batch [B, ...input_shape] and returns the outputs of layers 0 to
+   * {@code deepest} (by layer index), each unit-major per record ([B, units, ...symbols]). Arrays
+   * belong to the input's manager. Formats that can stop early compute nothing past
+   * {@code deepest}.
+   *
+   * @param withGradient record the autograd graph (the caller has enabled grad mode and marked the
+   *     input as requiring a gradient)
+   */
+  NDArray[] forward(NDArray input, int deepest, boolean withGradient);
 
-  /** Returns the per-layer child blocks, in forward order. */
-  public List<Block> layers() {
-    return block.getChildren().values();
-  }
-
-  public ParameterStore parameters() {
-    return parameters;
-  }
+  /** Returns how many layers the last {@link #forward} computed (for instrumentation). */
+  int layersComputed(int deepest);
 
   @Override
-  public void close() {
-    model.close();
-  }
+  void close();
 }

@@ -12,6 +12,8 @@ import org.apache.calcite.schema.impl.AbstractSchema;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.data.CsvLine;
+import org.deepbase.engine.data.DatasetFiles;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.catalog.Shapes;
@@ -141,7 +143,7 @@ public final class DeepBaseSchema extends AbstractSchema {
   private List<Object[]> layers() {
     List<Object[]> rows = new ArrayList<>();
     for (ModelDescriptor model : workspace.models().values()) {
-      for (LayerInfo l : workspace.layers(model)) {
+      for (LayerInfo l : workspace.layersIfReadable(model)) {
         rows.add(new Object[] {model.name(), l.name(), l.index(), l.kind(), Shapes.format(l.shape()),
             l.unitCount()});
       }
@@ -152,7 +154,7 @@ public final class DeepBaseSchema extends AbstractSchema {
   private List<Object[]> units() {
     List<Object[]> rows = new ArrayList<>();
     for (ModelDescriptor model : workspace.models().values()) {
-      for (LayerInfo l : workspace.layers(model)) {
+      for (LayerInfo l : workspace.layersIfReadable(model)) {
         for (int u = 0; u < l.unitCount(); u++) {
           rows.add(new Object[] {model.name(), l.name(), u});
         }
@@ -173,18 +175,24 @@ public final class DeepBaseSchema extends AbstractSchema {
   private List<Object[]> records() {
     List<Object[]> rows = new ArrayList<>();
     for (DatasetDescriptor d : workspace.datasets().values()) {
-      try (BufferedReader in = Files.newBufferedReader(
-          workspace.datasetDir(d.name()).resolve(DatasetDescriptor.RECORDS))) {
-        String[] header = in.readLine().split(",");
+      java.util.Optional<java.nio.file.Path> csv = DatasetFiles.records(workspace.datasetDir(d.name()), d);
+      if (csv.isEmpty()) {
+        for (int id = 0; id < d.recordCount(); id++) {
+          rows.add(new Object[] {d.name(), id, "{}"});
+        }
+        continue;
+      }
+      try (BufferedReader in = Files.newBufferedReader(csv.get())) {
+        List<String> header = CsvLine.split(in.readLine());
         String line;
         int id = 0;
         while ((line = in.readLine()) != null) {
-          String[] values = line.split(",", -1);
+          List<String> values = CsvLine.split(line);
           StringBuilder json = new StringBuilder("{");
-          for (int i = 0; i < header.length && i < values.length; i++) {
-            if (!header[i].equals("record_id")) {
-              json.append(json.length() > 1 ? ", " : "").append('"').append(header[i]).append("\": ")
-                  .append(values[i]);
+          for (int i = 0; i < header.size() && i < values.size(); i++) {
+            if (!header.get(i).equals("record_id")) {
+              json.append(json.length() > 1 ? ", " : "").append(jsonString(header.get(i))).append(": ")
+                  .append(jsonValue(values.get(i)));
             }
           }
           rows.add(new Object[] {d.name(), id++, json.append('}').toString()});
@@ -194,6 +202,14 @@ public final class DeepBaseSchema extends AbstractSchema {
       }
     }
     return rows;
+  }
+
+  private static String jsonValue(String value) {
+    return value.matches("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?") ? value : jsonString(value);
+  }
+
+  private static String jsonString(String value) {
+    return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 
   private List<Object[]> hypotheses() {

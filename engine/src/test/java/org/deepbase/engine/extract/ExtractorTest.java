@@ -21,7 +21,7 @@ import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.data.DatasetRecord;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.nn.Architecture;
-import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.engine.nn.DjlModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,7 +53,7 @@ class ExtractorTest {
     }
     List<LayerInfo> layers = Architecture.describeLayers(MODEL);
     assertEquals(List.of(3, 2, 3), layers.get(1).shape(), "pool halves the grid");
-    try (LoadedModel loaded = LoadedModel.load(MODEL, new Checkpoint("tiny", 2, dir.resolve("tiny-0002.params")));
+    try (DjlModel loaded = DjlModel.load(MODEL, new Checkpoint("tiny", 2, dir.resolve("tiny-0002.params")));
          BufferAllocator allocator = Allocators.newChild("test");
          NDManager manager = NDManager.newBaseManager("PyTorch")) {
       // Reference: run every child by hand and keep conv1 and fc.

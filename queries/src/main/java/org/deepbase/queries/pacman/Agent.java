@@ -144,9 +144,8 @@ public final class Agent {
       try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
         NDArray x = manager.create(FloatBuffer.wrap(inputs, start * size, n * size),
             Architecture.inputShape(model.descriptor(), n));
-        for (var layer : model.layers()) {
-          x = layer.forward(model.parameters(), new NDList(x), false).singletonOrThrow();
-        }
+        NDArray[] layers = model.forward(x, model.descriptor().layers().size() - 1, false);
+        x = layers[layers.length - 1];
         long[] predicted = x.argMax(1).toLongArray();
         for (int i = 0; i < n; i++) {
           correct += predicted[i] == labels[start + i] ? 1 : 0;

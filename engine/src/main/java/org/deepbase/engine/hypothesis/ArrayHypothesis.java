@@ -1,0 +1,106 @@
+package org.deepbase.engine.hypothesis;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.data.DatasetFiles;
+import org.deepbase.engine.data.DatasetRecord;
+import org.deepbase.engine.data.Npy;
+
+/**
+ * A hypothesis given as data: an array [N, ...symbol_shape] stored beside the inputs in the
+ * dataset's .npz, one annotation per record and symbol. Its shape is checked when it is used, so a
+ * wrong array fails the query that names it (saying both shapes) and nothing else.
+ */
+public final class ArrayHypothesis implements Hypothesis {
+  private final String name;
+  private final Path datasetDir;
+  private final Path npz;
+  private final Npy.Header header;
+  private final DatasetDescriptor dataset;
+  private volatile FloatBuffer values;
+
+  private ArrayHypothesis(String name, Path datasetDir, Path npz, Npy.Header header, DatasetDescriptor dataset) {
+    this.name = name;
+    this.datasetDir = datasetDir;
+    this.npz = npz;
+    this.header = header;
+    this.dataset = dataset;
+  }
+
+  /** Returns the annotation arrays of a dataset kept in an .npz, by name (none otherwise). */
+  public static Map<String, Hypothesis> forDataset(Path datasetDir, DatasetDescriptor dataset) {
+    Map<String, Hypothesis> out = new TreeMap<>();
+    var npz = DatasetFiles.npz(datasetDir, dataset);
+    if (npz.isEmpty()) {
+      return out;
+    }
+    String inputs = DatasetFiles.npzInputsKey(datasetDir, dataset);
+    try {
+      for (Map.Entry<String, Npy.Header> array : DatasetFiles.npzArrays(npz.get()).entrySet()) {
+        String key = array.getKey();
+        if (!key.equals(inputs) && (dataset.annotations() == null || dataset.annotations().contains(key))) {
+          out.put(key, new ArrayHypothesis(key, datasetDir, npz.get(), array.getValue(), dataset));
+        }
+      }
+    } catch (IOException e) {
+      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name() + "': cannot read "
+          + npz.get().getFileName() + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String description() {
+    return "annotation array " + header.shape() + " in " + npz.getFileName();
+  }
+
+  @Override
+  public String kind() {
+    return "annotation array";
+  }
+
+  @Override
+  public float[] annotate(DatasetRecord record) {
+    FloatBuffer all = values();
+    int symbols = dataset.symbolCount();
+    float[] out = new float[symbols];
+    all.get(record.recordId() * symbols, out);
+    return out;
+  }
+
+  private FloatBuffer values() {
+    FloatBuffer v = values;
+    if (v == null) {
+      List<Integer> expected = new ArrayList<>(List.of(dataset.recordCount()));
+      expected.addAll(dataset.symbolShape());
+      boolean sameSymbols = header.shape().size() >= 1
+          && org.deepbase.engine.catalog.Shapes.product(header.recordShape()) == dataset.symbolCount();
+      if (header.shape().isEmpty() || header.shape().get(0) != dataset.recordCount() || !sameSymbols) {
+        throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "annotation array '" + name + "' in "
+            + npz.getFileName() + " has shape " + header.shape() + "; dataset '" + dataset.name()
+            + "' needs " + expected + " (record_count x symbol_shape)");
+      }
+      try {
+        v = Npy.map(DatasetFiles.npzArray(datasetDir, npz, name)).data().asFloatBuffer();
+      } catch (IOException e) {
+        throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "cannot read annotation array '" + name + "' of "
+            + npz.getFileName() + ": " + e.getMessage(), e);
+      }
+      values = v;
+    }
+    return v;
+  }
+}
