@@ -18,12 +18,13 @@ import org.deepbase.engine.schema.DeepBaseSchema;
 import org.deepbase.engine.exec.Cancellation;
 import org.deepbase.engine.exec.Inspection;
 import org.deepbase.engine.exec.InspectionRequest;
+import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.exec.InspectionRow;
 import org.deepbase.engine.exec.Targets;
 
 /**
  * SQL table function {@code inspect(models, units, hypotheses, measures, dataset [, tolerance,
- * max_records, batch_size, exact, cache])}: DeepBase's one-call form, mirroring the original
+ * max_records, batch_size, exact, cache, top_k, behavior])}: DeepBase's one-call form, mirroring the original
  * {@code inspect(models, hypotheses, scores, data, units)}. Runs the fused {@link Inspection}.
  */
 public final class InspectFunction {
@@ -43,13 +44,14 @@ public final class InspectFunction {
       @Parameter(name = "batch_size", optional = true) @Nullable Integer batchSize,
       @Parameter(name = "exact", optional = true) @Nullable Boolean exact,
       @Parameter(name = "cache", optional = true) @Nullable Boolean cache,
-      @Parameter(name = "top_k", optional = true) @Nullable Integer topK) {
+      @Parameter(name = "top_k", optional = true) @Nullable Integer topK,
+      @Parameter(name = "behavior", optional = true) @Nullable String behavior) {
     InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
         Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance.doubleValue(),
         maxRecords == null ? 0 : maxRecords, batchSize == null ? 0 : batchSize,
         exact == null || exact, cache == null ? InspectionRequest.CachePolicy.AUTO
             : cache ? InspectionRequest.CachePolicy.ON : InspectionRequest.CachePolicy.OFF,
-        topK == null ? 0 : topK);
+        topK == null ? 0 : topK, BehaviorKind.parse(behavior));
     return new InspectTable(request);
   }
 

@@ -199,7 +199,12 @@ public final class DatasetFiles {
 
   static Path materialize(Path dir, Path source, String part, String extension, Writer writer) throws IOException {
     Path folder = dir.resolve(MATERIALIZED);
-    String prefix = source.getFileName() + (part.isEmpty() ? "" : "." + part) + ".";
+    // Array names may hold characters file names cannot (np.savez keys are free text).
+    String safe = part.replaceAll("[^A-Za-z0-9_-]", "_");
+    if (!safe.equals(part)) {
+      safe += "_" + Integer.toHexString(part.hashCode());
+    }
+    String prefix = source.getFileName() + (part.isEmpty() ? "" : "." + safe) + ".";
     Path target = folder.resolve(prefix + Files.size(source) + "-" + Files.getLastModifiedTime(source).toMillis()
         + extension);
     if (Files.isRegularFile(target)) {

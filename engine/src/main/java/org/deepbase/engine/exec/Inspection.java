@@ -22,6 +22,7 @@ import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.Allocators;
 import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypotheses;
@@ -151,9 +152,13 @@ public final class Inspection {
       }
       int batchSize = request.chooseBatchSize(bytesPerRecord);
       try (BufferAllocator allocator = Allocators.newChild("inspect")) {
-        BehaviorCache cache = request.cache() != InspectionRequest.CachePolicy.OFF ? new BehaviorCache(workspace) : null;
+        // Gradients cost a backward pass per unit and are not worth keeping: they are never cached.
+        boolean activations = request.behavior() == BehaviorKind.ACTIVATION;
+        BehaviorCache cache = request.cache() != InspectionRequest.CachePolicy.OFF && activations
+            ? new BehaviorCache(workspace) : null;
         CostModel costs = new CostModel(workspace);
-        String costKey = model.name() + ":" + layers.stream().mapToInt(l -> l.layer().index()).max().orElse(0);
+        String costKey = model.name() + ":" + layers.stream().mapToInt(l -> l.layer().index()).max().orElse(0)
+            + (activations ? "" : ":" + request.behavior().sqlName());
         List<Path> entries = new ArrayList<>();
         boolean cached = cache != null;
         if (cache != null) {
@@ -177,10 +182,10 @@ public final class Inspection {
           }
         } else {
           try (LoadedModel loaded = LoadedModel.load(model, checkpoint)) {
-            boolean write = request.cache() == InspectionRequest.CachePolicy.ON && !request.stopsEarly()
+            boolean write = cache != null && request.cache() == InspectionRequest.CachePolicy.ON && !request.stopsEarly()
                 && request.maxRecords() == 0;
             List<LayerRequest> extracted = write ? allUnits() : layers;
-            Extractor extractor = new Extractor(loaded, extracted, dataset.symbolShape());
+            Extractor extractor = new Extractor(loaded, extracted, dataset.symbolShape(), request.behavior());
             List<BehaviorCache.Writer> writers = new ArrayList<>();
             try {
               if (write) {

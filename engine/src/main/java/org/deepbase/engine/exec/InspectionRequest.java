@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.extract.BehaviorKind;
 
 /**
  * What INSPECT computes: models x units x hypotheses x measures over a dataset, and how.
@@ -21,16 +22,26 @@ import org.deepbase.engine.ErrorCode;
  *     pays, OFF never touches it
  * @param topK with k > 0, stop once the k best units of every (hypothesis, measure) are separated
  *     from the others by their intervals; 0 = off
+ * @param behavior activations (default) or input gradients (never cached)
  */
 public record InspectionRequest(String models, String units, List<String> hypotheses, List<String> measures,
-    String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, CachePolicy cache, int topK) {
+    String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, CachePolicy cache, int topK,
+    BehaviorKind behavior) {
 
   /** How an inspection uses the behavior cache. */
   public enum CachePolicy { OFF, AUTO, ON }
 
 
+  /** Creates a request over activations. */
+  public InspectionRequest(String models, String units, List<String> hypotheses, List<String> measures,
+      String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, CachePolicy cache, int topK) {
+    this(models, units, hypotheses, measures, dataset, tolerance, maxRecords, batchSize, exact, cache, topK,
+        BehaviorKind.ACTIVATION);
+  }
+
   public InspectionRequest {
     Objects.requireNonNull(dataset, "dataset is null");
+    Objects.requireNonNull(behavior, "behavior is null");
     hypotheses = List.copyOf(hypotheses);
     measures = List.copyOf(measures);
     if (!Double.isNaN(tolerance) && !(tolerance > 0)) {

@@ -54,7 +54,10 @@ public final class TorchScriptModel implements LoadedModel {
     Model model = Model.newInstance(descriptor.name(), "PyTorch");
     try {
       String file = checkpoint.path().getFileName().toString();
-      model.load(checkpoint.path().getParent(), file.substring(0, file.length() - ".pt".length()));
+      // trainParam: parameters loaded as ordinary tensors, so a gradient behavior can backpropagate
+      // through them (as inference tensors autograd refuses them); inference runs stay graph-free.
+      model.load(checkpoint.path().getParent(), file.substring(0, file.length() - ".pt".length()),
+          Map.of("trainParam", "true"));
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
       throw new DeepBaseException(ErrorCode.MODEL_LOAD_FAILED, "cannot load TorchScript model '"
@@ -95,6 +98,11 @@ public final class TorchScriptModel implements LoadedModel {
   }
 
   @Override
+  public boolean gradientsNeedCheck() {
+    return true;
+  }
+
+  @Override
   public int layersComputed(int deepest) {
     return layers.size();
   }
@@ -128,14 +136,17 @@ public final class TorchScriptModel implements LoadedModel {
       marker.setName("module_method:" + method);
       call.add(marker);
     }
+    // The JIT graph optimizer (profiling executor) of libtorch 2.7 computes wrong input
+    // gradients and wrong nn.LSTM outputs for files traced by torch 1.13 (measured against
+    // PyTorch): run the graph as saved. The setting is per thread, hence on every call.
+    JniUtils.setGraphExecutorOptimize(false);
     NDList result;
     try {
       // isTrain = true records the autograd graph; the module itself stays in eval mode.
       result = IValueUtils.forward(block, call, withGradient);
     } catch (RuntimeException e) {
-      throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "TorchScript model '" + descriptor.name()
-          + "' failed on input of shape " + input.getShape() + " (descriptor input_shape "
-          + descriptor.inputShape() + "): " + firstLine(e), e);
+      throw new DeepBaseException(ErrorCode.MODEL_FAILED, "TorchScript model '" + descriptor.name()
+          + "' failed on a batch of shape " + input.getShape() + ": " + torchMessage(e), e);
     }
     Map<String, NDArray> byName = new TreeMap<>();
     for (NDArray array : result) {
@@ -153,7 +164,17 @@ public final class TorchScriptModel implements LoadedModel {
   private List<LayerInfo> probe() {
     JniUtils.setGradMode(false);
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      Map<String, NDArray> outputs = run(manager.zeros(Architecture.inputShape(descriptor, 1)), false);
+      Map<String, NDArray> outputs;
+      try {
+        outputs = run(manager.zeros(Architecture.inputShape(descriptor, 1)), false);
+      } catch (DeepBaseException e) {
+        if (e.code() != ErrorCode.MODEL_FAILED) {
+          throw e;
+        }
+        throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "model '" + descriptor.name() + "': model.json says"
+            + " input_shape " + descriptor.inputShape() + " (dtype " + descriptor.inputDtype() + "), but "
+            + checkpoint.path().getFileName() + " fails on such an input: " + torchMessage(e.getCause()), e);
+      }
       List<LayerSpec> specs = descriptor.layers();
       if (specs.isEmpty()) {
         specs = outputs.keySet().stream().map(n -> new LayerSpec(n, null, null, null, null, null)).toList();
@@ -189,6 +210,17 @@ public final class TorchScriptModel implements LoadedModel {
       shape = List.of(shape.get(1), shape.get(0));
     }
     return new LayerInfo(descriptor.name(), spec.name(), index, kind, shape);
+  }
+
+  /** Returns the line of a TorchScript error that says what went wrong (not the stack). */
+  private static String torchMessage(Throwable e) {
+    String message = String.valueOf(e.getMessage());
+    for (String line : message.split("\n")) {
+      if (line.matches("^\\w*(Error|Exception): .*")) {
+        return line.trim();
+      }
+    }
+    return firstLine(e);
   }
 
   private static String firstLine(Throwable e) {
