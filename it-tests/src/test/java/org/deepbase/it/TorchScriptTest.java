@@ -2,6 +2,7 @@ package org.deepbase.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -27,7 +28,6 @@ import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.Allocators;
 import org.deepbase.engine.extract.BehaviorBatch;
-import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.nn.Architecture;
@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TorchScript models exported by tools/deepbase_export.py, checked against references computed
- * by PyTorch and NumPy when the fixtures were made (no Python needed here): activations and input
- * gradients to 1e-5, every measure's score to 1e-6, for conv [C, H, W] (same grid and resized),
+ * by PyTorch and NumPy when the fixtures were made (no Python needed here): activations to 1e-5
+ * (raw and through the extractor's alignment), every measure's score to 1e-6, for conv [C, H, W] (same grid and resized),
  * conv1d [C, L], sequence [T, D] and dense [D] layers.
  */
 class TorchScriptTest {
@@ -88,6 +88,13 @@ class TorchScriptTest {
   }
 
   @Test
+  void extractorDeliversSameGridLayersUnchanged() {
+    assertClose(references.get("act/planted_cnn/conv1"), extract("planted_cnn", "conv1"), 1e-5, "conv1");
+    assertClose(references.get("act/seq_model/conv"), extract("seq_model", "conv"), 1e-5, "conv1d");
+    assertClose(references.get("act/seq_model/rnn"), extract("seq_model", "rnn"), 1e-5, "sequence");
+  }
+
+  @Test
   void behaviorsTableServesTorchScriptActivations() throws SQLException {
     float[] ref = references.get("act/seq_model/rnn"); // [48, 6, 12]: sequence, units = features
     int checked = 0;
@@ -104,23 +111,25 @@ class TorchScriptTest {
   }
 
   /**
-   * Input gradients of the conv2d model equal PyTorch's. The sequence model's (grad/seq_model/*,
-   * through Conv1d and a GRU) do NOT: libtorch 2.7 running the torch 1.13 trace returns different
-   * input gradients there (measured; open, see docs/pytorch.md), so they are not asserted.
+   * TorchScript input gradients are refused with the reason: libtorch 2.7 running the torch 1.13
+   * traces returned gradients that differ from the references (flaky for Conv2d, consistently
+   * wrong through Conv1d). The references stay in the fixture for when the runtime changes.
    */
   @Test
-  void convGradientsMatchAutograd() {
-    int compared = 0;
-    for (Map.Entry<String, float[]> ref : references.entrySet()) {
-      String[] key = ref.getKey().split("/");
-      if (!key[0].equals("grad") || !key[1].equals("planted_cnn")) {
-        continue;
+  void torchScriptGradientsAreRefusedWithTheReason() throws SQLException {
+    assertTrue(references.containsKey("grad/planted_cnn/conv1"));
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      SQLException e = assertThrows(SQLException.class, () -> s.executeQuery("SELECT * FROM TABLE(inspect("
+          + "models => 'planted_cnn', units => 'conv1.*', hypotheses => 'ghost', measures => 'local_iou', "
+          + "dataset => 'shapes', behavior => 'gradient'))"));
+      assertTrue(e.getMessage().contains("gradient behaviors of TorchScript model 'planted_cnn' are switched off"),
+          e.getMessage());
+      // the connection and workspace stay usable
+      try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM layers WHERE model = 'planted_cnn'")) {
+        assertTrue(rs.next());
+        assertEquals(3, rs.getInt(1));
       }
-      float[] actual = extract(key[1], key[2], BehaviorKind.GRADIENT);
-      assertClose(ref.getValue(), actual, 1e-5, ref.getKey());
-      compared++;
     }
-    assertEquals(1, compared);
   }
 
   @Test
@@ -151,8 +160,8 @@ class TorchScriptTest {
   }
 
   @Test
-  void plantedUnitsWinInBothBehaviorKinds() throws SQLException {
-    for (String behavior : List.of("activation", "gradient")) {
+  void plantedUnitWins() throws SQLException {
+    for (String behavior : List.of("activation")) {
       try (Connection c = connect(); Statement s = c.createStatement();
            ResultSet rs = s.executeQuery("SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', "
                + "units => 'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => 'shapes', "
@@ -178,7 +187,7 @@ class TorchScriptTest {
   }
 
   /** Returns [N, units, symbols] behaviors of every unit of a layer, through the extractor. */
-  private static float[] extract(String model, String layer, BehaviorKind kind) {
+  private static float[] extract(String model, String layer) {
     ModelDescriptor descriptor = workspace.model(model);
     DatasetDescriptor dataset = workspace.dataset(model.equals("planted_cnn") ? "shapes" : "brackets");
     LayerInfo info = workspace.layer(descriptor, layer);
@@ -187,8 +196,8 @@ class TorchScriptTest {
          DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
          BufferAllocator allocator = Allocators.newChild("test")) {
       RecordBatch records = reader.next();
-      try (BehaviorBatch batch = new Extractor(loaded, List.of(new LayerRequest(info, units)), dataset.symbolShape(),
-          kind).extract(records, allocator).get(0)) {
+      try (BehaviorBatch batch = new Extractor(loaded, List.of(new LayerRequest(info, units)), dataset.symbolShape())
+          .extract(records, allocator).get(0)) {
         int n = records.size();
         int symbols = batch.symbols();
         float[] out = new float[n * units.length * symbols];

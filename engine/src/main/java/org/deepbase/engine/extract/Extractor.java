@@ -36,6 +36,8 @@ import org.deepbase.engine.nn.LoadedModel;
 public final class Extractor {
   private static final AtomicLong FORWARD_PASSES = new AtomicLong();
   private static final AtomicLong LAYER_FORWARDS = new AtomicLong();
+  /** System property enabling the unverified TorchScript gradient path. */
+  public static final String TORCHSCRIPT_GRADIENTS = "deepbase.torchscript.gradients";
 
   private final LoadedModel model;
   private final List<LayerRequest> requests;
@@ -64,6 +66,12 @@ public final class Extractor {
     this.deepest = requests.stream().mapToInt(r -> r.layer().index()).max().orElse(-1);
     if (kind == BehaviorKind.GRADIENT) {
       Saliency.channelAxis(model.descriptor(), this.grid);
+      if (model.descriptor().isTorchScript() && !Boolean.getBoolean(TORCHSCRIPT_GRADIENTS)) {
+        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "gradient behaviors of TorchScript model '"
+            + model.descriptor().name() + "' are switched off: libtorch 2.7 (DeepBase's runtime) returned input"
+            + " gradients that differ from PyTorch's on the test fixtures (see docs/pytorch.md); inspect its"
+            + " activations, or a DJL model's gradients (-D" + TORCHSCRIPT_GRADIENTS + "=true to try anyway)");
+      }
     }
   }
 
@@ -79,45 +87,7 @@ public final class Extractor {
 
   /** Extracts the requested behaviors of one batch, one {@link BehaviorBatch} per request. */
   public List<BehaviorBatch> extract(RecordBatch batch, BufferAllocator allocator) {
-    if (kind == BehaviorKind.ACTIVATION || !model.gradientsNeedCheck()) {
-      return run(batch, allocator);
-    }
-    // The model's runtime is known to return a wrong gradient on some runs (see
-    // LoadedModel#gradientsNeedCheck): compute twice, and a third time to break a disagreement.
-    List<BehaviorBatch> first = run(batch, allocator);
-    List<BehaviorBatch> second = run(batch, allocator);
-    if (same(first, second)) {
-      second.forEach(BehaviorBatch::close);
-      return first;
-    }
-    List<BehaviorBatch> third = run(batch, allocator);
-    List<BehaviorBatch> keep = same(first, third) || same(second, third) ? third : null;
-    first.forEach(BehaviorBatch::close);
-    second.forEach(BehaviorBatch::close);
-    if (keep == null) {
-      third.forEach(BehaviorBatch::close);
-      throw new DeepBaseException(ErrorCode.MODEL_FAILED, "model '" + model.descriptor().name()
-          + "' returned three different input gradients for the same batch; its runtime cannot be trusted for"
-          + " gradient behaviors");
-    }
-    return keep;
-  }
-
-  private static boolean same(List<BehaviorBatch> a, List<BehaviorBatch> b) {
-    for (int i = 0; i < a.size(); i++) {
-      List<Float4Vector> va = a.get(i).vectors();
-      List<Float4Vector> vb = b.get(i).vectors();
-      for (int u = 0; u < va.size(); u++) {
-        for (int j = 0; j < va.get(u).getValueCount(); j++) {
-          float x = va.get(u).get(j);
-          float y = vb.get(u).get(j);
-          if (Math.abs(x - y) > 1e-6f * Math.max(1f, Math.abs(x))) {
-            return false;
-          }
-        }
-      }
-    }
-    return true;
+    return run(batch, allocator);
   }
 
   private List<BehaviorBatch> run(RecordBatch batch, BufferAllocator allocator) {
@@ -130,18 +100,16 @@ public final class Extractor {
       NDArray x = manager.create(batch.inputs().duplicate(), Architecture.inputShape(
           model.descriptor(), batch.size()));
       if (gradient) {
-        // Arrays made by the manager are inference tensors, which autograd refuses: use a copy.
-        x = x.duplicate();
-        x.setRequiresGradient(true);
+        for (LayerRequest request : requests) {
+          out.add(saliency(x, request, recordIds, allocator));
+        }
+        return out;
       }
       FORWARD_PASSES.incrementAndGet();
-      NDArray[] taps = model.forward(x, deepest, gradient);
+      NDArray[] taps = model.forward(x, deepest, false);
       LAYER_FORWARDS.addAndGet(model.layersComputed(deepest));
-      for (int i = 0; i < requests.size(); i++) {
-        LayerRequest request = requests.get(i);
-        NDArray tap = taps[request.layer().index()];
-        out.add(gradient ? saliency(x, tap, request, recordIds, allocator, i == requests.size() - 1)
-            : toArrow(tap, request, recordIds, allocator));
+      for (LayerRequest request : requests) {
+        out.add(toArrow(taps[request.layer().index()], request, recordIds, allocator));
       }
       return out;
     } catch (RuntimeException e) {
@@ -154,24 +122,33 @@ public final class Extractor {
     }
   }
 
-  private BehaviorBatch saliency(NDArray x, NDArray tap, LayerRequest request, int[] recordIds,
-      BufferAllocator allocator, boolean lastRequest) {
+  /**
+   * Computes each unit's saliency with its own forward and backward pass (a fresh input leaf and
+   * graph per unit): reusing one graph for several backward calls gave wrong gradients through
+   * TorchScript, and records are independent, so the gradient of the batch sum is each record's.
+   */
+  private BehaviorBatch saliency(NDArray input, LayerRequest request, int[] recordIds, BufferAllocator allocator) {
     int batch = recordIds.length;
     int symbols = Shapes.product(grid);
     int[] units = request.units();
     List<Float4Vector> vectors = new ArrayList<>(units.length);
     try {
-      for (int i = 0; i < units.length; i++) {
-        // Records are independent, so the gradient of the batch sum is each record's gradient.
-        NDArray target = tap.get(new NDIndex(":, {}", units[i])).sum();
-        boolean keepGraph = !(lastRequest && i == units.length - 1);
-        JniUtils.backward((PtNDArray) target, (PtNDArray) target.onesLike(), keepGraph, false);
-        NDArray grad = x.getGradient();
-        NDArray map = Saliency.reduce(model.descriptor(), grid, grad);
-        Float4Vector vector = newVector(request.layer(), units[i], batch * symbols, allocator, vectors);
-        vector.getDataBuffer().setBytes(0, map.toByteBuffer());
-        vector.setValueCount(batch * symbols);
-        grad.subi(grad); // gradients accumulate across backward calls: reset for the next unit
+      for (int unit : units) {
+        try (NDManager pass = input.getManager().newSubManager()) {
+          // Arrays made by a manager are inference tensors, which autograd refuses: use a copy.
+          NDArray x = input.duplicate();
+          x.attach(pass);
+          x.setRequiresGradient(true);
+          FORWARD_PASSES.incrementAndGet();
+          NDArray tap = model.forward(x, request.layer().index(), true)[request.layer().index()];
+          LAYER_FORWARDS.addAndGet(model.layersComputed(request.layer().index()));
+          NDArray target = tap.get(new NDIndex(":, {}", unit)).sum();
+          JniUtils.backward((PtNDArray) target, (PtNDArray) target.onesLike(), false, false);
+          NDArray map = Saliency.reduce(model.descriptor(), grid, x.getGradient());
+          Float4Vector vector = newVector(request.layer(), unit, batch * symbols, allocator, vectors);
+          vector.getDataBuffer().setBytes(0, map.toByteBuffer());
+          vector.setValueCount(batch * symbols);
+        }
       }
     } catch (RuntimeException e) {
       vectors.forEach(Float4Vector::close);

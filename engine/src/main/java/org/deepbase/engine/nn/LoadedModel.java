@@ -34,16 +34,6 @@ public interface LoadedModel extends AutoCloseable {
   /** Returns how many layers the last {@link #forward} computed (for instrumentation). */
   int layersComputed(int deepest);
 
-  /**
-   * Returns whether input gradients from this model must be checked by recomputation: libtorch
-   * 2.7's graph executor returned a wrong input gradient on one run out of several for a file
-   * traced by torch 1.13 (measured: the second gradient run of a graph), while DJL blocks run
-   * eagerly.
-   */
-  default boolean gradientsNeedCheck() {
-    return false;
-  }
-
   @Override
   void close();
 }

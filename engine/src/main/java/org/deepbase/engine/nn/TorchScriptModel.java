@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -37,6 +36,7 @@ public final class TorchScriptModel implements LoadedModel {
   private final Checkpoint checkpoint;
   private final Model model;
   private final PtSymbolBlock block;
+  private final ai.djl.training.ParameterStore parameters;
   private final String method;
   private final List<LayerInfo> layers;
 
@@ -45,6 +45,7 @@ public final class TorchScriptModel implements LoadedModel {
     this.checkpoint = checkpoint;
     this.model = model;
     this.block = (PtSymbolBlock) model.getBlock();
+    this.parameters = new ai.djl.training.ParameterStore(model.getNDManager(), false);
     this.method = Arrays.asList(JniUtils.getMethodNames(block)).contains(METHOD) ? METHOD : "forward";
     this.layers = probe();
   }
@@ -98,11 +99,6 @@ public final class TorchScriptModel implements LoadedModel {
   }
 
   @Override
-  public boolean gradientsNeedCheck() {
-    return true;
-  }
-
-  @Override
   public int layersComputed(int deepest) {
     return layers.size();
   }
@@ -142,8 +138,9 @@ public final class TorchScriptModel implements LoadedModel {
     JniUtils.setGraphExecutorOptimize(false);
     NDList result;
     try {
-      // isTrain = true records the autograd graph; the module itself stays in eval mode.
-      result = IValueUtils.forward(block, call, withGradient);
+      // Gradients need the module's training mode (DJL's path; IValue calls run in inference
+      // mode): dropout and batch norm then behave as in training (the caveat of docs/pytorch.md).
+      result = block.forward(parameters, call, withGradient);
     } catch (RuntimeException e) {
       throw new DeepBaseException(ErrorCode.MODEL_FAILED, "TorchScript model '" + descriptor.name()
           + "' failed on a batch of shape " + input.getShape() + ": " + torchMessage(e), e);
