@@ -162,12 +162,21 @@ final class InspectBench {
       return "naive-python: skipped, Debian's python3-torch is not installed (apt-get install python3-torch)";
     }
     Path weights = Files.createTempFile("deepbase-weights", ".npz");
+    Path agentDir = Files.createTempDirectory("deepbase-agent");
     try {
       try (DjlModel loaded = DjlModel.load(workspace.model(PacmanWorkspace.MODEL), checkpoint)) {
         WeightExport.npz(loaded, weights);
       }
-      Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), weights.toString(),
-          workspace.datasetDir(data.name()).toString()).redirectErrorStream(true).start();
+      // The agent carried over to TorchScript: the file the Python baseline runs.
+      Process export = new ProcessBuilder("/usr/bin/python3", script.resolveSibling("pacman_torchscript.py").toString(),
+          weights.toString(), agentDir.toString(), "pacman_ts").redirectErrorStream(true).start();
+      String exported = new String(export.getInputStream().readAllBytes());
+      if (export.waitFor() != 0) {
+        return "naive-python: failed to export the agent to TorchScript: " + exported.trim();
+      }
+      Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), exported.trim().lines()
+          .reduce((a, b) -> b).orElseThrow(), workspace.datasetDir(data.name()).toString())
+          .redirectErrorStream(true).start();
       String output = new String(p.getInputStream().readAllBytes());
       if (p.waitFor() != 0) {
         return "naive-python: failed: " + output.trim();
@@ -178,10 +187,13 @@ final class InspectBench {
           .substring(4).split(","));
       Set<String> shared = new HashSet<>(top);
       shared.retainAll(exactTop.subList(0, Math.min(10, exactTop.size())));
-      return String.format(Locale.ROOT, "naive-python (torch + numpy, hooks, loops): %.2f s; deepbase exact is %.1fx "
+      return String.format(Locale.ROOT, "naive-python (TorchScript + numpy, loops): %.2f s; deepbase exact is %.1fx "
           + "faster; top-10 (ghost, local_iou) shared with deepbase: %d/10", seconds, seconds / exact, shared.size());
     } finally {
       Files.deleteIfExists(weights);
+      try (var files = Files.walk(agentDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 

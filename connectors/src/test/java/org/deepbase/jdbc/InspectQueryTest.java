@@ -176,9 +176,13 @@ class InspectQueryTest {
 
   @Test
   void badArgumentsAndCancellation() throws Exception {
-    SQLException dense = assertThrows(SQLException.class, () -> inspect("models => 'pacman', units => 'fc1.3', "
-        + "hypotheses => 'ghost', measures => 'corr', dataset => 'pacman_test'"));
-    assertTrue(PlantedUnitQueryTest.chain(dense).contains("SHAPE_MISMATCH: layer 'fc1' has 1 symbols per record"));
+    // A dense unit's one value per record is broadcast over the record's symbols. Every map has
+    // exactly one ghost, so the mask's per-record mean is constant and a record-constant value is
+    // uncorrelated with it (corr 0), and a constant never exceeds its own quantile (local_iou 0).
+    Map<String, double[]> dense = inspect("models => 'pacman', units => 'fc1.3', "
+        + "hypotheses => 'ghost', measures => 'corr,local_iou', dataset => 'pacman_test'");
+    assertEquals(0.0, dense.get("fc1.3.ghost.corr")[0], 1e-6);
+    assertEquals(0.0, dense.get("fc1.3.ghost.local_iou")[0], 0.0);
     SQLException unknown = assertThrows(SQLException.class, () -> inspect("models => 'pacman', units => 'conv7.*', "
         + "hypotheses => 'ghost', measures => 'iou', dataset => 'pacman_test'"));
     assertTrue(PlantedUnitQueryTest.chain(unknown).contains("UNKNOWN_LAYER"), PlantedUnitQueryTest.chain(unknown));
