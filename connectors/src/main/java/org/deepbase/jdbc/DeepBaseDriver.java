@@ -56,8 +56,16 @@ public final class DeepBaseDriver implements Driver {
     properties.setProperty("quotedCasing", "UNCHANGED");
     // Babel's parser keeps SQL:2003 reserved words such as CORR usable as function names.
     properties.setProperty("parserFactory", "org.apache.calcite.sql.parser.babel.SqlBabelParserImpl#FACTORY");
+    java.util.Map<String, String> settings = new java.util.HashMap<>();
     if (info != null) {
-      properties.putAll(info);
+      for (String key : info.stringPropertyNames()) {
+        // DeepBase's own settings (engine=spark, spark.master=...) are not Calcite's.
+        if (key.equals("engine") || key.startsWith("spark.")) {
+          settings.put(key, info.getProperty(key));
+        } else {
+          properties.setProperty(key, info.getProperty(key));
+        }
+      }
     }
     Connection connection = CALCITE.connect("jdbc:calcite:", properties);
     try {
@@ -65,7 +73,7 @@ public final class DeepBaseDriver implements Driver {
       Workspace workspace = new Workspace(dir);
       CatalogStore store = new CatalogStore(workspace);
       workspace.addHypothesisSource(store.annotationTables());
-      DeepBaseSchema deepbase = new DeepBaseSchema(workspace, store);
+      DeepBaseSchema deepbase = new DeepBaseSchema(workspace, store, settings);
       SchemaPlus schema = calcite.getRootSchema().add(DeepBaseSchema.NAME, deepbase);
       // Views and stored tables can change under an open connection: never cache their names.
       schema.setCacheEnabled(false);

@@ -16,7 +16,7 @@ import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.schema.DeepBaseSchema;
 import org.deepbase.engine.exec.Cancellation;
-import org.deepbase.engine.exec.Inspection;
+import org.deepbase.engine.exec.InspectionEngine;
 import org.deepbase.engine.exec.InspectionRequest;
 import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.exec.InspectionRow;
@@ -25,7 +25,7 @@ import org.deepbase.engine.exec.Targets;
 /**
  * SQL table function {@code inspect(models, units, hypotheses, measures, dataset [, tolerance,
  * max_records, batch_size, exact, cache, top_k, behavior])}: DeepBase's one-call form, mirroring the original
- * {@code inspect(models, hypotheses, scores, data, units)}. Runs the fused {@link Inspection}.
+ * {@code inspect(models, hypotheses, scores, data, units)}. Runs the fused {@link org.deepbase.engine.exec.Inspection}.
  */
 public final class InspectFunction {
   private InspectFunction() {
@@ -74,8 +74,8 @@ public final class InspectFunction {
 
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
-      List<InspectionRow> result = new Inspection(DeepBaseSchema.workspaceOf(root, "inspect"), request,
-          Cancellation.of(root)).run();
+      List<InspectionRow> result = InspectionEngine.of(DeepBaseSchema.settingsOf(root)).run(
+          DeepBaseSchema.workspaceOf(root, "inspect"), request, Cancellation.of(root), DeepBaseSchema.settingsOf(root));
       List<@Nullable Object[]> rows = new ArrayList<>(result.size());
       for (InspectionRow r : result) {
         rows.add(new Object[] {r.model(), r.checkpoint(), r.layer(), r.unit(), r.hypothesis(), r.measure(), r.score(),

@@ -98,13 +98,9 @@ public final class Inspection {
     private final List<Hypothesis> hypotheses;
     private final List<String> measures;
     private final List<String> probeMeasures;
-    /** [layer][unit][hypothesis][measure]. */
-    private final Accumulator[][][][] accumulators;
+    private final AccumulatorGrid grid;
+    /** [layer][unit][hypothesis][measure]: batch-means intervals for early stopping. */
     private final BatchMeans[][][][] intervals;
-    /** Which accumulators are in their second (exact) pass. */
-    private final boolean[][][][] secondPass;
-    /** [layer][hypothesis]. */
-    private final ProbeAccumulator[][] probes;
     private long recordsUsed;
 
     CheckpointRun(ModelDescriptor model, Checkpoint checkpoint, DatasetDescriptor dataset, List<LayerRequest> layers,
@@ -116,33 +112,19 @@ public final class Inspection {
       this.hypotheses = hypotheses;
       this.measures = measures;
       this.probeMeasures = probeMeasures;
-      accumulators = new Accumulator[layers.size()][][][];
+      grid = new AccumulatorGrid(layers, hypotheses.size(), measures, request.exact(), !probeMeasures.isEmpty());
       intervals = new BatchMeans[layers.size()][][][];
-      secondPass = new boolean[layers.size()][][][];
-      probes = new ProbeAccumulator[layers.size()][hypotheses.size()];
       for (int l = 0; l < layers.size(); l++) {
         int units = layers.get(l).units().length;
-        accumulators[l] = new Accumulator[units][hypotheses.size()][measures.size()];
         intervals[l] = new BatchMeans[units][hypotheses.size()][measures.size()];
-        secondPass[l] = new boolean[units][hypotheses.size()][measures.size()];
         for (int u = 0; u < units; u++) {
           for (int h = 0; h < hypotheses.size(); h++) {
             for (int m = 0; m < measures.size(); m++) {
-              accumulators[l][u][h][m] = newAccumulator(m);
               intervals[l][u][h][m] = new BatchMeans();
             }
           }
         }
-        if (!probeMeasures.isEmpty()) {
-          for (int h = 0; h < hypotheses.size(); h++) {
-            probes[l][h] = new ProbeAccumulator(ProbeAccumulator.Settings.defaults(), units);
-          }
-        }
       }
-    }
-
-    private Accumulator newAccumulator(int m) {
-      return MeasureSpec.parse(measures.get(m)).create(request.exact());
     }
 
     List<InspectionRow> run() {
@@ -177,7 +159,7 @@ public final class Inspection {
           int cachedBatch = cache.batchSize(entries.get(0), allocator);
           pass(() -> new CachedSource(cache, entries, allocator), cachedBatch, true, Long.MAX_VALUE);
           costs.recordCacheRead(sizeOf(entries) * recordsUsed / Math.max(1, dataset.recordCount()), System.nanoTime() - started);
-          if (startSecondPass()) {
+          if (grid.startSecondPass()) {
             pass(() -> new CachedSource(cache, entries, allocator), cachedBatch, false, recordsUsed);
           }
         } else {
@@ -199,13 +181,14 @@ public final class Inspection {
             } finally {
               writers.forEach(BehaviorCache.Writer::close);
             }
-            if (startSecondPass()) {
+            if (grid.startSecondPass()) {
               pass(() -> new ExtractingSource(extractor, allocator, List.of(), costs, costKey), batchSize, false, recordsUsed);
             }
           }
         }
       }
-      return rows();
+      return grid.rows(model.name(), checkpoint.epoch(), layers, hypotheses, probeMeasures, recordsUsed,
+          request.stopsEarly() ? intervals : null);
     }
 
     private static long sizeOf(List<Path> files) {
@@ -305,26 +288,6 @@ public final class Inspection {
       }
     }
 
-    /** Starts the second pass of every accumulator that wants one; returns whether any did. */
-    private boolean startSecondPass() {
-      boolean any = false;
-      for (int l = 0; l < accumulators.length; l++) {
-        for (int u = 0; u < accumulators[l].length; u++) {
-          for (int h = 0; h < hypotheses.size(); h++) {
-            for (int m = 0; m < measures.size(); m++) {
-              Accumulator a = accumulators[l][u][h][m];
-              if (a.wantsAnotherPass()) {
-                a.startPass();
-                secondPass[l][u][h][m] = true;
-                any = true;
-              }
-            }
-          }
-        }
-      }
-      return any;
-    }
-
     /** Streams records; the first pass may stop early, the second reads exactly {@code limit} records. */
     private void pass(java.util.function.Supplier<BehaviorSource> sources, int batchSize, boolean first, long limit) {
       long cap = request.maxRecords() > 0 ? Math.min(limit, request.maxRecords()) : limit;
@@ -343,10 +306,10 @@ public final class Inspection {
             throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT cancelled after " + read + " records");
           }
           RecordBatch batch = reader.next();
-          FloatBuffer[] annotations = annotate(batch);
+          FloatBuffer[] annotations = AccumulatorGrid.annotate(hypotheses, dataset, batch);
           List<BehaviorBatch> behaviors = source.next(batch);
           try {
-            feed(behaviors, annotations, batch.size(), first);
+            grid.feed(behaviors, annotations, batch.size(), dataset, first, first && request.stopsEarly() ? intervals : null);
           } finally {
             behaviors.forEach(BehaviorBatch::close);
           }
@@ -360,83 +323,6 @@ public final class Inspection {
       }
       if (first) {
         recordsUsed = read;
-      }
-    }
-
-    private FloatBuffer[] annotate(RecordBatch batch) {
-      FloatBuffer[] out = new FloatBuffer[hypotheses.size()];
-      int symbols = dataset.symbolCount();
-      for (int h = 0; h < hypotheses.size(); h++) {
-        float[] values = new float[batch.size() * symbols];
-        for (int r = 0; r < batch.size(); r++) {
-          System.arraycopy(Hypotheses.annotate(hypotheses.get(h), dataset, batch.records().get(r)), 0, values,
-              r * symbols, symbols);
-        }
-        out[h] = FloatBuffer.wrap(values);
-      }
-      return out;
-    }
-
-    private void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, boolean first) {
-      boolean tracked = first && request.stopsEarly();
-      for (int l = 0; l < layers.size(); l++) {
-        BehaviorBatch batch = behaviors.get(l);
-        int symbols = batch.symbols();
-        if (symbols != dataset.symbolCount()) {
-          throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "layer '" + batch.layer().name() + "' has "
-              + symbols + " symbols per record but the hypotheses annotate " + dataset.symbolCount()
-              + " (dataset symbol shape " + dataset.symbolShape() + ")");
-        }
-        int[] requested = layers.get(l).units();
-        FloatBuffer[] views = new FloatBuffer[requested.length];
-        for (int u = 0; u < views.length; u++) {
-          // The batch may hold more units than requested (when filling the cache): find ours.
-          int position = batch.units().length == requested.length ? u : requested[u];
-          // A view of the Arrow vector's data: no copy.
-          views[u] = batch.vectors().get(position).getDataBuffer().nioBuffer(0, records * symbols * Float.BYTES)
-              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        }
-        int layer = l;
-        // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
-        IntStream.range(0, views.length).parallel().forEach(u -> {
-          // Per-record thresholds depend on the unit only: compute them once for all hypotheses.
-          java.util.Map<Double, double[]> thresholds = new java.util.HashMap<>();
-          float[] scratch = new float[symbols];
-          for (int h = 0; h < hypotheses.size(); h++) {
-            for (int m = 0; m < measures.size(); m++) {
-              Accumulator total = accumulators[layer][u][h][m];
-              if (tracked) {
-                Accumulator part = newAccumulator(m);
-                add(part, views[u], annotations[h], records, symbols, thresholds, scratch);
-                intervals[layer][u][h][m].add(part.result().value());
-                total.merge(part);
-              } else if (first || secondPass[layer][u][h][m]) {
-                add(total, views[u], annotations[h], records, symbols, thresholds, scratch);
-              }
-            }
-          }
-        });
-        if (first) {
-          for (int h = 0; h < hypotheses.size(); h++) {
-            if (probes[l][h] != null) {
-              probes[l][h].add(views, annotations[h], records, symbols);
-            }
-          }
-        }
-      }
-    }
-
-    private static void add(Accumulator accumulator, FloatBuffer values, FloatBuffer annotations, int records,
-        int symbols, java.util.Map<Double, double[]> thresholds, float[] scratch) {
-      if (accumulator instanceof org.deepbase.engine.measure.LocalIouAccumulator local) {
-        double[] t = thresholds.computeIfAbsent(local.quantile(), q -> {
-          double[] out = new double[records];
-          org.deepbase.engine.measure.LocalIouAccumulator.thresholds(values, records, symbols, q, scratch, out);
-          return out;
-        });
-        local.addWithThresholds(values, annotations, records, symbols, t);
-      } else {
-        accumulator.add(values, annotations, records, symbols);
       }
     }
 
@@ -469,9 +355,10 @@ public final class Inspection {
       for (int h = 0; h < hypotheses.size(); h++) {
         for (int m = 0; m < measures.size(); m++) {
           List<double[]> ranked = new ArrayList<>(); // {score, half-width}
-          for (int l = 0; l < accumulators.length; l++) {
-            for (int u = 0; u < accumulators[l].length; u++) {
-              ranked.add(new double[] {accumulators[l][u][h][m].result().value(), intervals[l][u][h][m].halfWidth()});
+          for (int l = 0; l < grid.accumulators.length; l++) {
+            for (int u = 0; u < grid.accumulators[l].length; u++) {
+              ranked.add(new double[] {grid.accumulators[l][u][h][m].result().value(),
+                  intervals[l][u][h][m].halfWidth()});
             }
           }
           if (ranked.size() <= k) {
@@ -494,46 +381,5 @@ public final class Inspection {
       return true;
     }
 
-    private List<InspectionRow> rows() {
-      List<InspectionRow> rows = new ArrayList<>();
-      boolean early = request.stopsEarly();
-      for (int l = 0; l < layers.size(); l++) {
-        LayerRequest layer = layers.get(l);
-        for (int h = 0; h < hypotheses.size(); h++) {
-          for (int u = 0; u < layer.units().length; u++) {
-            for (int m = 0; m < measures.size(); m++) {
-              Score s = accumulators[l][u][h][m].result();
-              double low = s.ciLow();
-              double high = s.ciHigh();
-              if (early) {
-                double hw = intervals[l][u][h][m].halfWidth();
-                low = Math.min(low, s.value() - hw);
-                high = Math.max(high, s.value() + hw);
-              }
-              rows.add(row(layer, layer.units()[u], hypotheses.get(h).name(), measures.get(m), s.value(), low, high));
-            }
-          }
-          if (probes[l][h] != null) {
-            ProbeAccumulator.Result r = probes[l][h].result();
-            for (String m : probeMeasures) {
-              double score = m.equals("probe_accuracy") ? r.accuracy() : r.f1();
-              rows.add(row(layer, null, hypotheses.get(h).name(), m, score, score, score));
-            }
-            for (int u = 0; u < layer.units().length; u++) {
-              double importance = r.importance()[u];
-              rows.add(row(layer, layer.units()[u], hypotheses.get(h).name(), "probe_importance", importance,
-                  importance, importance));
-            }
-          }
-        }
-      }
-      return rows;
-    }
-
-    private InspectionRow row(LayerRequest layer, @Nullable Integer unit, String hypothesis, String measure,
-        double score, double low, double high) {
-      return new InspectionRow(model.name(), checkpoint.epoch(), layer.layer().name(), unit, hypothesis, measure,
-          score, recordsUsed, low, high);
-    }
   }
 }

@@ -26,7 +26,7 @@ import org.deepbase.engine.extract.BehaviorKind;
  */
 public record InspectionRequest(String models, String units, List<String> hypotheses, List<String> measures,
     String dataset, double tolerance, int maxRecords, int batchSize, boolean exact, CachePolicy cache, int topK,
-    BehaviorKind behavior) {
+    BehaviorKind behavior) implements java.io.Serializable {
 
   /** How an inspection uses the behavior cache. */
   public enum CachePolicy { OFF, AUTO, ON }

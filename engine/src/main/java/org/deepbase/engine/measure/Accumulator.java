@@ -15,7 +15,7 @@ import java.nio.FloatBuffer;
  * aggregate) takes {@link #result()} after one pass, which is then an estimate whose interval
  * holds the exact score.
  */
-public interface Accumulator {
+public interface Accumulator extends java.io.Serializable {
   /**
    * Adds {@code records} records of {@code symbols} symbols each: the value of record r at symbol
    * s is {@code values.get(values.position() + r * symbols + s)}, likewise for annotations.

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * log(max / min) / (2α) entries; independent of how many values are added. Buckets are addressed
  * by an ordinal that increases with the value ({@link #ordinal}).
  */
-final class JointHistogram {
+final class JointHistogram implements java.io.Serializable {
   static final double ALPHA = 0.001;
   private static final double LOG_GAMMA = Math.log((1 + ALPHA) / (1 - ALPHA));
   /** Ordinals: negative buckets below ZERO, positive above; bucket index i maps to ZERO ± (OFFSET + i). */
@@ -98,7 +98,7 @@ final class JointHistogram {
   }
 
   /** One sign's buckets: counts[class][index - min], grown to the range seen. */
-  private static final class Side {
+  private static final class Side implements java.io.Serializable {
     private final int classes;
     private long[][] counts;
     private int min;

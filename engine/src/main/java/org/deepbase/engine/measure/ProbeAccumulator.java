@@ -18,11 +18,12 @@ import org.deepbase.engine.ErrorCode;
  * per-class recall: chance is 1 / classes whatever the class balance) and macro F1 of a
  * {@link LogisticProbe}; unit importance is |coefficient| of a fit on all samples.
  */
-public final class ProbeAccumulator {
+public final class ProbeAccumulator implements java.io.Serializable {
   public static final int MAX_CLASSES = 16;
 
   /** Probe settings; {@code penalty} is "l1" or "l2". */
-  public record Settings(String penalty, double lambda, int folds, long seed, int maxSamples) {
+  public record Settings(String penalty, double lambda, int folds, long seed, int maxSamples)
+      implements java.io.Serializable {
     public Settings {
       if (!penalty.equalsIgnoreCase("l1") && !penalty.equalsIgnoreCase("l2")) {
         throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "probe penalty must be 'l1' or 'l2', got '" + penalty + "'");

@@ -27,14 +27,13 @@ import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rel.type.RelDataType;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.exec.Cancellation;
-import org.deepbase.engine.exec.Inspection;
 import org.deepbase.engine.exec.InspectionRequest;
 import org.deepbase.engine.exec.InspectionRow;
 import org.deepbase.engine.schema.DeepBaseSchema;
 
 /**
  * The fused inspection operator as a physical plan node: replaces an aggregate of affinity
- * measures over {@code behaviors JOIN annotations} and runs the same {@link Inspection} as
+ * measures over {@code behaviors JOIN annotations} and runs the same {@link org.deepbase.engine.exec.Inspection} as
  * INSPECT, producing the aggregate's rows. EXPLAIN shows it as
  * {@code FusedInspection(models=[..], units=[..], hypotheses=[..], measures=[..], dataset=[..])}.
  */
@@ -104,8 +103,9 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
     InspectionRequest request = new InspectionRequest(spec.models(), spec.units(), spec.hypotheses(),
         spec.measures(), spec.dataset(), Double.NaN, 0, 0, true,
         InspectionRequest.CachePolicy.AUTO, 0);
-    List<InspectionRow> result = new Inspection(DeepBaseSchema.workspaceOf(root, "a fused inspection"), request,
-        Cancellation.of(root)).run();
+    List<InspectionRow> result = org.deepbase.engine.exec.InspectionEngine.of(DeepBaseSchema.settingsOf(root)).run(
+        DeepBaseSchema.workspaceOf(root, "a fused inspection"), request, Cancellation.of(root),
+        DeepBaseSchema.settingsOf(root));
     // Pivot: one output row per (model, checkpoint, layer, unit, hypothesis), one column per score.
     Map<List<Object>, Map<String, Double>> byKey = new LinkedHashMap<>();
     Map<List<Object>, InspectionRow> first = new HashMap<>();

@@ -31,6 +31,7 @@ public final class DeepBaseSchema extends AbstractSchema {
 
   private final Workspace workspace;
   private final SchemaExtension extension;
+  private final Map<String, String> settings;
 
   public DeepBaseSchema(Workspace workspace) {
     this(workspace, new SchemaExtension() {
@@ -47,8 +48,26 @@ public final class DeepBaseSchema extends AbstractSchema {
   }
 
   public DeepBaseSchema(Workspace workspace, SchemaExtension extension) {
+    this(workspace, extension, Map.of());
+  }
+
+  /**
+   * Creates the schema of a connection.
+   *
+   * @param settings the connection's DeepBase settings ({@code engine}, {@code spark.*})
+   */
+  public DeepBaseSchema(Workspace workspace, SchemaExtension extension, Map<String, String> settings) {
     this.workspace = workspace;
     this.extension = extension;
+    this.settings = Map.copyOf(settings);
+  }
+
+  /** Returns the DeepBase settings of the connection a query runs on (empty when there are none). */
+  public static Map<String, String> settingsOf(org.apache.calcite.DataContext root) {
+    org.apache.calcite.schema.SchemaPlus rootSchema = root.getRootSchema();
+    org.apache.calcite.schema.SchemaPlus schema = rootSchema == null ? null : rootSchema.getSubSchema(NAME);
+    DeepBaseSchema deepbase = schema == null ? null : schema.unwrap(DeepBaseSchema.class);
+    return deepbase == null ? Map.of() : deepbase.settings;
   }
 
   /** Names of the built-in tables, which stored tables and views may not shadow. */

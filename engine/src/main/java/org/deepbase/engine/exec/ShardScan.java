@@ -1,0 +1,113 @@
+package org.deepbase.engine.exec;
+
+import java.io.Serializable;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.arrow.memory.BufferAllocator;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.catalog.Checkpoint;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.data.DatasetReader;
+import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.extract.Allocators;
+import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.Extractor;
+import org.deepbase.engine.extract.LayerRequest;
+import org.deepbase.engine.hypothesis.Hypothesis;
+import org.deepbase.engine.nn.LoadedModel;
+
+/**
+ * One piece of a distributed inspection: one checkpoint over one range of record ids, fed into
+ * an {@link AccumulatorGrid} with the same extractor and accumulators as the local engine. Merging
+ * the grids of all shards (in any order) and finishing once gives the local engine's scores.
+ */
+public final class ShardScan {
+  private ShardScan() {
+  }
+
+  /**
+   * Names a shard with plain values only, so it can cross a cluster's wire.
+   *
+   * @param model the model name
+   * @param checkpoint its epoch
+   * @param from first record id
+   * @param to record id after the last
+   */
+  public record Shard(String model, int checkpoint, int from, int to) implements Serializable {
+    public Shard {
+      Objects.requireNonNull(model, "model is null");
+    }
+  }
+
+  /** What a plan needs to know about one checkpoint's work, resolved once on the driver. */
+  public record Plan(List<LayerRequest> layers, List<Hypothesis> hypotheses, List<String> measures,
+      List<String> probeMeasures, DatasetDescriptor dataset) {
+  }
+
+  /** Resolves the layers, hypotheses and measures of a request for one model (failing on bad names). */
+  public static Plan plan(Workspace workspace, InspectionRequest request, ModelDescriptor model) {
+    DatasetDescriptor dataset = workspace.dataset(request.dataset());
+    List<Hypothesis> hypotheses = new ArrayList<>();
+    for (String name : request.hypotheses()) {
+      hypotheses.add(workspace.hypothesis(dataset, name));
+    }
+    List<String> measures = new ArrayList<>();
+    List<String> probes = new ArrayList<>();
+    for (String m : request.measures()) {
+      if (Inspection.PROBES.contains(m)) {
+        probes.add(m);
+      } else {
+        MeasureSpec.parse(m).create(false);
+        measures.add(m);
+      }
+    }
+    return new Plan(Targets.layers(workspace, model, request.units()), hypotheses, measures, probes, dataset);
+  }
+
+  /** Returns an empty grid for a plan. */
+  public static AccumulatorGrid emptyGrid(Plan plan, InspectionRequest request) {
+    return new AccumulatorGrid(plan.layers(), plan.hypotheses().size(), plan.measures(), request.exact(),
+        !plan.probeMeasures().isEmpty());
+  }
+
+  /**
+   * Scans a shard.
+   *
+   * @param loaded the shard's checkpoint, loaded
+   * @param secondPass null for the first pass; for the second, the merged first-pass grid with its
+   *     second pass started (only accumulators in their second pass are fed)
+   */
+  public static AccumulatorGrid scan(Workspace workspace, InspectionRequest request, Shard shard, LoadedModel loaded,
+      @Nullable AccumulatorGrid secondPass) {
+    ModelDescriptor model = workspace.model(shard.model());
+    Plan plan = plan(workspace, request, model);
+    AccumulatorGrid grid = secondPass != null ? secondPass : emptyGrid(plan, request);
+    DatasetDescriptor dataset = plan.dataset();
+    int batchSize = request.batchSize() > 0 ? request.batchSize() : 256;
+    try (BufferAllocator allocator = Allocators.newChild("shard");
+         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset,
+             id -> id >= shard.from() && id < shard.to(), batchSize)) {
+      Extractor extractor = new Extractor(loaded, plan.layers(), dataset.symbolShape(), request.behavior());
+      while (reader.hasNext()) {
+        RecordBatch batch = reader.next();
+        FloatBuffer[] annotations = AccumulatorGrid.annotate(plan.hypotheses(), dataset, batch);
+        List<BehaviorBatch> behaviors = extractor.extract(batch, allocator);
+        try {
+          grid.feed(behaviors, annotations, batch.size(), dataset, secondPass == null, null);
+        } finally {
+          behaviors.forEach(BehaviorBatch::close);
+        }
+      }
+    }
+    return grid;
+  }
+
+  /** Returns the checkpoint a shard names. */
+  public static Checkpoint checkpoint(Workspace workspace, Shard shard) {
+    return workspace.checkpoint(shard.model(), shard.checkpoint());
+  }
+}
