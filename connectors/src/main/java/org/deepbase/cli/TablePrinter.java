@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Prints a result set as an aligned text table or as CSV. */
-final class TablePrinter {
+public final class TablePrinter {
   private TablePrinter() {
   }
 
   /** Prints up to {@code limit} rows; returns the rows printed, as strings. */
-  static List<String[]> print(ResultSet rs, PrintStream out, String format, int limit) throws SQLException {
+  public static List<String[]> print(ResultSet rs, PrintStream out, String format, int limit) throws SQLException {
     ResultSetMetaData meta = rs.getMetaData();
     int n = meta.getColumnCount();
     List<String[]> rows = new ArrayList<>();

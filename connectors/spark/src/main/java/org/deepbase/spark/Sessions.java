@@ -11,7 +11,8 @@ final class Sessions {
   static synchronized SparkSession get(Map<String, String> settings) {
     SparkSession.Builder builder = SparkSession.builder()
         .appName("DeepBase")
-        .master(settings.getOrDefault("spark.master", "local[2]"))
+        // spark-submit sets spark.master as a system property; a connection setting wins over it.
+        .master(settings.getOrDefault("spark.master", System.getProperty("spark.master", "local[2]")))
         // DeepBase runs one inspection per job: the web UI only costs start-up time here.
         .config("spark.ui.enabled", settings.getOrDefault("spark.ui.enabled", "false"))
         .config("spark.sql.shuffle.partitions", settings.getOrDefault("spark.sql.shuffle.partitions", "4"));

@@ -36,8 +36,6 @@ import org.deepbase.engine.nn.LoadedModel;
 public final class Extractor {
   private static final AtomicLong FORWARD_PASSES = new AtomicLong();
   private static final AtomicLong LAYER_FORWARDS = new AtomicLong();
-  /** System property enabling the unverified TorchScript gradient path. */
-  public static final String TORCHSCRIPT_GRADIENTS = "deepbase.torchscript.gradients";
 
   private final LoadedModel model;
   private final List<LayerRequest> requests;
@@ -66,12 +64,7 @@ public final class Extractor {
     this.deepest = requests.stream().mapToInt(r -> r.layer().index()).max().orElse(-1);
     if (kind == BehaviorKind.GRADIENT) {
       Saliency.channelAxis(model.descriptor(), this.grid);
-      if (model.descriptor().isTorchScript() && !Boolean.getBoolean(TORCHSCRIPT_GRADIENTS)) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "gradient behaviors of TorchScript model '"
-            + model.descriptor().name() + "' are switched off: libtorch 2.7 (DeepBase's runtime) returned input"
-            + " gradients that differ from PyTorch's on the test fixtures (see docs/pytorch.md); inspect its"
-            + " activations, or a DJL model's gradients (-D" + TORCHSCRIPT_GRADIENTS + "=true to try anyway)");
-      }
+      GradientCheck.require();
     }
   }
 

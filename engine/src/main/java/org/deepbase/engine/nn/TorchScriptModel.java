@@ -36,7 +36,6 @@ public final class TorchScriptModel implements LoadedModel {
   private final Checkpoint checkpoint;
   private final Model model;
   private final PtSymbolBlock block;
-  private final ai.djl.training.ParameterStore parameters;
   private final String method;
   private final List<LayerInfo> layers;
 
@@ -45,7 +44,6 @@ public final class TorchScriptModel implements LoadedModel {
     this.checkpoint = checkpoint;
     this.model = model;
     this.block = (PtSymbolBlock) model.getBlock();
-    this.parameters = new ai.djl.training.ParameterStore(model.getNDManager(), false);
     this.method = Arrays.asList(JniUtils.getMethodNames(block)).contains(METHOD) ? METHOD : "forward";
     this.layers = probe();
   }
@@ -132,15 +130,11 @@ public final class TorchScriptModel implements LoadedModel {
       marker.setName("module_method:" + method);
       call.add(marker);
     }
-    // The JIT graph optimizer (profiling executor) of libtorch 2.7 computes wrong input
-    // gradients and wrong nn.LSTM outputs for files traced by torch 1.13 (measured against
-    // PyTorch): run the graph as saved. The setting is per thread, hence on every call.
-    JniUtils.setGraphExecutorOptimize(false);
     NDList result;
     try {
-      // Gradients need the module's training mode (DJL's path; IValue calls run in inference
-      // mode): dropout and batch norm then behave as in training (the caveat of docs/pytorch.md).
-      result = block.forward(parameters, call, withGradient);
+      // isTrain = true records the autograd graph; the module itself stays in eval mode, so
+      // dropout and batch norm behave as at inference.
+      result = ai.djl.pytorch.jni.IValueUtils.forward(block, call, withGradient);
     } catch (RuntimeException e) {
       throw new DeepBaseException(ErrorCode.MODEL_FAILED, "TorchScript model '" + descriptor.name()
           + "' failed on a batch of shape " + input.getShape() + ": " + torchMessage(e), e);

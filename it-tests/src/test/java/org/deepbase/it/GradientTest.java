@@ -1,0 +1,121 @@
+package org.deepbase.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.data.DatasetReader;
+import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.extract.Allocators;
+import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.BehaviorKind;
+import org.deepbase.engine.extract.Extractor;
+import org.deepbase.engine.extract.LayerRequest;
+import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.queries.pacman.DatasetGenerator;
+import org.deepbase.queries.pacman.PacmanWorkspace;
+import org.deepbase.queries.pacman.PlantedAgent;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Gradient behaviors (saliency) of TorchScript and DJL models. Runs in its own JVM with
+ * ONEDNN_MAX_CPU_ISA=SSE41 (the it-tests pom): this project's machines have oneDNN AVX-512
+ * kernels that return wrong convolution input gradients, which DeepBase's self-check refuses;
+ * {@code gradientsAreExactOrRefused} in {@link TorchScriptTest} covers the other JVM.
+ */
+class GradientTest {
+  @TempDir
+  static Path dir;
+  static Map<String, float[]> references;
+  static Workspace workspace;
+
+  @BeforeAll
+  static void install() throws Exception {
+    for (String part : List.of("models/planted_cnn", "models/seq_model", "datasets/shapes", "datasets/brackets",
+        "pacman/models/planted")) {
+      TorchFixtures.install(dir, part);
+    }
+    DatasetGenerator.write(dir.resolve("datasets").resolve(PacmanWorkspace.TEST), PacmanWorkspace.TEST, 11, 200);
+    references = TorchFixtures.references(Files.createDirectories(dir.resolve("scratch")));
+    workspace = new Workspace(dir);
+  }
+
+  @Test
+  void torchScriptGradientsMatchAutogradThroughConv2dConv1dAndGru() {
+    int compared = 0;
+    for (Map.Entry<String, float[]> ref : references.entrySet()) {
+      String[] key = ref.getKey().split("/");
+      if (key[0].equals("grad")) {
+        TorchScriptTest.assertClose(ref.getValue(), gradients(key[1], key[2]), 1e-5, ref.getKey());
+        compared++;
+      }
+    }
+    assertEquals(3, compared);
+  }
+
+  @Test
+  void plantedUnitsWinOnSaliencyInBothFormats() throws SQLException {
+    // TorchScript planted CNN, and the DJL PacMan agent: d relu(ghost channel)/d input is 1 exactly
+    // at the ghost (ReLU'(0) = 0 elsewhere), a perfect mask.
+    assertBest("planted_cnn", "shapes", 1);
+    assertBest("planted", PacmanWorkspace.TEST, PlantedAgent.GHOST_UNIT);
+  }
+
+  private static void assertBest(String model, String dataset, int unit) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT unit, score FROM TABLE(inspect(models => '" + model + "', units => "
+             + "'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => '" + dataset
+             + "', behavior => 'gradient')) ORDER BY score DESC")) {
+      assertTrue(rs.next());
+      assertEquals(unit, rs.getInt(1), model);
+      assertEquals(1.0, rs.getDouble(2), 1e-9, model);
+      assertTrue(rs.next());
+      assertTrue(rs.getDouble(2) < 0.5, model + ": the next unit's saliency is not the ghost mask");
+    }
+  }
+
+  /** Returns [N, units, symbols] saliency of every unit of a layer. */
+  private static float[] gradients(String model, String layer) {
+    ModelDescriptor descriptor = workspace.model(model);
+    DatasetDescriptor dataset = workspace.dataset(model.equals("planted_cnn") ? "shapes" : "brackets");
+    LayerInfo info = workspace.layer(descriptor, layer);
+    int[] units = IntStream.range(0, info.unitCount()).toArray();
+    try (LoadedModel loaded = LoadedModel.load(descriptor, workspace.latestCheckpoint(model));
+         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
+         BufferAllocator allocator = Allocators.newChild("test")) {
+      RecordBatch records = reader.next();
+      try (BehaviorBatch batch = new Extractor(loaded, List.of(new LayerRequest(info, units)), dataset.symbolShape(),
+          BehaviorKind.GRADIENT).extract(records, allocator).get(0)) {
+        int n = records.size();
+        int symbols = batch.symbols();
+        float[] out = new float[n * units.length * symbols];
+        for (int u = 0; u < units.length; u++) {
+          FloatBuffer values = batch.vectors().get(u).getDataBuffer().nioBuffer(0, n * symbols * Float.BYTES)
+              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+          for (int r = 0; r < n; r++) {
+            values.get(r * symbols, out, (r * units.length + u) * symbols, symbols);
+          }
+        }
+        return out;
+      }
+    }
+  }
+}
