@@ -159,6 +159,32 @@ class PythonDataTest {
     }
   }
 
+  @Test
+  void registerDatasetFromSqlLinksTheFileAndListsItsAnnotationArrays(@TempDir Path elsewhere) throws Exception {
+    TorchFixtures.install(dir, "models/planted_cnn");
+    Path npz = Files.copy(TorchFixtures.root().resolve("datasets/shapes/shapes.npz"), elsewhere.resolve("shapes.npz"));
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))")) {
+        assertTrue(rs.next());
+        assertEquals("maps 64 [3, 8, 10] [8, 10] ghost,wall", rs.getString(1) + " " + rs.getInt(2) + " "
+            + rs.getString(3) + " " + rs.getString(4) + " " + rs.getString(5));
+      }
+      try (ResultSet rs = s.executeQuery("SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', units => "
+          + "'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => 'maps')) ORDER BY score DESC")) {
+        assertTrue(rs.next());
+        assertEquals(1, rs.getInt(1), "the registered dataset and its annotation array work in INSPECT");
+      }
+    }
+    assertError("SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))", "BAD_ARGUMENT",
+        "dataset 'maps' already exists");
+    Path bad = elsewhere.resolve("bad.npz");
+    Files.write(bad, npz(Map.of("x", npy("<f4", List.of(2, 2), new byte[16]))));
+    assertError("SELECT * FROM TABLE(register_dataset(name => 'bad', path => '" + bad + "'))", "BAD_WORKSPACE",
+        "has no array 'inputs'");
+    assertTrue(Files.notExists(dir.resolve("datasets/bad")), "a failed registration leaves nothing behind");
+    assertTrue(Files.exists(bad), "and keeps the user's file");
+  }
+
   private void assertError(String sql, String... parts) {
     SQLException e = assertThrows(SQLException.class, () -> {
       try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {

@@ -60,6 +60,8 @@ public final class DeepBaseFunctions {
       schema.add(image, ContextFunction.of(ImageFunctions.class, image));
     }
     schema.add("inspect", org.apache.calcite.schema.impl.TableFunctionImpl.create(InspectFunction.class, "inspect"));
+    schema.add("register_dataset", org.apache.calcite.schema.impl.TableFunctionImpl.create(
+        RegisterDatasetFunction.class, "registerDataset"));
     installPlanner();
   }
 
