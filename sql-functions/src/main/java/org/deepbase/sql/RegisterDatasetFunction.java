@@ -45,10 +45,10 @@ public final class RegisterDatasetFunction {
     private final @Nullable String symbolShape;
 
     Registration(String name, String path, @Nullable String domain, @Nullable String symbolShape) {
-    this.name = name;
-    this.path = path;
-    this.domain = domain;
-    this.symbolShape = symbolShape;
+      this.name = name;
+      this.path = path;
+      this.domain = domain;
+      this.symbolShape = symbolShape;
     }
 
     @Override

@@ -65,6 +65,33 @@ class SparkEngineTest {
   }
 
   @Test
+  void theRelationalFormRunsOnSparkToo() throws Exception {
+    String sql = """
+        SELECT b.unit AS unit, 'conv1' AS layer, a.hypothesis AS hypothesis, 'x' AS m,
+               local_iou(b.behavior, a.annotation) AS score, 0 AS records_used
+        FROM deepbase.behaviors b JOIN deepbase.annotations a
+          ON a.dataset = b.dataset AND a.record_id = b.record_id AND a.symbol = b.symbol
+        WHERE b.model = 'planted' AND b.layer = 'conv1' AND a.hypothesis = 'ghost'
+        GROUP BY b.unit, a.hypothesis""";
+    Map<String, double[]> local = scores(sql, Map.of());
+    Map<String, double[]> spark = scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "3"));
+    assertEquals(16, local.size());
+    for (Map.Entry<String, double[]> e : local.entrySet()) {
+      assertEquals(e.getValue()[0], spark.get(e.getKey())[0], 1e-9, e.getKey());
+    }
+    assertEquals(1.0, local.get("conv1." + PlantedAgent.GHOST_UNIT + ".ghost.x")[0], 1e-9);
+    // and it really ran as Spark tasks: an executor-side failure reaches this query
+    System.setProperty(ShardTask.MISSING_CHECKPOINT, "true");
+    try {
+      SQLException e = assertThrows(SQLException.class,
+          () -> scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "3")));
+      assertTrue(e.getMessage().contains("missing on this executor"), e.getMessage());
+    } finally {
+      System.clearProperty(ShardTask.MISSING_CHECKPOINT);
+    }
+  }
+
+  @Test
   void probeOnSparkMatchesLocal() throws Exception {
     String sql = "SELECT * FROM TABLE(inspect(models => 'planted', units => 'conv1.*', hypotheses => 'ghost', "
         + "measures => 'probe_accuracy', dataset => 'pacman_test', max_records => 60))";

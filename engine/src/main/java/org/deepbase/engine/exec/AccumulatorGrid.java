@@ -18,9 +18,11 @@ import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypotheses;
 import org.deepbase.engine.hypothesis.Hypothesis;
 import org.deepbase.engine.measure.Accumulator;
+import org.deepbase.engine.measure.CorrelationAccumulator;
 import org.deepbase.engine.measure.LocalIouAccumulator;
 import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.measure.Score;
+import org.deepbase.engine.measure.SharedStats;
 
 /**
  * Every (layer, unit, hypothesis, measure) accumulator of one checkpoint's inspection, and the
@@ -98,6 +100,11 @@ public final class AccumulatorGrid implements Serializable {
   public void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, DatasetDescriptor dataset,
       boolean first, BatchMeans @Nullable [][][][] intervals) {
     int hypotheses = annotations.length;
+    // What depends on a hypothesis only is computed once per batch for all units.
+    SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[hypotheses];
+    for (int h = 0; h < hypotheses && records > 0; h++) {
+      sharedHypotheses[h] = SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount());
+    }
     for (int l = 0; l < accumulators.length; l++) {
       BehaviorBatch batch = behaviors.get(l);
       int symbols = batch.symbols();
@@ -118,19 +125,17 @@ public final class AccumulatorGrid implements Serializable {
       int layer = l;
       // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
       IntStream.range(0, requested).parallel().forEach(u -> {
-        // Per-record thresholds depend on the unit only: compute them once for all hypotheses.
-        Map<Double, double[]> thresholds = new HashMap<>();
-        float[] scratch = new float[symbols];
+        Shared shared = new Shared(views[u], sharedHypotheses, records, symbols);
         for (int h = 0; h < hypotheses; h++) {
           for (int m = 0; m < measures.size(); m++) {
             Accumulator total = accumulators[layer][u][h][m];
             if (intervals != null) {
               Accumulator part = newAccumulator(m);
-              add(part, views[u], annotations[h], records, symbols, thresholds, scratch);
+              shared.add(part, annotations[h], h);
               intervals[layer][u][h][m].add(part.result().value());
               total.merge(part);
             } else if (first || secondPass[layer][u][h][m]) {
-              add(total, views[u], annotations[h], records, symbols, thresholds, scratch);
+              shared.add(total, annotations[h], h);
             }
           }
         }
@@ -145,17 +150,42 @@ public final class AccumulatorGrid implements Serializable {
     }
   }
 
-  private static void add(Accumulator accumulator, FloatBuffer values, FloatBuffer annotations, int records,
-      int symbols, Map<Double, double[]> thresholds, float[] scratch) {
-    if (accumulator instanceof LocalIouAccumulator local) {
-      double[] t = thresholds.computeIfAbsent(local.quantile(), q -> {
-        double[] out = new double[records];
-        LocalIouAccumulator.thresholds(values, records, symbols, q, scratch, out);
-        return out;
-      });
-      local.addWithThresholds(values, annotations, records, symbols, t);
-    } else {
-      accumulator.add(values, annotations, records, symbols);
+  /**
+   * One unit's batch, with what depends on the unit only (moments, per-record thresholds and
+   * firing counts) computed on first use and shared by every hypothesis.
+   */
+  private static final class Shared {
+    private final FloatBuffer values;
+    private final SharedStats.Hypothesis[] hypotheses;
+    private final int records;
+    private final int symbols;
+    private final Map<Double, SharedStats.Firing> firing = new HashMap<>();
+    private SharedStats.@Nullable Unit moments;
+    private float @Nullable [] scratch;
+
+    Shared(FloatBuffer values, SharedStats.Hypothesis[] hypotheses, int records, int symbols) {
+      this.values = values;
+      this.hypotheses = hypotheses;
+      this.records = records;
+      this.symbols = symbols;
+    }
+
+    void add(Accumulator accumulator, FloatBuffer annotations, int h) {
+      if (records == 0) {
+        return;
+      }
+      if (accumulator instanceof LocalIouAccumulator local) {
+        SharedStats.Firing f = firing.computeIfAbsent(local.quantile(), q -> SharedStats.Firing.of(values, records,
+            symbols, q, scratch == null ? scratch = new float[symbols] : scratch));
+        local.addShared(values, f, hypotheses[h], records, symbols);
+      } else if (accumulator instanceof CorrelationAccumulator corr) {
+        if (moments == null) {
+          moments = SharedStats.Unit.of(values, records * symbols);
+        }
+        corr.addShared(values, annotations, moments, hypotheses[h], records, symbols);
+      } else {
+        accumulator.add(values, annotations, records, symbols);
+      }
     }
   }
 

@@ -61,6 +61,44 @@ public final class CorrelationAccumulator implements Accumulator {
     merge(chunk);
   }
 
+  /**
+   * Adds a batch from shared statistics: only the co-moment is computed per pair, over the "on"
+   * positions when the annotation is binary (sum (x - mx)(y - my) = sum_on (x - mx) - my sum (x - mx)).
+   */
+  public void addShared(FloatBuffer values, FloatBuffer annotations, SharedStats.Unit unit,
+      SharedStats.Hypothesis hypothesis, int records, int symbols) {
+    int n = records * symbols;
+    if (n == 0) {
+      return;
+    }
+    CorrelationAccumulator chunk = new CorrelationAccumulator();
+    chunk.n = n;
+    chunk.meanX = unit.mean();
+    chunk.meanY = hypothesis.mean();
+    chunk.m2x = unit.m2();
+    chunk.m2y = hypothesis.m2();
+    int v0 = values.position();
+    if (hypothesis.binary()) {
+      double onSum = 0;
+      int[] onStart = hypothesis.onStart();
+      int[] on = hypothesis.on();
+      for (int r = 0; r < records; r++) {
+        for (int k = onStart[r]; k < onStart[r + 1]; k++) {
+          onSum += values.get(v0 + r * symbols + on[k]) - unit.mean();
+        }
+      }
+      chunk.cxy = onSum - hypothesis.mean() * unit.centredSum();
+    } else {
+      int a0 = annotations.position();
+      double c = 0;
+      for (int i = 0; i < n; i++) {
+        c += (values.get(v0 + i) - unit.mean()) * (annotations.get(a0 + i) - hypothesis.mean());
+      }
+      chunk.cxy = c;
+    }
+    merge(chunk);
+  }
+
   /** {@inheritDoc} */
   @Override
   public void merge(Accumulator other) {

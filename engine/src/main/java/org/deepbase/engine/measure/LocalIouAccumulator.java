@@ -74,6 +74,33 @@ public final class LocalIouAccumulator implements Accumulator {
     count += (long) recordCount * symbols;
   }
 
+  /**
+   * Adds a batch from shared statistics: |fire ∩ on| = on symbols above the threshold, |fire ∪ on|
+   * = |fire| + |on| - |fire ∩ on|; the same counts as {@link #addWithThresholds} in O(on symbols).
+   */
+  public void addShared(FloatBuffer values, SharedStats.Firing unit, SharedStats.Hypothesis hypothesis, int recordCount,
+      int symbols) {
+    if (!hypothesis.binary()) {
+      Annotations.binary("local_iou", hypothesis.firstNonBinary());
+    }
+    int v0 = values.position();
+    int[] onStart = hypothesis.onStart();
+    int[] on = hypothesis.on();
+    for (int r = 0; r < recordCount; r++) {
+      double threshold = unit.thresholds()[r];
+      long both = 0;
+      for (int k = onStart[r]; k < onStart[r + 1]; k++) {
+        if (values.get(v0 + r * symbols + on[k]) > threshold) {
+          both++;
+        }
+      }
+      intersection += both;
+      union += unit.firing()[r] + (onStart[r + 1] - onStart[r]) - both;
+    }
+    records += recordCount;
+    count += (long) recordCount * symbols;
+  }
+
   /** Adds one record held in arrays. */
   public void addRecord(float[] values, int valueOffset, float[] annotations, int annotationOffset, int n) {
     add(FloatBuffer.wrap(values, valueOffset, n).slice(), FloatBuffer.wrap(annotations, annotationOffset, n).slice(), 1, n);
