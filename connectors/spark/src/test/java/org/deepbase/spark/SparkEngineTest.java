@@ -67,8 +67,8 @@ class SparkEngineTest {
   @Test
   void theRelationalFormRunsOnSparkToo() throws Exception {
     String sql = """
-        SELECT b.unit AS unit, 'conv1' AS layer, a.hypothesis AS hypothesis, 'x' AS m,
-               local_iou(b.behavior, a.annotation) AS score, 0 AS records_used
+        SELECT b.unit AS unit, 'conv1' AS layer, a.hypothesis AS hypothesis, 0 AS unused,
+               local_iou(b.behavior, a.annotation) AS score, 'x' AS m, 0 AS records_used
         FROM deepbase.behaviors b JOIN deepbase.annotations a
           ON a.dataset = b.dataset AND a.record_id = b.record_id AND a.symbol = b.symbol
         WHERE b.model = 'planted' AND b.layer = 'conv1' AND a.hypothesis = 'ghost'
