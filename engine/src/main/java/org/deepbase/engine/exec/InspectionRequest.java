@@ -70,9 +70,11 @@ public record InspectionRequest(String models, String units, List<String> hypoth
    * bounds memory whatever the layer sizes.
    */
   int chooseBatchSize(long bytesPerRecord) {
-    if (batchSize > 0) {
-      return batchSize;
-    }
+    return batchSize > 0 ? batchSize : automaticBatchSize(bytesPerRecord);
+  }
+
+  /** Returns the batch size the engine picks for behaviors of this many bytes per record. */
+  public static int automaticBatchSize(long bytesPerRecord) {
     long fit = BATCH_BYTES / Math.max(1, 2 * bytesPerRecord);
     return (int) Math.max(32, Math.min(1024, fit));
   }

@@ -171,7 +171,9 @@ public final class Extractor {
         picked.add(unitMajor.get(u));
       }
     }
-    ByteBuffer bytes = (all ? unitMajor : NDArrays.stack(picked)).toByteBuffer();
+    // tryDirect: a view of the (made contiguous) native array, copied once, into Arrow below;
+    // without it DJL copies into a heap array first. The view lives as long as the batch manager.
+    ByteBuffer bytes = (all ? unitMajor : NDArrays.stack(picked)).toByteBuffer(true);
     List<Float4Vector> vectors = new ArrayList<>(units.length);
     try {
       for (int i = 0; i < units.length; i++) {
