@@ -13,7 +13,6 @@ import org.apache.spark.sql.SparkSession;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
-import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.exec.AccumulatorGrid;
 import org.deepbase.engine.exec.InspectionEngine;
@@ -54,12 +53,7 @@ public final class SparkInspectionEngine implements InspectionEngine {
     // Resolve every name on the driver: a typo fails here, before any task runs.
     Map<String, ShardScan.Plan> plans = new LinkedHashMap<>();
     for (Checkpoint c : checkpoints) {
-      ModelDescriptor model = workspace.model(c.model());
-      if (!model.inputShape().equals(dataset.inputShape())) {
-        throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "dataset '" + dataset.name() + "' has input shape "
-            + dataset.inputShape() + " but model '" + model.name() + "' expects " + model.inputShape());
-      }
-      plans.putIfAbsent(c.model(), ShardScan.plan(workspace, request, model));
+      plans.putIfAbsent(c.model(), ShardScan.plan(workspace, request, workspace.model(c.model())));
     }
     int records = request.maxRecords() > 0 ? Math.min(request.maxRecords(), dataset.recordCount())
         : dataset.recordCount();

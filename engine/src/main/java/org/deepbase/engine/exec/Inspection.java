@@ -1,6 +1,5 @@
 package org.deepbase.engine.exec;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +8,6 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.Progress;
@@ -25,11 +23,7 @@ import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
-import org.deepbase.engine.hypothesis.Hypotheses;
 import org.deepbase.engine.hypothesis.Hypothesis;
-import org.deepbase.engine.measure.Accumulator;
-import org.deepbase.engine.measure.ProbeAccumulator;
-import org.deepbase.engine.measure.Score;
 import org.deepbase.engine.nn.LoadedModel;
 
 /**
@@ -58,33 +52,15 @@ public final class Inspection {
 
   /** Runs the inspection and returns its rows. */
   public List<InspectionRow> run() {
-    DatasetDescriptor dataset = workspace.dataset(request.dataset());
-    List<Hypothesis> hypotheses = new ArrayList<>();
-    for (String name : request.hypotheses()) {
-      hypotheses.add(workspace.hypothesis(dataset, name));
-    }
-    List<String> unitMeasures = new ArrayList<>();
-    List<String> probeMeasures = new ArrayList<>();
-    for (String m : request.measures()) {
-      if (PROBES.contains(m)) {
-        probeMeasures.add(m);
-      } else {
-        MeasureSpec.parse(m).create(false); // fails early, naming the known measures
-        unitMeasures.add(m);
-      }
-    }
     List<InspectionRow> rows = new ArrayList<>();
     for (Checkpoint checkpoint : Targets.checkpoints(workspace, request.models())) {
       ModelDescriptor model = workspace.model(checkpoint.model());
-      if (!model.inputShape().equals(dataset.inputShape())) {
-        throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "dataset '" + dataset.name() + "' has input shape "
-            + dataset.inputShape() + " but model '" + model.name() + "' expects " + model.inputShape());
-      }
-      List<LayerRequest> layers = Targets.layers(workspace, model, request.units());
+      ShardScan.Plan plan = ShardScan.plan(workspace, request, model);
       if (DryRun.active()) {
         continue; // everything named exists: validation done, no model runs
       }
-      rows.addAll(new CheckpointRun(model, checkpoint, dataset, layers, hypotheses, unitMeasures, probeMeasures).run());
+      rows.addAll(new CheckpointRun(model, checkpoint, plan.dataset(), plan.layers(), plan.hypotheses(),
+          plan.measures(), plan.probeMeasures()).run());
     }
     return rows;
   }

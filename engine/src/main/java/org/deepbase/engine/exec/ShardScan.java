@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
@@ -48,7 +50,10 @@ public final class ShardScan {
       List<String> probeMeasures, DatasetDescriptor dataset) {
   }
 
-  /** Resolves the layers, hypotheses and measures of a request for one model (failing on bad names). */
+  /**
+   * Resolves the dataset, hypotheses, measures and layers of a request for one model, failing on a
+   * bad name or a dataset whose inputs the model cannot take.
+   */
   public static Plan plan(Workspace workspace, InspectionRequest request, ModelDescriptor model) {
     DatasetDescriptor dataset = workspace.dataset(request.dataset());
     List<Hypothesis> hypotheses = new ArrayList<>();
@@ -61,9 +66,13 @@ public final class ShardScan {
       if (Inspection.PROBES.contains(m)) {
         probes.add(m);
       } else {
-        MeasureSpec.parse(m).create(false);
+        MeasureSpec.parse(m).create(false); // fails early, naming the known measures
         measures.add(m);
       }
+    }
+    if (!model.inputShape().equals(dataset.inputShape())) {
+      throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "dataset '" + dataset.name() + "' has input shape "
+          + dataset.inputShape() + " but model '" + model.name() + "' expects " + model.inputShape());
     }
     return new Plan(Targets.layers(workspace, model, request.units()), hypotheses, measures, probes, dataset);
   }
