@@ -100,6 +100,7 @@ public final class AccumulatorGrid implements Serializable {
   public void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, DatasetDescriptor dataset,
       boolean first, BatchMeans @Nullable [][][][] intervals) {
     int hypotheses = annotations.length;
+    double fusedQuantile = fusedQuantile();
     // What depends on a hypothesis only is computed once per batch for all units.
     SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[hypotheses];
     for (int h = 0; h < hypotheses && records > 0; h++) {
@@ -125,7 +126,7 @@ public final class AccumulatorGrid implements Serializable {
       int layer = l;
       // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
       IntStream.range(0, requested).parallel().forEach(u -> {
-        Shared shared = new Shared(views[u], sharedHypotheses, records, symbols);
+        Shared shared = new Shared(views[u], sharedHypotheses, records, symbols, fusedQuantile);
         for (int h = 0; h < hypotheses; h++) {
           for (int m = 0; m < measures.size(); m++) {
             Accumulator total = accumulators[layer][u][h][m];
@@ -151,6 +152,24 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   /**
+   * Returns the local_iou quantile whose thresholds are computed together with the unit's moments
+   * (when corr is also asked for), or NaN.
+   */
+  private double fusedQuantile() {
+    boolean corr = false;
+    double quantile = Double.NaN;
+    Accumulator[] sample = accumulators.length > 0 && accumulators[0].length > 0 && accumulators[0][0].length > 0
+        ? accumulators[0][0][0] : new Accumulator[0];
+    for (Accumulator a : sample) {
+      corr |= a instanceof CorrelationAccumulator;
+      if (a instanceof LocalIouAccumulator local && Double.isNaN(quantile)) {
+        quantile = local.quantile();
+      }
+    }
+    return corr ? quantile : Double.NaN;
+  }
+
+  /**
    * One unit's batch, with what depends on the unit only (moments, per-record thresholds and
    * firing counts) computed on first use and shared by every hypothesis.
    */
@@ -163,20 +182,40 @@ public final class AccumulatorGrid implements Serializable {
     private SharedStats.@Nullable Unit moments;
     private float @Nullable [] scratch;
 
-    Shared(FloatBuffer values, SharedStats.Hypothesis[] hypotheses, int records, int symbols) {
+    private final double fusedQuantile;
+
+    Shared(FloatBuffer values, SharedStats.Hypothesis[] hypotheses, int records, int symbols, double fusedQuantile) {
       this.values = values;
       this.hypotheses = hypotheses;
       this.records = records;
       this.symbols = symbols;
+      this.fusedQuantile = fusedQuantile;
+    }
+
+    /** Computes the moments and the fused quantile's firing in one go, the first time either is needed. */
+    private void fuse() {
+      if (moments == null && !Double.isNaN(fusedQuantile) && !firing.containsKey(fusedQuantile)) {
+        SharedStats.Unit[] out = new SharedStats.Unit[1];
+        firing.put(fusedQuantile, SharedStats.unitAndFiring(values, records, symbols, fusedQuantile, scratch(), out));
+        moments = out[0];
+      }
+    }
+
+    private float[] scratch() {
+      if (scratch == null) {
+        scratch = new float[symbols];
+      }
+      return scratch;
     }
 
     void add(Accumulator accumulator, FloatBuffer annotations, int h) {
       if (records == 0) {
         return;
       }
+      fuse();
       if (accumulator instanceof LocalIouAccumulator local) {
         SharedStats.Firing f = firing.computeIfAbsent(local.quantile(), q -> SharedStats.Firing.of(values, records,
-            symbols, q, scratch == null ? scratch = new float[symbols] : scratch));
+            symbols, q, scratch()));
         local.addShared(values, f, hypotheses[h], records, symbols);
       } else if (accumulator instanceof CorrelationAccumulator corr) {
         if (moments == null) {

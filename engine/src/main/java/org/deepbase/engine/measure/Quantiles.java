@@ -1,6 +1,7 @@
 package org.deepbase.engine.measure;
 
 import java.nio.FloatBuffer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Computes quantiles with linear interpolation between closest ranks (NumPy's default
@@ -29,6 +30,14 @@ public final class Quantiles {
    * O(n k); otherwise by sorting a copy.
    */
   public static double of(FloatBuffer values, int offset, int n, double q, float[] scratch) {
+    return of(values, offset, n, q, scratch, null);
+  }
+
+  /**
+   * Returns the q-quantile as {@link #of(FloatBuffer, int, int, double, float[])} does and, when
+   * {@code sum} is not null, adds the n values to {@code sum[0]} (in order) in the same pass.
+   */
+  public static double of(FloatBuffer values, int offset, int n, double q, float[] scratch, double @Nullable [] sum) {
     if (n == 0) {
       return Double.NaN;
     }
@@ -37,6 +46,11 @@ public final class Quantiles {
     int k = n - lo; // ranks lo..n-1 are the k largest values
     if (k > SELECTION_LIMIT) {
       values.get(offset, scratch, 0, n);
+      if (sum != null) {
+        for (int i = 0; i < n; i++) {
+          sum[0] += scratch[i];
+        }
+      }
       java.util.Arrays.sort(scratch, 0, n);
       return ofSorted(scratch, n, q);
     }
@@ -60,6 +74,9 @@ public final class Quantiles {
         scratch[j] = v;
       }
     }
+    if (sum != null) {
+      sum[0] += sum(values, offset, n);
+    }
     // scratch[0] has rank lo, scratch[1] rank lo + 1.
     double fraction = position - lo;
     float atLo = scratch[0];
@@ -68,6 +85,28 @@ public final class Quantiles {
   }
 
   private static final int SELECTION_LIMIT = 16;
+
+  /**
+   * Sums n values with four independent partial sums: one running double sum is bound by the
+   * latency of a floating-point add per value.
+   */
+  static double sum(FloatBuffer values, int offset, int n) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 += values.get(offset + i);
+      s1 += values.get(offset + i + 1);
+      s2 += values.get(offset + i + 2);
+      s3 += values.get(offset + i + 3);
+    }
+    for (; i < n; i++) {
+      s0 += values.get(offset + i);
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
 
   /** Checks that q is a usable quantile, naming the measure when it is not. */
   public static double check(String measure, double q) {

@@ -96,6 +96,57 @@ public final class SharedStats {
   }
 
   /**
+   * Computes a unit's moments and its thresholds and firing counts at one quantile in two passes
+   * instead of four: the threshold selection also sums, the firing count also takes the
+   * deviations.
+   */
+  public static Firing unitAndFiring(FloatBuffer values, int records, int symbols, double quantile, float[] scratch,
+      Unit[] moments) {
+    int v0 = values.position();
+    int n = records * symbols;
+    double[] sum = {0};
+    double[] thresholds = new double[records];
+    for (int r = 0; r < records; r++) {
+      thresholds[r] = Quantiles.of(values, v0 + r * symbols, symbols, quantile, scratch, sum);
+    }
+    double mean = sum[0] / n;
+    // Two partial sums each for m2 and the centred sum: one chain per statistic would wait on the
+    // latency of every add.
+    double m2a = 0;
+    double m2b = 0;
+    double ca = 0;
+    double cb = 0;
+    int[] firing = new int[records];
+    for (int r = 0; r < records; r++) {
+      double t = thresholds[r];
+      int count = 0;
+      int base = v0 + r * symbols;
+      int s = 0;
+      for (; s + 1 < symbols; s += 2) {
+        float v = values.get(base + s);
+        float w = values.get(base + s + 1);
+        count += (v > t ? 1 : 0) + (w > t ? 1 : 0);
+        double d = v - mean;
+        double e = w - mean;
+        m2a += d * d;
+        m2b += e * e;
+        ca += d;
+        cb += e;
+      }
+      if (s < symbols) {
+        float v = values.get(base + s);
+        count += v > t ? 1 : 0;
+        double d = v - mean;
+        m2a += d * d;
+        ca += d;
+      }
+      firing[r] = count;
+    }
+    moments[0] = new Unit(n, mean, m2a + m2b, ca + cb);
+    return new Firing(thresholds, firing);
+  }
+
+  /**
    * One unit's per-record thresholds and how many symbols fire above them.
    *
    * @param thresholds T_r per record
