@@ -53,8 +53,11 @@ class SparkEngineTest {
     Map<String, double[]> local = scores(sql, Map.of());
     assertEquals(48 * 2 * 5, local.size());
     for (int partitions : new int[] {1, 2, 7}) {
+      long loadsBefore = ExecutorModels.loads();
       Map<String, double[]> spark = scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions",
           String.valueOf(partitions)));
+      // two stages (exact iou) x partitions tasks, yet at most one load per task slot (local[2])
+      assertTrue(ExecutorModels.loads() - loadsBefore <= 2, "models loaded: " + (ExecutorModels.loads() - loadsBefore));
       assertEquals(local.keySet(), spark.keySet(), partitions + " partitions");
       for (Map.Entry<String, double[]> e : local.entrySet()) {
         assertEquals(e.getValue()[0], spark.get(e.getKey())[0], 1e-9, e.getKey() + " with " + partitions + " partitions");
