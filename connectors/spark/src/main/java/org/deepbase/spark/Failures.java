@@ -11,6 +11,9 @@ final class Failures {
   }
 
   static RuntimeException explain(Exception e, BooleanSupplier cancelled) {
+    if (e instanceof DeepBaseException d && d.getMessage().contains("INSPECT on Spark cancelled")) {
+      return d;
+    }
     if (cancelled.getAsBoolean() && cancelled instanceof Cancellation c) {
       c.check("INSPECT on Spark");
     }

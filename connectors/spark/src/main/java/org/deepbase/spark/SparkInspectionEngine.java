@@ -76,6 +76,7 @@ public final class SparkInspectionEngine implements InspectionEngine {
     context.setJobGroup(group, "DeepBase inspection of " + request.models() + " on " + dataset.name(), true);
     Thread watchdog = Cancels.watch(context, group, cancelled);
     try {
+      Cancels.check(cancelled); // starting the session may have taken the query's time
       Map<String, AccumulatorGrid> merged = new LinkedHashMap<>(context.parallelize(shards, shards.size())
           .mapToPair(shard -> new Tuple2<>(key(shard), ShardTask.scan(root, request, shard, null)))
           .reduceByKey(SparkInspectionEngine::merge, Math.max(1, checkpoints.size()))
@@ -86,6 +87,7 @@ public final class SparkInspectionEngine implements InspectionEngine {
           second.put(key, grid);
         }
       });
+      Cancels.check(cancelled);
       if (!second.isEmpty()) {
         Broadcast<Map<String, AccumulatorGrid>> thresholds = context.broadcast(second);
         List<ShardScan.Shard> again = shards.stream().filter(s -> second.containsKey(key(s))).toList();
@@ -97,6 +99,7 @@ public final class SparkInspectionEngine implements InspectionEngine {
             .forEach((key, part) -> second.get(key).mergeSecondPass(part));
         thresholds.destroy();
       }
+      Cancels.check(cancelled);
       List<InspectionRow> rows = new ArrayList<>();
       for (Checkpoint c : checkpoints) {
         ShardScan.Plan plan = plans.get(c.model());

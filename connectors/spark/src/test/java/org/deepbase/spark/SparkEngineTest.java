@@ -139,6 +139,30 @@ class SparkEngineTest {
   }
 
   @Test
+  void aQueryTimeoutCancelsTheSparkJob() throws Exception {
+    Properties properties = new Properties();
+    properties.setProperty("engine", "spark");
+    properties.setProperty("spark.master", MASTER);
+    properties.setProperty("spark.deepbase.partitions", "2");
+    // 300 maps x 48 units x 2 hypotheses x 5 measures, two stages: seconds of work, cut after 1 s
+    String sql = String.format(QUERY, "local_iou,corr,auc,iou,f1");
+    long start = System.nanoTime();
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir, properties);
+         Statement s = c.createStatement()) {
+      s.setQueryTimeout(1);
+      SQLException e = assertThrows(SQLException.class, () -> {
+        try (ResultSet rs = s.executeQuery(sql)) {
+          rs.next();
+        }
+      });
+      assertTrue(e.getMessage().contains("INSPECT on Spark cancelled: query timeout of 1000 ms reached"),
+          e.getMessage());
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(seconds < 30, "the job stopped instead of running to the end: " + seconds + " s");
+  }
+
+  @Test
   void anUnknownEngineNamesTheAvailableOnes() {
     SQLException e = assertThrows(SQLException.class, () -> scores(String.format(QUERY, "corr"),
         Map.of("engine", "flink")));
