@@ -43,15 +43,19 @@ public final class AccumulatorGrid implements Serializable {
   /** [layer][hypothesis], null without probe measures. */
   private final ProbeAccumulator[][] probes;
 
-  /** Creates empty accumulators for the given layers' units, hypotheses and measures. */
+  /**
+   * Creates empty accumulators for the given layers' units, hypotheses and measures.
+   *
+   * @param probes the settings of a probe per (layer, hypothesis), or null for none
+   */
   public AccumulatorGrid(List<LayerRequest> layers, int hypotheses, List<String> measures, boolean exact,
-      boolean withProbes) {
+      ProbeAccumulator.@Nullable Settings probes) {
     this.measures = List.copyOf(measures);
     this.exact = exact;
     units = layers.stream().map(LayerRequest::units).toArray(int[][]::new);
     accumulators = new Accumulator[layers.size()][][][];
     secondPass = new boolean[layers.size()][][][];
-    probes = new ProbeAccumulator[layers.size()][hypotheses];
+    this.probes = new ProbeAccumulator[layers.size()][hypotheses];
     for (int l = 0; l < layers.size(); l++) {
       int units = layers.get(l).units().length;
       accumulators[l] = new Accumulator[units][hypotheses][measures.size()];
@@ -63,9 +67,9 @@ public final class AccumulatorGrid implements Serializable {
           }
         }
       }
-      if (withProbes) {
+      if (probes != null) {
         for (int h = 0; h < hypotheses; h++) {
-          probes[l][h] = new ProbeAccumulator(ProbeAccumulator.Settings.defaults(), units);
+          this.probes[l][h] = new ProbeAccumulator(probes, units);
         }
       }
     }
@@ -226,6 +230,11 @@ public final class AccumulatorGrid implements Serializable {
         accumulator.add(values, annotations, records, symbols);
       }
     }
+  }
+
+  /** Returns the probe of a (layer, hypothesis), or null when the grid has none. */
+  public ProbeAccumulator.@Nullable Result probeResult(int layer, int hypothesis) {
+    return probes[layer][hypothesis] == null ? null : probes[layer][hypothesis].result();
   }
 
   /** Starts the second pass of every accumulator that wants one; returns whether any did. */

@@ -88,7 +88,8 @@ public final class Inspection {
       this.hypotheses = hypotheses;
       this.measures = measures;
       this.probeMeasures = probeMeasures;
-      grid = new AccumulatorGrid(layers, hypotheses.size(), measures, request.exact(), !probeMeasures.isEmpty());
+      grid = new AccumulatorGrid(layers, hypotheses.size(), measures, request.exact(),
+          probeMeasures.isEmpty() ? null : org.deepbase.engine.measure.ProbeAccumulator.Settings.defaults());
       intervals = new BatchMeans[layers.size()][][][];
       for (int l = 0; l < layers.size(); l++) {
         int units = layers.get(l).units().length;

@@ -5,6 +5,8 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntPredicate;
+import org.deepbase.engine.Progress;
 import org.apache.arrow.memory.BufferAllocator;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
@@ -20,6 +22,7 @@ import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypothesis;
+import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.nn.LoadedModel;
 
 /**
@@ -80,7 +83,7 @@ public final class ShardScan {
   /** Returns an empty grid for a plan. */
   public static AccumulatorGrid emptyGrid(Plan plan, InspectionRequest request) {
     return new AccumulatorGrid(plan.layers(), plan.hypotheses().size(), plan.measures(), request.exact(),
-        !plan.probeMeasures().isEmpty());
+        plan.probeMeasures().isEmpty() ? null : ProbeAccumulator.Settings.defaults());
   }
 
   /**
@@ -95,24 +98,39 @@ public final class ShardScan {
     ModelDescriptor model = workspace.model(shard.model());
     Plan plan = plan(workspace, request, model);
     AccumulatorGrid grid = secondPass != null ? secondPass : emptyGrid(plan, request);
-    DatasetDescriptor dataset = plan.dataset();
-    int batchSize = request.batchSize() > 0 ? request.batchSize() : 256;
+    feed(workspace, plan.dataset(), plan.hypotheses(), plan.layers(), new Extractor(loaded, plan.layers(),
+        plan.dataset().symbolShape(), request.behavior()), id -> id >= shard.from() && id < shard.to(),
+        request.batchSize() > 0 ? request.batchSize() : 256, grid, secondPass == null, null);
+    return grid;
+  }
+
+  /**
+   * Streams the selected records of a dataset through an extractor into a grid: one forward pass
+   * per batch, each hypothesis once per record.
+   *
+   * @param task when not null, progress is reported under this name
+   */
+  public static void feed(Workspace workspace, DatasetDescriptor dataset, List<Hypothesis> hypotheses,
+      List<LayerRequest> layers, Extractor extractor, IntPredicate records, int batchSize, AccumulatorGrid grid,
+      boolean firstPass, @Nullable String task) {
+    long done = 0;
     try (BufferAllocator allocator = Allocators.newChild("shard");
-         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset,
-             id -> id >= shard.from() && id < shard.to(), batchSize)) {
-      Extractor extractor = new Extractor(loaded, plan.layers(), dataset.symbolShape(), request.behavior());
+         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, records, batchSize)) {
       while (reader.hasNext()) {
         RecordBatch batch = reader.next();
-        FloatBuffer[] annotations = AccumulatorGrid.annotate(plan.hypotheses(), dataset, batch);
+        FloatBuffer[] annotations = AccumulatorGrid.annotate(hypotheses, dataset, batch);
         List<BehaviorBatch> behaviors = extractor.extract(batch, allocator);
         try {
-          grid.feed(behaviors, annotations, batch.size(), dataset, secondPass == null, null);
+          grid.feed(behaviors, annotations, batch.size(), dataset, firstPass, null);
         } finally {
           behaviors.forEach(BehaviorBatch::close);
         }
+        done += batch.size();
+        if (task != null) {
+          Progress.current().report(task, done, dataset.recordCount());
+        }
       }
     }
-    return grid;
   }
 
   /** Returns the checkpoint a shard names. */
