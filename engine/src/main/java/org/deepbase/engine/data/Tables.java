@@ -88,13 +88,7 @@ final class Tables {
         }
       }
       checkColumns(dataset, header, inputColumns);
-      List<String> metaHeader = new ArrayList<>(List.of(RECORD_ID));
-      for (int c = 0; c < header.size(); c++) {
-        if (!inputColumns.contains(c) && !header.get(c).equals(RECORD_ID)) {
-          metaHeader.add(header.get(c));
-        }
-      }
-      DatasetFiles.writeRow(meta, metaHeader);
+      int[] metaColumns = metadataColumns(header, inputColumns, meta);
       ByteBuffer row = ByteBuffer.allocate(inputColumns.size() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
       int n = 0;
       for (String line = first; line != null; line = in.readLine()) {
@@ -113,10 +107,8 @@ final class Tables {
         }
         data.write(row.array());
         List<String> metaRow = new ArrayList<>(List.of(String.valueOf(n)));
-        for (int c = 0; c < header.size(); c++) {
-          if (!inputColumns.contains(c) && !header.get(c).equals(RECORD_ID)) {
-            metaRow.add(c < fields.size() ? fields.get(c) : "");
-          }
+        for (int c : metaColumns) {
+          metaRow.add(c < fields.size() ? fields.get(c) : "");
         }
         DatasetFiles.writeRow(meta, metaRow);
         n++;
@@ -149,13 +141,7 @@ final class Tables {
         }
         checkColumns(dataset, header, inputColumns);
       }
-      List<String> metaHeader = new ArrayList<>(List.of(RECORD_ID));
-      for (int c = 0; c < header.size(); c++) {
-        if (!inputColumns.contains(c) && !header.get(c).equals(RECORD_ID)) {
-          metaHeader.add(header.get(c));
-        }
-      }
-      DatasetFiles.writeRow(meta, metaHeader);
+      int[] metaColumns = metadataColumns(header, inputColumns, meta);
       int n = 0;
       int width = -1;
       while (reader.loadNextBatch()) {
@@ -169,11 +155,9 @@ final class Tables {
           row.asFloatBuffer().put(values);
           data.write(row.array());
           List<String> metaRow = new ArrayList<>(List.of(String.valueOf(n)));
-          for (int c = 0; c < header.size(); c++) {
-            if (!inputColumns.contains(c) && !header.get(c).equals(RECORD_ID)) {
-              Object value = root.getVector(c).getObject(r);
-              metaRow.add(value == null ? "" : value.toString());
-            }
+          for (int c : metaColumns) {
+            Object value = root.getVector(c).getObject(r);
+            metaRow.add(value == null ? "" : value.toString());
           }
           DatasetFiles.writeRow(meta, metaRow);
           n++;
@@ -186,6 +170,24 @@ final class Tables {
       }
       return List.of(n, Math.max(width, 0));
     }
+  }
+
+  /**
+   * Returns the columns that are neither inputs nor record_id (the metadata), in table order, and
+   * writes the metadata CSV's header (record_id first).
+   */
+  private static int[] metadataColumns(List<String> header, List<Integer> inputColumns, BufferedWriter meta)
+      throws IOException {
+    List<String> names = new ArrayList<>(List.of(RECORD_ID));
+    List<Integer> columns = new ArrayList<>();
+    for (int c = 0; c < header.size(); c++) {
+      if (!inputColumns.contains(c) && !header.get(c).equals(RECORD_ID)) {
+        names.add(header.get(c));
+        columns.add(c);
+      }
+    }
+    DatasetFiles.writeRow(meta, names);
+    return columns.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private static float[] listRow(FixedSizeListVector list, int r) {
