@@ -33,6 +33,8 @@ public final class AccumulatorGrid implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final List<String> measures;
+  /** The parsed measures, so that a per-batch accumulator does not parse its name again. */
+  private final List<MeasureSpec> specs;
   private final boolean exact;
   /** [layer] -> the requested unit numbers. */
   private final int[][] units;
@@ -51,6 +53,7 @@ public final class AccumulatorGrid implements Serializable {
   public AccumulatorGrid(List<LayerRequest> layers, int hypotheses, List<String> measures, boolean exact,
       ProbeAccumulator.@Nullable Settings probes) {
     this.measures = List.copyOf(measures);
+    this.specs = List.copyOf(measures.stream().map(MeasureSpec::parse).toList());
     this.exact = exact;
     units = layers.stream().map(LayerRequest::units).toArray(int[][]::new);
     accumulators = new Accumulator[layers.size()][][][];
@@ -76,7 +79,7 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   private Accumulator newAccumulator(int m) {
-    return MeasureSpec.parse(measures.get(m)).create(exact);
+    return specs.get(m).create(exact);
   }
 
   /** Evaluates each hypothesis once per record of a batch: [hypothesis] -> records x symbols. */

@@ -14,7 +14,7 @@ import org.deepbase.engine.measure.Measures;
  * @param name the measure
  * @param quantile its threshold quantile, NaN for the default
  */
-public record MeasureSpec(String name, double quantile) {
+public record MeasureSpec(String name, double quantile) implements java.io.Serializable {
   private static final Pattern FORM = Pattern.compile("\\s*([a-z_0-9]+)\\s*(?:\\(\\s*([0-9.eE+-]+)\\s*\\))?\\s*");
 
   /** Parses a measure item, naming it when malformed. */
