@@ -3,8 +3,6 @@ package org.deepbase.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,20 +12,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
-import org.apache.arrow.memory.BufferAllocator;
-import org.deepbase.engine.catalog.DatasetDescriptor;
-import org.deepbase.engine.catalog.LayerInfo;
-import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.catalog.Workspace;
-import org.deepbase.engine.data.DatasetReader;
-import org.deepbase.engine.data.RecordBatch;
-import org.deepbase.engine.extract.Allocators;
-import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.BehaviorKind;
-import org.deepbase.engine.extract.Extractor;
-import org.deepbase.engine.extract.LayerRequest;
-import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.queries.pacman.DatasetGenerator;
 import org.deepbase.queries.pacman.PacmanWorkspace;
 import org.deepbase.queries.pacman.PlantedAgent;
@@ -64,7 +50,7 @@ class GradientTest {
     for (Map.Entry<String, float[]> ref : references.entrySet()) {
       String[] key = ref.getKey().split("/");
       if (key[0].equals("grad")) {
-        TorchScriptTest.assertClose(ref.getValue(), gradients(key[1], key[2]), 1e-5, ref.getKey());
+        TorchScriptTest.assertClose(ref.getValue(), TorchFixtures.behaviors(workspace, key[1], key[2], BehaviorKind.GRADIENT), 1e-5, ref.getKey());
         compared++;
       }
     }
@@ -89,33 +75,6 @@ class GradientTest {
       assertEquals(1.0, rs.getDouble(2), 1e-9, model);
       assertTrue(rs.next());
       assertTrue(rs.getDouble(2) < 0.5, model + ": the next unit's saliency is not the ghost mask");
-    }
-  }
-
-  /** Returns [N, units, symbols] saliency of every unit of a layer. */
-  private static float[] gradients(String model, String layer) {
-    ModelDescriptor descriptor = workspace.model(model);
-    DatasetDescriptor dataset = workspace.dataset(model.equals("planted_cnn") ? "shapes" : "brackets");
-    LayerInfo info = workspace.layer(descriptor, layer);
-    int[] units = IntStream.range(0, info.unitCount()).toArray();
-    try (LoadedModel loaded = LoadedModel.load(descriptor, workspace.latestCheckpoint(model));
-         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
-         BufferAllocator allocator = Allocators.newChild("test")) {
-      RecordBatch records = reader.next();
-      try (BehaviorBatch batch = new Extractor(loaded, List.of(new LayerRequest(info, units)), dataset.symbolShape(),
-          BehaviorKind.GRADIENT).extract(records, allocator).get(0)) {
-        int n = records.size();
-        int symbols = batch.symbols();
-        float[] out = new float[n * units.length * symbols];
-        for (int u = 0; u < units.length; u++) {
-          FloatBuffer values = batch.vectors().get(u).getDataBuffer().nioBuffer(0, n * symbols * Float.BYTES)
-              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-          for (int r = 0; r < n; r++) {
-            values.get(r * symbols, out, (r * units.length + u) * symbols, symbols);
-          }
-        }
-        return out;
-      }
     }
   }
 }

@@ -3,12 +3,28 @@ package org.deepbase.it;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.data.DatasetReader;
+import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.extract.Allocators;
+import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.BehaviorKind;
+import org.deepbase.engine.extract.Extractor;
+import org.deepbase.engine.extract.LayerRequest;
+import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.engine.data.DatasetFiles;
 import org.deepbase.engine.data.Npy;
 
@@ -44,6 +60,36 @@ final class TorchFixtures {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Returns [N, units, symbols] behaviors of every unit of a fixture layer over its whole dataset
+   * (planted_cnn on shapes, seq_model on brackets), through the extractor.
+   */
+  static float[] behaviors(Workspace workspace, String model, String layer, BehaviorKind kind) {
+    ModelDescriptor descriptor = workspace.model(model);
+    DatasetDescriptor dataset = workspace.dataset(model.equals("planted_cnn") ? "shapes" : "brackets");
+    LayerInfo info = workspace.layer(descriptor, layer);
+    int[] units = IntStream.range(0, info.unitCount()).toArray();
+    try (LoadedModel loaded = LoadedModel.load(descriptor, workspace.latestCheckpoint(model));
+         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
+         BufferAllocator allocator = Allocators.newChild("test")) {
+      RecordBatch records = reader.next();
+      try (BehaviorBatch batch = new Extractor(loaded, List.of(new LayerRequest(info, units)), dataset.symbolShape(),
+          kind).extract(records, allocator).get(0)) {
+        int n = records.size();
+        int symbols = batch.symbols();
+        float[] out = new float[n * units.length * symbols];
+        for (int u = 0; u < units.length; u++) {
+          FloatBuffer values = batch.vectors().get(u).getDataBuffer().nioBuffer(0, n * symbols * Float.BYTES)
+              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+          for (int r = 0; r < n; r++) {
+            values.get(r * symbols, out, (r * units.length + u) * symbols, symbols);
+          }
+        }
+        return out;
+      }
     }
   }
 

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,17 +17,13 @@ import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.BufferAllocator;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
-import org.deepbase.engine.extract.Allocators;
-import org.deepbase.engine.extract.BehaviorBatch;
-import org.deepbase.engine.extract.Extractor;
-import org.deepbase.engine.extract.LayerRequest;
+import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.LoadedModel;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,9 +83,9 @@ class TorchScriptTest {
 
   @Test
   void extractorDeliversSameGridLayersUnchanged() {
-    assertClose(references.get("act/planted_cnn/conv1"), extract("planted_cnn", "conv1"), 1e-5, "conv1");
-    assertClose(references.get("act/seq_model/conv"), extract("seq_model", "conv"), 1e-5, "conv1d");
-    assertClose(references.get("act/seq_model/rnn"), extract("seq_model", "rnn"), 1e-5, "sequence");
+    assertClose(references.get("act/planted_cnn/conv1"), TorchFixtures.behaviors(workspace, "planted_cnn", "conv1", BehaviorKind.ACTIVATION), 1e-5, "conv1");
+    assertClose(references.get("act/seq_model/conv"), TorchFixtures.behaviors(workspace, "seq_model", "conv", BehaviorKind.ACTIVATION), 1e-5, "conv1d");
+    assertClose(references.get("act/seq_model/rnn"), TorchFixtures.behaviors(workspace, "seq_model", "rnn", BehaviorKind.ACTIVATION), 1e-5, "sequence");
   }
 
   @Test
@@ -185,33 +179,6 @@ class TorchScriptTest {
       RecordBatch batch = reader.next();
       NDArray x = manager.create(batch.inputs(), Architecture.inputShape(descriptor, batch.size()));
       return loaded.forward(x, info.index(), false)[info.index()].toFloatArray();
-    }
-  }
-
-  /** Returns [N, units, symbols] behaviors of every unit of a layer, through the extractor. */
-  private static float[] extract(String model, String layer) {
-    ModelDescriptor descriptor = workspace.model(model);
-    DatasetDescriptor dataset = workspace.dataset(model.equals("planted_cnn") ? "shapes" : "brackets");
-    LayerInfo info = workspace.layer(descriptor, layer);
-    int[] units = java.util.stream.IntStream.range(0, info.unitCount()).toArray();
-    try (LoadedModel loaded = LoadedModel.load(descriptor, workspace.latestCheckpoint(model));
-         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
-         BufferAllocator allocator = Allocators.newChild("test")) {
-      RecordBatch records = reader.next();
-      try (BehaviorBatch batch = new Extractor(loaded, List.of(new LayerRequest(info, units)), dataset.symbolShape())
-          .extract(records, allocator).get(0)) {
-        int n = records.size();
-        int symbols = batch.symbols();
-        float[] out = new float[n * units.length * symbols];
-        for (int u = 0; u < units.length; u++) {
-          FloatBuffer values = batch.vectors().get(u).getDataBuffer().nioBuffer(0, n * symbols * Float.BYTES)
-              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-          for (int r = 0; r < n; r++) {
-            values.get(r * symbols, out, (r * units.length + u) * symbols, symbols);
-          }
-        }
-        return out;
-      }
     }
   }
 
