@@ -93,9 +93,7 @@ public final class Extractor {
       NDArray x = manager.create(batch.inputs().duplicate(), Architecture.inputShape(
           model.descriptor(), batch.size()));
       if (gradient) {
-        for (LayerRequest request : requests) {
-          out.add(saliency(x, request, recordIds, allocator));
-        }
+        out.addAll(saliency(x, recordIds, allocator));
         return out;
       }
       FORWARD_PASSES.incrementAndGet();
@@ -116,38 +114,52 @@ public final class Extractor {
   }
 
   /**
-   * Computes each unit's saliency with its own forward and backward pass (a fresh input leaf and
-   * graph per unit): reusing one graph for several backward calls gave wrong gradients through
-   * TorchScript, and records are independent, so the gradient of the batch sum is each record's.
+   * Computes every requested unit's saliency from ONE forward pass that records the graph for all
+   * requested layers, and one backward pass per unit (the graph kept until the last). Records are
+   * independent, so the gradient of the batch sum is each record's; the input's gradient is reset
+   * between units because backward passes accumulate into it.
    */
-  private BehaviorBatch saliency(NDArray input, LayerRequest request, int[] recordIds, BufferAllocator allocator) {
+  private List<BehaviorBatch> saliency(NDArray input, int[] recordIds, BufferAllocator allocator) {
     int batch = recordIds.length;
     int symbols = Shapes.product(grid);
-    int[] units = request.units();
-    List<Float4Vector> vectors = new ArrayList<>(units.length);
+    // Arrays made by a manager are inference tensors, which autograd refuses: use a copy.
+    NDArray x = input.duplicate();
+    x.setRequiresGradient(true);
+    FORWARD_PASSES.incrementAndGet();
+    NDArray[] taps = model.forward(x, deepest, true);
+    LAYER_FORWARDS.addAndGet(model.layersComputed(deepest));
+    int remaining = requests.stream().mapToInt(r -> r.units().length).sum();
+    List<BehaviorBatch> out = new ArrayList<>(requests.size());
     try {
-      for (int unit : units) {
-        try (NDManager pass = input.getManager().newSubManager()) {
-          // Arrays made by a manager are inference tensors, which autograd refuses: use a copy.
-          NDArray x = input.duplicate();
-          x.attach(pass);
-          x.setRequiresGradient(true);
-          FORWARD_PASSES.incrementAndGet();
-          NDArray tap = model.forward(x, request.layer().index(), true)[request.layer().index()];
-          LAYER_FORWARDS.addAndGet(model.layersComputed(request.layer().index()));
-          NDArray target = tap.get(new NDIndex(":, {}", unit)).sum();
-          JniUtils.backward((PtNDArray) target, (PtNDArray) target.onesLike(), false, false);
-          NDArray map = Saliency.reduce(model.descriptor(), grid, x.getGradient());
-          Float4Vector vector = newVector(request.layer(), unit, batch * symbols, allocator, vectors);
-          vector.getDataBuffer().setBytes(0, map.toByteBuffer());
-          vector.setValueCount(batch * symbols);
+      for (LayerRequest request : requests) {
+        List<Float4Vector> vectors = new ArrayList<>(request.units().length);
+        try {
+          for (int unit : request.units()) {
+            try (NDManager pass = input.getManager().newSubManager()) {
+              NDArray target = taps[request.layer().index()].get(new NDIndex(":, {}", unit)).sum();
+              target.attach(pass);
+              NDArray ones = target.onesLike();
+              JniUtils.backward((PtNDArray) target, (PtNDArray) ones, --remaining > 0, false);
+              NDArray gradient = x.getGradient();
+              NDArray map = Saliency.reduce(model.descriptor(), grid, gradient);
+              map.attach(pass);
+              Float4Vector vector = newVector(request.layer(), unit, batch * symbols, allocator, vectors);
+              vector.getDataBuffer().setBytes(0, map.toByteBuffer(true));
+              vector.setValueCount(batch * symbols);
+              gradient.subi(gradient);
+            }
+          }
+        } catch (RuntimeException e) {
+          vectors.forEach(Float4Vector::close);
+          throw e;
         }
+        out.add(new BehaviorBatch(request.layer(), request.units(), recordIds, symbols, vectors));
       }
     } catch (RuntimeException e) {
-      vectors.forEach(Float4Vector::close);
+      out.forEach(BehaviorBatch::close);
       throw e;
     }
-    return new BehaviorBatch(request.layer(), units, recordIds, symbols, vectors);
+    return out;
   }
 
   private BehaviorBatch toArrow(NDArray output, LayerRequest request, int[] recordIds,
