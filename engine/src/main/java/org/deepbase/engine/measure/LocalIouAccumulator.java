@@ -47,8 +47,11 @@ public final class LocalIouAccumulator implements Accumulator {
    */
   public static void thresholds(FloatBuffer values, int recordCount, int symbols, double quantile, float[] scratch,
       double[] out) {
+    Quantiles.Rank rank = new Quantiles.Rank(symbols, quantile);
+    float[] top = rank.newTop();
     for (int r = 0; r < recordCount; r++) {
-      out[r] = Quantiles.of(values, values.position() + r * symbols, symbols, quantile, scratch);
+      values.get(values.position() + r * symbols, scratch, 0, symbols);
+      out[r] = rank.of(scratch, symbols, top);
     }
   }
 

@@ -1,7 +1,6 @@
 package org.deepbase.engine.measure;
 
 import java.nio.FloatBuffer;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Computes quantiles with linear interpolation between closest ranks (NumPy's default
@@ -25,85 +24,116 @@ public final class Quantiles {
 
   /**
    * Returns the q-quantile of {@code n} values of a buffer from {@code offset}, using
-   * {@code scratch} (length >= n). A high quantile (only a few values at or above its rank, as
-   * the default 0.995 over a 15 x 19 map: 3 of 285) is found by keeping the few largest values,
-   * O(n k); otherwise by sorting a copy.
+   * {@code scratch} (length >= n): the values are copied once (one bulk copy) and selected in the
+   * array, see {@link Rank#of}.
    */
   public static double of(FloatBuffer values, int offset, int n, double q, float[] scratch) {
-    return of(values, offset, n, q, scratch, null);
-  }
-
-  /**
-   * Returns the q-quantile as {@link #of(FloatBuffer, int, int, double, float[])} does and, when
-   * {@code sum} is not null, adds the n values to {@code sum[0]} (in order) in the same pass.
-   */
-  public static double of(FloatBuffer values, int offset, int n, double q, float[] scratch, double @Nullable [] sum) {
     if (n == 0) {
       return Double.NaN;
     }
-    double position = q * (n - 1);
-    int lo = (int) Math.floor(position);
-    int k = n - lo; // ranks lo..n-1 are the k largest values
-    if (k > SELECTION_LIMIT) {
-      values.get(offset, scratch, 0, n);
-      if (sum != null) {
-        for (int i = 0; i < n; i++) {
-          sum[0] += scratch[i];
-        }
-      }
-      java.util.Arrays.sort(scratch, 0, n);
-      return ofSorted(scratch, n, q);
-    }
-    // scratch[0..k) holds the k largest values seen, ascending.
-    int size = 0;
-    for (int i = 0; i < n; i++) {
-      float v = values.get(offset + i);
-      if (size < k) {
-        int j = size++;
-        while (j > 0 && scratch[j - 1] > v) {
-          scratch[j] = scratch[j - 1];
-          j--;
-        }
-        scratch[j] = v;
-      } else if (v > scratch[0]) {
-        int j = 0;
-        while (j + 1 < k && scratch[j + 1] < v) {
-          scratch[j] = scratch[j + 1];
-          j++;
-        }
-        scratch[j] = v;
-      }
-    }
-    if (sum != null) {
-      sum[0] += sum(values, offset, n);
-    }
-    // scratch[0] has rank lo, scratch[1] rank lo + 1.
-    double fraction = position - lo;
-    float atLo = scratch[0];
-    float atNext = k > 1 ? scratch[1] : scratch[0];
-    return atLo + fraction * ((double) atNext - atLo);
+    values.get(offset, scratch, 0, n);
+    Rank rank = new Rank(n, q);
+    return rank.of(scratch, n, rank.newTop());
   }
 
-  private static final int SELECTION_LIMIT = 16;
+  /**
+   * Where the q-quantile of n values lies: between ranks {@code lo} and {@code lo + 1} (ascending)
+   * at {@code fraction}; {@code k} values have rank lo or more.
+   */
+  public record Rank(int lo, double fraction, int k) {
+    public Rank(int n, double q) {
+      this((int) Math.floor(q * (n - 1)), q * (n - 1) - Math.floor(q * (n - 1)), n - (int) Math.floor(q * (n - 1)));
+    }
+
+    /** Returns the scratch space {@link #of} needs for the largest values. */
+    public float[] newTop() {
+      return new float[Math.min(k, SELECTION_LIMIT)];
+    }
+
+    /**
+     * Returns the quantile of the first n values of an array. A high quantile (only a few values
+     * at or above its rank, as the default 0.995 over a 15 x 19 map: 3 of 285) is found by keeping
+     * the k largest values in {@code top} (length >= k when k <= 16), O(n) with one comparison per
+     * value; otherwise the array is SORTED IN PLACE.
+     */
+    public double of(float[] values, int n, float[] top) {
+      if (k > SELECTION_LIMIT) {
+        java.util.Arrays.sort(values, 0, n);
+        float atLo = values[lo];
+        return atLo + fraction * ((double) values[Math.min(lo + 1, n - 1)] - atLo);
+      }
+      largest(values, n, top, k);
+      float atLo = top[0];
+      float atNext = k > 1 ? top[1] : top[0];
+      return atLo + fraction * ((double) atNext - atLo);
+    }
+
+    /**
+     * Returns how many of the n values lie strictly above the quantile {@code t} that {@link #of}
+     * just returned for them, from what it left behind: values of rank below lo are at most the
+     * value of rank lo, which is at most t, so only the k largest can count.
+     */
+    public int above(float[] values, int n, float[] top, double t) {
+      int count = 0;
+      if (k > SELECTION_LIMIT) {
+        for (int i = n - 1; i >= 0 && values[i] > t; i--) {
+          count++;
+        }
+      } else {
+        for (int i = 0; i < k; i++) {
+          count += top[i] > t ? 1 : 0;
+        }
+      }
+      return count;
+    }
+  }
+
+  /** Puts the k largest of the first n values in {@code top[0..k)}, ascending (n >= k). */
+  static void largest(float[] values, int n, float[] top, int k) {
+    for (int i = 0; i < k; i++) {
+      float v = values[i];
+      int j = i;
+      while (j > 0 && top[j - 1] > v) {
+        top[j] = top[j - 1];
+        j--;
+      }
+      top[j] = v;
+    }
+    float smallest = top[0];
+    for (int i = k; i < n; i++) {
+      float v = values[i];
+      if (v > smallest) {
+        int j = 0;
+        while (j + 1 < k && top[j + 1] < v) {
+          top[j] = top[j + 1];
+          j++;
+        }
+        top[j] = v;
+        smallest = top[0];
+      }
+    }
+  }
+
+  static final int SELECTION_LIMIT = 16;
 
   /**
    * Sums n values with four independent partial sums: one running double sum is bound by the
    * latency of a floating-point add per value.
    */
-  static double sum(FloatBuffer values, int offset, int n) {
+  static double sum(float[] values, int n) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
     double s3 = 0;
     int i = 0;
     for (; i + 3 < n; i += 4) {
-      s0 += values.get(offset + i);
-      s1 += values.get(offset + i + 1);
-      s2 += values.get(offset + i + 2);
-      s3 += values.get(offset + i + 3);
+      s0 += values[i];
+      s1 += values[i + 1];
+      s2 += values[i + 2];
+      s3 += values[i + 3];
     }
     for (; i < n; i++) {
-      s0 += values.get(offset + i);
+      s0 += values[i];
     }
     return (s0 + s1) + (s2 + s3);
   }

@@ -96,54 +96,60 @@ public final class SharedStats {
   }
 
   /**
-   * Computes a unit's moments and its thresholds and firing counts at one quantile in two passes
-   * instead of four: the threshold selection also sums, the firing count also takes the
-   * deviations.
+   * Computes a unit's moments and its per-record thresholds and firing counts at one quantile.
+   * Each record's values are copied once into {@code scratch} (length >= symbols) and every
+   * statistic is taken there, in the CPU's first-level cache: the sum and the selection of the few
+   * largest values (from which both the threshold and the firing count follow), then the sum of
+   * squared deviations from the record's mean. Records' moments are merged with Chan et al.'s
+   * formula, so the result is as accurate as a two-pass computation over the whole batch.
    */
   public static Firing unitAndFiring(FloatBuffer values, int records, int symbols, double quantile, float[] scratch,
       Unit[] moments) {
     int v0 = values.position();
-    int n = records * symbols;
-    double[] sum = {0};
+    Quantiles.Rank rank = new Quantiles.Rank(symbols, quantile);
+    float[] top = rank.newTop();
     double[] thresholds = new double[records];
-    for (int r = 0; r < records; r++) {
-      thresholds[r] = Quantiles.of(values, v0 + r * symbols, symbols, quantile, scratch, sum);
-    }
-    double mean = sum[0] / n;
-    // Two partial sums each for m2 and the centred sum: one chain per statistic would wait on the
-    // latency of every add.
-    double m2a = 0;
-    double m2b = 0;
-    double ca = 0;
-    double cb = 0;
     int[] firing = new int[records];
+    long n = 0;
+    double mean = 0;
+    double m2 = 0;
+    double sum = 0;
     for (int r = 0; r < records; r++) {
-      double t = thresholds[r];
-      int count = 0;
-      int base = v0 + r * symbols;
-      int s = 0;
-      for (; s + 1 < symbols; s += 2) {
-        float v = values.get(base + s);
-        float w = values.get(base + s + 1);
-        count += (v > t ? 1 : 0) + (w > t ? 1 : 0);
-        double d = v - mean;
-        double e = w - mean;
-        m2a += d * d;
-        m2b += e * e;
-        ca += d;
-        cb += e;
-      }
-      if (s < symbols) {
-        float v = values.get(base + s);
-        count += v > t ? 1 : 0;
-        double d = v - mean;
-        m2a += d * d;
-        ca += d;
-      }
-      firing[r] = count;
+      values.get(v0 + r * symbols, scratch, 0, symbols);
+      // Sums first: selection by sorting (low quantiles) reorders the record.
+      double recordSum = Quantiles.sum(scratch, symbols);
+      double recordMean = recordSum / symbols;
+      double recordM2 = squaredDeviations(scratch, symbols, recordMean);
+      double t = rank.of(scratch, symbols, top);
+      thresholds[r] = t;
+      firing[r] = rank.above(scratch, symbols, top, t);
+      long total = n + symbols;
+      double delta = recordMean - mean;
+      m2 += recordM2 + delta * delta * ((double) n * symbols / total);
+      mean += delta * symbols / total;
+      n = total;
+      sum += recordSum;
     }
-    moments[0] = new Unit(n, mean, m2a + m2b, ca + cb);
+    moments[0] = new Unit((int) n, mean, m2, sum - n * mean);
     return new Firing(thresholds, firing);
+  }
+
+  /** Sums (v - mean)^2 with two partial sums (one chain would wait on every add's latency). */
+  private static double squaredDeviations(float[] values, int n, double mean) {
+    double a = 0;
+    double b = 0;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      double d = values[i] - mean;
+      double e = values[i + 1] - mean;
+      a += d * d;
+      b += e * e;
+    }
+    if (i < n) {
+      double d = values[i] - mean;
+      a += d * d;
+    }
+    return a + b;
   }
 
   /**
@@ -155,20 +161,7 @@ public final class SharedStats {
   public record Firing(double[] thresholds, int[] firing) {
     /** Computes a unit's per-record thresholds at a quantile and the firing counts. */
     public static Firing of(FloatBuffer values, int records, int symbols, double quantile, float[] scratch) {
-      double[] thresholds = new double[records];
-      LocalIouAccumulator.thresholds(values, records, symbols, quantile, scratch, thresholds);
-      int[] firing = new int[records];
-      int v0 = values.position();
-      for (int r = 0; r < records; r++) {
-        int count = 0;
-        for (int s = 0; s < symbols; s++) {
-          if (values.get(v0 + r * symbols + s) > thresholds[r]) {
-            count++;
-          }
-        }
-        firing[r] = count;
-      }
-      return new Firing(thresholds, firing);
+      return unitAndFiring(values, records, symbols, quantile, scratch, new Unit[1]);
     }
   }
 }

@@ -1,0 +1,66 @@
+package org.deepbase.engine.measure;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The one-pass unit statistics against their definitions, computed the slow way. */
+class SharedStatsTest {
+  @Test
+  void unitStatisticsEqualTheirDefinitions() {
+    Random rng = new Random(11);
+    for (int trial = 0; trial < 60; trial++) {
+      int records = 1 + rng.nextInt(40);
+      int symbols = 1 + rng.nextInt(300);
+      float[] values = new float[records * symbols];
+      for (int i = 0; i < values.length; i++) {
+        // ReLU-like (ties at 0), shifted so that the mean is far from 0 in some trials.
+        values[i] = rng.nextInt(3) == 0 ? 0f : (float) (rng.nextGaussian() + trial % 3 * 50);
+      }
+      // A direct buffer view, as the engine reads Arrow vectors, positioned past a prefix.
+      ByteBuffer bytes = ByteBuffer.allocateDirect((values.length + 5) * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      FloatBuffer buffer = bytes.asFloatBuffer();
+      buffer.position(5);
+      buffer.put(values);
+      buffer.position(5);
+      for (double q : new double[] {0, 0.5, 0.9, 0.995, 0.999}) {
+        SharedStats.Unit[] moments = new SharedStats.Unit[1];
+        SharedStats.Firing firing = SharedStats.unitAndFiring(buffer, records, symbols, q, new float[symbols], moments);
+        double[] thresholds = new double[records];
+        int[] above = new int[records];
+        for (int r = 0; r < records; r++) {
+          float[] record = Arrays.copyOfRange(values, r * symbols, (r + 1) * symbols);
+          float[] sorted = record.clone();
+          Arrays.sort(sorted);
+          thresholds[r] = Quantiles.ofSorted(sorted, symbols, q);
+          for (float v : record) {
+            above[r] += v > thresholds[r] ? 1 : 0;
+          }
+        }
+        String where = "records=" + records + " symbols=" + symbols + " q=" + q;
+        assertArrayEquals(thresholds, firing.thresholds(), 0.0, where);
+        assertArrayEquals(above, firing.firing(), where);
+        double mean = 0;
+        for (float v : values) {
+          mean += v;
+        }
+        mean /= values.length;
+        double m2 = 0;
+        for (float v : values) {
+          m2 += (v - mean) * (v - mean);
+        }
+        assertEquals(values.length, moments[0].n(), where);
+        assertEquals(mean, moments[0].mean(), 1e-12 * Math.max(1, Math.abs(mean)), where);
+        assertEquals(m2, moments[0].m2(), 1e-10 * Math.max(1, m2), where);
+        assertEquals(0, moments[0].centredSum(), 1e-9 * values.length * Math.max(1, Math.abs(mean)), where);
+        assertEquals(5, buffer.position(), "the buffer's position is left alone");
+      }
+    }
+  }
+}
