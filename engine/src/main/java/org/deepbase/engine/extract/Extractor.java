@@ -27,9 +27,10 @@ import org.deepbase.engine.nn.LoadedModel;
  * Runs ONE forward pass per batch and taps every requested layer on the way.
  *
  * <p>The pass stops after the deepest requested layer where the model format allows it. All
- * NDArrays of a batch live in a sub-manager closed before {@link #extract} returns; behaviors leave
- * as Arrow vectors allocated from the caller's allocator (ownership passes to the returned
- * batches). Layer grids are aligned with the annotation grid: equal grids are copied, different
+ * NDArrays of a batch live in a manager closed before {@link #extract} returns, but for the tapped
+ * outputs themselves: behaviors leave as Arrow vectors counted by the caller's allocator
+ * (ownership passes to the returned batches), over the tensors' own memory when no resizing is
+ * needed ({@link NativeBehaviors}). Layer grids are aligned with the annotation grid: equal grids are copied, different
  * grids of the same rank are resized (bilinear, or linear for 1-D), and a dense unit's one value
  * is broadcast to every symbol of its record.
  */
@@ -183,20 +184,39 @@ public final class Extractor {
         picked.add(unitMajor.get(u));
       }
     }
-    // tryDirect: a view of the (made contiguous) native array, copied once, into Arrow below;
-    // without it DJL copies into a heap array first. The view lives as long as the batch manager.
-    ByteBuffer bytes = (all ? unitMajor : NDArrays.stack(picked)).toByteBuffer(true);
+    NDArray source = all ? unitMajor : NDArrays.stack(picked);
+    int runBytes = batch * symbols * Float.BYTES;
+    if (alignment == Alignment.COPY) {
+      // The behaviors ARE the (made contiguous) tensor: it moves to a manager of its own, which
+      // the Arrow vectors own from here on. No copy leaves native memory.
+      NDManager owner = NDManager.newBaseManager("PyTorch");
+      List<String> names = new ArrayList<>(units.length);
+      for (int unit : units) {
+        names.add(layer.name() + "." + unit);
+      }
+      ByteBuffer bytes;
+      try {
+        source.attach(owner);
+        bytes = source.toByteBuffer(true); // a contiguous copy, if one is needed, joins the same manager
+      } catch (RuntimeException e) {
+        owner.close();
+        throw e;
+      }
+      return new BehaviorBatch(layer, request.units(), recordIds, outSymbols,
+          NativeBehaviors.wrap(bytes, owner, runBytes, names, allocator));
+    }
+    // tryDirect: a view of the (made contiguous) native array, read once below; without it DJL
+    // copies into a heap array first. The view lives as long as the batch manager.
+    ByteBuffer bytes = source.toByteBuffer(true);
     List<Float4Vector> vectors = new ArrayList<>(units.length);
     try {
       for (int i = 0; i < units.length; i++) {
-        int position = all ? units[i] : i;
         Float4Vector vector = newVector(layer, units[i], batch * outSymbols, allocator, vectors);
-        int runBytes = batch * symbols * Float.BYTES;
-        ByteBuffer run = bytes.slice(position * runBytes, runBytes);
+        ByteBuffer run = bytes.slice(i * runBytes, runBytes);
         switch (alignment) {
-          case COPY -> vector.getDataBuffer().setBytes(0, run);
           case RESIZE -> fillResized(vector, run, batch, layer);
           case BROADCAST -> fillBroadcast(vector, run, batch, outSymbols);
+          default -> throw new IllegalStateException(alignment.name());
         }
         vector.setValueCount(batch * outSymbols);
       }
