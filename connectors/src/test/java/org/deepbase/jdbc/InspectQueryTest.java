@@ -122,11 +122,18 @@ class InspectQueryTest {
     Map<String, double[]> early = inspect(args + ", tolerance => 0.05");
     long used = (long) early.values().iterator().next()[1];
     assertTrue(used < RECORDS, "stopped early: " + used + " of " + RECORDS);
-    exact.forEach((key, e) -> {
+    int covered = 0;
+    for (Map.Entry<String, double[]> entry : exact.entrySet()) {
+      String key = entry.getKey();
+      double[] e = entry.getValue();
       double[] x = early.get(key);
       assertEquals(e[0], x[0], 0.05 * 2, key + " early score near exact");
       assertTrue(x[2] <= x[0] && x[0] <= x[3], key + " interval holds its score");
-    });
+      covered += x[2] <= e[0] && e[0] <= x[3] ? 1 : 0;
+    }
+    // The intervals (~95 %, narrowed by the finite population correction) are for the exact
+    // scores: most of them must hold theirs.
+    assertTrue(covered >= 0.8 * exact.size(), covered + " of " + exact.size() + " intervals hold the exact score");
     assertEquals(RECORDS, (long) exact.values().iterator().next()[1]);
   }
 

@@ -104,7 +104,7 @@ public final class SparkInspectionEngine implements InspectionEngine {
       for (Checkpoint c : checkpoints) {
         ShardScan.Plan plan = plans.get(c.model());
         rows.addAll(merged.get(c.model() + "@" + c.epoch()).rows(c.model(), c.epoch(), plan.layers(),
-            plan.hypotheses(), plan.probeMeasures(), records, null));
+            plan.hypotheses(), plan.probeMeasures(), records, null, 1.0));
       }
       return rows;
     } catch (Exception e) { // SparkException is checked, yet Scala code throws it undeclared

@@ -82,18 +82,21 @@ public final class AccumulatorGrid implements Serializable {
     return specs.get(m).create(exact);
   }
 
-  /** Evaluates each hypothesis once per record of a batch: [hypothesis] -> records x symbols. */
+  /**
+   * Evaluates each hypothesis once per record of a batch: [hypothesis] -> records x symbols.
+   * Hypotheses run in parallel, each over the records in order (see {@link Hypothesis}).
+   */
   public static FloatBuffer[] annotate(List<Hypothesis> hypotheses, DatasetDescriptor dataset, RecordBatch batch) {
     FloatBuffer[] out = new FloatBuffer[hypotheses.size()];
     int symbols = dataset.symbolCount();
-    for (int h = 0; h < hypotheses.size(); h++) {
+    IntStream.range(0, hypotheses.size()).parallel().forEach(h -> {
       float[] values = new float[batch.size() * symbols];
       for (int r = 0; r < batch.size(); r++) {
         System.arraycopy(Hypotheses.annotate(hypotheses.get(h), dataset, batch.records().get(r)), 0, values,
             r * symbols, symbols);
       }
       out[h] = FloatBuffer.wrap(values);
-    }
+    });
     return out;
   }
 
@@ -110,8 +113,9 @@ public final class AccumulatorGrid implements Serializable {
     double fusedQuantile = fusedQuantile();
     // What depends on a hypothesis only is computed once per batch for all units.
     SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[hypotheses];
-    for (int h = 0; h < hypotheses && records > 0; h++) {
-      sharedHypotheses[h] = SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount());
+    if (records > 0) {
+      IntStream.range(0, hypotheses).parallel().forEach(h ->
+          sharedHypotheses[h] = SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
     }
     for (int l = 0; l < accumulators.length; l++) {
       BehaviorBatch batch = behaviors.get(l);
@@ -296,9 +300,10 @@ public final class AccumulatorGrid implements Serializable {
    * Finishes the scores into result rows.
    *
    * @param intervals batch-means intervals to widen [ci_low, ci_high] with (early stopping), or null
+   * @param fractionRead the fraction of the covered records the intervals were made from
    */
   public List<InspectionRow> rows(String model, int checkpoint, List<LayerRequest> layers, List<Hypothesis> hypotheses,
-      List<String> probeMeasures, long recordsUsed, BatchMeans @Nullable [][][][] intervals) {
+      List<String> probeMeasures, long recordsUsed, BatchMeans @Nullable [][][][] intervals, double fractionRead) {
     List<InspectionRow> rows = new ArrayList<>();
     for (int l = 0; l < layers.size(); l++) {
       LayerRequest layer = layers.get(l);
@@ -311,7 +316,7 @@ public final class AccumulatorGrid implements Serializable {
             double low = s.ciLow();
             double high = s.ciHigh();
             if (intervals != null) {
-              double hw = intervals[l][u][h][m].halfWidth();
+              double hw = intervals[l][u][h][m].halfWidth(fractionRead);
               low = Math.min(low, s.value() - hw);
               high = Math.max(high, s.value() + hw);
             }

@@ -78,6 +78,9 @@ public final class Inspection {
     /** [layer][unit][hypothesis][measure]: batch-means intervals for early stopping. */
     private final BatchMeans[][][][] intervals;
     private long recordsUsed;
+    /** Records read so far by the first pass, and how many it covers (for the intervals). */
+    private long recordsRead;
+    private long recordsCovered = 1;
 
     CheckpointRun(ModelDescriptor model, Checkpoint checkpoint, DatasetDescriptor dataset, List<LayerRequest> layers,
         List<Hypothesis> hypotheses, List<String> measures, List<String> probeMeasures) {
@@ -165,7 +168,7 @@ public final class Inspection {
         }
       }
       return grid.rows(model.name(), checkpoint.epoch(), layers, hypotheses, probeMeasures, recordsUsed,
-          request.stopsEarly() ? intervals : null);
+          request.stopsEarly() ? intervals : null, fractionRead());
     }
 
     private static long sizeOf(List<Path> files) {
@@ -272,6 +275,9 @@ public final class Inspection {
       int batches = 0;
       String task = "inspect " + model.name() + "@" + checkpoint.epoch() + (first ? "" : " (exact pass)");
       long total = Math.min(cap, dataset.recordCount());
+      if (first) {
+        recordsCovered = Math.max(1, total);
+      }
       try (DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset,
           id -> id < cap, batchSize);
            BehaviorSource source = sources.get()) {
@@ -292,6 +298,9 @@ public final class Inspection {
           }
           read += batch.size();
           batches++;
+          if (first) {
+            recordsRead = read;
+          }
           Progress.current().report(task, read, total);
           if (first && request.stopsEarly() && batches >= MIN_BATCHES_BEFORE_STOP && converged()) {
             break;
@@ -308,12 +317,17 @@ public final class Inspection {
       return !Double.isNaN(request.tolerance()) && withinTolerance() || request.topK() > 0 && topStable();
     }
 
+    private double fractionRead() {
+      return (double) recordsRead / recordsCovered;
+    }
+
     private boolean withinTolerance() {
+      double read = fractionRead();
       for (BatchMeans[][][] byUnit : intervals) {
         for (BatchMeans[][] byHypothesis : byUnit) {
           for (BatchMeans[] byMeasure : byHypothesis) {
             for (BatchMeans b : byMeasure) {
-              if (b.halfWidth() >= request.tolerance()) {
+              if (b.halfWidth(read) >= request.tolerance()) {
                 return false;
               }
             }
@@ -329,13 +343,14 @@ public final class Inspection {
      */
     private boolean topStable() {
       int k = request.topK();
+      double read = fractionRead();
       for (int h = 0; h < hypotheses.size(); h++) {
         for (int m = 0; m < measures.size(); m++) {
           List<double[]> ranked = new ArrayList<>(); // {score, half-width}
           for (int l = 0; l < grid.accumulators.length; l++) {
             for (int u = 0; u < grid.accumulators[l].length; u++) {
               ranked.add(new double[] {grid.accumulators[l][u][h][m].result().value(),
-                  intervals[l][u][h][m].halfWidth()});
+                  intervals[l][u][h][m].halfWidth(read)});
             }
           }
           if (ranked.size() <= k) {

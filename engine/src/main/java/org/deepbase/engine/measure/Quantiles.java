@@ -57,15 +57,30 @@ public final class Quantiles {
      * value; otherwise the array is SORTED IN PLACE.
      */
     public double of(float[] values, int n, float[] top) {
-      if (k > SELECTION_LIMIT) {
+      if (!selects()) {
         java.util.Arrays.sort(values, 0, n);
-        float atLo = values[lo];
-        return atLo + fraction * ((double) values[Math.min(lo + 1, n - 1)] - atLo);
+        return fromSorted(values, n);
       }
       largest(values, n, top, k);
+      return fromTop(top);
+    }
+
+    /** Whether the quantile is found by keeping the k largest values (else by sorting). */
+    public boolean selects() {
+      return k <= SELECTION_LIMIT;
+    }
+
+    /** Returns the quantile from the k largest values, ascending. */
+    public double fromTop(float[] top) {
       float atLo = top[0];
       float atNext = k > 1 ? top[1] : top[0];
       return atLo + fraction * ((double) atNext - atLo);
+    }
+
+    /** Returns the quantile of n sorted values. */
+    public double fromSorted(float[] sorted, int n) {
+      float atLo = sorted[lo];
+      return atLo + fraction * ((double) sorted[Math.min(lo + 1, n - 1)] - atLo);
     }
 
     /**
@@ -90,6 +105,18 @@ public final class Quantiles {
 
   /** Puts the k largest of the first n values in {@code top[0..k)}, ascending (n >= k). */
   static void largest(float[] values, int n, float[] top, int k) {
+    seed(values, top, k);
+    float smallest = top[0];
+    for (int i = k; i < n; i++) {
+      float v = values[i];
+      if (v > smallest) {
+        smallest = insert(top, k, v);
+      }
+    }
+  }
+
+  /** Sorts the first k values into {@code top}. */
+  static void seed(float[] values, float[] top, int k) {
     for (int i = 0; i < k; i++) {
       float v = values[i];
       int j = i;
@@ -99,19 +126,17 @@ public final class Quantiles {
       }
       top[j] = v;
     }
-    float smallest = top[0];
-    for (int i = k; i < n; i++) {
-      float v = values[i];
-      if (v > smallest) {
-        int j = 0;
-        while (j + 1 < k && top[j + 1] < v) {
-          top[j] = top[j + 1];
-          j++;
-        }
-        top[j] = v;
-        smallest = top[0];
-      }
+  }
+
+  /** Replaces the smallest of the k largest values by v (larger than it); returns the new smallest. */
+  static float insert(float[] top, int k, float v) {
+    int j = 0;
+    while (j + 1 < k && top[j + 1] < v) {
+      top[j] = top[j + 1];
+      j++;
     }
+    top[j] = v;
+    return top[0];
   }
 
   static final int SELECTION_LIMIT = 16;

@@ -97,11 +97,14 @@ public final class SharedStats {
 
   /**
    * Computes a unit's moments and its per-record thresholds and firing counts at one quantile.
-   * Each record's values are copied once into {@code scratch} (length >= symbols) and every
-   * statistic is taken there, in the CPU's first-level cache: the sum and the selection of the few
-   * largest values (from which both the threshold and the firing count follow), then the sum of
-   * squared deviations from the record's mean. Records' moments are merged with Chan et al.'s
-   * formula, so the result is as accurate as a two-pass computation over the whole batch.
+   * Each record's values are copied once into {@code scratch} (length >= symbols) and read once
+   * there, in the CPU's first-level cache: one loop sums them, sums their squared deviations from
+   * a shift and keeps the few largest values, from which both the threshold and the firing count
+   * follow. The shift is the mean of the batch's records so far (the first value for the first
+   * record), close enough to each record's mean that removing it loses nothing in double
+   * precision; records' moments merge with Chan et al.'s formula, so the result is as accurate as
+   * a two-pass computation over the whole batch. Low quantiles (many values at or above the rank)
+   * sort each record instead.
    */
   public static Firing unitAndFiring(FloatBuffer values, int records, int symbols, double quantile, float[] scratch,
       Unit[] moments) {
@@ -110,19 +113,30 @@ public final class SharedStats {
     float[] top = rank.newTop();
     double[] thresholds = new double[records];
     int[] firing = new int[records];
+    double[] squares = new double[1];
     long n = 0;
     double mean = 0;
     double m2 = 0;
     double sum = 0;
     for (int r = 0; r < records; r++) {
       values.get(v0 + r * symbols, scratch, 0, symbols);
-      // Sums first: selection by sorting (low quantiles) reorders the record.
-      double recordSum = Quantiles.sum(scratch, symbols);
-      double recordMean = recordSum / symbols;
-      double recordM2 = squaredDeviations(scratch, symbols, recordMean);
-      double t = rank.of(scratch, symbols, top);
+      double shift = n == 0 ? scratch[0] : mean;
+      double recordSum;
+      double t;
+      if (rank.selects()) {
+        recordSum = scan(scratch, symbols, shift, top, rank.k(), squares);
+        t = rank.fromTop(top);
+      } else {
+        recordSum = Quantiles.sum(scratch, symbols);
+        squares[0] = squaredDeviations(scratch, symbols, shift);
+        java.util.Arrays.sort(scratch, 0, symbols);
+        t = rank.fromSorted(scratch, symbols);
+      }
       thresholds[r] = t;
       firing[r] = rank.above(scratch, symbols, top, t);
+      double recordMean = recordSum / symbols;
+      double offset = recordMean - shift;
+      double recordM2 = Math.max(0, squares[0] - symbols * offset * offset);
       long total = n + symbols;
       double delta = recordMean - mean;
       m2 += recordM2 + delta * delta * ((double) n * symbols / total);
@@ -134,19 +148,66 @@ public final class SharedStats {
     return new Firing(thresholds, firing);
   }
 
-  /** Sums (v - mean)^2 with two partial sums (one chain would wait on every add's latency). */
-  private static double squaredDeviations(float[] values, int n, double mean) {
+  /**
+   * Returns the sum of the first n values, puts the sum of their squared deviations from
+   * {@code shift} in {@code squares[0]} and their k largest in {@code top}, in one loop (two
+   * partial sums each: one chain would wait on every add's latency).
+   */
+  private static double scan(float[] values, int n, double shift, float[] top, int k, double[] squares) {
+    Quantiles.seed(values, top, k);
+    double s0 = 0;
+    double s1 = 0;
+    double q0 = 0;
+    double q1 = 0;
+    for (int i = 0; i < k; i++) {
+      double d = values[i] - shift;
+      s0 += values[i];
+      q0 += d * d;
+    }
+    float smallest = top[0];
+    int i = k;
+    for (; i + 1 < n; i += 2) {
+      float v = values[i];
+      float w = values[i + 1];
+      double d = v - shift;
+      double e = w - shift;
+      s0 += v;
+      s1 += w;
+      q0 += d * d;
+      q1 += e * e;
+      if (v > smallest) {
+        smallest = Quantiles.insert(top, k, v);
+      }
+      if (w > smallest) {
+        smallest = Quantiles.insert(top, k, w);
+      }
+    }
+    if (i < n) {
+      float v = values[i];
+      double d = v - shift;
+      s0 += v;
+      q0 += d * d;
+      if (v > smallest) {
+        Quantiles.insert(top, k, v);
+      }
+    }
+    squares[0] = q0 + q1;
+    return s0 + s1;
+  }
+
+  /** Sums (v - shift)^2 with two partial sums. */
+  private static double squaredDeviations(float[] values, int n, double shift) {
     double a = 0;
     double b = 0;
     int i = 0;
     for (; i + 1 < n; i += 2) {
-      double d = values[i] - mean;
-      double e = values[i + 1] - mean;
+      double d = values[i] - shift;
+      double e = values[i + 1] - shift;
       a += d * d;
       b += e * e;
     }
     if (i < n) {
-      double d = values[i] - mean;
+      double d = values[i] - shift;
       a += d * d;
     }
     return a + b;
