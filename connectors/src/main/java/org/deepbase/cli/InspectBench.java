@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.deepbase.engine.Progress;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
@@ -39,18 +41,19 @@ final class InspectBench {
   /** The floor runs at the batch size the engine picks for conv1 + conv2 (48 units x 285 symbols). */
   private static final int BATCH = org.deepbase.engine.exec.InspectionRequest.automaticBatchSize(48L * 285 * Float.BYTES);
 
-  /** Side-by-side rounds of the floor, exact and early-stopping arms. */
-  private static final int ROUNDS = 5;
 
   private final Workspace workspace;
   private final String dataset;
   private final int unfusedRecords;
   private final PrintStream out;
+  /** Side-by-side rounds of the floor, exact and early-stopping arms. */
+  private final int rounds;
 
-  InspectBench(Path dir, String dataset, int unfusedRecords, PrintStream out) {
+  InspectBench(Path dir, String dataset, int unfusedRecords, int rounds, PrintStream out) {
     this.workspace = new Workspace(dir);
     this.dataset = dataset;
     this.unfusedRecords = unfusedRecords;
+    this.rounds = Math.max(1, rounds);
     this.out = out;
   }
 
@@ -80,17 +83,23 @@ final class InspectBench {
       // best times are reported, and each round's ratios with them.
       // Every arm but the cache arm runs the model: an earlier run's cache entries must not help it.
       List<String> earlyTop = new ArrayList<>();
+      Map<String, List<String>> exactRankings = new TreeMap<>();
+      Map<String, List<String>> earlyRankings = new TreeMap<>();
       long[] used = {0};
-      double[][] round = new double[ROUNDS][3];
-      for (int r = 0; r < ROUNDS; r++) {
+      double[][] round = new double[rounds][3];
+      for (int r = 0; r < rounds; r++) {
         round[r][0] = time(() -> forwardOnly(workspace.model(PacmanWorkspace.MODEL), checkpoint, data));
         List<String> exactRun = new ArrayList<>();
         round[r][1] = time(() -> exactRun.addAll(top(inspect + ", cache => false))")));
+        if (r == 0) {
+          exactRankings.putAll(lastRankings);
+        }
         List<String> earlyRun = new ArrayList<>();
         round[r][2] = time(() -> earlyRun.addAll(top(inspect + ", cache => false, tolerance => 0.01))", used)));
         if (r == 0) {
           exactTop.addAll(exactRun);
           earlyTop.addAll(earlyRun);
+          earlyRankings.putAll(lastRankings);
         }
       }
       double forward = best(round, 0);
@@ -110,7 +119,7 @@ final class InspectBench {
           + "AND b.record_id < " + unfusedRecords + " GROUP BY b.layer, b.unit, a.hypothesis";
       double unfusedPart = time(() -> top(unfusedSql));
       double unfused = unfusedPart * records / Math.min(unfusedRecords, records);
-      out.printf(Locale.ROOT, "%-26s %9s %12s %16s%n", "arm (best of " + ROUNDS + " rounds)", "seconds", "records/s",
+      out.printf(Locale.ROOT, "%-26s %9s %12s %16s%n", "arm (best of " + rounds + " rounds)", "seconds", "records/s",
           "ratio");
       line("forward-only", forward, records, "1.00x (floor)");
       line("unfused (scaled from " + Math.min(unfusedRecords, records) + ")", unfused, records,
@@ -119,21 +128,21 @@ final class InspectBench {
           + "%.1fx faster than unfused", exact / forward, medianRatio(round, 1, 0), unfused / exact));
       line("deepbase tolerance 0.01", early, records, String.format(Locale.ROOT,
           "%.1fx faster than exact (rounds' median %.1fx)", exact / early, medianRatio(round, 1, 2)));
-      for (int r = 0; r < ROUNDS; r++) {
+      for (int r = 0; r < rounds; r++) {
         out.printf(Locale.ROOT, "  round %d: forward %.2f s, exact %.2f s (%.2fx forward), tolerance %.2f s "
             + "(%.1fx faster than exact)%n", r + 1, round[r][0], round[r][1], round[r][1] / round[r][0], round[r][2],
             round[r][1] / round[r][2]);
       }
-      Set<String> overlap = new HashSet<>(exactTop.subList(0, Math.min(10, exactTop.size())));
-      overlap.retainAll(earlyTop.subList(0, Math.min(10, earlyTop.size())));
-      Set<String> topKShared = new HashSet<>(topKTop.subList(0, Math.min(10, topKTop.size())));
-      topKShared.retainAll(exactTop.subList(0, Math.min(10, exactTop.size())));
       line("deepbase top_k 10 (ghost)", topK, records, String.format(Locale.ROOT,
-          "%d records read, top-10 shared with exact %d/10", topKUsed[0], topKShared.size()));
+          "%d records read, top-10 shared with exact %d/10", topKUsed[0], sharedTop10(topKTop, exactTop)));
       line("deepbase from cache", cached, records, String.format(Locale.ROOT, "%.2fx forward (no model run)",
           cached / forward));
       out.printf(Locale.ROOT, "early stopping read %d of %d records; top-10 (ghost, local_iou) shared with exact: %d/10%n",
-          used[0], records, overlap.size());
+          used[0], records, sharedTop10(exactTop, earlyTop));
+      StringBuilder each = new StringBuilder("  top-10 shared with exact per hypothesis/measure:");
+      exactRankings.forEach((key, ranking) -> each.append(' ').append(key).append(' ')
+          .append(sharedTop10(ranking, earlyRankings.getOrDefault(key, List.of()))).append("/10"));
+      out.println(each);
       out.println(python(checkpoint, data, exact, exactTop));
     } finally {
       Progress.install(previous);
@@ -160,24 +169,47 @@ final class InspectBench {
     }
   }
 
+  /** Runs a query; returns the ghost hypothesis' units ranked by local_iou (see {@link #rankings}). */
   private List<String> top(String sql, long... used) throws SQLException {
-    List<String> top = new ArrayList<>();
+    Map<String, List<String>> rankings = rankings(sql, used);
+    List<String> ghost = rankings.get("ghost/local_iou");
+    if (ghost != null) {
+      lastRankings = rankings;
+    }
+    return ghost == null ? new ArrayList<>() : ghost;
+  }
+
+  /** The rankings of the last query that had any, for the per-(hypothesis, measure) comparison. */
+  private Map<String, List<String>> lastRankings = Map.of();
+
+  /** Runs a query; returns, per "hypothesis/measure", the units ranked by score, best first. */
+  private Map<String, List<String>> rankings(String sql, long... used) throws SQLException {
+    Map<String, List<Object[]>> scores = new TreeMap<>();
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace.root());
          Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      List<Object[]> ghost = new ArrayList<>();
       while (rs.next()) {
-        if (rs.getMetaData().getColumnCount() == 6 && "ghost".equals(rs.getString(3))
-            && "local_iou".equals(rs.getString(4))) {
-          ghost.add(new Object[] {rs.getString(1) + "." + rs.getInt(2), rs.getDouble(5)});
+        if (rs.getMetaData().getColumnCount() == 6) {
+          scores.computeIfAbsent(rs.getString(3) + "/" + rs.getString(4), k -> new ArrayList<>())
+              .add(new Object[] {rs.getString(1) + "." + rs.getInt(2), rs.getDouble(5)});
           if (used.length > 0) {
             used[0] = rs.getLong(6);
           }
         }
       }
-      ghost.sort((a, b) -> Double.compare((double) b[1], (double) a[1]));
-      ghost.forEach(g -> top.add((String) g[0]));
     }
-    return top;
+    Map<String, List<String>> rankings = new TreeMap<>();
+    scores.forEach((key, units) -> {
+      units.sort((a, b) -> Double.compare((double) b[1], (double) a[1]));
+      rankings.put(key, units.stream().map(u -> (String) u[0]).toList());
+    });
+    return rankings;
+  }
+
+  /** Returns how many of the first ranking's top 10 are in the second's. */
+  private static int sharedTop10(List<String> a, List<String> b) {
+    Set<String> shared = new HashSet<>(a.subList(0, Math.min(10, a.size())));
+    shared.retainAll(b.subList(0, Math.min(10, b.size())));
+    return shared.size();
   }
 
   /** Runs tools/naive_inspect.py on the same weights and data; returns the arm's result line. */

@@ -76,7 +76,8 @@ public final class Main {
     switch (options.getOrDefault("--what", "measures")) {
       case "measures" -> org.deepbase.engine.bench.MeasureBench.run(System.out);
       case "inspect" -> new InspectBench(workspace, options.getOrDefault("--dataset", "pacman_train"),
-          Integer.parseInt(options.getOrDefault("--unfused-records", "300")), System.out).run();
+          Integer.parseInt(options.getOrDefault("--unfused-records", "300")),
+          Integer.parseInt(options.getOrDefault("--rounds", "5")), System.out).run();
       default -> throw new IllegalArgumentException("bench --what measures|inspect");
     }
   }
@@ -206,7 +207,7 @@ public final class Main {
           user  [--workspace DIR] --name NAME [--password P]
                                              add or change a server user (password hashed)
           bench [--what measures]            measure throughput (values/s per measure, ratios)
-          bench --what inspect [--workspace DIR] [--dataset pacman_train] [--unfused-records 300]
+          bench --what inspect [--workspace DIR] [--dataset pacman_train] [--unfused-records 300] [--rounds 5]
                                              the PacMan workload: forward-only vs unfused vs DeepBase
         DIR defaults to ./workspace.""");
   }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.ByteBuffer;
@@ -172,7 +173,10 @@ public final class Extractor {
     int outSymbols = Shapes.product(grid);
     // [B, C, S] -> [C, B, S] in native code so that each unit is one contiguous run; when only some
     // units are asked for, pick them natively too, so only their values leave native memory.
-    NDArray unitMajor = output.reshape(batch, layer.unitCount(), symbols).transpose(1, 0, 2);
+    // Behaviors are float32 whatever the layer computes in (a TorchScript model may run in
+    // float64 or float16): their bytes are read as floats below.
+    NDArray values = output.getDataType() == DataType.FLOAT32 ? output : output.toType(DataType.FLOAT32, false);
+    NDArray unitMajor = values.reshape(batch, layer.unitCount(), symbols).transpose(1, 0, 2);
     int[] units = request.units();
     boolean all = units.length == layer.unitCount();
     for (int i = 0; all && i < units.length; i++) {

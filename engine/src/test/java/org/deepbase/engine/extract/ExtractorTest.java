@@ -1,6 +1,7 @@
 package org.deepbase.engine.extract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -22,6 +23,7 @@ import org.deepbase.engine.data.DatasetRecord;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.DjlModel;
+import org.deepbase.engine.nn.LoadedModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +92,53 @@ class ExtractorTest {
       }
       pooled.close();
       assertEquals(0, allocator.getAllocatedMemory(), "batches released their vectors");
+      // A model computing in float64 (a TorchScript export may): behaviors are still float32
+      // values, and the tensor they live in is counted by the allocator until the batch closes.
+      LoadedModel inDouble = new InDouble(loaded);
+      BehaviorBatch wide = new Extractor(inDouble, List.of(new LayerRequest(layers.get(0), new int[] {0, 1, 2})),
+          List.of(4, 6)).extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator).get(0);
+      assertTrue(allocator.getAllocatedMemory() >= (long) batch * 3 * 24 * Float.BYTES,
+          "the behaviors' memory is counted: " + allocator.getAllocatedMemory());
+      for (int r = 0; r < batch; r++) {
+        for (int u = 0; u < 3; u++) {
+          for (int s = 0; s < 24; s++) {
+            assertEquals(expected[0][(r * 3 + u) * 24 + s], wide.value(u, r, s), 1e-6f);
+          }
+        }
+      }
+      wide.close();
+      assertEquals(0, allocator.getAllocatedMemory(), "the tensor is released with the batch");
+    }
+  }
+
+  /** A loaded model whose layers hand out float64 tensors. */
+  private record InDouble(LoadedModel model) implements LoadedModel {
+    @Override
+    public ModelDescriptor descriptor() {
+      return model.descriptor();
+    }
+
+    @Override
+    public Checkpoint checkpoint() {
+      return model.checkpoint();
+    }
+
+    @Override
+    public NDArray[] forward(NDArray input, int deepest, boolean withGradient) {
+      NDArray[] taps = model.forward(input, deepest, withGradient);
+      for (int i = 0; i < taps.length; i++) {
+        taps[i] = taps[i] == null ? null : taps[i].toType(DataType.FLOAT64, false);
+      }
+      return taps;
+    }
+
+    @Override
+    public int layersComputed(int deepest) {
+      return model.layersComputed(deepest);
+    }
+
+    @Override
+    public void close() {
     }
   }
 }
