@@ -90,7 +90,7 @@ public final class Quantiles {
      */
     public int above(float[] values, int n, float[] top, double t) {
       int count = 0;
-      if (k > SELECTION_LIMIT) {
+      if (!selects()) {
         for (int i = n - 1; i >= 0 && values[i] > t; i--) {
           count++;
         }
