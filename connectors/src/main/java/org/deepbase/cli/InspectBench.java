@@ -42,6 +42,9 @@ final class InspectBench {
   private static final int BATCH = org.deepbase.engine.exec.InspectionRequest.automaticBatchSize(48L * 285 * Float.BYTES);
 
 
+  /** The ranking the issue's top-10 comparisons use: ghost units by local_iou. */
+  private static final String GHOST = "ghost/local_iou";
+
   private final Workspace workspace;
   private final String dataset;
   private final int unfusedRecords;
@@ -73,7 +76,6 @@ final class InspectBench {
       String inspect = "SELECT layer, unit, hypothesis, \"measure\", score, records_used FROM TABLE(inspect("
           + "models => 'pacman@" + checkpoint.epoch() + "', units => 'conv1.*,conv2.*', hypotheses => '" + HYPOTHESES
           + "', measures => 'local_iou,corr', dataset => '" + dataset + "'";
-      List<String> exactTop = new ArrayList<>();
       // Warm-up of the fused path (first planning and code generation, JIT of the measure loops).
       top(inspect + ", cache => false, max_records => 1000))");
       top(inspect + ", cache => false, tolerance => 0.01, max_records => 2000))"); // and its tracked path
@@ -82,26 +84,23 @@ final class InspectBench {
       // only ever adds time, so each arm's best round estimates its own cost; the ratios of the
       // best times are reported, and each round's ratios with them.
       // Every arm but the cache arm runs the model: an earlier run's cache entries must not help it.
-      List<String> earlyTop = new ArrayList<>();
       Map<String, List<String>> exactRankings = new TreeMap<>();
       Map<String, List<String>> earlyRankings = new TreeMap<>();
       long[] used = {0};
       double[][] round = new double[rounds][3];
       for (int r = 0; r < rounds; r++) {
         round[r][0] = time(() -> forwardOnly(workspace.model(PacmanWorkspace.MODEL), checkpoint, data));
-        List<String> exactRun = new ArrayList<>();
-        round[r][1] = time(() -> exactRun.addAll(top(inspect + ", cache => false))")));
+        Map<String, List<String>> exactRun = new TreeMap<>();
+        round[r][1] = time(() -> exactRun.putAll(rankings(inspect + ", cache => false))")));
+        Map<String, List<String>> earlyRun = new TreeMap<>();
+        round[r][2] = time(() -> earlyRun.putAll(rankings(inspect + ", cache => false, tolerance => 0.01))", used)));
         if (r == 0) {
-          exactRankings.putAll(lastRankings);
-        }
-        List<String> earlyRun = new ArrayList<>();
-        round[r][2] = time(() -> earlyRun.addAll(top(inspect + ", cache => false, tolerance => 0.01))", used)));
-        if (r == 0) {
-          exactTop.addAll(exactRun);
-          earlyTop.addAll(earlyRun);
-          earlyRankings.putAll(lastRankings);
+          exactRankings.putAll(exactRun);
+          earlyRankings.putAll(earlyRun);
         }
       }
+      List<String> exactTop = exactRankings.getOrDefault(GHOST, List.of());
+      List<String> earlyTop = earlyRankings.getOrDefault(GHOST, List.of());
       double forward = best(round, 0);
       double exact = best(round, 1);
       double early = best(round, 2);
@@ -171,16 +170,8 @@ final class InspectBench {
 
   /** Runs a query; returns the ghost hypothesis' units ranked by local_iou (see {@link #rankings}). */
   private List<String> top(String sql, long... used) throws SQLException {
-    Map<String, List<String>> rankings = rankings(sql, used);
-    List<String> ghost = rankings.get("ghost/local_iou");
-    if (ghost != null) {
-      lastRankings = rankings;
-    }
-    return ghost == null ? new ArrayList<>() : ghost;
+    return rankings(sql, used).getOrDefault(GHOST, List.of());
   }
-
-  /** The rankings of the last query that had any, for the per-(hypothesis, measure) comparison. */
-  private Map<String, List<String>> lastRankings = Map.of();
 
   /** Runs a query; returns, per "hypothesis/measure", the units ranked by score, best first. */
   private Map<String, List<String>> rankings(String sql, long... used) throws SQLException {
@@ -245,10 +236,9 @@ final class InspectBench {
           .orElseThrow().substring(8));
       List<String> top = List.of(output.lines().filter(l -> l.startsWith("top ")).findFirst().orElseThrow()
           .substring(4).split(","));
-      Set<String> shared = new HashSet<>(top);
-      shared.retainAll(exactTop.subList(0, Math.min(10, exactTop.size())));
       return String.format(Locale.ROOT, "naive-python (TorchScript + numpy, loops): %.2f s; deepbase exact is %.1fx "
-          + "faster; top-10 (ghost, local_iou) shared with deepbase: %d/10", seconds, seconds / exact, shared.size());
+          + "faster; top-10 (ghost, local_iou) shared with deepbase: %d/10", seconds, seconds / exact,
+          sharedTop10(top, exactTop));
     } finally {
       Files.deleteIfExists(weights);
       try (var files = Files.walk(agentDir)) {

@@ -86,7 +86,7 @@ public final class AccumulatorGrid implements Serializable {
    * Evaluates each hypothesis once per record of a batch: [hypothesis] -> records x symbols.
    * Hypotheses run in parallel, each over the records in order (see {@link Hypothesis}).
    */
-  public static FloatBuffer[] annotate(List<Hypothesis> hypotheses, DatasetDescriptor dataset, RecordBatch batch) {
+  private static FloatBuffer[] annotate(List<Hypothesis> hypotheses, DatasetDescriptor dataset, RecordBatch batch) {
     FloatBuffer[] out = new FloatBuffer[hypotheses.size()];
     int symbols = dataset.symbolCount();
     IntStream.range(0, hypotheses.size()).parallel().forEach(h -> {
@@ -101,13 +101,23 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   /**
-   * Feeds one batch: every layer's behaviors against every hypothesis' annotations.
+   * Feeds one batch of records: evaluates each hypothesis once per record and feeds every layer's
+   * behaviors against them. Takes ownership of the behaviors and closes them.
    *
    * @param first whether this is the first pass (the second feeds only accumulators in it)
-   * @param intervals when not null, each accumulator's batch score is also recorded there (early
-   *     stopping)
+   * @param intervals when not null, each accumulator's batch score is also recorded there
    */
-  public void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, DatasetDescriptor dataset,
+  public void feed(RecordBatch batch, List<Hypothesis> hypotheses, DatasetDescriptor dataset,
+      List<BehaviorBatch> behaviors, boolean first, BatchMeans @Nullable [][][][] intervals) {
+    try {
+      feed(behaviors, annotate(hypotheses, dataset, batch), batch.size(), dataset, first, intervals);
+    } finally {
+      behaviors.forEach(BehaviorBatch::close);
+    }
+  }
+
+  /** Feeds one batch: every layer's behaviors against every hypothesis' annotations. */
+  private void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, DatasetDescriptor dataset,
       boolean first, BatchMeans @Nullable [][][][] intervals) {
     int hypotheses = annotations.length;
     double fusedQuantile = fusedQuantile();
@@ -163,21 +173,18 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   /**
-   * Returns the local_iou quantile whose thresholds are computed together with the unit's moments
-   * (when corr is also asked for), or NaN.
+   * Returns the quantile of the first local_iou measure, or NaN: a unit's moments come with its
+   * thresholds at a quantile for free, so corr takes them from there when local_iou is asked too.
    */
   private double fusedQuantile() {
-    boolean corr = false;
-    double quantile = Double.NaN;
     Accumulator[] sample = accumulators.length > 0 && accumulators[0].length > 0 && accumulators[0][0].length > 0
         ? accumulators[0][0][0] : new Accumulator[0];
     for (Accumulator a : sample) {
-      corr |= a instanceof CorrelationAccumulator;
-      if (a instanceof LocalIouAccumulator local && Double.isNaN(quantile)) {
-        quantile = local.quantile();
+      if (a instanceof LocalIouAccumulator local) {
+        return local.quantile();
       }
     }
-    return corr ? quantile : Double.NaN;
+    return Double.NaN;
   }
 
   /**
@@ -189,11 +196,10 @@ public final class AccumulatorGrid implements Serializable {
     private final SharedStats.Hypothesis[] hypotheses;
     private final int records;
     private final int symbols;
+    private final double fusedQuantile;
     private final Map<Double, SharedStats.Firing> firing = new HashMap<>();
     private SharedStats.@Nullable Unit moments;
     private float @Nullable [] scratch;
-
-    private final double fusedQuantile;
 
     Shared(FloatBuffer values, SharedStats.Hypothesis[] hypotheses, int records, int symbols, double fusedQuantile) {
       this.values = values;
@@ -203,36 +209,40 @@ public final class AccumulatorGrid implements Serializable {
       this.fusedQuantile = fusedQuantile;
     }
 
-    /** Computes the moments and the fused quantile's firing in one go, the first time either is needed. */
-    private void fuse() {
-      if (moments == null && !Double.isNaN(fusedQuantile) && !firing.containsKey(fusedQuantile)) {
+    /** Returns the thresholds and firing counts at a quantile; the unit's moments come along. */
+    private SharedStats.Firing firing(double quantile) {
+      return firing.computeIfAbsent(quantile, q -> {
+        if (scratch == null) {
+          scratch = new float[symbols];
+        }
         SharedStats.Unit[] out = new SharedStats.Unit[1];
-        firing.put(fusedQuantile, SharedStats.unitAndFiring(values, records, symbols, fusedQuantile, scratch(), out));
-        moments = out[0];
-      }
+        SharedStats.Firing f = SharedStats.unitAndFiring(values, records, symbols, q, scratch, out);
+        if (moments == null) {
+          moments = out[0];
+        }
+        return f;
+      });
     }
 
-    private float[] scratch() {
-      if (scratch == null) {
-        scratch = new float[symbols];
+    private SharedStats.Unit moments() {
+      if (moments == null) {
+        if (Double.isNaN(fusedQuantile)) {
+          moments = SharedStats.Unit.of(values, records * symbols);
+        } else {
+          firing(fusedQuantile);
+        }
       }
-      return scratch;
+      return moments;
     }
 
     void add(Accumulator accumulator, FloatBuffer annotations, int h) {
       if (records == 0) {
         return;
       }
-      fuse();
       if (accumulator instanceof LocalIouAccumulator local) {
-        SharedStats.Firing f = firing.computeIfAbsent(local.quantile(), q -> SharedStats.Firing.of(values, records,
-            symbols, q, scratch()));
-        local.addShared(values, f, hypotheses[h], records, symbols);
+        local.addShared(values, firing(local.quantile()), hypotheses[h], records, symbols);
       } else if (accumulator instanceof CorrelationAccumulator corr) {
-        if (moments == null) {
-          moments = SharedStats.Unit.of(values, records * symbols);
-        }
-        corr.addShared(values, annotations, moments, hypotheses[h], records, symbols);
+        corr.addShared(values, annotations, moments(), hypotheses[h], records, symbols);
       } else {
         accumulator.add(values, annotations, records, symbols);
       }

@@ -1,6 +1,5 @@
 package org.deepbase.engine.exec;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -289,13 +288,8 @@ public final class Inspection {
             throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT cancelled after " + read + " records");
           }
           RecordBatch batch = reader.next();
-          FloatBuffer[] annotations = AccumulatorGrid.annotate(hypotheses, dataset, batch);
-          List<BehaviorBatch> behaviors = source.next(batch);
-          try {
-            grid.feed(behaviors, annotations, batch.size(), dataset, first, first && request.stopsEarly() ? intervals : null);
-          } finally {
-            behaviors.forEach(BehaviorBatch::close);
-          }
+          grid.feed(batch, hypotheses, dataset, source.next(batch), first,
+              first && request.stopsEarly() ? intervals : null);
           read += batch.size();
           batches++;
           if (first) {

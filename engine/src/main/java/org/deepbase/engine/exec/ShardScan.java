@@ -1,7 +1,6 @@
 package org.deepbase.engine.exec;
 
 import java.io.Serializable;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,7 +17,6 @@ import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.Allocators;
-import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypothesis;
@@ -118,13 +116,7 @@ public final class ShardScan {
          DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, records, batchSize)) {
       while (reader.hasNext()) {
         RecordBatch batch = reader.next();
-        FloatBuffer[] annotations = AccumulatorGrid.annotate(hypotheses, dataset, batch);
-        List<BehaviorBatch> behaviors = extractor.extract(batch, allocator);
-        try {
-          grid.feed(behaviors, annotations, batch.size(), dataset, firstPass, null);
-        } finally {
-          behaviors.forEach(BehaviorBatch::close);
-        }
+        grid.feed(batch, hypotheses, dataset, extractor.extract(batch, allocator), firstPass, null);
         done += batch.size();
         if (task != null) {
           Progress.current().report(task, done, dataset.recordCount());

@@ -220,9 +220,5 @@ public final class SharedStats {
    * @param firing |{s : v > T_r}| per record
    */
   public record Firing(double[] thresholds, int[] firing) {
-    /** Computes a unit's per-record thresholds at a quantile and the firing counts. */
-    public static Firing of(FloatBuffer values, int records, int symbols, double quantile, float[] scratch) {
-      return unitAndFiring(values, records, symbols, quantile, scratch, new Unit[1]);
-    }
   }
 }
