@@ -10,7 +10,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Map;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.extract.BehaviorKind;
@@ -35,10 +34,8 @@ class GradientTest {
 
   @BeforeAll
   static void install() throws Exception {
-    for (String part : List.of("models/planted_cnn", "models/seq_model", "datasets/shapes", "datasets/brackets",
-        "pacman/models/planted")) {
-      TorchFixtures.install(dir, part);
-    }
+    TorchFixtures.install(dir, "models/planted_cnn", "models/seq_model", "datasets/shapes", "datasets/brackets",
+        "pacman/models/planted");
     DatasetGenerator.write(dir.resolve("datasets").resolve(PacmanWorkspace.TEST), PacmanWorkspace.TEST, 11, 200);
     references = TorchFixtures.references(Files.createDirectories(dir.resolve("scratch")));
     workspace = new Workspace(dir);

@@ -68,8 +68,7 @@ class HypothesisPluginTest {
       out.closeEntry();
     }
     Path workspace = Files.createDirectories(dir.resolve("ws"));
-    TorchFixtures.install(workspace, "models/planted_cnn");
-    TorchFixtures.install(workspace, "datasets/shapes");
+    TorchFixtures.install(workspace, "models/planted_cnn", "datasets/shapes");
 
     Thread thread = Thread.currentThread();
     ClassLoader previous = thread.getContextClassLoader();

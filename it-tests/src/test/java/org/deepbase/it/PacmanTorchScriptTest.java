@@ -31,8 +31,7 @@ class PacmanTorchScriptTest {
   static void workspace() throws Exception {
     Workspace workspace = new Workspace(dir);
     DatasetGenerator.write(workspace.datasetDir(PacmanWorkspace.TEST), PacmanWorkspace.TEST, 11, 300);
-    TorchFixtures.install(dir, "pacman/models/planted");
-    TorchFixtures.install(dir, "pacman/models/planted_ts");
+    TorchFixtures.install(dir, "pacman/models/planted", "pacman/models/planted_ts");
   }
 
   @Test

@@ -105,9 +105,7 @@ class PythonDataTest {
 
   @Test
   void badInputsFailClearlyAndLeaveTheWorkspaceUsable() throws Exception {
-    TorchFixtures.install(dir, "models/planted_cnn");
-    TorchFixtures.install(dir, "datasets/shapes");
-    TorchFixtures.install(dir, "models/no_dict");
+    TorchFixtures.install(dir, "models/planted_cnn", "datasets/shapes", "models/no_dict");
     // a corrupt .pt next to a good descriptor
     Path corrupt = Files.createDirectories(dir.resolve("models/corrupt"));
     Files.copy(dir.resolve("models/planted_cnn/model.json"), corrupt.resolve("model.json"));

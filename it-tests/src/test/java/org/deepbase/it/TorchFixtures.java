@@ -45,8 +45,14 @@ final class TorchFixtures {
     }
   }
 
-  /** Copies a fixture directory (e.g. {@code models/planted_cnn}) into a workspace. */
-  static void install(Path workspace, String relative) {
+  /** Copies fixture directories (e.g. {@code models/planted_cnn}) into a workspace. */
+  static void install(Path workspace, String... relatives) {
+    for (String relative : relatives) {
+      installOne(workspace, relative);
+    }
+  }
+
+  private static void installOne(Path workspace, String relative) {
     Path from = root().resolve(relative);
     Path to = workspace.resolve(relative.startsWith("pacman/") ? relative.substring("pacman/".length()) : relative);
     try (Stream<Path> files = Files.walk(from)) {

@@ -44,9 +44,7 @@ class TorchScriptTest {
 
   @BeforeAll
   static void install() throws Exception {
-    for (String part : List.of("models/planted_cnn", "models/seq_model", "datasets/shapes", "datasets/brackets")) {
-      TorchFixtures.install(dir, part);
-    }
+    TorchFixtures.install(dir, "models/planted_cnn", "models/seq_model", "datasets/shapes", "datasets/brackets");
     references = TorchFixtures.references(Files.createDirectories(dir.resolve("scratch")));
     workspace = new Workspace(dir);
   }
