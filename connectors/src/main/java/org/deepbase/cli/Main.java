@@ -132,10 +132,17 @@ public final class Main {
   }
 
   private static void serve(Path workspace, Map<String, String> options) throws Exception {
+    String keystore = options.get("--tls-keystore");
+    // The keystore password comes from the environment: a command line is visible to every local user (ps).
+    String keystorePassword = System.getenv("DEEPBASE_TLS_PASSWORD");
+    if (keystore != null && keystorePassword == null) {
+      throw new IllegalArgumentException("--tls-keystore needs the keystore password in DEEPBASE_TLS_PASSWORD");
+    }
     org.deepbase.server.DeepBaseServer server = org.deepbase.server.DeepBaseServer.start(
         new org.deepbase.server.DeepBaseServer.Settings(workspace.toAbsolutePath(),
             options.getOrDefault("--bind", "127.0.0.1"), Integer.parseInt(options.getOrDefault("--port", "8765")),
-            options.containsKey("--anonymous")));
+            options.containsKey("--anonymous"), options.containsKey("--allow-spark"),
+            keystore == null ? null : Path.of(keystore), keystorePassword));
     // SIGTERM and Ctrl-C run shutdown hooks: stop accepting, close client connections.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("DeepBase server stopping");
@@ -157,7 +164,8 @@ public final class Main {
       password = console != null ? new String(console.readPassword("password for %s: ", name))
           : new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
     }
-    org.deepbase.server.Users.put(new org.deepbase.engine.catalog.Workspace(workspace), name, password);
+    org.deepbase.server.Users.put(new org.deepbase.engine.catalog.Workspace(workspace), name, password,
+        org.deepbase.engine.security.Role.of(options.getOrDefault("--role", "reader")));
     System.out.println("user " + name + " saved in " + org.deepbase.server.Users.file(
         new org.deepbase.engine.catalog.Workspace(workspace)));
   }
@@ -178,7 +186,7 @@ public final class Main {
   private static Map<String, String> options(String[] args) {
     Map<String, String> options = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--quick") || args[i].equals("--anonymous")) {
+      if (List.of("--quick", "--anonymous", "--allow-spark").contains(args[i])) {
         options.put(args[i], "true");
       } else if (args[i].startsWith("-") && i + 1 < args.length) {
         options.put(args[i], args[++i]);
@@ -202,10 +210,11 @@ public final class Main {
                                              unit x hypothesis table), chosen by the result's columns
           report [--workspace DIR] (--view V | --file Q.sql | -e "SQL") [--out report.html] [--top 3]
                                              self-contained HTML: query, chart, sortable table, best units
-          serve [--workspace DIR] [--port 8765] [--bind 127.0.0.1] [--anonymous]
-                                             Avatica JDBC server (protobuf, HTTP Basic auth)
-          user  [--workspace DIR] --name NAME [--password P]
-                                             add or change a server user (password hashed)
+          serve [--workspace DIR] [--port 8765] [--bind 127.0.0.1] [--anonymous] [--allow-spark]
+                [--tls-keystore KEYSTORE.p12]    Avatica JDBC server (protobuf, HTTP Basic auth; HTTPS with
+                                             a keystore whose password is in DEEPBASE_TLS_PASSWORD)
+          user  [--workspace DIR] --name NAME [--role reader|writer|admin] [--password P]
+                                             add or change a server user (bcrypt hash; default role reader)
           bench [--what measures]            measure throughput (values/s per measure, ratios)
           bench --what inspect [--workspace DIR] [--dataset pacman_train] [--unfused-records 300] [--rounds 5]
                                              the PacMan workload: forward-only vs unfused vs DeepBase

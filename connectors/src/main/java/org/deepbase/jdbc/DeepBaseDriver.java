@@ -13,6 +13,8 @@ import org.apache.calcite.jdbc.CalciteConnection;
 import org.apache.calcite.schema.SchemaPlus;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.schema.DeepBaseSchema;
+import org.deepbase.engine.security.Principal;
+import org.deepbase.engine.security.Role;
 import org.deepbase.sql.DeepBaseFunctions;
 import org.deepbase.store.CatalogStore;
 import org.deepbase.store.DdlConnection;
@@ -56,24 +58,19 @@ public final class DeepBaseDriver implements Driver {
     properties.setProperty("quotedCasing", "UNCHANGED");
     // Babel's parser keeps SQL:2003 reserved words such as CORR usable as function names.
     properties.setProperty("parserFactory", "org.apache.calcite.sql.parser.babel.SqlBabelParserImpl#FACTORY");
-    java.util.Map<String, String> settings = new java.util.HashMap<>();
+    java.util.Map<String, String> given = new java.util.HashMap<>();
     if (info != null) {
-      for (String key : info.stringPropertyNames()) {
-        // DeepBase's own settings (engine=spark, spark.master=...) are not Calcite's.
-        if (key.equals("engine") || key.startsWith("spark.")) {
-          settings.put(key, info.getProperty(key));
-        } else {
-          properties.setProperty(key, info.getProperty(key));
-        }
-      }
+      info.stringPropertyNames().forEach(key -> given.put(key, info.getProperty(key)));
     }
+    java.util.Map<String, String> settings = ClientProperties.settings(given, true, true);
+    Principal principal = principalOf(given);
     Connection connection = CALCITE.connect("jdbc:calcite:", properties);
     try {
       CalciteConnection calcite = connection.unwrap(CalciteConnection.class);
       Workspace workspace = new Workspace(dir);
       CatalogStore store = new CatalogStore(workspace);
       workspace.addHypothesisSource(store.annotationTables());
-      DeepBaseSchema deepbase = new DeepBaseSchema(workspace, store, settings);
+      DeepBaseSchema deepbase = new DeepBaseSchema(workspace, store, settings, principal);
       SchemaPlus schema = calcite.getRootSchema().add(DeepBaseSchema.NAME, deepbase);
       // Views and stored tables can change under an open connection: never cache their names.
       schema.setCacheEnabled(false);
@@ -82,10 +79,26 @@ public final class DeepBaseDriver implements Driver {
       schema.add("plot", org.apache.calcite.schema.impl.TableFunctionImpl.create(
           org.deepbase.report.PlotFunction.class, "plot"));
       calcite.setSchema(DeepBaseSchema.NAME);
-      return DdlConnection.wrap(connection, store);
+      return DdlConnection.wrap(connection, store, principal);
     } catch (SQLException | RuntimeException e) {
       connection.close();
       throw e;
+    }
+  }
+
+  /**
+   * Returns who the connection runs as: the user and role the server authenticated, or the local OS
+   * user as administrator for an embedded connection.
+   */
+  private static Principal principalOf(java.util.Map<String, String> given) throws SQLException {
+    String user = given.get(ClientProperties.USER);
+    if (user == null) {
+      return Principal.local();
+    }
+    try {
+      return new Principal(user, Role.of(given.get(ClientProperties.ROLE)));
+    } catch (IllegalArgumentException e) {
+      throw new SQLException(e.getMessage(), ClientProperties.REJECTED, e);
     }
   }
 

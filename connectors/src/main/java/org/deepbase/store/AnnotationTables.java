@@ -39,7 +39,7 @@ final class AnnotationTables implements HypothesisSource {
           continue;
         }
         try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT \"hypothesis\" FROM "
-            + CatalogStore.quoted(table) + " WHERE \"dataset\" = ?")) {
+            + H2Names.resultTable(table) + " WHERE \"dataset\" = ?")) {
           p.setString(1, dataset.name());
           try (ResultSet rs = p.executeQuery()) {
             while (rs.next()) {
@@ -115,7 +115,7 @@ final class AnnotationTables implements HypothesisSource {
       int symbols = dataset.symbolCount();
       float[][] values = new float[BLOCK][symbols];
       try (Connection c = store.connection(); PreparedStatement p = c.prepareStatement("SELECT \"record_id\", "
-          + "\"symbol\", \"annotation\" FROM " + CatalogStore.quoted(table) + " WHERE \"hypothesis\" = ? AND "
+          + "\"symbol\", \"annotation\" FROM " + H2Names.resultTable(table) + " WHERE \"hypothesis\" = ? AND "
           + "\"dataset\" = ? AND \"record_id\" >= ? AND \"record_id\" < ?")) {
         p.setString(1, name);
         p.setString(2, dataset.name());

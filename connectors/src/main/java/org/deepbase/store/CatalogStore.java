@@ -7,120 +7,100 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.apache.calcite.schema.Table;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.schema.SchemaExtension;
 
 /**
  * The workspace's H2 catalog ({@code <workspace>/catalog/deepbase.mv.db}): saved views and stored
- * result tables, shared by every connection and process (H2's AUTO_SERVER mode lets an embedded
- * session and a running server open the same file).
+ * result tables with their owners, shared by every connection of this process (see
+ * {@link CatalogDatabase} for why one process owns it).
  */
 public final class CatalogStore implements SchemaExtension {
   static final String RESULTS = "RESULTS";
-
-  /** One pool per catalog file and JVM: opening an H2 AUTO_SERVER connection costs milliseconds. */
-  private static final Map<Path, org.h2.jdbcx.JdbcConnectionPool> POOLS = new java.util.concurrent.ConcurrentHashMap<>();
   /** How long listed views and tables are reused before the catalog is read again. */
   private static final long TTL_NANOS = 1_000_000_000L;
 
+  /** Saved queries of the case study that a new workspace gets as views. */
+  static final List<String> INSTALLED_VIEWS = List.of("ghost_detectors", "anticipation");
+
   /**
-   * The latest listing per catalog file, shared by every connection of this JVM (so a server's
-   * clients see each other's DDL at once); another process's DDL shows within {@link #TTL_NANOS}.
+   * The catalogs this JVM has open, by file: H2 allows one opener per file, and every DeepBase
+   * connection of the JVM (a server's clients) shares it; the last connection to go closes it.
    */
-  private static final Map<Path, Listing> LISTINGS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<Path, Shared> OPEN = new HashMap<>();
 
-  /** Open DeepBase connections per catalog file: the pool (and H2's file lock) goes with the last. */
-  private static final Map<Path, Integer> USERS = new java.util.HashMap<>();
+  /** One open catalog and what its connections share. */
+  private static final class Shared {
+    final CatalogDatabase database;
+    int users;
+    volatile @Nullable Listing listing;
 
-  private final org.h2.jdbcx.JdbcConnectionPool pool;
-  private final Path key;
-  private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+    Shared(CatalogDatabase database) {
+      this.database = database;
+    }
+  }
 
   /** Names read from the catalog at one moment. */
-  private record Listing(long readAt, Map<String, String> views, java.util.List<String> tables) {
+  private record Listing(long readAt, Map<String, String> views, List<String> tables) {
   }
 
-  public CatalogStore(Workspace workspace) {
-    Path file = workspace.root().resolve("catalog").resolve("deepbase");
-    key = file.toAbsolutePath().normalize();
-    synchronized (USERS) {
-      USERS.merge(key, 1, Integer::sum);
-    }
-    pool = POOLS.computeIfAbsent(key, f -> {
-      org.h2.jdbcx.JdbcConnectionPool p = org.h2.jdbcx.JdbcConnectionPool.create(
-          "jdbc:h2:file:" + f + ";AUTO_SERVER=TRUE", "", "");
-      p.setMaxConnections(64);
-      return p;
-    });
-    // Connections open concurrently (a server's clients): create the catalog objects once per JVM.
-    synchronized (INITIALISED) {
-      if (INITIALISED.add(file.toAbsolutePath().normalize())) {
-        try (Connection c = connection(); Statement s = c.createStatement()) {
-          boolean fresh;
-          try (ResultSet rs = c.getMetaData().getTables(null, null, "DEEPBASE_VIEWS", null)) {
-            fresh = !rs.next();
-          }
-          s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
-          s.execute("CREATE SCHEMA IF NOT EXISTS " + RESULTS);
-          if (fresh) {
-            installSavedQueries(c);
-          }
-        } catch (SQLException e) {
-          INITIALISED.remove(file.toAbsolutePath().normalize());
-          throw new IllegalStateException("cannot open the workspace catalog " + file + ": " + e.getMessage(), e);
-        }
+  private final Path key;
+  private final Shared shared;
+  private final AtomicBoolean released = new AtomicBoolean();
+  private @Nullable Connection calcite;
+
+  public CatalogStore(Workspace workspace) throws SQLException {
+    key = workspace.root().resolve("catalog").toAbsolutePath().normalize();
+    synchronized (OPEN) {
+      Shared open = OPEN.get(key);
+      if (open == null) {
+        open = new Shared(CatalogDatabase.open(key, installedViews()));
+        OPEN.put(key, open);
       }
+      open.users++;
+      shared = open;
     }
   }
 
-  private static final java.util.Set<Path> INITIALISED = new java.util.HashSet<>();
-
-  /** Saved queries of the case study that a new workspace gets as views. */
-  static final java.util.List<String> INSTALLED_VIEWS = java.util.List.of("ghost_detectors", "anticipation");
-
-  /** Installs the case study's parameterless saved queries as views (their comments dropped). */
-  private static void installSavedQueries(Connection c) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("MERGE INTO DEEPBASE_VIEWS (NAME, SQL) KEY (NAME) VALUES (?, ?)")) {
-      for (String name : INSTALLED_VIEWS) {
-        String sql = org.deepbase.queries.pacman.SavedQueries.load(name, Map.of()).lines()
-            .filter(line -> !line.trim().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
-        p.setString(1, name);
-        p.setString(2, sql);
-        p.executeUpdate();
-      }
+  /** Returns the case study's parameterless saved queries (their comments dropped), by name. */
+  private static Map<String, String> installedViews() {
+    Map<String, String> views = new LinkedHashMap<>();
+    for (String name : INSTALLED_VIEWS) {
+      views.put(name, org.deepbase.queries.pacman.SavedQueries.load(name, Map.of()).lines()
+          .filter(line -> !line.trim().startsWith("--")).collect(Collectors.joining("\n")));
     }
+    return views;
   }
 
   /**
    * Releases this store's claim on the catalog (once); when no DeepBase connection of this JVM
-   * uses the file any more, its pool is disposed, which lets H2 close the database and its lock.
+   * uses the file any more, it is closed, which releases H2's file lock.
    */
   public void release() {
     if (!released.compareAndSet(false, true)) {
       return;
     }
-    synchronized (USERS) {
-      if (USERS.merge(key, -1, Integer::sum) <= 0) {
-        USERS.remove(key);
-        org.h2.jdbcx.JdbcConnectionPool p = POOLS.remove(key);
-        LISTINGS.remove(key);
-        synchronized (INITIALISED) {
-          INITIALISED.remove(key);
-        }
-        if (p != null) {
-          p.dispose();
-        }
+    synchronized (OPEN) {
+      if (--shared.users <= 0) {
+        OPEN.remove(key);
+        shared.database.close();
       }
     }
   }
 
-  /** Opens a connection to the catalog database; the caller closes it. */
+  /** Opens a connection to the catalog database (non-admin H2 user); the caller closes it. */
   public Connection connection() throws SQLException {
-    return pool.getConnection();
+    return shared.database.connection();
   }
 
   /** Returns the hypotheses kept in this catalog's annotation tables. */
@@ -130,16 +110,16 @@ public final class CatalogStore implements SchemaExtension {
 
   /** Forgets the cached listing (after this connection's own DDL, which must be visible at once). */
   void invalidate() {
-    LISTINGS.remove(key);
+    shared.listing = null;
   }
 
   private Listing listing() {
-    Listing current = LISTINGS.get(key);
+    Listing current = shared.listing;
     if (current != null && System.nanoTime() - current.readAt() < TTL_NANOS) {
       return current;
     }
     Map<String, String> views = new TreeMap<>();
-    java.util.List<String> tables = new java.util.ArrayList<>();
+    List<String> tables = new ArrayList<>();
     try (Connection c = connection(); Statement s = c.createStatement()) {
       try (ResultSet rs = s.executeQuery("SELECT NAME, SQL FROM DEEPBASE_VIEWS")) {
         while (rs.next()) {
@@ -155,11 +135,9 @@ public final class CatalogStore implements SchemaExtension {
       throw new IllegalStateException("cannot read the workspace catalog: " + e.getMessage(), e);
     }
     current = new Listing(System.nanoTime(), views, tables);
-    LISTINGS.put(key, current);
+    shared.listing = current;
     return current;
   }
-
-  private @org.checkerframework.checker.nullness.qual.Nullable Connection calcite;
 
   /** Gives the store the Calcite connection its views are planned with. */
   public void bind(Connection calcite) {
@@ -170,8 +148,9 @@ public final class CatalogStore implements SchemaExtension {
   @Override
   public Map<String, org.apache.calcite.schema.TableMacro> views() {
     Map<String, org.apache.calcite.schema.TableMacro> macros = new TreeMap<>();
-    if (calcite != null) {
-      viewSql().forEach((name, sql) -> macros.put(name, new SavedView(name, sql, calcite)));
+    Connection planner = calcite;
+    if (planner != null) {
+      viewSql().forEach((name, sql) -> macros.put(name, new SavedView(name, sql, planner)));
     }
     return macros;
   }
@@ -189,15 +168,16 @@ public final class CatalogStore implements SchemaExtension {
     return tables;
   }
 
-  /** Saves a view (replacing one of the same name when asked). */
-  void saveView(String name, String sql, boolean replace) throws SQLException {
+  /** Saves a view owned by {@code owner} (replacing one of the same name when asked). */
+  void saveView(String name, String sql, String owner, boolean replace) throws SQLException {
     try (Connection c = connection()) {
-      if (!replace && hasView(name)) {
+      if (!replace && viewOwner(name) != null) {
         throw new SQLException("view '" + name + "' already exists; use CREATE OR REPLACE VIEW", "42S01");
       }
-      try (PreparedStatement p = c.prepareStatement("MERGE INTO DEEPBASE_VIEWS (NAME, SQL) KEY (NAME) VALUES (?, ?)")) {
+      try (PreparedStatement p = c.prepareStatement("MERGE INTO DEEPBASE_VIEWS (NAME, SQL, OWNER) KEY (NAME) VALUES (?, ?, ?)")) {
         p.setString(1, name);
         p.setString(2, sql);
+        p.setString(3, owner);
         p.executeUpdate();
       }
     }
@@ -211,13 +191,29 @@ public final class CatalogStore implements SchemaExtension {
     }
   }
 
-  /** Returns whether a view exists, reading the catalog now (not the cached listing). */
-  boolean hasView(String name) throws SQLException {
+  /** Returns a view's owner, reading the catalog now; null when there is no such view. */
+  @Nullable String viewOwner(String name) throws SQLException {
+    return owner("DEEPBASE_VIEWS", name);
+  }
+
+  /**
+   * Returns a stored table's owner; null when there is no such table. A table made before owners
+   * were recorded belongs to the workspace's administrators.
+   */
+  @Nullable String tableOwner(String name) throws SQLException {
+    if (!hasTable(name)) {
+      return null;
+    }
+    String owner = owner("DEEPBASE_TABLES", name);
+    return owner == null ? org.deepbase.engine.security.Principal.SYSTEM : owner;
+  }
+
+  private @Nullable String owner(String registry, String name) throws SQLException {
     try (Connection c = connection();
-         PreparedStatement p = c.prepareStatement("SELECT 1 FROM DEEPBASE_VIEWS WHERE NAME = ?")) {
+         PreparedStatement p = c.prepareStatement("SELECT OWNER FROM " + registry + " WHERE NAME = ?")) {
       p.setString(1, name);
       try (ResultSet rs = p.executeQuery()) {
-        return rs.next();
+        return rs.next() ? rs.getString(1) : null;
       }
     }
   }
@@ -226,14 +222,17 @@ public final class CatalogStore implements SchemaExtension {
   boolean hasTable(String name) throws SQLException {
     try (Connection c = connection()) {
       DatabaseMetaData meta = c.getMetaData();
-      try (ResultSet rs = meta.getTables(null, RESULTS, name, null)) {
-        return rs.next();
+      // The name is a LIKE pattern here: escape its wildcards so that 'a_b' does not find 'axb'.
+      String escape = meta.getSearchStringEscape();
+      String pattern = name.replace(escape, escape + escape).replace("%", escape + "%").replace("_", escape + "_");
+      try (ResultSet rs = meta.getTables(null, RESULTS, pattern, null)) {
+        while (rs.next()) {
+          if (rs.getString("TABLE_NAME").equals(name)) {
+            return true;
+          }
+        }
+        return false;
       }
     }
-  }
-
-  /** Returns the quoted H2 name of a stored table. */
-  static String quoted(String name) {
-    return RESULTS + ".\"" + name.replace("\"", "\"\"") + "\"";
   }
 }

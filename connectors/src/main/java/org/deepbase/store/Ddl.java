@@ -9,8 +9,12 @@ import java.sql.Statement;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.exec.DryRun;
 import org.deepbase.engine.schema.DeepBaseSchema;
+import org.deepbase.engine.security.Principal;
+import org.deepbase.engine.security.Role;
 
 /**
  * Executes DeepBase's persistent DDL against the catalog store: {@code CREATE [OR REPLACE] VIEW},
@@ -32,10 +36,12 @@ final class Ddl {
 
   private final CatalogStore store;
   private final Connection calcite;
+  private final Principal principal;
 
-  Ddl(CatalogStore store, Connection calcite) {
+  Ddl(CatalogStore store, Connection calcite, Principal principal) {
     this.store = store;
     this.calcite = calcite;
+    this.principal = principal;
   }
 
   /** Returns whether a statement is DeepBase DDL. */
@@ -47,7 +53,13 @@ final class Ddl {
   /** Executes a DDL statement; returns the update count (rows stored by CREATE TABLE, else 0). */
   int execute(String sql) throws SQLException {
     try {
+      principal.require(Role.WRITER, "CREATE and DROP of views and tables");
       return dispatch(sql);
+    } catch (DeepBaseException e) {
+      if (e.code() == ErrorCode.PERMISSION_DENIED) {
+        throw new SQLException(e.getMessage(), "42501", e);
+      }
+      throw e;
     } finally {
       store.invalidate();
     }
@@ -61,33 +73,57 @@ final class Ddl {
       if (store.hasTable(name)) {
         throw new SQLException("a stored table named '" + name + "' already exists", "42S01");
       }
+      boolean replace = m.group(1) != null;
+      String owner = store.viewOwner(name);
+      if (owner != null && replace) {
+        principal.requireOwnerOf("view", name, owner);
+      }
       validate(query);
-      store.saveView(name, query, m.group(1) != null);
+      store.saveView(name, query, owner != null && replace ? owner : principal.user(), replace);
       return 0;
     }
     if ((m = DROP_VIEW.matcher(sql)).matches()) {
-      if (!store.dropView(m.group("name")) && m.group(1) == null) {
-        throw new SQLException("no view named '" + m.group("name") + "'", "42S02");
+      String name = m.group("name");
+      String owner = store.viewOwner(name);
+      if (owner == null) {
+        if (m.group(1) == null) {
+          throw new SQLException("no view named '" + name + "'", "42S02");
+        }
+        return 0;
       }
+      principal.requireOwnerOf("view", name, owner);
+      store.dropView(name);
       return 0;
     }
     if ((m = CREATE_TABLE.matcher(sql)).matches()) {
       String name = checkName(m.group("name"));
-      if (store.hasTable(name) || store.hasView(name)) {
+      if (store.hasTable(name) || store.viewOwner(name) != null) {
         throw new SQLException("a table or view named '" + name + "' already exists", "42S01");
       }
       return createTable(name, m.group("query"));
     }
     if ((m = DROP_TABLE.matcher(sql)).matches()) {
       String name = m.group("name");
-      if (!store.hasTable(name)) {
+      String owner = store.tableOwner(name);
+      if (owner == null) {
         if (m.group(1) == null) {
           throw new SQLException("no stored table named '" + name + "'", "42S02");
         }
         return 0;
       }
-      try (Connection c = store.connection(); Statement s = c.createStatement()) {
-        s.execute("DROP TABLE " + CatalogStore.quoted(name));
+      principal.requireOwnerOf("table", name, owner);
+      try (Connection c = store.connection()) {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement(); PreparedStatement forget = c.prepareStatement(
+            "DELETE FROM DEEPBASE_TABLES WHERE NAME = ?")) {
+          s.execute("DROP TABLE " + H2Names.resultTable(name));
+          forget.setString(1, name);
+          forget.executeUpdate();
+          c.commit();
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        }
       }
       return 0;
     }
@@ -127,17 +163,18 @@ final class Ddl {
       StringBuilder columns = new StringBuilder();
       StringBuilder marks = new StringBuilder();
       for (int i = 1; i <= n; i++) {
-        columns.append(i > 1 ? ", " : "").append('"').append(meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT))
-            .append("\" ").append(h2Type(meta.getColumnType(i)));
+        columns.append(i > 1 ? ", " : "")
+            .append(H2Names.quote(meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT)))
+            .append(' ').append(h2Type(meta.getColumnType(i)));
         marks.append(i > 1 ? ", ?" : "?");
       }
       h2.setAutoCommit(false);
       int rows = 0;
       try {
         try (Statement s = h2.createStatement()) {
-          s.execute("CREATE TABLE " + CatalogStore.quoted(name) + " (" + columns + ")");
+          s.execute("CREATE TABLE " + H2Names.resultTable(name) + " (" + columns + ")");
         }
-        try (PreparedStatement insert = h2.prepareStatement("INSERT INTO " + CatalogStore.quoted(name)
+        try (PreparedStatement insert = h2.prepareStatement("INSERT INTO " + H2Names.resultTable(name)
             + " VALUES (" + marks + ")")) {
           while (rs.next()) {
             for (int i = 1; i <= n; i++) {
@@ -150,12 +187,17 @@ final class Ddl {
           }
           insert.executeBatch();
         }
+        try (PreparedStatement own = h2.prepareStatement("MERGE INTO DEEPBASE_TABLES (NAME, OWNER) KEY (NAME) VALUES (?, ?)")) {
+          own.setString(1, name);
+          own.setString(2, principal.user());
+          own.executeUpdate();
+        }
         h2.commit();
         return rows;
       } catch (SQLException | RuntimeException e) {
         h2.rollback();
         try (Statement s = h2.createStatement()) {
-          s.execute("DROP TABLE IF EXISTS " + CatalogStore.quoted(name));
+          s.execute("DROP TABLE IF EXISTS " + H2Names.resultTable(name));
         }
         throw e;
       }

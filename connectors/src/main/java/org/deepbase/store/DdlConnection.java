@@ -23,8 +23,9 @@ public final class DdlConnection {
   }
 
   /** Returns a connection that handles DDL against the store and delegates the rest. */
-  public static Connection wrap(Connection calcite, CatalogStore store) {
-    Ddl ddl = new Ddl(store, calcite);
+  public static Connection wrap(Connection calcite, CatalogStore store,
+      org.deepbase.engine.security.Principal principal) {
+    Ddl ddl = new Ddl(store, calcite, principal);
     return (Connection) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> {
           if (method.getName().equals("close")) {

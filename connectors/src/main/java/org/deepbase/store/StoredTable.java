@@ -32,7 +32,7 @@ final class StoredTable extends AbstractTable implements ScannableTable {
   @Override
   public RelDataType getRowType(RelDataTypeFactory factory) {
     try (Connection c = store.connection(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT * FROM " + CatalogStore.quoted(name) + " WHERE 1 = 0")) {
+         ResultSet rs = s.executeQuery("SELECT * FROM " + H2Names.resultTable(name) + " WHERE 1 = 0")) {
       ResultSetMetaData meta = rs.getMetaData();
       RelDataTypeFactory.Builder builder = factory.builder();
       for (int i = 1; i <= meta.getColumnCount(); i++) {
@@ -60,7 +60,7 @@ final class StoredTable extends AbstractTable implements ScannableTable {
   public Enumerable<@Nullable Object[]> scan(DataContext root) {
     List<@Nullable Object[]> rows = new ArrayList<>();
     try (Connection c = store.connection(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT * FROM " + CatalogStore.quoted(name))) {
+         ResultSet rs = s.executeQuery("SELECT * FROM " + H2Names.resultTable(name))) {
       ResultSetMetaData meta = rs.getMetaData();
       int n = meta.getColumnCount();
       while (rs.next()) {

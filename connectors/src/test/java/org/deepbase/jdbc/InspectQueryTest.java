@@ -269,6 +269,20 @@ class InspectQueryTest {
     assertTrue(Extractor.forwardPasses() > before, "a truncated entry makes the model run again");
     fresh.forEach((key, score) -> assertEquals(score[0], rebuilt.get(key)[0], 1e-12, key));
     assertEquals(bytes.length, java.nio.file.Files.size(victim), "the entry was rewritten whole");
+    // An entry overwritten with other finite floats (same size, still valid Arrow) is a miss, not a wrong score
+    // (issue 18: 10 of 96 scores changed silently before entries carried a checksum).
+    byte[] whole = java.nio.file.Files.readAllBytes(victim);
+    java.nio.ByteBuffer floats = java.nio.ByteBuffer.wrap(whole).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int at = (whole.length / 3) & ~3; at < (whole.length / 2 & ~3); at += 4) {
+      if (Float.isFinite(floats.getFloat(at)) && floats.getFloat(at) != 0) {
+        floats.putFloat(at, floats.getFloat(at) * 3 + 1);
+      }
+    }
+    java.nio.file.Files.write(victim, whole);
+    before = Extractor.forwardPasses();
+    Map<String, double[]> afterTampering = inspect(args);
+    assertTrue(Extractor.forwardPasses() > before, "a changed entry makes the model run again");
+    fresh.forEach((key, score) -> assertEquals(score[0], afterTampering.get(key)[0], 1e-12, key));
     // A new checkpoint file (same name, other weights) never reads the old entries.
     PlantedAgent.write(dir.resolve("models/pacman"), "pacman", 99);
     before = Extractor.forwardPasses();

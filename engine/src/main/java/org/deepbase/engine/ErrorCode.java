@@ -12,5 +12,9 @@ public enum ErrorCode {
   BAD_ARGUMENT,
   BAD_WORKSPACE,
   MODEL_LOAD_FAILED,
-  MODEL_FAILED
+  MODEL_FAILED,
+  /** The connection's role or ownership does not allow the statement. */
+  PERMISSION_DENIED,
+  /** The request would need more memory or file space than DeepBase allows a query. */
+  RESOURCE_LIMIT
 }

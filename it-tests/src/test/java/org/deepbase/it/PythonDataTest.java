@@ -161,6 +161,10 @@ class PythonDataTest {
   void registerDatasetFromSqlLinksTheFileAndListsItsAnnotationArrays(@TempDir Path elsewhere) throws Exception {
     TorchFixtures.install(dir, "models/planted_cnn");
     Path npz = Files.copy(TorchFixtures.root().resolve("datasets/shapes/shapes.npz"), elsewhere.resolve("shapes.npz"));
+    assertError("SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))", "PERMISSION_DENIED",
+        "is outside the workspace and the data roots");
+    // The administrator allows the directory (settings.json); then the file can be registered.
+    Files.writeString(dir.resolve("settings.json"), "{\"data_roots\": [\"" + elsewhere + "\"]}");
     try (Connection c = connect(); Statement s = c.createStatement()) {
       try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))")) {
         assertTrue(rs.next());
@@ -236,7 +240,7 @@ class PythonDataTest {
     return bytes.toByteArray();
   }
 
-  private static void writeArrow(Path file, double[][] features, List<String> labels) throws IOException {
+  static void writeArrow(Path file, double[][] features, List<String> labels) throws IOException {
     try (BufferAllocator allocator = new RootAllocator();
          Float8Vector sepal = new Float8Vector("sepal", allocator);
          Float8Vector petal = new Float8Vector("petal", allocator);

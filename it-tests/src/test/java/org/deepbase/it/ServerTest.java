@@ -42,7 +42,7 @@ class ServerTest {
   @BeforeAll
   static void start() throws Exception {
     Workspace workspace = PlantedAgent.workspace(dir, "pacman", 23, 100);
-    Users.put(workspace, "alice", "s3cret");
+    Users.put(workspace, "alice", "s3cret-pw", org.deepbase.engine.security.Role.WRITER);
     server = DeepBaseServer.start(new DeepBaseServer.Settings(dir, "127.0.0.1", 0, false));
   }
 
@@ -84,7 +84,7 @@ class ServerTest {
 
   @Test
   void aBiToolsClassPathRunsTheGhostQueryRemotely() throws Exception {
-    String[] ok = remote("alice", "s3cret", GHOST);
+    String[] ok = remote("alice", "s3cret-pw", GHOST);
     assertEquals("0", ok[0], ok[1]);
     List<String> rows = ok[1].lines().filter(l -> l.startsWith("conv1|")).toList();
     assertEquals(embedded(GHOST), rows, "remote rows equal embedded rows");
@@ -162,7 +162,7 @@ class ServerTest {
     Properties p = new Properties();
     p.setProperty("authentication", "BASIC");
     p.setProperty("avatica_user", "alice");
-    p.setProperty("avatica_password", "s3cret");
+    p.setProperty("avatica_password", "s3cret-pw");
     return DriverManager.getConnection(server.url(), p);
   }
 

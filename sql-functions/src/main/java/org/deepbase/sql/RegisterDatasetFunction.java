@@ -18,6 +18,7 @@ import org.deepbase.engine.catalog.DatasetRegistration;
 import org.deepbase.engine.catalog.Shapes;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.schema.DeepBaseSchema;
+import org.deepbase.engine.security.Role;
 
 /**
  * SQL table function {@code register_dataset(name, path [, domain, symbol_shape])}: makes a data
@@ -65,6 +66,7 @@ public final class RegisterDatasetFunction {
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
       Workspace workspace = DeepBaseSchema.workspaceOf(root, "register_dataset");
+      DeepBaseSchema.principalOf(root).require(Role.ADMIN, "register_dataset");
       List<Integer> symbols = null;
       if (symbolShape != null) {
         symbols = new ArrayList<>();
@@ -72,7 +74,7 @@ public final class RegisterDatasetFunction {
           symbols.add(Integer.parseInt(d.trim()));
         }
       }
-      DatasetDescriptor d = DatasetRegistration.register(workspace, name, Path.of(path), domain, symbols);
+      DatasetDescriptor d = DatasetRegistration.register(workspace, name, path, domain, symbols);
       Object[] row = {d.name(), d.recordCount(), Shapes.format(d.inputShape()), Shapes.format(d.symbolShape()),
           String.join(",", workspace.hypotheses(d).keySet())};
       return Linq4j.asEnumerable(List.<@Nullable Object[]>of(row));

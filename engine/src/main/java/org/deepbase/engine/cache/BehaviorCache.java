@@ -81,6 +81,11 @@ public final class BehaviorCache {
     if (!Files.isRegularFile(entry)) {
       return false;
     }
+    if (!checksumMatches(entry)) {
+      LOG.warn("behavior cache entry {} does not match its checksum; rebuilding it", entry);
+      delete(entry);
+      return false;
+    }
     try (FileChannel channel = FileChannel.open(entry, StandardOpenOption.READ);
          ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
       Schema schema = reader.getVectorSchemaRoot().getSchema();
@@ -95,12 +100,46 @@ public final class BehaviorCache {
     } catch (IOException | RuntimeException e) {
       LOG.warn("behavior cache entry {} is unreadable ({}); rebuilding it", entry, e.toString());
     }
+    delete(entry);
+    return false;
+  }
+
+  private static void delete(Path entry) {
     try {
       Files.deleteIfExists(entry);
+      Files.deleteIfExists(checksumFile(entry));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return false;
+  }
+
+  /** Returns the file holding an entry's CRC32C (hex), written before the entry is moved into place. */
+  static Path checksumFile(Path entry) {
+    return entry.resolveSibling(entry.getFileName() + ".crc32c");
+  }
+
+  /**
+   * Returns whether an entry's bytes match the checksum written with it: a file changed on disk
+   * (damaged, or overwritten with other finite floats) is a cache miss, never a wrong score.
+   */
+  private static boolean checksumMatches(Path entry) {
+    try {
+      Path sum = checksumFile(entry);
+      return Files.isRegularFile(sum) && Files.readString(sum).trim().equals(checksum(entry));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String checksum(Path file) throws IOException {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    byte[] buffer = new byte[1 << 20];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        crc.update(buffer, 0, n);
+      }
+    }
+    return Long.toHexString(crc.getValue()) + " " + Files.size(file);
   }
 
   /** Opens a writer that builds an entry; nothing is visible until {@link Writer#commit}. */
@@ -176,17 +215,25 @@ public final class BehaviorCache {
       }
     }
 
+    private static void moveIntoPlace(Path from, Path to) throws IOException {
+      try {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+
     /** Finishes the file and moves it into place atomically. */
     public void commit() {
       try {
         writer.end();
         channel.force(true);
         closeResources();
-        try {
-          Files.move(temporary, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temporary, entry, StandardCopyOption.REPLACE_EXISTING);
-        }
+        // The checksum goes first: an entry is never in place without the sum it must match.
+        Path sum = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".crc.tmp");
+        Files.writeString(sum, checksum(temporary));
+        moveIntoPlace(sum, checksumFile(entry));
+        moveIntoPlace(temporary, entry);
         committed = true;
       } catch (IOException e) {
         throw new UncheckedIOException(e);

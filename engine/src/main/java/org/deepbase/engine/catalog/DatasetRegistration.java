@@ -21,14 +21,15 @@ public final class DatasetRegistration {
   }
 
   /**
-   * Registers {@code source} as dataset {@code name}.
+   * Registers the file at {@code path} as dataset {@code name}; the path must lie in the workspace or
+   * one of its {@link DataRoots}.
    *
    * @param domain hypothesis domain (null: generic)
    * @param symbolShape symbol shape (null: inferred, see {@link DatasetFiles#complete})
    */
-  public static DatasetDescriptor register(Workspace workspace, String name, Path source, String domain,
+  public static DatasetDescriptor register(Workspace workspace, String name, String path, String domain,
       List<Integer> symbolShape) {
-    if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+    if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "dataset name '" + name
           + "' must be a SQL identifier (letters, digits, _)");
     }
@@ -36,9 +37,7 @@ public final class DatasetRegistration {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "dataset '" + name + "' already exists in "
           + workspace.datasetDir(name) + "; pick another name or remove it first");
     }
-    if (source == null || !Files.isRegularFile(source)) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "no file at " + source);
-    }
+    Path source = DataRoots.of(workspace).confine(path);
     Path dir = workspace.datasetDir(name);
     try {
       Files.createDirectories(dir);

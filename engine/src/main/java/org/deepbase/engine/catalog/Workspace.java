@@ -52,13 +52,27 @@ public final class Workspace {
 
   /** Returns the directory of a model. */
   public Path modelDir(String model) {
-    return modelsDir().resolve(model);
+    return modelsDir().resolve(checkName("model", model));
   }
 
   /** Returns the directory of a dataset. */
   public Path datasetDir(String dataset) {
-    return datasetsDir().resolve(dataset);
+    return datasetsDir().resolve(checkName("dataset", dataset));
   }
+
+  /**
+   * Checks that a model or dataset name is a name, not a path: names come from SQL, and
+   * {@code '../../elsewhere'} must not reach a directory outside the workspace.
+   */
+  public static String checkName(String kind, String name) {
+    if (name == null || !VALID_NAME.matcher(name).matches()) {
+      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, kind + " name '" + name + "' is not a valid name: "
+          + "letters, digits, '_', '.' and '-', starting with a letter, digit or '_' (at most 128)");
+    }
+    return name;
+  }
+
+  private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
 
   /** Lists every model, by name. */
   public Map<String, ModelDescriptor> models() {
@@ -193,7 +207,8 @@ public final class Workspace {
     for (Path dir : subdirectories(datasetsDir())) {
       try {
         describeDataset(dir).ifPresent(d -> byName.put(d.name(), d));
-      } catch (DeepBaseException e) {
+      } catch (RuntimeException e) {
+        // Any failure (a damaged file's reader may throw more than DeepBase's own errors) hides only this dataset.
         org.slf4j.LoggerFactory.getLogger(Workspace.class).warn("skipping dataset {}: {}", dir.getFileName(),
             e.getMessage());
       }

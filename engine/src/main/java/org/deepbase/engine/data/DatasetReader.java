@@ -70,8 +70,10 @@ public final class DatasetReader implements AutoCloseable {
       throw new NoSuchElementException();
     }
     int size = dataset.inputSize();
-    FloatBuffer packed = FloatBuffer.allocate(batchSize * size);
-    List<DatasetRecord> records = new ArrayList<>(batchSize);
+    // A batch never holds more than the records left: a huge batch_size costs nothing extra.
+    int capacity = (int) Math.min(batchSize, (long) dataset.recordCount() - next);
+    FloatBuffer packed = FloatBuffer.allocate(Math.multiplyExact(capacity, size));
+    List<DatasetRecord> records = new ArrayList<>(capacity);
     while (records.size() < batchSize && next < dataset.recordCount()) {
       Map<String, String> metadata = readLine();
       if (selected.test(next)) {

@@ -25,6 +25,9 @@ public final class Npy {
   private Npy() {
   }
 
+  /** numpy writes headers of a few hundred bytes; a larger claim is a damaged file, not a header to allocate. */
+  private static final int MAX_HEADER = 1 << 20;
+
   /** A mapped float32 array: its shape and its data, positioned at the first element. */
   public record FloatArray(List<Integer> shape, ByteBuffer data) {
   }
@@ -53,6 +56,11 @@ public final class Npy {
         headerLength = len.flip().getInt();
         offset = 12;
       }
+      long size = channel.size();
+      if (headerLength < 0 || headerLength > MAX_HEADER || offset + headerLength > size) {
+        throw new IOException(file + " is damaged: its header claims " + Integer.toUnsignedString(headerLength)
+            + " bytes of a " + size + "-byte file");
+      }
       ByteBuffer headerBytes = ByteBuffer.allocate(headerLength);
       channel.read(headerBytes, offset);
       String header = new String(headerBytes.array(), StandardCharsets.ISO_8859_1);
@@ -71,6 +79,17 @@ public final class Npy {
         }
       }
       long dataStart = offset + headerLength;
+      long elements = 1;
+      for (int d : shape) {
+        elements = d < 0 || elements > (1L << 40) ? -1 : elements * d;
+        if (elements < 0) {
+          throw new IOException(file + " is damaged: shape " + shape);
+        }
+      }
+      if (elements * Float.BYTES > size - dataStart) {
+        throw new IOException(file + " is damaged or truncated: shape " + shape + " needs " + elements * Float.BYTES
+            + " bytes of data, the file holds " + (size - dataStart));
+      }
       ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, dataStart, channel.size() - dataStart)
           .order(ByteOrder.LITTLE_ENDIAN);
       return new FloatArray(shape, data);
@@ -130,6 +149,9 @@ public final class Npy {
       byte[] len = new byte[4];
       data.readFully(len);
       headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+    if (headerLength < 0 || headerLength > MAX_HEADER) {
+      throw new IOException("damaged .npy array: its header claims " + Integer.toUnsignedString(headerLength) + " bytes");
     }
     byte[] header = new byte[headerLength];
     data.readFully(header);

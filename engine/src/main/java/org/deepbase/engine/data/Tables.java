@@ -119,10 +119,12 @@ final class Tables {
 
   private static List<Integer> arrow(Path table, DatasetDescriptor dataset, OutputStream data, BufferedWriter meta)
       throws IOException {
-    try (BufferAllocator allocator = Allocators.newChild("dataset " + dataset.name());
+    long size = Files.size(table);
+    // Every buffer of a batch comes from the file: a limit of twice its size (plus slack for
+    // padding and validity buffers) makes a damaged length an error instead of gigabytes reserved.
+    try (BufferAllocator allocator = Allocators.newChild("dataset " + dataset.name(), 2 * size + (1 << 20));
          FileChannel channel = FileChannel.open(table, StandardOpenOption.READ);
-         ArrowReader reader = isArrowFile(channel) ? new ArrowFileReader(channel, allocator)
-             : new ArrowStreamReader(channel, allocator)) {
+         ArrowReader reader = open(channel, allocator, size)) {
       VectorSchemaRoot root = reader.getVectorSchemaRoot();
       List<String> header = root.getSchema().getFields().stream().map(f -> f.getName()).toList();
       List<Integer> inputColumns = new ArrayList<>();
@@ -219,6 +221,21 @@ final class Tables {
       return b.getValueAsLong(i);
     }
     throw new IllegalArgumentException("column " + v.getName() + " is not numeric");
+  }
+
+  private static ArrowReader open(FileChannel channel, BufferAllocator allocator, long size) throws IOException {
+    if (isArrowFile(channel)) {
+      ArrowFileReader reader = new ArrowFileReader(channel, allocator);
+      try {
+        ArrowBounds.checkFile(reader, size);
+      } catch (IOException | RuntimeException e) {
+        reader.close();
+        throw e;
+      }
+      return reader;
+    }
+    ArrowBounds.checkStream(channel);
+    return new ArrowStreamReader(channel, allocator);
   }
 
   private static boolean isArrowFile(FileChannel channel) throws IOException {

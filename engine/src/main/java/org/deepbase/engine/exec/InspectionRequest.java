@@ -70,8 +70,17 @@ public record InspectionRequest(String models, String units, List<String> hypoth
    * bounds memory whatever the layer sizes.
    */
   int chooseBatchSize(long bytesPerRecord) {
+    if (batchSize > 0 && (double) batchSize * 2 * bytesPerRecord > MAX_BATCH_BYTES) {
+      throw new DeepBaseException(ErrorCode.RESOURCE_LIMIT, "batch_size " + batchSize + " would hold "
+          + (long) ((double) batchSize * 2 * bytesPerRecord / (1 << 20)) + " MiB of behaviors (" + 2 * bytesPerRecord
+          + " bytes per record); a query may use " + (MAX_BATCH_BYTES >> 20) + " MiB per batch: use batch_size <= "
+          + Math.max(1, MAX_BATCH_BYTES / Math.max(1, 2 * bytesPerRecord)) + " or leave it out");
+    }
     return batchSize > 0 ? batchSize : automaticBatchSize(bytesPerRecord);
   }
+
+  /** The most memory a requested batch may take for its behaviors (automatic batches take far less). */
+  static final long MAX_BATCH_BYTES = 1L << 30;
 
   /** Returns the batch size the engine picks for behaviors of this many bytes per record. */
   public static int automaticBatchSize(long bytesPerRecord) {

@@ -18,6 +18,11 @@ public final class Allocators {
     return ROOT.newChildAllocator(name, 0, Long.MAX_VALUE);
   }
 
+  /** Creates a child allocator owned by the caller that refuses to hold more than {@code limit} bytes. */
+  public static BufferAllocator newChild(String name, long limit) {
+    return ROOT.newChildAllocator(name, 0, limit);
+  }
+
   /** Returns the bytes currently held by all allocators. */
   public static long allocatedBytes() {
     return ROOT.getAllocatedMemory();

@@ -1,5 +1,7 @@
 package org.deepbase.engine.schema;
 
+import org.deepbase.engine.security.Principal;
+import org.deepbase.engine.security.Role;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,17 +59,42 @@ public final class DeepBaseSchema extends AbstractSchema {
    * @param settings the connection's DeepBase settings ({@code engine}, {@code spark.*})
    */
   public DeepBaseSchema(Workspace workspace, SchemaExtension extension, Map<String, String> settings) {
+    this(workspace, extension, settings, Principal.local());
+  }
+
+  /**
+   * Creates the schema of a connection.
+   *
+   * @param settings the connection's DeepBase settings ({@code engine}, {@code spark.*})
+   * @param principal who the connection's statements run as
+   */
+  public DeepBaseSchema(Workspace workspace, SchemaExtension extension, Map<String, String> settings,
+      Principal principal) {
     this.workspace = workspace;
     this.extension = extension;
     this.settings = Map.copyOf(settings);
+    this.principal = java.util.Objects.requireNonNull(principal, "principal is null");
+  }
+
+  private final Principal principal;
+
+  private static @org.checkerframework.checker.nullness.qual.Nullable DeepBaseSchema of(
+      org.apache.calcite.DataContext root) {
+    org.apache.calcite.schema.SchemaPlus rootSchema = root.getRootSchema();
+    org.apache.calcite.schema.SchemaPlus schema = rootSchema == null ? null : rootSchema.getSubSchema(NAME);
+    return schema == null ? null : schema.unwrap(DeepBaseSchema.class);
   }
 
   /** Returns the DeepBase settings of the connection a query runs on (empty when there are none). */
   public static Map<String, String> settingsOf(org.apache.calcite.DataContext root) {
-    org.apache.calcite.schema.SchemaPlus rootSchema = root.getRootSchema();
-    org.apache.calcite.schema.SchemaPlus schema = rootSchema == null ? null : rootSchema.getSubSchema(NAME);
-    DeepBaseSchema deepbase = schema == null ? null : schema.unwrap(DeepBaseSchema.class);
+    DeepBaseSchema deepbase = of(root);
     return deepbase == null ? Map.of() : deepbase.settings;
+  }
+
+  /** Returns who the query runs as; a query outside a DeepBase connection is only a reader. */
+  public static Principal principalOf(org.apache.calcite.DataContext root) {
+    DeepBaseSchema deepbase = of(root);
+    return deepbase == null ? new Principal("unknown", Role.READER) : deepbase.principal;
   }
 
   /** Names of the built-in tables, which stored tables and views may not shadow. */
@@ -89,9 +116,7 @@ public final class DeepBaseSchema extends AbstractSchema {
 
   /** Returns the workspace of the connection a query runs in (its root schema's deepbase schema). */
   public static Workspace workspaceOf(org.apache.calcite.DataContext root, String what) {
-    org.apache.calcite.schema.SchemaPlus rootSchema = root.getRootSchema();
-    org.apache.calcite.schema.SchemaPlus schema = rootSchema == null ? null : rootSchema.getSubSchema(NAME);
-    DeepBaseSchema deepbase = schema == null ? null : schema.unwrap(DeepBaseSchema.class);
+    DeepBaseSchema deepbase = of(root);
     if (deepbase == null) {
       throw new org.deepbase.engine.DeepBaseException(org.deepbase.engine.ErrorCode.BAD_WORKSPACE,
           what + " runs on a jdbc:deepbase: connection");

@@ -1,0 +1,99 @@
+package org.deepbase.server;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.apache.calcite.avatica.Meta;
+import org.apache.calcite.avatica.jdbc.JdbcMeta;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.security.Principal;
+import org.deepbase.jdbc.ClientProperties;
+
+/**
+ * Opens each remote client's {@code jdbc:deepbase:} connection as the user who authenticated:
+ * the client's properties pass {@link ClientProperties}' allow-list, then the server adds the
+ * user and role (a client can never set them). Every later call names a connection (or a
+ * statement of one); {@link #guarded} refuses calls on a connection another user opened.
+ */
+final class ClientMeta extends JdbcMeta {
+  private final ThreadLocal<@Nullable Principal> caller;
+  private final boolean sparkAllowed;
+  private final ConcurrentMap<String, String> owners = new ConcurrentHashMap<>();
+
+  /**
+   * Creates the meta of a server.
+   *
+   * @param caller who the request being served comes from (set around each request)
+   */
+  ClientMeta(String url, ThreadLocal<@Nullable Principal> caller, boolean sparkAllowed) throws SQLException {
+    super(url, new Properties());
+    this.caller = caller;
+    this.sparkAllowed = sparkAllowed;
+  }
+
+  private Principal caller() {
+    Principal principal = caller.get();
+    if (principal == null) {
+      throw new IllegalStateException("request without an authenticated user");
+    }
+    return principal;
+  }
+
+  @Override
+  public void openConnection(ConnectionHandle ch, @Nullable Map<String, String> info) {
+    Principal principal = caller();
+    Map<String, String> properties;
+    try {
+      properties = new HashMap<>(ClientProperties.settings(info == null ? Map.of() : info, sparkAllowed, false));
+    } catch (SQLException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    properties.put(ClientProperties.USER, principal.user());
+    properties.put(ClientProperties.ROLE, principal.role().name());
+    if (owners.putIfAbsent(ch.id, principal.user()) != null) {
+      throw new IllegalArgumentException("connection " + ch.id + " already exists");
+    }
+    try {
+      super.openConnection(ch, properties);
+    } catch (RuntimeException e) {
+      owners.remove(ch.id);
+      throw e;
+    }
+  }
+
+  @Override
+  public void closeConnection(ConnectionHandle ch) {
+    try {
+      super.closeConnection(ch);
+    } finally {
+      owners.remove(ch.id);
+    }
+  }
+
+  /** Returns this meta behind a check that each call's connection belongs to the caller. */
+  Meta guarded() {
+    return (Meta) Proxy.newProxyInstance(ClientMeta.class.getClassLoader(), new Class<?>[] {Meta.class},
+        (proxy, method, args) -> {
+          if (args != null && !method.getName().equals("openConnection")) {
+            for (Object arg : args) {
+              String connection = arg instanceof ConnectionHandle ch ? ch.id
+                  : arg instanceof StatementHandle sh ? sh.connectionId : null;
+              String owner = connection == null ? null : owners.get(connection);
+              if (owner != null && !owner.equals(caller().user())) {
+                throw new IllegalArgumentException("connection " + connection + " belongs to another user");
+              }
+            }
+          }
+          try {
+            return method.invoke(this, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+}

@@ -1,0 +1,164 @@
+package org.deepbase.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.deepbase.engine.security.Principal;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * The workspace's H2 catalog file opened by this process: embedded, without H2's AUTO_SERVER (which
+ * would open a TCP listener on every interface), so only this JVM reads and writes it. A second
+ * process finds the file locked and gets a message saying so.
+ *
+ * <p>Two H2 users: {@code DEEPBASE_ADMIN} sets the catalog up once per open and is never used for
+ * a client's work; {@code DEEPBASE_APP}, without H2 admin rights, runs everything else, so even a
+ * statement that escaped quoting could not define Java aliases, read or write files or link other
+ * databases (H2 refuses those to non-admin users).
+ */
+final class CatalogDatabase implements AutoCloseable {
+  static final String ADMIN_USER = "DEEPBASE_ADMIN";
+  static final String APP_USER = "DEEPBASE_APP";
+  private static final int DATABASE_ALREADY_OPEN = org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1;
+  private static final int WRONG_USER_OR_PASSWORD = org.h2.api.ErrorCode.WRONG_USER_OR_PASSWORD;
+
+  private final Path dir;
+  private final JdbcConnectionPool pool;
+
+  private CatalogDatabase(Path dir, JdbcConnectionPool pool) {
+    this.dir = dir;
+    this.pool = pool;
+  }
+
+  /**
+   * Opens (creating or upgrading) the catalog in {@code dir}.
+   *
+   * @param installedViews views a new catalog starts with, by name (owned by {@link Principal#SYSTEM})
+   */
+  static CatalogDatabase open(Path dir, Map<String, String> installedViews) throws SQLException {
+    CatalogCredentials credentials;
+    try {
+      credentials = CatalogCredentials.readOrCreate(dir);
+    } catch (IOException e) {
+      throw new SQLException("cannot read the catalog credentials in " + dir + ": " + e.getMessage(), "58030", e);
+    }
+    String url = "jdbc:h2:file:" + dir.resolve("deepbase");
+    try (Connection admin = adminConnection(url, credentials)) {
+      setUp(admin, credentials, installedViews);
+    } catch (SQLException e) {
+      throw translate(e, dir);
+    }
+    restrictFiles(dir);
+    JdbcConnectionPool pool = JdbcConnectionPool.create(url, APP_USER, credentials.app());
+    pool.setMaxConnections(64);
+    return new CatalogDatabase(dir, pool);
+  }
+
+  /**
+   * Connects as the catalog's administrator; a catalog made before DeepBase had credentials (H2's
+   * default user "" without password) is upgraded: its administrator gets the stored password and
+   * the password-less user is dropped.
+   */
+  private static Connection adminConnection(String url, CatalogCredentials credentials) throws SQLException {
+    try {
+      return DriverManager.getConnection(url, ADMIN_USER, credentials.admin());
+    } catch (SQLException e) {
+      if (e.getErrorCode() != WRONG_USER_OR_PASSWORD) {
+        throw e;
+      }
+      try (Connection legacy = DriverManager.getConnection(url, "", ""); Statement s = legacy.createStatement()) {
+        s.execute("CREATE USER IF NOT EXISTS " + H2Names.quote(ADMIN_USER) + " PASSWORD "
+            + literal(credentials.admin()) + " ADMIN");
+      } catch (SQLException legacyFailed) {
+        e.addSuppressed(legacyFailed);
+        throw e;
+      }
+      Connection admin = DriverManager.getConnection(url, ADMIN_USER, credentials.admin());
+      try (Statement s = admin.createStatement()) {
+        s.execute("DROP USER IF EXISTS \"\"");
+      }
+      return admin;
+    }
+  }
+
+  private static void setUp(Connection c, CatalogCredentials credentials, Map<String, String> installedViews)
+      throws SQLException {
+    try (Statement s = c.createStatement()) {
+      boolean fresh;
+      try (ResultSet rs = c.getMetaData().getTables(null, null, "DEEPBASE_VIEWS", null)) {
+        fresh = !rs.next();
+      }
+      String app = H2Names.quote(APP_USER);
+      s.execute("CREATE USER IF NOT EXISTS " + app + " PASSWORD " + literal(credentials.app()));
+      s.execute("ALTER USER " + app + " SET PASSWORD " + literal(credentials.app()));
+      s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
+      // Owners came with roles; a view saved before then belongs to the workspace's administrators.
+      s.execute("ALTER TABLE DEEPBASE_VIEWS ADD COLUMN IF NOT EXISTS OWNER VARCHAR(256) DEFAULT "
+          + literal(Principal.SYSTEM) + " NOT NULL");
+      s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_TABLES (NAME VARCHAR(256) PRIMARY KEY, OWNER VARCHAR(256) NOT NULL)");
+      s.execute("CREATE SCHEMA IF NOT EXISTS " + H2Names.quote(CatalogStore.RESULTS));
+      s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON DEEPBASE_VIEWS, DEEPBASE_TABLES TO " + app);
+      // Creating and dropping result tables; H2 keeps CREATE ALIAS, files and links for admins.
+      s.execute("GRANT ALTER ANY SCHEMA TO " + app);
+      if (fresh) {
+        try (PreparedStatement p = c.prepareStatement(
+            "MERGE INTO DEEPBASE_VIEWS (NAME, SQL, OWNER) KEY (NAME) VALUES (?, ?, ?)")) {
+          for (Map.Entry<String, String> view : installedViews.entrySet()) {
+            p.setString(1, view.getKey());
+            p.setString(2, view.getValue());
+            p.setString(3, Principal.SYSTEM);
+            p.executeUpdate();
+          }
+        }
+      }
+    }
+  }
+
+  /** Returns a string literal for H2 SQL (only for DeepBase's own generated secrets and constants). */
+  private static String literal(String value) {
+    return "'" + value.replace("'", "''") + "'";
+  }
+
+  private static void restrictFiles(Path dir) throws SQLException {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        CatalogCredentials.restrictFile(file);
+      }
+    } catch (IOException e) {
+      throw new SQLException("cannot restrict the permissions of " + dir + ": " + e.getMessage(), "58030", e);
+    }
+  }
+
+  private static SQLException translate(SQLException e, Path dir) {
+    if (e.getErrorCode() == DATABASE_ALREADY_OPEN) {
+      return new SQLException("the workspace catalog " + dir + " is open in another process (a running "
+          + "'deepbase serve' or shell?): one process at a time owns a workspace; connect to that server, or stop "
+          + "it first", "55006", e);
+    }
+    return new SQLException("cannot open the workspace catalog " + dir + ": " + e.getMessage(), "58030", e);
+  }
+
+  /** Opens a connection as the catalog's non-admin user; the caller closes it. */
+  Connection connection() throws SQLException {
+    return pool.getConnection();
+  }
+
+  /** Returns the catalog directory. */
+  Path dir() {
+    return dir;
+  }
+
+  /** Closes every pooled connection, which lets H2 close the file and release its lock. */
+  @Override
+  public void close() {
+    pool.dispose();
+  }
+}
