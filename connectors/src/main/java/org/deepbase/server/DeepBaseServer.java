@@ -20,6 +20,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.Workspace;
 import org.deepbase.engine.security.Principal;
 import org.deepbase.engine.security.Role;
+import org.deepbase.store.CatalogStore;
 import org.eclipse.jetty.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.server.Connector;
@@ -44,11 +45,14 @@ public final class DeepBaseServer implements AutoCloseable {
   private final HttpServer server;
   private final String host;
   private final boolean tls;
+  /** Held while the server runs: the workspace's catalog stays this process's (see CatalogDatabase). */
+  private final CatalogStore catalog;
 
-  private DeepBaseServer(HttpServer server, String host, boolean tls) {
+  private DeepBaseServer(HttpServer server, String host, boolean tls, CatalogStore catalog) {
     this.server = server;
     this.host = host;
     this.tls = tls;
+    this.catalog = catalog;
   }
 
   /**
@@ -116,9 +120,15 @@ public final class DeepBaseServer implements AutoCloseable {
       String password = settings.tlsPassword() == null ? "" : settings.tlsPassword();
       builder.withTLS(keystore, password, keystore, password);
     }
-    HttpServer server = builder.build();
-    server.start();
-    return new DeepBaseServer(server, settings.bind(), settings.tlsKeystore() != null);
+    CatalogStore catalog = new CatalogStore(workspace);
+    try {
+      HttpServer server = builder.build();
+      server.start();
+      return new DeepBaseServer(server, settings.bind(), settings.tlsKeystore() != null, catalog);
+    } catch (RuntimeException e) {
+      catalog.release();
+      throw e;
+    }
   }
 
   /**
@@ -215,6 +225,10 @@ public final class DeepBaseServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop();
+    try {
+      server.stop();
+    } finally {
+      catalog.release();
+    }
   }
 }

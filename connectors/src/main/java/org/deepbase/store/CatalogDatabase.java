@@ -32,10 +32,16 @@ final class CatalogDatabase implements AutoCloseable {
 
   private final Path dir;
   private final JdbcConnectionPool pool;
+  /**
+   * Keeps the database open, and so H2's lock on the file held, while this process uses it: H2
+   * closes a database when its last connection goes, and another process could then open it.
+   */
+  private final Connection holder;
 
-  private CatalogDatabase(Path dir, JdbcConnectionPool pool) {
+  private CatalogDatabase(Path dir, JdbcConnectionPool pool, Connection holder) {
     this.dir = dir;
     this.pool = pool;
+    this.holder = holder;
   }
 
   /**
@@ -51,15 +57,18 @@ final class CatalogDatabase implements AutoCloseable {
       throw new SQLException("cannot read the catalog credentials in " + dir + ": " + e.getMessage(), "58030", e);
     }
     String url = "jdbc:h2:file:" + dir.resolve("deepbase");
-    try (Connection admin = adminConnection(url, credentials)) {
-      setUp(admin, credentials, installedViews);
-    } catch (SQLException e) {
-      throw translate(e, dir);
-    }
-    restrictFiles(dir);
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, APP_USER, credentials.app());
     pool.setMaxConnections(64);
-    return new CatalogDatabase(dir, pool);
+    try (Connection admin = adminConnection(url, credentials)) {
+      setUp(admin, credentials, installedViews);
+      // Opened before the administrator's connection closes, so the file never becomes free between.
+      restrictFiles(dir);
+      Connection holder = pool.getConnection();
+      return new CatalogDatabase(dir, pool, holder);
+    } catch (SQLException e) {
+      pool.dispose();
+      throw translate(e, dir);
+    }
   }
 
   /**
@@ -139,9 +148,11 @@ final class CatalogDatabase implements AutoCloseable {
 
   private static SQLException translate(SQLException e, Path dir) {
     if (e.getErrorCode() == DATABASE_ALREADY_OPEN) {
-      return new SQLException("the workspace catalog " + dir + " is open in another process (a running "
-          + "'deepbase serve' or shell?): one process at a time owns a workspace; connect to that server, or stop "
-          + "it first", "55006", e);
+      SQLException inUse = new SQLException("the workspace catalog " + dir + " is open in another process (a "
+          + "running 'deepbase serve' or shell?): one process at a time owns a workspace; connect to that server, or "
+          + "stop it first", "55006");
+      inUse.addSuppressed(e); // not the cause: callers that show the innermost message would show H2's
+      return inUse;
     }
     return new SQLException("cannot open the workspace catalog " + dir + ": " + e.getMessage(), "58030", e);
   }
@@ -159,6 +170,11 @@ final class CatalogDatabase implements AutoCloseable {
   /** Closes every pooled connection, which lets H2 close the file and release its lock. */
   @Override
   public void close() {
+    try {
+      holder.close();
+    } catch (SQLException e) {
+      // closing returns it to the pool, which is disposed next either way
+    }
     pool.dispose();
   }
 }

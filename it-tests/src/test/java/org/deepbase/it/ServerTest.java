@@ -67,19 +67,9 @@ class ServerTest {
   }
 
   static List<String> embedded(String sql) throws SQLException {
-    List<String> rows = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(sql)) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        StringBuilder line = new StringBuilder();
-        for (int i = 1; i <= n; i++) {
-          line.append(i > 1 ? "|" : "").append(rs.getString(i));
-        }
-        rows.add(line.toString());
-      }
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir)) {
+      return Rows.of(c, sql);
     }
-    return rows;
   }
 
   @Test
