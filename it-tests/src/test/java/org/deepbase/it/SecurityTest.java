@@ -137,6 +137,25 @@ class SecurityTest {
           assertEquals(1, rs.getInt(1));
         }
       }
+      // Every DDL path: names that are not identifiers are refused, SQL text is stored as data.
+      for (String hostileName : List.of("\"v\"\"; drop table deepbase_views; --\"", "\"x'; call csvwrite('" + marker
+          + "', 'select 1')\"", "\"\u00fcml\u00e4ut; --\"")) {
+        for (String ddl : List.of("CREATE VIEW %s AS SELECT 1 AS one", "CREATE OR REPLACE VIEW %s AS SELECT 1 AS one",
+            "DROP VIEW %s", "CREATE TABLE %s AS SELECT 1 AS one", "DROP TABLE %s")) {
+          fails(alice, String.format(ddl, hostileName));
+        }
+      }
+      String text = "x'); drop table deepbase_views; call csvwrite('" + marker + "', 'select 1'); --";
+      try (Statement s = alice.createStatement()) {
+        s.execute("CREATE VIEW quoted_text AS SELECT '" + text.replace("'", "''") + "' AS s");
+      }
+      assertEquals(List.of(text), Rows.of(alice, "SELECT s FROM quoted_text"), "the view's SQL is kept as data");
+      try (Statement s = alice.createStatement()) {
+        s.execute("DROP VIEW quoted_text");
+      }
+      try (ResultSet rs = alice.getMetaData().getTables(null, "deepbase", "ghost_detectors", null)) {
+        assertTrue(rs.next(), "the views table is intact");
+      }
     }
     assertFalse(Files.exists(marker), "CSVWRITE did not run");
   }
