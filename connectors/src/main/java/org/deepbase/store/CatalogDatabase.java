@@ -73,8 +73,8 @@ final class CatalogDatabase implements AutoCloseable {
 
   /**
    * Connects as the catalog's administrator; a catalog made before DeepBase had credentials (H2's
-   * default user "" without password) is upgraded: its administrator gets the stored password and
-   * the password-less user is dropped.
+   * default user "" without password) is upgraded: a new administrator gets the stored password and
+   * the old user a random one nobody is told.
    */
   private static Connection adminConnection(String url, CatalogCredentials credentials) throws SQLException {
     try {
@@ -92,7 +92,10 @@ final class CatalogDatabase implements AutoCloseable {
       }
       Connection admin = DriverManager.getConnection(url, ADMIN_USER, credentials.admin());
       try (Statement s = admin.createStatement()) {
-        s.execute("DROP USER IF EXISTS \"\"");
+        // It owns the old schemas, so it cannot be dropped: it gets a password nobody is told.
+        byte[] secret = new byte[24];
+        new java.security.SecureRandom().nextBytes(secret);
+        s.execute("ALTER USER \"\" SET PASSWORD " + literal(java.util.HexFormat.of().formatHex(secret)));
       }
       return admin;
     }

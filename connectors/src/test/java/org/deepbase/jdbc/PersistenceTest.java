@@ -118,4 +118,31 @@ class PersistenceTest {
       s.execute("DROP TABLE my_annotations");
     }
   }
+
+  /**
+   * A catalog written by DeepBase before issue 18 (H2's password-less default user, no owners, opened
+   * with AUTO_SERVER) opens with its views and tables, which now belong to the workspace; the
+   * password-less user is gone.
+   */
+  @Test
+  void aCatalogFromBeforeCredentialsIsUpgraded(@TempDir Path old) throws Exception {
+    PlantedAgent.workspace(old, "pacman", 19, 20);
+    java.nio.file.Files.createDirectories(old.resolve("catalog"));
+    String url = "jdbc:h2:file:" + old.resolve("catalog/deepbase");
+    try (Connection h2 = DriverManager.getConnection(url + ";AUTO_SERVER=TRUE", "", "");
+         Statement s = h2.createStatement()) {
+      s.execute("CREATE TABLE DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
+      s.execute("INSERT INTO DEEPBASE_VIEWS VALUES ('old_view', 'SELECT layer, unit FROM units')");
+      s.execute("CREATE SCHEMA RESULTS");
+      s.execute("CREATE TABLE RESULTS.\"old_table\" (\"unit\" INTEGER)");
+      s.execute("INSERT INTO RESULTS.\"old_table\" VALUES (7)");
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + old); Statement s = c.createStatement()) {
+      assertEquals(count(s, "SELECT count(*) FROM units"), count(s, "SELECT count(*) FROM old_view"));
+      assertEquals(7, count(s, "SELECT unit FROM old_table"));
+      s.execute("DROP VIEW old_view"); // the embedded user is an admin: may drop the workspace's objects
+    }
+    SQLException legacy = assertThrows(SQLException.class, () -> DriverManager.getConnection(url, "", "").close());
+    assertTrue(legacy.getMessage().contains("Wrong user name or password"), legacy.getMessage());
+  }
 }
