@@ -96,6 +96,16 @@ class SecurityTest {
         assertEquals(0, rs.getInt(1), "no password-less H2 user");
       }
     }
+    // The H2 user that runs every client's work has no admin rights: H2 itself refuses these.
+    try (Connection app = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("catalog/deepbase"), "DEEPBASE_APP",
+        credentials.getProperty("app")); Statement s = app.createStatement()) {
+      for (String sql : List.of("CREATE ALIAS X FOR 'java.lang.System.getProperty'",
+          "CALL CSVWRITE('" + root.resolve("app.csv") + "', 'SELECT 1')", "SELECT FILE_READ('/etc/hostname')",
+          "RUNSCRIPT FROM '/etc/hostname'", "CREATE LINKED TABLE L('org.h2.Driver', 'jdbc:h2:mem:', '', '', 'T')")) {
+        SQLException refused = assertThrows(SQLException.class, () -> s.execute(sql), sql);
+        assertEquals(org.h2.api.ErrorCode.ADMIN_RIGHTS_REQUIRED, refused.getErrorCode(), sql + ": " + refused.getMessage());
+      }
+    }
   }
 
   static String fails(Connection c, String sql) {
