@@ -120,6 +120,11 @@ final class CatalogDatabase implements AutoCloseable {
       s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON DEEPBASE_VIEWS, DEEPBASE_TABLES TO " + app);
       // Creating and dropping result tables; H2 keeps CREATE ALIAS, files and links for admins.
       s.execute("GRANT ALTER ANY SCHEMA TO " + app);
+      // H2 acknowledges a commit before writing it (about a second later, in the background) unless
+      // the write delay is 0: then a statement that returned survives kill -9 (not a power cut: H2
+      // does not fsync each commit).
+      s.execute("SET WRITE_DELAY 0");
+      dropUnfinishedTables(c);
       if (fresh) {
         try (PreparedStatement p = c.prepareStatement(
             "MERGE INTO DEEPBASE_VIEWS (NAME, SQL, OWNER) KEY (NAME) VALUES (?, ?, ?)")) {
@@ -130,6 +135,23 @@ final class CatalogDatabase implements AutoCloseable {
             p.executeUpdate();
           }
         }
+      }
+    }
+  }
+
+  /** Drops result tables a process died building (see {@link CatalogStore#BUILDING}). */
+  private static void dropUnfinishedTables(Connection c) throws SQLException {
+    java.util.List<String> unfinished = new java.util.ArrayList<>();
+    try (ResultSet rs = c.getMetaData().getTables(null, CatalogStore.RESULTS, "%", null)) {
+      while (rs.next()) {
+        if (rs.getString("TABLE_NAME").startsWith(CatalogStore.BUILDING)) {
+          unfinished.add(rs.getString("TABLE_NAME"));
+        }
+      }
+    }
+    try (Statement s = c.createStatement()) {
+      for (String table : unfinished) {
+        s.execute("DROP TABLE IF EXISTS " + H2Names.resultTable(table));
       }
     }
   }

@@ -27,6 +27,11 @@ import org.deepbase.engine.schema.SchemaExtension;
  */
 public final class CatalogStore implements SchemaExtension {
   static final String RESULTS = "RESULTS";
+  /**
+   * Prefix of a result table being built by CREATE TABLE AS ('$' cannot start a DeepBase table
+   * name): never listed, and dropped when the catalog opens (left by a process that died).
+   */
+  static final String BUILDING = "$building$";
   /** How long listed views and tables are reused before the catalog is read again. */
   private static final long TTL_NANOS = 1_000_000_000L;
 
@@ -128,7 +133,9 @@ public final class CatalogStore implements SchemaExtension {
       }
       try (ResultSet rs = c.getMetaData().getTables(null, RESULTS, "%", new String[] {"TABLE", "BASE TABLE"})) {
         while (rs.next()) {
-          tables.add(rs.getString("TABLE_NAME"));
+          if (!rs.getString("TABLE_NAME").startsWith(BUILDING)) {
+            tables.add(rs.getString("TABLE_NAME"));
+          }
         }
       }
     } catch (SQLException e) {

@@ -168,13 +168,16 @@ final class Ddl {
             .append(' ').append(h2Type(meta.getColumnType(i)));
         marks.append(i > 1 ? ", ?" : "?");
       }
+      // Built under a name no user table can have, then renamed: a crash at any point leaves either no
+      // table or the whole one (H2 commits DDL at once, so the CREATE cannot join the rows' transaction).
+      String building = CatalogStore.BUILDING + java.util.UUID.randomUUID();
       h2.setAutoCommit(false);
       int rows = 0;
       try {
         try (Statement s = h2.createStatement()) {
-          s.execute("CREATE TABLE " + H2Names.resultTable(name) + " (" + columns + ")");
+          s.execute("CREATE TABLE " + H2Names.resultTable(building) + " (" + columns + ")");
         }
-        try (PreparedStatement insert = h2.prepareStatement("INSERT INTO " + H2Names.resultTable(name)
+        try (PreparedStatement insert = h2.prepareStatement("INSERT INTO " + H2Names.resultTable(building)
             + " VALUES (" + marks + ")")) {
           while (rs.next()) {
             for (int i = 1; i <= n; i++) {
@@ -193,11 +196,14 @@ final class Ddl {
           own.executeUpdate();
         }
         h2.commit();
+        try (Statement s = h2.createStatement()) {
+          s.execute("ALTER TABLE " + H2Names.resultTable(building) + " RENAME TO " + H2Names.quote(name));
+        }
         return rows;
       } catch (SQLException | RuntimeException e) {
         h2.rollback();
         try (Statement s = h2.createStatement()) {
-          s.execute("DROP TABLE IF EXISTS " + H2Names.resultTable(name));
+          s.execute("DROP TABLE IF EXISTS " + H2Names.resultTable(building));
         }
         throw e;
       }

@@ -88,9 +88,9 @@ public final class DdlConnection {
   }
 
   /**
-   * Fixes Calcite's getColumns, which lists the columns of every view under any table name
-   * pattern: a BI tool would show a view's columns under each table. Rows are kept only when their
-   * TABLE_NAME matches the pattern asked for.
+   * Fixes Calcite's getColumns and getTables, which list every view under any table name pattern:
+   * a BI tool would show a view's columns under each table, and 'beh%' would find the views. Rows
+   * are kept only when their TABLE_NAME matches the pattern asked for.
    */
   private static DatabaseMetaData wrapMetaData(DatabaseMetaData metaData, Connection connection) {
     return (DatabaseMetaData) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(),
@@ -99,7 +99,8 @@ public final class DdlConnection {
             return connection;
           }
           Object result = invoke(metaData, method, args);
-          if (method.getName().equals("getColumns") && args != null && args[2] instanceof String pattern) {
+          if ((method.getName().equals("getColumns") || method.getName().equals("getTables")) && args != null
+              && args[2] instanceof String pattern) {
             Pattern like = likePattern(pattern);
             FilteredRowSet rows = RowSetProvider.newFactory().createFilteredRowSet();
             try (ResultSet columns = (ResultSet) result) {
