@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.apache.calcite.avatica.AvaticaSeverity;
 import org.apache.calcite.avatica.Meta;
+import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
 import org.apache.calcite.avatica.jdbc.JdbcMeta;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.security.Principal;
@@ -51,7 +53,7 @@ final class ClientMeta extends JdbcMeta {
     try {
       properties = new HashMap<>(ClientProperties.settings(info == null ? Map.of() : info, sparkAllowed, false));
     } catch (SQLException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
+      throw remote(e);
     }
     properties.put(ClientProperties.USER, principal.user());
     properties.put(ClientProperties.ROLE, principal.role().name());
@@ -85,15 +87,41 @@ final class ClientMeta extends JdbcMeta {
                   : arg instanceof StatementHandle sh ? sh.connectionId : null;
               String owner = connection == null ? null : owners.get(connection);
               if (owner != null && !owner.equals(caller().user())) {
-                throw new IllegalArgumentException("connection " + connection + " belongs to another user");
+                throw new AvaticaRuntimeException("connection " + connection + " belongs to another user",
+                    0, "42501", AvaticaSeverity.ERROR);
               }
             }
           }
           try {
             return method.invoke(this, args);
           } catch (InvocationTargetException e) {
-            throw e.getCause();
+            throw remote(e.getCause());
           }
         });
+  }
+
+  /**
+   * Returns the error a remote client receives: the first SQLException's message, code and SQLState
+   * (JdbcMeta wraps it in a RuntimeException, and Avatica would send state 00000 and the whole
+   * chain of class names); other errors pass unchanged.
+   */
+  static Throwable remote(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AvaticaRuntimeException) {
+        return t;
+      }
+      if (t instanceof SQLException sql) {
+        String state = sql.getSQLState() == null ? "HY000" : sql.getSQLState();
+        AvaticaRuntimeException remote = new AvaticaRuntimeException(String.valueOf(sql.getMessage()),
+            sql.getErrorCode(), state, AvaticaSeverity.ERROR);
+        remote.initCause(error);
+        return remote;
+      }
+    }
+    return error;
+  }
+
+  private static AvaticaRuntimeException remote(SQLException e) {
+    return (AvaticaRuntimeException) remote((Throwable) e);
   }
 }

@@ -36,8 +36,9 @@ public final class DdlConnection {
             }
           }
           Object result = invoke(calcite, method, args);
-          if (result instanceof PreparedStatement) {
-            return result; // prepared DDL is not supported; Calcite reports a parse error
+          if (result instanceof PreparedStatement prepared) {
+            // prepared DDL is not supported; Calcite reports a parse error
+            return translating(prepared, PreparedStatement.class, (Connection) proxy);
           }
           if (result instanceof Statement statement) {
             return wrapStatement(statement, (Connection) proxy, ddl);
@@ -81,16 +82,17 @@ public final class DdlConnection {
         return connection;
       }
       ddlRan[0] = false;
-      return invoke(statement, method, args);
+      return translatingResult(invoke(statement, method, args));
     };
     return (Statement) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {Statement.class},
         handler);
   }
 
   /**
-   * Fixes Calcite's getColumns and getTables, which list every view under any table name pattern:
-   * a BI tool would show a view's columns under each table, and 'beh%' would find the views. Rows
-   * are kept only when their TABLE_NAME matches the pattern asked for.
+   * Fixes Calcite's getColumns, which lists the columns of every view under any table name
+   * pattern: a BI tool would show a view's columns under each table. Rows are kept only when their
+   * TABLE_NAME matches the pattern asked for. (getTables has the same flaw, issue 15; a row set
+   * there breaks sqlline's !tables, so it is not filtered this way.)
    */
   private static DatabaseMetaData wrapMetaData(DatabaseMetaData metaData, Connection connection) {
     return (DatabaseMetaData) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(),
@@ -99,8 +101,7 @@ public final class DdlConnection {
             return connection;
           }
           Object result = invoke(metaData, method, args);
-          if ((method.getName().equals("getColumns") || method.getName().equals("getTables")) && args != null
-              && args[2] instanceof String pattern) {
+          if (method.getName().equals("getColumns") && args != null && args[2] instanceof String pattern) {
             Pattern like = likePattern(pattern);
             FilteredRowSet rows = RowSetProvider.newFactory().createFilteredRowSet();
             try (ResultSet columns = (ResultSet) result) {
@@ -158,7 +159,23 @@ public final class DdlConnection {
     try {
       return method.invoke(target, args);
     } catch (InvocationTargetException e) {
-      throw e.getCause();
+      throw e.getCause() instanceof SQLException sql ? SqlStates.translate(sql) : e.getCause();
     }
+  }
+
+  /** Returns a proxy of {@code target} whose errors carry SQLStates (see {@link SqlStates}). */
+  private static <T> T translating(T target, Class<T> type, Connection connection) {
+    return type.cast(Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {type},
+        (proxy, method, args) -> method.getName().equals("getConnection") ? connection
+            : translatingResult(invoke(target, method, args))));
+  }
+
+  /** Wraps result sets (where a query's work and its errors happen, row by row) to translate errors. */
+  private static Object translatingResult(Object result) {
+    if (result instanceof ResultSet rows && !Proxy.isProxyClass(rows.getClass())) {
+      return Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {ResultSet.class},
+          (proxy, method, args) -> invoke(rows, method, args));
+    }
+    return result;
   }
 }

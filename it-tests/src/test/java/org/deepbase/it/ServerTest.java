@@ -178,6 +178,20 @@ class ServerTest {
     }
   }
 
+  @Test
+  void remoteErrorsCarryTheirMessageAndSqlState() throws Exception {
+    try (Connection c = remoteConnection(); Statement s = c.createStatement()) {
+      SQLException unknown = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, () -> s.executeQuery(
+          "SELECT * FROM TABLE(inspect(models => 'banshee', units => 'conv1.*', hypotheses => 'ghost', "
+          + "measures => 'corr', dataset => 'pacman_test'))").close());
+      assertEquals("42704", unknown.getSQLState(), unknown.getMessage());
+      assertTrue(unknown.getMessage().contains("unknown model 'banshee'"), unknown.getMessage());
+      SQLException syntax = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+          () -> s.executeQuery("SELEC 1").close());
+      assertEquals("42601", syntax.getSQLState(), syntax.getMessage());
+    }
+  }
+
   /** Prints (does not assert) remote latencies: connection set-up, a metadata query, a prepared re-execution. */
   @Test
   void reportLatencies() throws Exception {
