@@ -109,7 +109,11 @@ class SecurityTest {
   }
 
   static String fails(Connection c, String sql) {
-    SQLException e = assertThrows(SQLException.class, () -> {
+    return Rows.messages(refused(c, sql));
+  }
+
+  static SQLException refused(Connection c, String sql) {
+    return assertThrows(SQLException.class, () -> {
       try (Statement s = c.createStatement()) {
         if (s.execute(sql)) {
           try (ResultSet rs = s.getResultSet()) {
@@ -120,7 +124,6 @@ class SecurityTest {
         }
       }
     }, sql);
-    return Rows.messages(e);
   }
 
   /** Finding 1: a column alias written as H2 SQL ran CSVWRITE and, through an alias, OS commands. */
@@ -249,6 +252,7 @@ class SecurityTest {
       String outside = fails(ada, String.format(register, "/etc/hostname"));
       String missing = fails(ada, String.format(register, "/nonexistent/nothing.csv"));
       assertTrue(outside.contains("is outside the workspace and the data roots"), outside);
+      assertEquals("42501", refused(ada, String.format(register, "/etc/hostname")).getSQLState());
       assertEquals(outside.replace("/etc/hostname", "P"), missing.replace("/nonexistent/nothing.csv", "P"),
           "the error does not tell whether a path outside the roots exists");
       assertTrue(fails(ada, String.format(register, dir.resolve("incoming/link.csv")))
@@ -277,6 +281,8 @@ class SecurityTest {
       a.execute(String.format(own, 2));
       a.execute("CREATE TABLE alice_table AS SELECT layer, unit FROM units");
       assertTrue(fails(rita, "CREATE VIEW rita_view AS SELECT 1 AS one").contains("needs the writer role"));
+      assertEquals("42501", refused(rita, "CREATE VIEW rita_view AS SELECT 1 AS one").getSQLState());
+      assertEquals("42501", refused(bob, "DROP TABLE alice_table").getSQLState());
       assertTrue(fails(bob, String.format(own, 99)).contains("view 'alice_view' belongs to 'alice'"));
       assertTrue(fails(bob, "DROP VIEW alice_view").contains("belongs to 'alice'"));
       assertTrue(fails(bob, "DROP TABLE alice_table").contains("table 'alice_table' belongs to 'alice'"));
