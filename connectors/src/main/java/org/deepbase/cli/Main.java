@@ -144,14 +144,26 @@ public final class Main {
             options.containsKey("--anonymous"), options.containsKey("--allow-spark"),
             keystore == null ? null : Path.of(keystore), keystorePassword));
     // SIGTERM and Ctrl-C run shutdown hooks: stop accepting, close client connections.
+    // JVM-wide by nature: the hook is how a process reacts to SIGTERM. The stop is bounded: running
+    // queries are cancelled, and after STOP_SECONDS the process exits whatever is still running.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("DeepBase server stopping");
-      server.close();
+      Thread stop = new Thread(server::close, "deepbase-stop");
+      stop.setDaemon(true);
+      stop.start();
+      try {
+        stop.join(STOP_SECONDS * 1000L);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }));
     System.err.println("DeepBase server ready on workspace " + workspace.toAbsolutePath() + "; JDBC URL: "
         + server.url() + (options.containsKey("--anonymous") ? "" : ";authentication=BASIC;avatica_user=NAME;avatica_password=..."));
     server.join();
   }
+
+  /** How long a stopping server waits for its clients' work to end before the process exits. */
+  private static final int STOP_SECONDS = 4;
 
   private static void user(Path workspace, Map<String, String> options) throws Exception {
     String name = options.get("--name");

@@ -77,6 +77,17 @@ final class ClientMeta extends JdbcMeta {
     }
   }
 
+  /** Closes every client connection (cancelling what they run), as a server does when it stops. */
+  void closeAll() {
+    for (String id : java.util.List.copyOf(owners.keySet())) {
+      try {
+        closeConnection(new ConnectionHandle(id));
+      } catch (RuntimeException e) {
+        // stopping: the others still get closed
+      }
+    }
+  }
+
   /** Returns this meta behind a check that each call's connection belongs to the caller. */
   Meta guarded() {
     return (Meta) Proxy.newProxyInstance(ClientMeta.class.getClassLoader(), new Class<?>[] {Meta.class},

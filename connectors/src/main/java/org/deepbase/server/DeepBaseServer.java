@@ -48,11 +48,14 @@ public final class DeepBaseServer implements AutoCloseable {
   /** Held while the server runs: the workspace's catalog stays this process's (see CatalogDatabase). */
   private final CatalogStore catalog;
 
-  private DeepBaseServer(HttpServer server, String host, boolean tls, CatalogStore catalog) {
+  private final ClientMeta meta;
+
+  private DeepBaseServer(HttpServer server, String host, boolean tls, CatalogStore catalog, ClientMeta meta) {
     this.server = server;
     this.host = host;
     this.tls = tls;
     this.catalog = catalog;
+    this.meta = meta;
   }
 
   /**
@@ -124,7 +127,7 @@ public final class DeepBaseServer implements AutoCloseable {
     try {
       HttpServer server = builder.build();
       server.start();
-      return new DeepBaseServer(server, settings.bind(), settings.tlsKeystore() != null, catalog);
+      return new DeepBaseServer(server, settings.bind(), settings.tlsKeystore() != null, catalog, meta);
     } catch (RuntimeException e) {
       catalog.release();
       throw e;
@@ -226,6 +229,7 @@ public final class DeepBaseServer implements AutoCloseable {
   @Override
   public void close() {
     try {
+      meta.closeAll(); // cancels running statements: Jetty's stop would otherwise wait for them
       server.stop();
     } finally {
       catalog.release();

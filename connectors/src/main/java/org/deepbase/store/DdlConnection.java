@@ -26,16 +26,24 @@ public final class DdlConnection {
   public static Connection wrap(Connection calcite, CatalogStore store,
       org.deepbase.engine.security.Principal principal) {
     Ddl ddl = new Ddl(store, calcite, principal);
+    // Statements still open when the connection closes are cancelled first: a client that goes
+    // away (or a server that stops) stops its running queries instead of leaving them computing.
+    java.util.Set<Statement> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     return (Connection) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> {
           if (method.getName().equals("close")) {
             try {
+              cancelAll(open);
               return invoke(calcite, method, args);
             } finally {
               store.release();
             }
           }
           Object result = invoke(calcite, method, args);
+          if (result instanceof Statement created) {
+            open.removeIf(DdlConnection::isClosed);
+            open.add(created);
+          }
           if (result instanceof PreparedStatement prepared) {
             // prepared DDL is not supported; Calcite reports a parse error
             return translating(prepared, PreparedStatement.class, (Connection) proxy);
@@ -160,6 +168,26 @@ public final class DdlConnection {
       return method.invoke(target, args);
     } catch (InvocationTargetException e) {
       throw e.getCause() instanceof SQLException sql ? SqlStates.translate(sql) : e.getCause();
+    }
+  }
+
+  private static void cancelAll(java.util.Set<Statement> statements) {
+    for (Statement statement : statements) {
+      try {
+        if (!statement.isClosed()) {
+          statement.cancel();
+        }
+      } catch (SQLException | RuntimeException e) {
+        // closing the connection next closes it anyway
+      }
+    }
+  }
+
+  private static boolean isClosed(Statement statement) {
+    try {
+      return statement.isClosed();
+    } catch (SQLException e) {
+      return true;
     }
   }
 
