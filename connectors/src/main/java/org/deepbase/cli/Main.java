@@ -142,7 +142,9 @@ public final class Main {
         new org.deepbase.server.DeepBaseServer.Settings(workspace.toAbsolutePath(),
             options.getOrDefault("--bind", "127.0.0.1"), Integer.parseInt(options.getOrDefault("--port", "8765")),
             options.containsKey("--anonymous"), options.containsKey("--allow-spark"),
-            keystore == null ? null : Path.of(keystore), keystorePassword));
+            keystore == null ? null : Path.of(keystore), keystorePassword,
+            Integer.parseInt(options.getOrDefault("--query-timeout", "0")),
+            Integer.parseInt(options.getOrDefault("--idle-minutes", "10"))));
     // SIGTERM and Ctrl-C run shutdown hooks: stop accepting, close client connections.
     // JVM-wide by nature: the hook is how a process reacts to SIGTERM. The stop is bounded: running
     // queries are cancelled, and after STOP_SECONDS the process exits whatever is still running.
@@ -223,7 +225,8 @@ public final class Main {
           report [--workspace DIR] (--view V | --file Q.sql | -e "SQL") [--out report.html] [--top 3]
                                              self-contained HTML: query, chart, sortable table, best units
           serve [--workspace DIR] [--port 8765] [--bind 127.0.0.1] [--anonymous] [--allow-spark]
-                [--tls-keystore KEYSTORE.p12]    Avatica JDBC server (protobuf, HTTP Basic auth; HTTPS with
+                [--tls-keystore KEYSTORE.p12] [--query-timeout SECONDS] [--idle-minutes 10]
+                                             Avatica JDBC server (protobuf, HTTP Basic auth; HTTPS with
                                              a keystore whose password is in DEEPBASE_TLS_PASSWORD)
           user  [--workspace DIR] --name NAME [--role reader|writer|admin] [--password P]
                                              add or change a server user (bcrypt hash; default role reader)

@@ -15,6 +15,8 @@ public final class ClientProperties {
   public static final String USER = "deepbase.user";
   /** Set by the server with the authenticated user's role; never taken from a remote client. */
   public static final String ROLE = "deepbase.role";
+  /** Set by the server with its per-statement time limit in seconds; never taken from a remote client. */
+  public static final String QUERY_TIMEOUT = "deepbase.query_timeout";
   /** SQLState of a refused property: the server rejected the connection. */
   static final String REJECTED = "08004";
 
@@ -37,7 +39,10 @@ public final class ClientProperties {
       if (key.equals("user") || key.equals("password")) {
         continue; // JDBC's standard pair; the server authenticates over HTTP, the embedded driver needs none
       }
-      if (principalAllowed && (key.equals(USER) || key.equals(ROLE))) {
+      if (principalAllowed && key.startsWith("avatica.")) {
+        continue; // the server's own JdbcMeta settings (connection cache expiry), merged in by Avatica
+      }
+      if (principalAllowed && (key.equals(USER) || key.equals(ROLE) || key.equals(QUERY_TIMEOUT))) {
         continue;
       }
       if (sparkAllowed && (key.equals("engine") || key.startsWith("spark."))) {

@@ -79,7 +79,8 @@ public final class DeepBaseDriver implements Driver {
       schema.add("plot", org.apache.calcite.schema.impl.TableFunctionImpl.create(
           org.deepbase.report.PlotFunction.class, "plot"));
       calcite.setSchema(DeepBaseSchema.NAME);
-      return DdlConnection.wrap(connection, store, principal);
+      return DdlConnection.wrap(connection, store, principal,
+          Integer.parseInt(given.getOrDefault(ClientProperties.QUERY_TIMEOUT, "0")));
     } catch (SQLException | RuntimeException e) {
       connection.close();
       throw e;

@@ -25,6 +25,7 @@ import org.deepbase.jdbc.ClientProperties;
 final class ClientMeta extends JdbcMeta {
   private final ThreadLocal<@Nullable Principal> caller;
   private final boolean sparkAllowed;
+  private final int queryTimeoutSeconds;
   private final ConcurrentMap<String, String> owners = new ConcurrentHashMap<>();
 
   /**
@@ -32,10 +33,20 @@ final class ClientMeta extends JdbcMeta {
    *
    * @param caller who the request being served comes from (set around each request)
    */
-  ClientMeta(String url, ThreadLocal<@Nullable Principal> caller, boolean sparkAllowed) throws SQLException {
-    super(url, new Properties());
+  ClientMeta(String url, ThreadLocal<@Nullable Principal> caller, boolean sparkAllowed, int queryTimeoutSeconds,
+      int idleMinutes) throws SQLException {
+    super(url, cacheSettings(idleMinutes));
     this.caller = caller;
     this.sparkAllowed = sparkAllowed;
+    this.queryTimeoutSeconds = queryTimeoutSeconds;
+  }
+
+  /** JdbcMeta's connection cache: a connection idle for {@code idleMinutes} is closed (and its work cancelled). */
+  private static Properties cacheSettings(int idleMinutes) {
+    Properties settings = new Properties();
+    settings.setProperty(ConnectionCacheSettings.EXPIRY_DURATION.key(), String.valueOf(idleMinutes));
+    settings.setProperty(ConnectionCacheSettings.EXPIRY_UNIT.key(), java.util.concurrent.TimeUnit.MINUTES.name());
+    return settings;
   }
 
   private Principal caller() {
@@ -57,6 +68,9 @@ final class ClientMeta extends JdbcMeta {
     }
     properties.put(ClientProperties.USER, principal.user());
     properties.put(ClientProperties.ROLE, principal.role().name());
+    if (queryTimeoutSeconds > 0) {
+      properties.put(ClientProperties.QUERY_TIMEOUT, String.valueOf(queryTimeoutSeconds));
+    }
     if (owners.putIfAbsent(ch.id, principal.user()) != null) {
       throw new IllegalArgumentException("connection " + ch.id + " already exists");
     }
@@ -120,6 +134,15 @@ final class ClientMeta extends JdbcMeta {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof AvaticaRuntimeException) {
         return t;
+      }
+      if (t instanceof org.apache.calcite.avatica.NoSuchConnectionException) {
+        // Keeps Avatica's missing-connection code (clients may reconnect on it) with a message that says why.
+        AvaticaRuntimeException expired = new AvaticaRuntimeException(t.getMessage() + " (the server closes "
+            + "connections idle for its --idle-minutes; open a new connection)",
+            org.apache.calcite.avatica.remote.Service.ErrorResponse.MISSING_CONNECTION_ERROR_CODE, "08003",
+            AvaticaSeverity.ERROR);
+        expired.initCause(error);
+        return expired;
       }
       if (t instanceof SQLException sql) {
         String state = sql.getSQLState() == null ? "HY000" : sql.getSQLState();

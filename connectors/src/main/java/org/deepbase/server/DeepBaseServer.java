@@ -65,12 +65,14 @@ public final class DeepBaseServer implements AutoCloseable {
    * @param tlsKeystore a Java keystore (PKCS12 or JKS) with the server's key and certificate: HTTPS
    *     instead of HTTP; null for plain HTTP
    * @param tlsPassword the keystore's password (null without TLS)
+   * @param queryTimeoutSeconds the longest a statement may run (cancelled after); 0 for no limit
+   * @param idleMinutes how long a client connection may stay unused before the server closes it
    */
   public record Settings(Path workspace, String bind, int port, boolean anonymous, boolean sparkAllowed,
-      @Nullable Path tlsKeystore, @Nullable String tlsPassword) {
-    /** Plain HTTP, no Spark. */
+      @Nullable Path tlsKeystore, @Nullable String tlsPassword, int queryTimeoutSeconds, int idleMinutes) {
+    /** Plain HTTP, no Spark, no query time limit, connections closed after 10 idle minutes. */
     public Settings(Path workspace, String bind, int port, boolean anonymous) {
-      this(workspace, bind, port, anonymous, false, null, null);
+      this(workspace, bind, port, anonymous, false, null, null, 0, 10);
     }
   }
 
@@ -83,7 +85,8 @@ public final class DeepBaseServer implements AutoCloseable {
           + workspace.root() + " --name NAME --role reader|writer|admin' or start with --anonymous");
     }
     ThreadLocal<@Nullable Principal> caller = new ThreadLocal<>();
-    ClientMeta meta = new ClientMeta("jdbc:deepbase:" + workspace.root(), caller, settings.sparkAllowed());
+    ClientMeta meta = new ClientMeta("jdbc:deepbase:" + workspace.root(), caller, settings.sparkAllowed(),
+        settings.queryTimeoutSeconds(), settings.idleMinutes());
     PasswordLoginService logins = new PasswordLoginService(users);
     AvaticaProtobufHandler handler = new AvaticaProtobufHandler(new LocalService(meta.guarded()),
         NoopMetricsSystem.getInstance(), new CallerConfiguration(settings.anonymous(), logins, caller));

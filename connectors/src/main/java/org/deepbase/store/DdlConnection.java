@@ -25,6 +25,16 @@ public final class DdlConnection {
   /** Returns a connection that handles DDL against the store and delegates the rest. */
   public static Connection wrap(Connection calcite, CatalogStore store,
       org.deepbase.engine.security.Principal principal) {
+    return wrap(calcite, store, principal, 0);
+  }
+
+  /**
+   * Returns a connection that handles DDL against the store and delegates the rest.
+   *
+   * @param queryTimeoutSeconds the timeout every statement starts with (a server's limit); 0 for none
+   */
+  public static Connection wrap(Connection calcite, CatalogStore store,
+      org.deepbase.engine.security.Principal principal, int queryTimeoutSeconds) {
     Ddl ddl = new Ddl(store, calcite, principal);
     // Statements still open when the connection closes are cancelled first: a client that goes
     // away (or a server that stops) stops its running queries instead of leaving them computing.
@@ -43,6 +53,9 @@ public final class DdlConnection {
           if (result instanceof Statement created) {
             open.removeIf(DdlConnection::isClosed);
             open.add(created);
+            if (queryTimeoutSeconds > 0) {
+              created.setQueryTimeout(queryTimeoutSeconds);
+            }
           }
           if (result instanceof PreparedStatement prepared) {
             // prepared DDL is not supported; Calcite reports a parse error
@@ -90,6 +103,7 @@ public final class DdlConnection {
         return connection;
       }
       ddlRan[0] = false;
+      cancelBeforeClose(statement, name);
       return translatingResult(invoke(statement, method, args));
     };
     return (Statement) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {Statement.class},
@@ -194,8 +208,26 @@ public final class DdlConnection {
   /** Returns a proxy of {@code target} whose errors carry SQLStates (see {@link SqlStates}). */
   private static <T> T translating(T target, Class<T> type, Connection connection) {
     return type.cast(Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {type},
-        (proxy, method, args) -> method.getName().equals("getConnection") ? connection
-            : translatingResult(invoke(target, method, args))));
+        (proxy, method, args) -> {
+          if (method.getName().equals("getConnection")) {
+            return connection;
+          }
+          if (target instanceof Statement statement) {
+            cancelBeforeClose(statement, method.getName());
+          }
+          return translatingResult(invoke(target, method, args));
+        }));
+  }
+
+  /**
+   * Cancels a statement's running work before closing it: a remote client's close (Avatica has no
+   * cancel request; closing from another thread is how a client stops a query) then stops the
+   * server's work at its next batch instead of letting it run on unread.
+   */
+  private static void cancelBeforeClose(Statement statement, String method) {
+    if (method.equals("close")) {
+      cancelAll(java.util.Set.of(statement));
+    }
   }
 
   /** Wraps result sets (where a query's work and its errors happen, row by row) to translate errors. */

@@ -19,7 +19,9 @@ public enum ErrorCode {
   /** The connection's role or ownership does not allow the statement. */
   PERMISSION_DENIED("42501"),
   /** The request would need more memory or file space than DeepBase allows a query. */
-  RESOURCE_LIMIT("53000");
+  RESOURCE_LIMIT("53000"),
+  /** The statement was cancelled, closed while running, or ran past its query timeout. */
+  CANCELLED("57014");
 
   private final String sqlState;
 
@@ -30,7 +32,7 @@ public enum ErrorCode {
   /**
    * Returns the SQLState: 42704 undefined object, 22003 value out of range, 22000 data exception,
    * 22023 invalid parameter value, 58030 I/O error, 58000 system error, 42501 insufficient
-   * privilege, 53000 insufficient resources.
+   * privilege, 53000 insufficient resources, 57014 query cancelled.
    */
   public String sqlState() {
     return sqlState;

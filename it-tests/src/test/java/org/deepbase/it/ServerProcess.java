@@ -103,6 +103,13 @@ final class ServerProcess implements AutoCloseable {
     return connect(user, password, new Properties());
   }
 
+  /** Returns the CPU time the server process has used, in seconds (user + system, from /proc). */
+  double cpuSeconds() throws IOException {
+    String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // fields 14 and 15, in clock ticks
+  }
+
   /** Returns the resident memory of the server process, in bytes. */
   long residentBytes() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {

@@ -39,10 +39,10 @@ public final class Cancellation implements BooleanSupplier {
   /** Fails with a message saying why, if the work should stop. */
   public void check(String what) {
     if (flag.get()) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, what + " cancelled");
+      throw new DeepBaseException(ErrorCode.CANCELLED, what + " cancelled");
     }
     if (System.nanoTime() > deadlineNanos) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, what + " cancelled: query timeout of "
+      throw new DeepBaseException(ErrorCode.CANCELLED, what + " cancelled: query timeout of "
           + timeoutMillis + " ms reached");
     }
   }
