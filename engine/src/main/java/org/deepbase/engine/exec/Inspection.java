@@ -285,7 +285,7 @@ public final class Inspection {
             if (cancelled instanceof Cancellation c) {
               c.check("INSPECT (after " + read + " records)");
             }
-            throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT cancelled after " + read + " records");
+            throw new DeepBaseException(ErrorCode.CANCELLED, "INSPECT cancelled after " + read + " records");
           }
           RecordBatch batch = reader.next();
           grid.feed(batch, hypotheses, dataset, source.next(batch), first,
