@@ -9,7 +9,8 @@ import org.deepbase.engine.DeepBaseException;
  * Gives every error a connection raises a SQLState from the standard classes, so that clients
  * (and Avatica, which forwards it to remote ones) can tell a bad name from a cancel: DeepBase's own
  * errors carry theirs ({@link org.deepbase.engine.ErrorCode#sqlState}), Calcite's parse and
- * validation errors become 42601 and 42000, a cancel 57014. The message is kept as it was.
+ * validation errors become 42601 and 42000, a cancel 57014. The message is kept, with DeepBase's
+ * own added where Calcite's leaves it out.
  */
 final class SqlStates {
   static final String SYNTAX_ERROR = "42601";
@@ -29,9 +30,23 @@ final class SqlStates {
     if (found == null) {
       return e;
     }
-    SQLException translated = new SQLException(e.getMessage(), found, e.getErrorCode(), e);
+    SQLException translated = new SQLException(message(e), found, e.getErrorCode(), e);
     translated.setNextException(e.getNextException());
     return translated;
+  }
+
+  /**
+   * Returns the message, with DeepBase's own appended where Calcite's hides it (a table function's
+   * error arrives as "... java.lang.reflect.InvocationTargetException").
+   */
+  private static String message(SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof DeepBaseException d && !message.contains(d.getMessage())) {
+        return message.replace(": java.lang.reflect.InvocationTargetException", "") + ": " + d.getMessage();
+      }
+    }
+    return message;
   }
 
   private static @Nullable String stateOf(Throwable e) {

@@ -61,6 +61,8 @@ class SqlStateTest {
   void badValuesAre22xxxAndLimits53000() throws Exception {
     assertState("22023", String.format(INSPECT, "pacman", "conv1.*", "").replace("'pacman_test'", "'../x'"),
         "not a valid name");
+    assertState("22023", String.format(INSPECT, "pacman", "conv1.*", "").replace(", dataset => 'pacman_test'", ""),
+        "missing: dataset");
     assertState("53000", String.format(INSPECT, "pacman", "conv1.*", ", batch_size => 1000000000"),
         "batch_size 1000000000");
   }

@@ -189,6 +189,9 @@ class ServerTest {
       SQLException syntax = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
           () -> s.executeQuery("SELEC 1").close());
       assertEquals("42601", syntax.getSQLState(), syntax.getMessage());
+      // Schema-qualified, as DBeaver writes it.
+      assertEquals(List.of("1"), Rows.of(c, "SELECT COUNT(*) FROM TABLE(deepbase.inspect(models => 'pacman', "
+          + "units => 'conv1.0', hypotheses => 'ghost', measures => 'corr', dataset => 'pacman_test'))"));
     }
   }
 

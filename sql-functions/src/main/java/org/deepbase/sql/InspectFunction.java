@@ -33,11 +33,13 @@ public final class InspectFunction {
 
   /** Creates the table; the inspection runs when it is scanned. */
   public static ScannableTable inspect(
-      @Parameter(name = "models") String models,
-      @Parameter(name = "units") String units,
-      @Parameter(name = "hypotheses") String hypotheses,
-      @Parameter(name = "measures") String measures,
-      @Parameter(name = "dataset") String dataset,
+      // Optional for Calcite, required here: a missing one is then named in the error instead of
+      // Calcite's "No match found for function signature".
+      @Parameter(name = "models", optional = true) @Nullable String models,
+      @Parameter(name = "units", optional = true) @Nullable String units,
+      @Parameter(name = "hypotheses", optional = true) @Nullable String hypotheses,
+      @Parameter(name = "measures", optional = true) @Nullable String measures,
+      @Parameter(name = "dataset", optional = true) @Nullable String dataset,
       // DECIMAL, because that is what a literal like 0.01 is (Calcite cannot convert it to DOUBLE here).
       @Parameter(name = "tolerance", optional = true) java.math.@Nullable BigDecimal tolerance,
       @Parameter(name = "max_records", optional = true) @Nullable Integer maxRecords,
@@ -46,6 +48,7 @@ public final class InspectFunction {
       @Parameter(name = "cache", optional = true) @Nullable Boolean cache,
       @Parameter(name = "top_k", optional = true) @Nullable Integer topK,
       @Parameter(name = "behavior", optional = true) @Nullable String behavior) {
+    requireArguments(models, units, hypotheses, measures, dataset);
     InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
         Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance.doubleValue(),
         maxRecords == null ? 0 : maxRecords, batchSize == null ? 0 : batchSize,
@@ -53,6 +56,23 @@ public final class InspectFunction {
             : cache ? InspectionRequest.CachePolicy.ON : InspectionRequest.CachePolicy.OFF,
         topK == null ? 0 : topK, BehaviorKind.parse(behavior));
     return new InspectTable(request);
+  }
+
+  private static void requireArguments(@Nullable String models, @Nullable String units, @Nullable String hypotheses,
+      @Nullable String measures, @Nullable String dataset) {
+    List<String> missing = new ArrayList<>();
+    String[] names = {"models", "units", "hypotheses", "measures", "dataset"};
+    String[] values = {models, units, hypotheses, measures, dataset};
+    for (int i = 0; i < names.length; i++) {
+      if (values[i] == null) {
+        missing.add(names[i]);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "inspect needs models, units, hypotheses, measures and "
+          + "dataset; missing: " + String.join(", ", missing) + " (e.g. inspect(models => 'pacman', units => 'conv1.*', "
+          + "hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'))");
+    }
   }
 
   /** The rows of one inspection. */
