@@ -29,7 +29,7 @@ import org.deepbase.engine.data.DatasetFiles;
 import org.deepbase.engine.data.Npy;
 
 /**
- * The committed TorchScript fixtures (made by tools/fixtures/make_torch_fixtures.py and
+ * The committed TorchScript fixtures (made by tools/fixtures/make_torch_fixtures.py, make_lstm_fixture.py and
  * make_pacman_fixture.sh) and their references, read without Python.
  */
 final class TorchFixtures {
@@ -71,11 +71,15 @@ final class TorchFixtures {
 
   /**
    * Returns [N, units, symbols] behaviors of every unit of a fixture layer over its whole dataset
-   * (planted_cnn on shapes, seq_model on brackets), through the extractor.
+   * (planted_cnn on shapes, seq_model on brackets, lstm_model on lstm_seqs), through the extractor.
    */
   static float[] behaviors(Workspace workspace, String model, String layer, BehaviorKind kind) {
     ModelDescriptor descriptor = workspace.model(model);
-    DatasetDescriptor dataset = workspace.dataset(model.equals("planted_cnn") ? "shapes" : "brackets");
+    DatasetDescriptor dataset = workspace.dataset(switch (model) {
+      case "planted_cnn" -> "shapes";
+      case "lstm_model" -> "lstm_seqs";
+      default -> "brackets";
+    });
     LayerInfo info = workspace.layer(descriptor, layer);
     int[] units = IntStream.range(0, info.unitCount()).toArray();
     try (LoadedModel loaded = LoadedModel.load(descriptor, workspace.latestCheckpoint(model));
@@ -101,7 +105,12 @@ final class TorchFixtures {
 
   /** Reads every array of reference.npz as float32 (converted in {@code scratch}), by name. */
   static Map<String, float[]> references(Path scratch) throws IOException {
-    Path npz = root().resolve("reference.npz");
+    return references(scratch, "reference.npz");
+  }
+
+  /** Reads every array of a reference file of the fixtures as float32, by name. */
+  static Map<String, float[]> references(Path scratch, String file) throws IOException {
+    Path npz = root().resolve(file);
     Map<String, float[]> out = new TreeMap<>();
     for (String key : DatasetFiles.npzArrays(npz).keySet()) {
       FloatBuffer values = Npy.map(DatasetFiles.npzArray(scratch, npz, key)).data().asFloatBuffer();

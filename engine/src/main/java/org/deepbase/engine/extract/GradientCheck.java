@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.Random;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.nn.OneDnn;
 
 /**
  * Checks once per JVM that the native runtime computes convolution input gradients correctly,
@@ -24,7 +25,7 @@ import org.deepbase.engine.ErrorCode;
  * the self-check then runs on top.
  */
 final class GradientCheck {
-  static final String FIX = "ONEDNN_MAX_CPU_ISA=SSE41";
+  static final String FIX = OneDnn.FIX;
   /** Skips the instruction-set requirement on machines whose oneDNN kernels are trusted. */
   static final String TRUST = "deepbase.gradients.trustOneDnn";
   private static final int CHECKS = 3;
@@ -35,7 +36,7 @@ final class GradientCheck {
 
   /** Fails with the reason and the fix unless this JVM's convolution gradients are correct. */
   static void require() {
-    if (!capped() && wideVectors() && !Boolean.getBoolean(TRUST)) {
+    if (OneDnn.suspect() && !Boolean.getBoolean(TRUST)) {
       throw new DeepBaseException(ErrorCode.MODEL_FAILED, "gradient behaviors are refused: on CPUs with AVX2 or"
           + " wider, libtorch's oneDNN kernels were measured to return wrong convolution gradients intermittently,"
           + " which no quick self-check can rule out; start DeepBase with the environment variable " + FIX
@@ -60,25 +61,6 @@ final class GradientCheck {
           + " runtime (libtorch oneDNN kernels) computed a wrong convolution input gradient in DeepBase's self-check;"
           + " start DeepBase with the environment variable " + FIX + " (e.g. '" + FIX + " ./deepbase ...'), which"
           + " makes them exact at some cost in speed (see docs/pytorch.md)");
-    }
-  }
-
-  /** Returns whether oneDNN was capped to SSE4.1 before the process started. */
-  static boolean capped() {
-    String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
-    if (isa == null) {
-      isa = System.getenv("DNNL_MAX_CPU_ISA");
-    }
-    return isa != null && isa.trim().equalsIgnoreCase("SSE41");
-  }
-
-  /** Returns whether the CPU offers AVX2 or wider vectors (where oneDNN picks the suspect kernels). */
-  static boolean wideVectors() {
-    try {
-      String cpu = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
-      return cpu.contains(" avx2") || cpu.contains(" avx512");
-    } catch (java.io.IOException | RuntimeException e) {
-      return true; // unknown: assume the worst
     }
   }
 

@@ -50,6 +50,7 @@ public final class TorchScriptModel implements LoadedModel {
 
   /** Loads a checkpoint and checks, with one probe forward, that it returns its layers by name. */
   public static TorchScriptModel load(ModelDescriptor descriptor, Checkpoint checkpoint) {
+    refuseSuspectLstm(descriptor, checkpoint);
     Model model = Model.newInstance(descriptor.name(), "PyTorch");
     try {
       String file = checkpoint.path().getFileName().toString();
@@ -68,6 +69,46 @@ public final class TorchScriptModel implements LoadedModel {
     } catch (RuntimeException e) {
       model.close();
       throw e;
+    }
+  }
+
+  /** Trusts this machine's oneDNN LSTM kernels (known good) instead of refusing LSTM models. */
+  public static final String TRUST_LSTM = "deepbase.lstm.trustOneDnn";
+  private static final java.util.regex.Pattern LSTM_CALL = java.util.regex.Pattern.compile("\\blstm\\s*\\(");
+
+  /**
+   * Refuses a model whose TorchScript code calls an LSTM where libtorch's oneDNN LSTM kernels are
+   * suspect ({@link OneDnn#suspect}): they returned wrong outputs on this project's AVX-512 machines,
+   * which would be inspected without a word. The code is read from the archive's {@code code/}
+   * entries (TorchScript keeps each module's code there; nn.LSTM compiles to a {@code lstm(...)} call).
+   */
+  static void refuseSuspectLstm(ModelDescriptor descriptor, Checkpoint checkpoint) {
+    if (!OneDnn.suspect() || Boolean.getBoolean(TRUST_LSTM) || !callsLstm(checkpoint.path())) {
+      return;
+    }
+    throw new DeepBaseException(ErrorCode.MODEL_LOAD_FAILED, "model '" + descriptor.name() + "' runs an LSTM, and on"
+        + " this CPU (AVX2 or wider) libtorch's oneDNN LSTM kernels were measured to return wrong outputs: start"
+        + " DeepBase with the environment variable " + OneDnn.FIX + " (e.g. '" + OneDnn.FIX + " ./deepbase ...'), which"
+        + " makes them exact at some cost in speed, or set -D" + TRUST_LSTM + "=true if this machine's kernels are"
+        + " known good (see docs/pytorch.md)");
+  }
+
+  /** Returns whether a TorchScript archive's code calls an LSTM (false when it cannot be read as one). */
+  static boolean callsLstm(java.nio.file.Path archive) {
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(archive.toFile())) {
+      for (java.util.zip.ZipEntry entry : java.util.Collections.list(zip.entries())) {
+        if (entry.getName().contains("/code/") && entry.getName().endsWith(".py") && entry.getSize() < (8 << 20)) {
+          try (java.io.InputStream in = zip.getInputStream(entry)) {
+            String code = new String(in.readNBytes(8 << 20), java.nio.charset.StandardCharsets.UTF_8);
+            if (LSTM_CALL.matcher(code).find()) {
+              return true;
+            }
+          }
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false; // not an archive: loading reports that
     }
   }
 
