@@ -9,8 +9,6 @@ import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.regex.Pattern;
-import javax.sql.rowset.FilteredRowSet;
-import javax.sql.rowset.RowSetProvider;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 
@@ -111,10 +109,9 @@ public final class DdlConnection {
   }
 
   /**
-   * Fixes Calcite's getColumns, which lists the columns of every view under any table name
-   * pattern: a BI tool would show a view's columns under each table. Rows are kept only when their
-   * TABLE_NAME matches the pattern asked for. (getTables has the same flaw, issue 15; a row set
-   * there breaks sqlline's !tables, so it is not filtered this way.)
+   * Fixes Calcite's getColumns and getTables, which list every view under any table name pattern:
+   * a BI tool would show a view's columns under each table, and 'beh%' would find the views. Rows
+   * are kept only when their TABLE_NAME matches the pattern asked for.
    */
   private static DatabaseMetaData wrapMetaData(DatabaseMetaData metaData, Connection connection) {
     return (DatabaseMetaData) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(),
@@ -123,18 +120,39 @@ public final class DdlConnection {
             return connection;
           }
           Object result = invoke(metaData, method, args);
-          if (method.getName().equals("getColumns") && args != null && args[2] instanceof String pattern) {
-            Pattern like = likePattern(pattern);
-            FilteredRowSet rows = RowSetProvider.newFactory().createFilteredRowSet();
-            try (ResultSet columns = (ResultSet) result) {
-              rows.populate(columns);
-            }
-            rows.setFilter(new TableNameFilter(like));
-            rows.beforeFirst();
-            return rows;
+          if ((method.getName().equals("getColumns") || method.getName().equals("getTables")) && args != null
+              && args[2] instanceof String pattern) {
+            return withTableNames((ResultSet) result, likePattern(pattern));
           }
           return result;
         });
+  }
+
+  /**
+   * Copies the rows of a metadata result whose TABLE_NAME matches, into H2's in-memory result set
+   * (a complete ResultSet: JDK row sets refuse calls sqlline makes, "Operation not yet supported").
+   */
+  static ResultSet withTableNames(ResultSet rows, Pattern like) throws SQLException {
+    try (rows) {
+      java.sql.ResultSetMetaData meta = rows.getMetaData();
+      int n = meta.getColumnCount();
+      org.h2.tools.SimpleResultSet kept = new org.h2.tools.SimpleResultSet();
+      for (int i = 1; i <= n; i++) {
+        kept.addColumn(meta.getColumnLabel(i), meta.getColumnType(i), meta.getPrecision(i), meta.getScale(i));
+      }
+      int tableName = rows.findColumn("TABLE_NAME");
+      while (rows.next()) {
+        String name = rows.getString(tableName);
+        if (name != null && like.matcher(name).matches()) {
+          Object[] row = new Object[n];
+          for (int i = 0; i < n; i++) {
+            row[i] = rows.getObject(i + 1);
+          }
+          kept.addRow(row);
+        }
+      }
+      return kept;
+    }
   }
 
   /** Translates a JDBC LIKE pattern ('%', '_', escape '\\') into a regular expression. */
@@ -153,28 +171,6 @@ public final class DdlConnection {
       }
     }
     return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
-  }
-
-  /** Keeps the metadata rows whose TABLE_NAME matches. */
-  private record TableNameFilter(Pattern like) implements javax.sql.rowset.Predicate {
-    @Override
-    public boolean evaluate(javax.sql.RowSet rs) {
-      try {
-        return like.matcher(rs.getString("TABLE_NAME")).matches();
-      } catch (SQLException e) {
-        return false;
-      }
-    }
-
-    @Override
-    public boolean evaluate(Object value, int column) {
-      return true;
-    }
-
-    @Override
-    public boolean evaluate(Object value, String columnName) {
-      return true;
-    }
   }
 
   private static Object invoke(Object target, Method method, Object[] args) throws Throwable {

@@ -43,6 +43,13 @@ class MetadataTest {
       assertEquals("TABLE", types.get("behaviors"));
       assertEquals("VIEW", types.get("conv_units"));
       assertEquals("TABLE", types.get("layer_sizes"));
+      List<String> beh = new ArrayList<>();
+      try (ResultSet rs = meta.getTables(null, "deepbase", "beh%", null)) {
+        while (rs.next()) {
+          beh.add(rs.getString("TABLE_NAME"));
+        }
+      }
+      assertEquals(List.of("behaviors"), beh, "a name pattern finds only matching tables, not every view");
       for (String table : types.keySet()) {
         List<String> fromMetadata = new ArrayList<>();
         try (ResultSet rs = meta.getColumns(null, "deepbase", table, "%")) {

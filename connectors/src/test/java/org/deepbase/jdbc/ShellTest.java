@@ -18,7 +18,8 @@ class ShellTest {
   @Test
   void tablesAndQueries(@TempDir Path dir) throws Exception {
     Workspace workspace = PlantedAgent.workspace(dir, "pacman", 31, 10);
-    String script = "!tables\nSELECT count(*) AS conv_units FROM units WHERE layer LIKE 'conv%';\n!quit\n";
+    String script = "!tables\n!columns layers\n!describe models\n"
+        + "SELECT count(*) AS conv_units FROM units WHERE layer LIKE 'conv%';\n!quit\n";
     SqlLine shell = new SqlLine();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     shell.setOutputStream(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
@@ -28,5 +29,8 @@ class ShellTest {
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("behaviors") && text.contains("SYSTEM TABLE"), text);
     assertTrue(text.contains("48"), "16 + 32 conv units: " + text);
+    assertTrue(!text.contains("Operation not yet supported"), text);
+    assertTrue(text.contains("unit_count"), "!columns layers lists its columns: " + text);
+    assertTrue(text.contains("input_shape"), "!describe models lists its columns: " + text);
   }
 }
