@@ -17,6 +17,11 @@ import java.sql.Statement;
  * Calcite. JDBC clients (and Avatica's JdbcMeta behind the server) see an ordinary connection.
  */
 public final class DdlConnection {
+  /** The product name JDBC metadata reports. */
+  public static final String PRODUCT_NAME = "DeepBase";
+  /** The product version JDBC metadata reports (before the Calcite version it runs on). */
+  public static final String PRODUCT_VERSION = "0.1.0";
+
   private DdlConnection() {
   }
 
@@ -118,6 +123,13 @@ public final class DdlConnection {
         new Class<?>[] {DatabaseMetaData.class}, (proxy, method, args) -> {
           if (method.getName().equals("getConnection")) {
             return connection;
+          }
+          // What BI tools show (remote clients get it through Avatica's database properties).
+          if (method.getName().equals("getDatabaseProductName")) {
+            return PRODUCT_NAME;
+          }
+          if (method.getName().equals("getDatabaseProductVersion")) {
+            return PRODUCT_VERSION + " (Apache Calcite " + metaData.getDatabaseProductVersion() + ")";
           }
           Object result = invoke(metaData, method, args);
           if ((method.getName().equals("getColumns") || method.getName().equals("getTables")) && args != null

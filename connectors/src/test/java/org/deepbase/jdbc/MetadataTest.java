@@ -33,6 +33,8 @@ class MetadataTest {
       s.execute("CREATE VIEW conv_units AS SELECT layer, unit FROM units WHERE layer LIKE 'conv%'");
       s.execute("CREATE TABLE layer_sizes AS SELECT layer, unit_count FROM layers");
       DatabaseMetaData meta = c.getMetaData();
+      assertEquals("DeepBase", meta.getDatabaseProductName());
+      assertTrue(meta.getDatabaseProductVersion().startsWith("0.1.0 (Apache Calcite 1."), meta.getDatabaseProductVersion());
       Map<String, String> types = new LinkedHashMap<>();
       try (ResultSet rs = meta.getTables(null, "deepbase", "%", null)) {
         while (rs.next()) {
