@@ -39,7 +39,7 @@ public final class AnnotationsTable extends VirtualTable {
   public Enumerable<@Nullable Object[]> scan(DataContext root, List<RexNode> filters,
       int @Nullable [] projects) {
     ScanFilters pushed = ScanFilters.consume(filters, COLUMNS.stringColumns(),
-        COLUMNS.indexes("hypothesis", "dataset", "record_id"));
+        COLUMNS.indexes("hypothesis", "dataset", "record_id"), root);
     ColumnFilter hypotheses = pushed.column(COLUMNS.index("hypothesis"));
     ColumnFilter datasets = pushed.column(COLUMNS.index("dataset"));
     if (datasets.strings() != null) {

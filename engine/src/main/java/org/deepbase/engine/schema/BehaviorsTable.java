@@ -38,7 +38,7 @@ public final class BehaviorsTable extends VirtualTable {
   public Enumerable<@Nullable Object[]> scan(DataContext root, List<RexNode> filters,
       int @Nullable [] projects) {
     ScanFilters pushed = ScanFilters.consume(filters, COLUMNS.stringColumns(),
-        COLUMNS.indexes("model", "checkpoint", "layer", "unit", "dataset", "record_id"));
+        COLUMNS.indexes("model", "checkpoint", "layer", "unit", "dataset", "record_id"), root);
     List<ExtractionStep> steps = BehaviorSelection.plan(workspace,
         pushed.column(COLUMNS.index("model")), pushed.column(COLUMNS.index("checkpoint")),
         pushed.column(COLUMNS.index("layer")), pushed.column(COLUMNS.index("unit")),

@@ -29,6 +29,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class ScanFilters {
   private final ColumnFilter[] columns;
+  private org.apache.calcite.@Nullable DataContext parameters;
 
   private ScanFilters(int columnCount) {
     columns = new ColumnFilter[columnCount];
@@ -46,7 +47,20 @@ public final class ScanFilters {
    */
   public static ScanFilters consume(List<RexNode> filters, Set<Integer> stringColumns,
       Set<Integer> consumable) {
+    return consume(filters, stringColumns, consumable, null);
+  }
+
+  /**
+   * Consumes the conjuncts it can represent, comparisons with a statement's {@code ?} parameters
+   * included: at scan time their values are in the DataContext ("?0", "?1", ...), so a prepared
+   * {@code WHERE model = ? AND layer = ?} narrows the extraction like literals do.
+   *
+   * @param parameters the executing statement's context, or null at planning time (parameters unknown)
+   */
+  public static ScanFilters consume(List<RexNode> filters, Set<Integer> stringColumns,
+      Set<Integer> consumable, org.apache.calcite.@Nullable DataContext parameters) {
     ScanFilters result = new ScanFilters(64);
+    result.parameters = parameters;
     // Calcite hands over the whole WHERE as one AND: split it so each conjunct is judged alone.
     List<RexNode> conjuncts = new ArrayList<>();
     filters.forEach(f -> conjuncts.addAll(RelOptUtil.conjunctions(f)));
@@ -71,33 +85,34 @@ public final class ScanFilters {
     RexNode left = call.getOperands().get(0);
     RexNode right = call.getOperands().get(1);
     SqlKind kind = call.getKind();
-    if (left instanceof RexLiteral && right instanceof RexInputRef) {
+    if (!(left instanceof RexInputRef) && right instanceof RexInputRef) {
       RexNode swap = left;
       left = right;
       right = swap;
       kind = kind.reverse();
     }
-    if (!(left instanceof RexInputRef ref) || !(right instanceof RexLiteral literal)
-        || !consumable.contains(ref.getIndex())) {
+    if (!(left instanceof RexInputRef ref) || !consumable.contains(ref.getIndex())) {
       return false;
     }
     int column = ref.getIndex();
     boolean isString = stringColumns.contains(column);
-    if (kind == SqlKind.SEARCH) {
+    if (right instanceof RexLiteral literal && kind == SqlKind.SEARCH) {
       return absorbSarg(column, isString, literal.getValueAs(Sarg.class));
     }
+    Object constant = constant(right);
+    if (constant == null) {
+      return false;
+    }
     if (isString) {
-      if (kind != SqlKind.EQUALS) {
-        return false;
-      }
-      String value = literal.getValueAs(String.class);
-      if (value == null) {
+      if (kind != SqlKind.EQUALS || !(constant instanceof String value)) {
         return false;
       }
       columns[column].restrictStrings(Set.of(value));
       return true;
     }
-    BigDecimal number = literal.getValueAs(BigDecimal.class);
+    BigDecimal number = constant instanceof BigDecimal d ? d
+        : constant instanceof Number n && !(constant instanceof Double || constant instanceof Float)
+            ? BigDecimal.valueOf(n.longValue()) : null;
     if (number == null || number.stripTrailingZeros().scale() > 0) {
       return false;
     }
@@ -115,6 +130,28 @@ public final class ScanFilters {
     }
     columns[column].restrictInts(ImmutableRangeSet.of(range));
     return true;
+  }
+
+  /**
+   * Returns the value a comparison's other side stands for: a literal's, or a dynamic parameter's
+   * (possibly cast, as Calcite types it) once the statement executes; null when unknown.
+   */
+  private @Nullable Object constant(RexNode node) {
+    if (node instanceof RexLiteral literal) {
+      if (literal.getTypeName().getFamily() == org.apache.calcite.sql.type.SqlTypeFamily.CHARACTER) {
+        return literal.getValueAs(String.class);
+      }
+      return literal.getValueAs(BigDecimal.class);
+    }
+    RexNode inner = node;
+    if (inner instanceof RexCall cast && cast.getKind() == SqlKind.CAST && cast.getOperands().size() == 1) {
+      inner = cast.getOperands().get(0);
+    }
+    if (parameters != null && inner instanceof org.apache.calcite.rex.RexDynamicParam param) {
+      Object value = parameters.get("?" + param.getIndex());
+      return value instanceof NlsString nls ? nls.getValue() : value;
+    }
+    return null;
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"})
