@@ -69,4 +69,33 @@ class ParameterPushdownTest {
       assertEquals(otherLiteral[0], other[0]);
     }
   }
+
+  @Test
+  void inspectTakesParametersForEveryArgument() throws Exception {
+    String literal = "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', "
+        + "measures => 'local_iou', dataset => 'pacman_test', max_records => 200)) ORDER BY unit";
+    String prepared = "SELECT unit, score FROM TABLE(inspect(models => ?, units => ?, hypotheses => ?, measures => ?, "
+        + "dataset => ?, max_records => ?)) ORDER BY unit";
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
+         PreparedStatement p = c.prepareStatement(prepared)) {
+      java.util.List<String> expected = new java.util.ArrayList<>();
+      try (ResultSet rs = s.executeQuery(literal)) {
+        while (rs.next()) {
+          expected.add(rs.getInt(1) + "|" + rs.getDouble(2));
+        }
+      }
+      Object[] values = {"pacman", "conv1.*", "ghost", "local_iou", "pacman_test", 200};
+      for (int i = 0; i < values.length; i++) {
+        p.setObject(i + 1, values[i]);
+      }
+      java.util.List<String> actual = new java.util.ArrayList<>();
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          actual.add(rs.getInt(1) + "|" + rs.getDouble(2));
+        }
+      }
+      assertEquals(16, expected.size());
+      assertEquals(expected, actual, "INSPECT with ? arguments answers like with literals");
+    }
+  }
 }

@@ -48,18 +48,24 @@ public final class InspectFunction {
       @Parameter(name = "cache", optional = true) @Nullable Boolean cache,
       @Parameter(name = "top_k", optional = true) @Nullable Integer topK,
       @Parameter(name = "behavior", optional = true) @Nullable String behavior) {
-    requireArguments(models, units, hypotheses, measures, dataset);
+    String missing = missing(models, units, hypotheses, measures, dataset);
+    if (missing != null) {
+      // Calcite calls this once while preparing, with null for every ? parameter (only the row type
+      // is needed then), and again when executing, with the values: defer the error to the scan.
+      return new InspectTable(null, missing);
+    }
     InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
         Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance.doubleValue(),
         maxRecords == null ? 0 : maxRecords, batchSize == null ? 0 : batchSize,
         exact == null || exact, cache == null ? InspectionRequest.CachePolicy.AUTO
             : cache ? InspectionRequest.CachePolicy.ON : InspectionRequest.CachePolicy.OFF,
         topK == null ? 0 : topK, BehaviorKind.parse(behavior));
-    return new InspectTable(request);
+    return new InspectTable(request, null);
   }
 
-  private static void requireArguments(@Nullable String models, @Nullable String units, @Nullable String hypotheses,
-      @Nullable String measures, @Nullable String dataset) {
+  /** Returns the error naming the missing required arguments, or null when none is missing. */
+  private static @Nullable String missing(@Nullable String models, @Nullable String units,
+      @Nullable String hypotheses, @Nullable String measures, @Nullable String dataset) {
     List<String> missing = new ArrayList<>();
     String[] names = {"models", "units", "hypotheses", "measures", "dataset"};
     String[] values = {models, units, hypotheses, measures, dataset};
@@ -68,19 +74,19 @@ public final class InspectFunction {
         missing.add(names[i]);
       }
     }
-    if (!missing.isEmpty()) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "inspect needs models, units, hypotheses, measures and "
-          + "dataset; missing: " + String.join(", ", missing) + " (e.g. inspect(models => 'pacman', units => 'conv1.*', "
-          + "hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'))");
-    }
+    return missing.isEmpty() ? null : "inspect needs models, units, hypotheses, measures and dataset; missing: "
+        + String.join(", ", missing) + " (e.g. inspect(models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', "
+        + "measures => 'local_iou', dataset => 'pacman_test'))";
   }
 
   /** The rows of one inspection. */
   static final class InspectTable extends AbstractTable implements ScannableTable {
-    private final InspectionRequest request;
+    private final @Nullable InspectionRequest request;
+    private final @Nullable String missing;
 
-    InspectTable(InspectionRequest request) {
+    InspectTable(@Nullable InspectionRequest request, @Nullable String missing) {
       this.request = request;
+      this.missing = missing;
     }
 
     @Override
@@ -94,6 +100,10 @@ public final class InspectFunction {
 
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
+      InspectionRequest request = this.request;
+      if (request == null) {
+        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, String.valueOf(missing));
+      }
       List<InspectionRow> result = InspectionEngine.of(DeepBaseSchema.settingsOf(root)).run(
           DeepBaseSchema.workspaceOf(root, "inspect"), request, Cancellation.of(root), DeepBaseSchema.settingsOf(root));
       List<@Nullable Object[]> rows = new ArrayList<>(result.size());
