@@ -124,7 +124,7 @@ public final class DdlConnection {
           if (method.getName().equals("getConnection")) {
             return connection;
           }
-          // What BI tools show (remote clients get it through Avatica's database properties).
+          // What embedded clients show (a remote Avatica client reports its own driver's name instead).
           if (method.getName().equals("getDatabaseProductName")) {
             return PRODUCT_NAME;
           }
