@@ -78,24 +78,45 @@ class ParameterPushdownTest {
         + "dataset => ?, max_records => ?)) ORDER BY unit";
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
          PreparedStatement p = c.prepareStatement(prepared)) {
-      java.util.List<String> expected = new java.util.ArrayList<>();
-      try (ResultSet rs = s.executeQuery(literal)) {
-        while (rs.next()) {
-          expected.add(rs.getInt(1) + "|" + rs.getDouble(2));
-        }
-      }
+      java.util.List<String> expected = rows(s.executeQuery(literal));
       Object[] values = {"pacman", "conv1.*", "ghost", "local_iou", "pacman_test", 200};
       for (int i = 0; i < values.length; i++) {
         p.setObject(i + 1, values[i]);
       }
-      java.util.List<String> actual = new java.util.ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          actual.add(rs.getInt(1) + "|" + rs.getDouble(2));
-        }
-      }
+      java.util.List<String> actual = rows(p.executeQuery());
       assertEquals(16, expected.size());
       assertEquals(expected, actual, "INSPECT with ? arguments answers like with literals");
     }
+  }
+
+  @Test
+  void probeTakesParameters() throws Exception {
+    String literal = "SELECT * FROM TABLE(probe(model => 'pacman', layer => 'conv1', hypothesis => 'ghost', "
+        + "dataset => 'pacman_test', max_samples => 2000))";
+    String prepared = "SELECT * FROM TABLE(probe(model => ?, layer => ?, hypothesis => ?, dataset => ?, max_samples => ?))";
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
+         PreparedStatement p = c.prepareStatement(prepared)) {
+      Object[] values = {"pacman", "conv1", "ghost", "pacman_test", 2000};
+      for (int i = 0; i < values.length; i++) {
+        p.setObject(i + 1, values[i]);
+      }
+      assertEquals(rows(s.executeQuery(literal)), rows(p.executeQuery()), "probe with ? arguments answers like literals");
+    }
+  }
+
+  static java.util.List<String> rows(ResultSet rs) throws Exception {
+    java.util.List<String> rows = new java.util.ArrayList<>();
+    try (rs) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+          line.append(rs.getString(i)).append('|');
+        }
+        rows.add(line.toString());
+      }
+    }
+    assertTrue(!rows.isEmpty());
+    return rows;
   }
 }
