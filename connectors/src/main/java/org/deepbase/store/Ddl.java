@@ -10,7 +10,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
-import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.exec.DryRun;
 import org.deepbase.engine.schema.DeepBaseSchema;
 import org.deepbase.engine.security.Principal;
@@ -56,10 +55,7 @@ final class Ddl {
       principal.require(Role.WRITER, "CREATE and DROP of views and tables");
       return dispatch(sql);
     } catch (DeepBaseException e) {
-      if (e.code() == ErrorCode.PERMISSION_DENIED) {
-        throw new SQLException(e.getMessage(), "42501", e);
-      }
-      throw e;
+      throw new SQLException(e.getMessage(), e.code().sqlState(), e);
     } finally {
       store.invalidate();
     }
