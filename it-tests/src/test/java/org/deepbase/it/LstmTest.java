@@ -11,7 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.nn.OneDnn;
 import org.junit.jupiter.api.Test;

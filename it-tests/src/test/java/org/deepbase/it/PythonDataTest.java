@@ -71,7 +71,7 @@ class PythonDataTest {
       }
     }
     // The inputs were converted to float32 [N, D]: read them back through the engine.
-    var workspace = new org.deepbase.engine.catalog.Workspace(dir);
+    var workspace = new org.deepbase.engine.workspace.Workspace(dir);
     for (String dataset : List.of("iris_csv", "iris_arrow")) {
       var d = workspace.dataset(dataset);
       try (var reader = new org.deepbase.engine.data.DatasetReader(workspace.datasetDir(dataset), d, i -> true, 10)) {
@@ -89,7 +89,7 @@ class PythonDataTest {
     // annotation arrays when there are some; here a plain .npy, so [2, 3] -> [2])
     Files.write(d.resolve("x.npy"), npy("|u1", List.of(4, 2, 3), new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
         (byte) 255, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}));
-    var workspace = new org.deepbase.engine.catalog.Workspace(dir);
+    var workspace = new org.deepbase.engine.workspace.Workspace(dir);
     var dataset = workspace.dataset("bytes");
     assertEquals(4, dataset.recordCount());
     assertEquals(List.of(2, 3), dataset.inputShape());
@@ -134,7 +134,7 @@ class PythonDataTest {
         "cannot load TorchScript model 'corrupt'");
     assertError(String.format(inspect, "wrong_shape", "ghost", "shapes"), "SHAPE_MISMATCH",
         "model 'wrong_shape' expects [3, 6, 6]");
-    var workspace = new org.deepbase.engine.catalog.Workspace(dir);
+    var workspace = new org.deepbase.engine.workspace.Workspace(dir);
     var probe = assertThrows(org.deepbase.engine.DeepBaseException.class,
         () -> workspace.layers(workspace.model("wrong_shape")));
     assertTrue(probe.getMessage().contains("SHAPE_MISMATCH: model 'wrong_shape': model.json says input_shape [3, 6, 6]"),

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.queries.pacman.DatasetGenerator;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.deepbase.queries.pacman.SavedQueries;

@@ -26,7 +26,7 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.security.Role;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.deepbase.server.Users;

@@ -11,7 +11,7 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.security.Role;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.deepbase.server.Users;

@@ -30,13 +30,17 @@ import org.apache.calcite.sql.SqlKind;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.catalog.Workspace;
-import org.deepbase.engine.plan.FusedInspection;
-import org.deepbase.engine.plan.FusedSpec;
-import org.deepbase.engine.schema.AnnotationsTable;
-import org.deepbase.engine.schema.BehaviorsTable;
-import org.deepbase.engine.schema.ColumnFilter;
-import org.deepbase.engine.schema.ScanFilters;
+import org.deepbase.engine.measure.Measure;
+import org.deepbase.engine.plan.MeasureSpec;
+import org.deepbase.engine.plan.ModelTarget;
+import org.deepbase.engine.plan.UnitTarget;
+import org.deepbase.engine.workspace.Workspace;
+import org.deepbase.sql.plan.FusedInspection;
+import org.deepbase.sql.plan.FusedSpec;
+import org.deepbase.sql.schema.AnnotationsTable;
+import org.deepbase.sql.schema.BehaviorsTable;
+import org.deepbase.sql.schema.ColumnFilter;
+import org.deepbase.sql.schema.ScanFilters;
 import org.immutables.value.Value;
 
 /**
@@ -124,57 +128,65 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
       return null;
     }
     // Group keys must be inspection keys.
-    List<String> outputs = new ArrayList<>();
-    Set<String> grouped = new HashSet<>();
-    for (int key : aggregate.getGroupSet()) {
-      int o = origin(input, key, mq);
+    List<FusedSpec.Column> outputs = new ArrayList<>();
+    Set<FusedSpec.Key> grouped = new HashSet<>();
+    for (int field : aggregate.getGroupSet()) {
+      int o = origin(input, field, mq);
       if (o < 0) {
         return null;
       }
       String name = NAMES.get(o);
-      String source = switch (name) {
-        case "b.model", "b.checkpoint", "b.layer", "b.unit", "a.hypothesis" -> name.substring(2);
-        case "b.dataset", "a.dataset" -> "dataset";
+      FusedSpec.Key key = switch (name) {
+        case "b.model" -> FusedSpec.Key.MODEL;
+        case "b.checkpoint" -> FusedSpec.Key.CHECKPOINT;
+        case "b.layer" -> FusedSpec.Key.LAYER;
+        case "b.unit" -> FusedSpec.Key.UNIT;
+        case "a.hypothesis" -> FusedSpec.Key.HYPOTHESIS;
+        case "b.dataset", "a.dataset" -> FusedSpec.Key.DATASET;
         default -> null;
       };
-      if (source == null) {
+      if (key == null) {
         return null;
       }
-      outputs.add("key:" + source);
-      grouped.add(source);
+      outputs.add(FusedSpec.Column.key(key));
+      grouped.add(key);
     }
-    if (!(grouped.contains("unit") || units.points() != null && units.points().size() == 1)
-        || !(grouped.contains("layer") || layers.strings().size() == 1)
-        || !(grouped.contains("hypothesis") || hypotheses.strings().size() == 1)
-        || !(grouped.contains("model") || models.strings().size() == 1)) {
+    if (!(grouped.contains(FusedSpec.Key.UNIT) || units.points() != null && units.points().size() == 1)
+        || !(grouped.contains(FusedSpec.Key.LAYER) || layers.strings().size() == 1)
+        || !(grouped.contains(FusedSpec.Key.HYPOTHESIS) || hypotheses.strings().size() == 1)
+        || !(grouped.contains(FusedSpec.Key.MODEL) || models.strings().size() == 1)) {
       return null;
     }
-    List<String> measures = new ArrayList<>();
+    List<MeasureSpec> measures = new ArrayList<>();
     for (AggregateCall c : aggregate.getAggCallList()) {
-      String measure = measureSpec(c, input, mq);
+      MeasureSpec measure = measureSpec(c, input, mq);
       if (measure == null) {
         return null;
       }
       if (!measures.contains(measure)) {
         measures.add(measure);
       }
-      outputs.add("score:" + measures.indexOf(measure));
+      outputs.add(FusedSpec.Column.score(measures.indexOf(measure)));
     }
     String dataset = dataset(origins.workspace(), filters, models);
-    String modelSpec = models(origins.workspace(), models, checkpoints, grouped.contains("checkpoint"));
-    if (dataset == null || modelSpec == null) {
+    List<ModelTarget> modelTargets = models(origins.workspace(), models, checkpoints,
+        grouped.contains(FusedSpec.Key.CHECKPOINT));
+    if (dataset == null || modelTargets == null) {
       return null;
     }
-    List<String> unitItems = new ArrayList<>();
+    if (units.points() != null && units.points().stream().anyMatch(u -> u < 0)) {
+      return null; // no such unit: the relational path returns no rows for it
+    }
+    List<UnitTarget> unitTargets = new ArrayList<>();
     for (String layer : new java.util.TreeSet<>(layers.strings())) {
       if (units.points() == null) {
-        unitItems.add(layer + ".*");
+        unitTargets.add(UnitTarget.allOf(layer));
       } else {
-        units.points().forEach(u -> unitItems.add(layer + "." + u));
+        units.points().forEach(u -> unitTargets.add(UnitTarget.of(layer, u)));
       }
     }
-    return new FusedSpec(modelSpec, String.join(",", unitItems), new ArrayList<>(hypotheses.strings()), measures,
-        dataset, outputs);
+    return new FusedSpec(modelTargets, unitTargets, new ArrayList<>(hypotheses.strings()), measures, dataset,
+        outputs);
   }
 
   /** Returns the virtual column of a field of {@code node}, or -1 when it is computed. */
@@ -276,8 +288,8 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
     return joined.equals(Set.of("dataset", "record_id", "symbol"));
   }
 
-  private static @Nullable String measureSpec(AggregateCall c, RelNode input, RelMetadataQuery mq) {
-    String measure = MeasureRecordRule.measureOf(c);
+  private static @Nullable MeasureSpec measureSpec(AggregateCall c, RelNode input, RelMetadataQuery mq) {
+    Measure measure = MeasureRecordRule.measureOf(c);
     if (measure == null || c.isDistinct() || c.filterArg >= 0 || c.getArgList().size() < 2) {
       return null;
     }
@@ -286,7 +298,7 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
       return null;
     }
     if (c.getArgList().size() == 2) {
-      return measure;
+      return MeasureSpec.of(measure, Double.NaN);
     }
     // A quantile argument is a constant column of the project under the aggregate.
     if (!(input instanceof Project project)
@@ -294,7 +306,7 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
         || literal.getValueAs(BigDecimal.class) == null) {
       return null;
     }
-    return measure + "(" + literal.getValueAs(BigDecimal.class).toPlainString() + ")";
+    return MeasureSpec.of(measure, literal.getValueAs(BigDecimal.class).doubleValue());
   }
 
   /** Returns the single dataset the query reads, or null when that is not one dataset. */
@@ -333,26 +345,26 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
     return compatible.size() == 1 ? compatible.iterator().next() : null;
   }
 
-  /** Returns INSPECT's models argument, or null when the checkpoints are ambiguous. */
-  private static @Nullable String models(Workspace workspace, ColumnFilter models, ColumnFilter checkpoints,
+  /** Returns the model targets, or null when the checkpoints are ambiguous. */
+  private static @Nullable List<ModelTarget> models(Workspace workspace, ColumnFilter models, ColumnFilter checkpoints,
       boolean checkpointGrouped) {
     Set<Integer> points = checkpoints.points();
     if (points != null && points.size() > 1 && !checkpointGrouped) {
       return null;
     }
-    List<String> items = new ArrayList<>();
+    List<ModelTarget> items = new ArrayList<>();
     for (String model : models.strings()) {
       if (points != null) {
-        points.forEach(p -> items.add(model + "@" + p));
+        points.forEach(p -> items.add(ModelTarget.at(model, p)));
       } else if (checkpointGrouped) {
-        items.add(model + "@*");
+        items.add(ModelTarget.every(model));
       } else if (workspace.models().containsKey(model) && workspace.checkpoints(model).size() == 1) {
-        items.add(model);
+        items.add(ModelTarget.latest(model));
       } else {
         return null;
       }
     }
-    return String.join(",", items);
+    return items;
   }
 
   /** Rule configuration. */

@@ -2,11 +2,11 @@ package org.deepbase.sql;
 
 import org.apache.calcite.DataContext;
 import org.deepbase.engine.catalog.DatasetDescriptor;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.data.DatasetRecord;
 import org.deepbase.engine.exec.RecordView;
 import org.deepbase.engine.picture.Pictures;
-import org.deepbase.engine.schema.DeepBaseSchema;
+import org.deepbase.sql.schema.DeepBaseSchema;
 
 /**
  * SQL scalar functions returning PNG images (VARBINARY), which BI tools such as DBeaver display:

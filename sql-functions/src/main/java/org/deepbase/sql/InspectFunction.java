@@ -14,13 +14,18 @@ import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
-import org.deepbase.engine.schema.DeepBaseSchema;
-import org.deepbase.engine.exec.Cancellation;
+import org.deepbase.sql.schema.DeepBaseSchema;
+import org.deepbase.sql.schema.StatementCancellation;
 import org.deepbase.engine.exec.InspectionEngine;
-import org.deepbase.engine.exec.InspectionRequest;
+import org.deepbase.engine.plan.Arguments;
+import org.deepbase.engine.plan.CachePolicy;
+import org.deepbase.engine.plan.InspectionRequest;
+import org.deepbase.engine.plan.MeasureSpec;
+import org.deepbase.engine.plan.ModelTarget;
+import org.deepbase.engine.plan.StoppingRule;
+import org.deepbase.engine.plan.UnitTarget;
 import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.exec.InspectionRow;
-import org.deepbase.engine.exec.Targets;
 
 /**
  * SQL table function {@code inspect(models, units, hypotheses, measures, dataset [, tolerance,
@@ -52,15 +57,26 @@ public final class InspectFunction {
     if (missing != null) {
       // Calcite calls this once while preparing, with null for every ? parameter (only the row type
       // is needed then), and again when executing, with the values: defer the error to the scan.
-      return new InspectTable(null, missing);
+      return new InspectTable(null, new DeepBaseException(ErrorCode.BAD_ARGUMENT, missing));
     }
-    InspectionRequest request = new InspectionRequest(models, units, Targets.split(hypotheses, "hypotheses"),
-        Targets.split(measures, "measures"), dataset, tolerance == null ? Double.NaN : tolerance.doubleValue(),
-        maxRecords == null ? 0 : maxRecords, batchSize == null ? 0 : batchSize,
-        exact == null || exact, cache == null ? InspectionRequest.CachePolicy.AUTO
-            : cache ? InspectionRequest.CachePolicy.ON : InspectionRequest.CachePolicy.OFF,
-        topK == null ? 0 : topK, BehaviorKind.parse(behavior));
-    return new InspectTable(request, null);
+    try {
+      InspectionRequest request = InspectionRequest.builder(dataset)
+          .models(ModelTarget.parseList(models))
+          .units(UnitTarget.parseList(units))
+          .hypotheses(Arguments.split(hypotheses, "hypotheses"))
+          .measures(MeasureSpec.parseList(measures))
+          .stopping(new StoppingRule(tolerance == null ? Double.NaN : tolerance.doubleValue(),
+              topK == null ? 0 : topK, maxRecords == null ? 0 : maxRecords))
+          .batchSize(batchSize == null ? 0 : batchSize)
+          .exact(exact == null || exact)
+          .cache(cache == null ? CachePolicy.AUTO : cache ? CachePolicy.ON : CachePolicy.OFF)
+          .behavior(BehaviorKind.parse(behavior))
+          .build();
+      return new InspectTable(request, null);
+    } catch (DeepBaseException e) {
+      // Reported when the table is read, like every other INSPECT error (not as a planning failure).
+      return new InspectTable(null, e);
+    }
   }
 
   /** Returns the error naming the missing required arguments, or null when none is missing. */
@@ -82,11 +98,11 @@ public final class InspectFunction {
   /** The rows of one inspection. */
   static final class InspectTable extends AbstractTable implements ScannableTable {
     private final @Nullable InspectionRequest request;
-    private final @Nullable String missing;
+    private final @Nullable DeepBaseException invalid;
 
-    InspectTable(@Nullable InspectionRequest request, @Nullable String missing) {
+    InspectTable(@Nullable InspectionRequest request, @Nullable DeepBaseException invalid) {
       this.request = request;
-      this.missing = missing;
+      this.invalid = invalid;
     }
 
     @Override
@@ -102,10 +118,10 @@ public final class InspectFunction {
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
       InspectionRequest request = this.request;
       if (request == null) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, String.valueOf(missing));
+        throw java.util.Objects.requireNonNull(invalid, "an inspection without a request has its error");
       }
       List<InspectionRow> result = InspectionEngine.of(DeepBaseSchema.settingsOf(root)).run(
-          DeepBaseSchema.workspaceOf(root, "inspect"), request, Cancellation.of(root), DeepBaseSchema.settingsOf(root));
+          DeepBaseSchema.workspaceOf(root, "inspect"), request, StatementCancellation.of(root), DeepBaseSchema.settingsOf(root));
       List<@Nullable Object[]> rows = new ArrayList<>(result.size());
       for (InspectionRow r : result) {
         rows.add(new Object[] {r.model(), r.checkpoint(), r.layer(), r.unit(), r.hypothesis(), r.measure(), r.score(),

@@ -19,6 +19,7 @@ import org.apache.calcite.sql.SqlAggFunction;
 import org.apache.calcite.sql.validate.SqlUserDefinedAggFunction;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.measure.Measure;
 import org.immutables.value.Value;
 
 /**
@@ -64,7 +65,7 @@ public class MeasureRecordRule extends RelRule<MeasureRecordRule.Config> {
     RexNode recordId = recordIdOf(source, call.getMetadataQuery(), rex, intType);
     List<AggregateCall> calls = new ArrayList<>();
     for (AggregateCall c : aggregate.getAggCallList()) {
-      String measure = measureOf(c);
+      Measure measure = measureOf(c);
       if (measure == null) {
         calls.add(c);
         continue;
@@ -74,7 +75,7 @@ public class MeasureRecordRule extends RelRule<MeasureRecordRule.Config> {
           : rex.makeApproxLiteral(java.math.BigDecimal.valueOf(MeasureRows.DEFAULT));
       List<Integer> args = new ArrayList<>();
       args.add(projects.size());
-      projects.add(rex.makeLiteral(measure));
+      projects.add(rex.makeLiteral(measure.sqlName()));
       args.add(projects.size());
       projects.add(quantile);
       args.addAll(c.getArgList().subList(0, 2));
@@ -113,7 +114,7 @@ public class MeasureRecordRule extends RelRule<MeasureRecordRule.Config> {
   }
 
   /** Returns the measure a call computes, or null when it is not an affinity measure. */
-  static @Nullable String measureOf(AggregateCall c) {
+  static @Nullable Measure measureOf(AggregateCall c) {
     if (c.getAggregation() instanceof SqlUserDefinedAggFunction f
         && f.function instanceof AggregateFunctionImpl impl) {
       return DeepBaseFunctions.measureOf(impl.declaringClass);

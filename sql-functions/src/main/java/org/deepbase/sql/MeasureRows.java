@@ -7,7 +7,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.measure.Accumulator;
-import org.deepbase.engine.measure.Measures;
+import org.deepbase.engine.measure.Measure;
 import org.deepbase.engine.measure.Score;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +42,9 @@ public final class MeasureRows {
       @Nullable Integer recordId) {
     if (accumulator == null) {
       measure = measureName;
-      perRecord = Measures.perRecord(measureName);
-      accumulator = Measures.create(measureName, quantile == null || quantile == DEFAULT ? Double.NaN : quantile,
-          false);
+      Measure kind = Measure.of(measureName);
+      perRecord = kind.perRecord();
+      accumulator = kind.create(quantile == null || quantile == DEFAULT ? Double.NaN : quantile, false);
     }
     if ((recordId == null || recordId == NO_RECORD) && perRecord) {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, measure + " needs the record of every row:"

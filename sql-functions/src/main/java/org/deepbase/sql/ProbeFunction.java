@@ -12,7 +12,7 @@ import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.apache.calcite.linq4j.function.Parameter;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.engine.schema.DeepBaseSchema;
+import org.deepbase.sql.schema.DeepBaseSchema;
 import org.deepbase.engine.exec.LayerProbe;
 import org.deepbase.engine.measure.ProbeAccumulator;
 
@@ -68,7 +68,8 @@ public final class ProbeFunction {
 
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
-      LayerProbe.Outcome outcome = LayerProbe.run(DeepBaseSchema.workspaceOf(root, "probe"), request);
+      LayerProbe.Outcome outcome = LayerProbe.run(DeepBaseSchema.workspaceOf(root, "probe"), request,
+          org.deepbase.sql.schema.StatementCancellation.of(root));
       ProbeAccumulator.Result r = outcome.result();
       List<@Nullable Object[]> rows = new ArrayList<>();
       rows.add(row(outcome, null, "probe_accuracy", r.accuracy()));

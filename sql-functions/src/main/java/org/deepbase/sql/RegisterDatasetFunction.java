@@ -14,10 +14,10 @@ import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.DatasetDescriptor;
-import org.deepbase.engine.catalog.DatasetRegistration;
+import org.deepbase.engine.workspace.DatasetRegistration;
 import org.deepbase.engine.catalog.Shapes;
-import org.deepbase.engine.catalog.Workspace;
-import org.deepbase.engine.schema.DeepBaseSchema;
+import org.deepbase.engine.workspace.Workspace;
+import org.deepbase.sql.schema.DeepBaseSchema;
 import org.deepbase.engine.security.Role;
 
 /**

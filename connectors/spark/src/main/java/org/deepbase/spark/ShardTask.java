@@ -9,9 +9,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.exec.AccumulatorGrid;
-import org.deepbase.engine.exec.InspectionRequest;
+import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.exec.ShardScan;
 
 /** What one Spark task does: scan one shard with a model from this executor's pool. */

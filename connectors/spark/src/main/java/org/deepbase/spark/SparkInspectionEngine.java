@@ -13,10 +13,10 @@ import org.apache.spark.sql.SparkSession;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.exec.AccumulatorGrid;
 import org.deepbase.engine.exec.InspectionEngine;
-import org.deepbase.engine.exec.InspectionRequest;
+import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.exec.InspectionRow;
 import org.deepbase.engine.exec.ShardScan;
 import org.deepbase.engine.exec.Targets;
@@ -55,7 +55,7 @@ public final class SparkInspectionEngine implements InspectionEngine {
     for (Checkpoint c : checkpoints) {
       plans.putIfAbsent(c.model(), ShardScan.plan(workspace, request, workspace.model(c.model())));
     }
-    int records = request.maxRecords() > 0 ? Math.min(request.maxRecords(), dataset.recordCount())
+    int records = request.stopping().maxRecords() > 0 ? Math.min(request.stopping().maxRecords(), dataset.recordCount())
         : dataset.recordCount();
     SparkSession spark = Sessions.get(settings);
     JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -104,7 +104,7 @@ public final class SparkInspectionEngine implements InspectionEngine {
       for (Checkpoint c : checkpoints) {
         ShardScan.Plan plan = plans.get(c.model());
         rows.addAll(merged.get(c.model() + "@" + c.epoch()).rows(c.model(), c.epoch(), plan.layers(),
-            plan.hypotheses(), plan.probeMeasures(), records, null, 1.0));
+            plan.hypotheses(), plan.probeMeasures(), records, 1.0));
       }
       return rows;
     } catch (Exception e) { // SparkException is checked, yet Scala code throws it undeclared

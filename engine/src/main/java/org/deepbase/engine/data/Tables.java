@@ -22,7 +22,7 @@ import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.deepbase.engine.catalog.DatasetDescriptor;
-import org.deepbase.engine.extract.Allocators;
+import org.deepbase.engine.data.Allocators;
 
 /**
  * Converts a table of records (Arrow IPC file or stream, or CSV) into inputs (float32 .npy

@@ -4,9 +4,7 @@ import java.io.Serializable;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
@@ -18,68 +16,87 @@ import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypotheses;
 import org.deepbase.engine.hypothesis.Hypothesis;
 import org.deepbase.engine.measure.Accumulator;
-import org.deepbase.engine.measure.CorrelationAccumulator;
-import org.deepbase.engine.measure.LocalIouAccumulator;
+import org.deepbase.engine.measure.Measure;
 import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.measure.Score;
 import org.deepbase.engine.measure.SharedStats;
+import org.deepbase.engine.measure.UnitBatch;
+import org.deepbase.engine.plan.MeasureSpec;
 
 /**
  * Every (layer, unit, hypothesis, measure) accumulator of one checkpoint's inspection, and the
  * probes of every (layer, hypothesis), fed from the same buffers. Mergeable and serializable: a
  * distributed engine builds one grid per record shard and merges them, then finishes once.
+ *
+ * <p>The accumulators are one flat array in (layer, unit, hypothesis, measure) order; {@link #slot}
+ * is the only place that order is spelled out. Measures are driven through {@link Accumulator}
+ * alone: each one takes from a {@link UnitBatch} the shared statistics it can use.
  */
 public final class AccumulatorGrid implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
-  private final List<String> measures;
-  /** The parsed measures, so that a per-batch accumulator does not parse its name again. */
-  private final List<MeasureSpec> specs;
+  private final List<MeasureSpec> measures;
   private final boolean exact;
+  private final int hypotheses;
   /** [layer] -> the requested unit numbers. */
   private final int[][] units;
-  /** [layer][unit][hypothesis][measure]. */
-  final Accumulator[][][][] accumulators;
+  /** [layer] -> how many units the layers before it hold: the layer's first unit in slot order. */
+  private final int[] firstUnit;
+  private final Accumulator[] accumulators;
   /** Which accumulators are in their second (exact) pass. */
-  private final boolean[][][][] secondPass;
-  /** [layer][hypothesis], null without probe measures. */
+  private final boolean[] secondPass;
+  /** Per slot, the batch-means interval of early stopping; null unless tracked (never shipped). */
+  private transient BatchMeans @Nullable [] intervals;
+  /** [layer][hypothesis], entries null without probe measures. */
   private final ProbeAccumulator[][] probes;
 
   /**
    * Creates empty accumulators for the given layers' units, hypotheses and measures.
    *
+   * @param measures single-unit measures (probe measures are asked for with {@code probes})
    * @param probes the settings of a probe per (layer, hypothesis), or null for none
    */
-  public AccumulatorGrid(List<LayerRequest> layers, int hypotheses, List<String> measures, boolean exact,
+  public AccumulatorGrid(List<LayerRequest> layers, int hypotheses, List<MeasureSpec> measures, boolean exact,
       ProbeAccumulator.@Nullable Settings probes) {
     this.measures = List.copyOf(measures);
-    this.specs = List.copyOf(measures.stream().map(MeasureSpec::parse).toList());
     this.exact = exact;
+    this.hypotheses = hypotheses;
     units = layers.stream().map(LayerRequest::units).toArray(int[][]::new);
-    accumulators = new Accumulator[layers.size()][][][];
-    secondPass = new boolean[layers.size()][][][];
-    this.probes = new ProbeAccumulator[layers.size()][hypotheses];
+    firstUnit = new int[layers.size() + 1];
     for (int l = 0; l < layers.size(); l++) {
-      int units = layers.get(l).units().length;
-      accumulators[l] = new Accumulator[units][hypotheses][measures.size()];
-      secondPass[l] = new boolean[units][hypotheses][measures.size()];
-      for (int u = 0; u < units; u++) {
+      firstUnit[l + 1] = firstUnit[l] + units[l].length;
+    }
+    int slots = firstUnit[layers.size()] * hypotheses * measures.size();
+    accumulators = new Accumulator[slots];
+    secondPass = new boolean[slots];
+    for (int s = 0; s < slots; s++) {
+      accumulators[s] = newAccumulator(s);
+    }
+    this.probes = new ProbeAccumulator[layers.size()][hypotheses];
+    if (probes != null) {
+      for (int l = 0; l < layers.size(); l++) {
         for (int h = 0; h < hypotheses; h++) {
-          for (int m = 0; m < measures.size(); m++) {
-            accumulators[l][u][h][m] = newAccumulator(m);
-          }
-        }
-      }
-      if (probes != null) {
-        for (int h = 0; h < hypotheses; h++) {
-          this.probes[l][h] = new ProbeAccumulator(probes, units);
+          this.probes[l][h] = new ProbeAccumulator(probes, units[l].length);
         }
       }
     }
   }
 
-  private Accumulator newAccumulator(int m) {
-    return specs.get(m).create(exact);
+  /** Returns the slot of (layer, unit index within the layer's request, hypothesis, measure). */
+  private int slot(int layer, int unit, int hypothesis, int measure) {
+    return ((firstUnit[layer] + unit) * hypotheses + hypothesis) * measures.size() + measure;
+  }
+
+  private Accumulator newAccumulator(int slot) {
+    return measures.get(slot % measures.size()).create(exact);
+  }
+
+  /** Keeps a batch-means interval per accumulator from now on (early stopping's first pass). */
+  public void trackIntervals() {
+    intervals = new BatchMeans[accumulators.length];
+    for (int s = 0; s < accumulators.length; s++) {
+      intervals[s] = new BatchMeans();
+    }
   }
 
   /**
@@ -104,13 +121,13 @@ public final class AccumulatorGrid implements Serializable {
    * Feeds one batch of records: evaluates each hypothesis once per record and feeds every layer's
    * behaviors against them. Takes ownership of the behaviors and closes them.
    *
-   * @param first whether this is the first pass (the second feeds only accumulators in it)
-   * @param intervals when not null, each accumulator's batch score is also recorded there
+   * @param first whether this is the first pass (the second feeds only accumulators in it); with
+   *     {@link #trackIntervals} on, a first-pass batch also records each accumulator's batch score
    */
   public void feed(RecordBatch batch, List<Hypothesis> hypotheses, DatasetDescriptor dataset,
-      List<BehaviorBatch> behaviors, boolean first, BatchMeans @Nullable [][][][] intervals) {
+      List<BehaviorBatch> behaviors, boolean first) {
     try {
-      feed(behaviors, annotate(hypotheses, dataset, batch), batch.size(), dataset, first, intervals);
+      feed(behaviors, annotate(hypotheses, dataset, batch), batch.size(), dataset, first);
     } finally {
       behaviors.forEach(BehaviorBatch::close);
     }
@@ -118,16 +135,17 @@ public final class AccumulatorGrid implements Serializable {
 
   /** Feeds one batch: every layer's behaviors against every hypothesis' annotations. */
   private void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, DatasetDescriptor dataset,
-      boolean first, BatchMeans @Nullable [][][][] intervals) {
-    int hypotheses = annotations.length;
-    double fusedQuantile = fusedQuantile();
-    // What depends on a hypothesis only is computed once per batch for all units.
-    SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[hypotheses];
-    if (records > 0) {
-      IntStream.range(0, hypotheses).parallel().forEach(h ->
-          sharedHypotheses[h] = SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
+      boolean first) {
+    if (records == 0) {
+      return;
     }
-    for (int l = 0; l < accumulators.length; l++) {
+    double momentsQuantile = momentsQuantile();
+    BatchMeans[] batchScores = first ? intervals : null;
+    // What depends on a hypothesis only is computed once per batch for all units.
+    SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[annotations.length];
+    IntStream.range(0, annotations.length).parallel().forEach(h ->
+        sharedHypotheses[h] = SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
+    for (int l = 0; l < units.length; l++) {
       BehaviorBatch batch = behaviors.get(l);
       int symbols = batch.symbols();
       if (symbols != dataset.symbolCount()) {
@@ -135,7 +153,7 @@ public final class AccumulatorGrid implements Serializable {
             + symbols + " symbols per record but the hypotheses annotate " + dataset.symbolCount()
             + " (dataset symbol shape " + dataset.symbolShape() + ")");
       }
-      int requested = accumulators[l].length;
+      int requested = units[l].length;
       FloatBuffer[] views = new FloatBuffer[requested];
       for (int u = 0; u < requested; u++) {
         // The batch may hold more units than requested (when filling the cache): find ours.
@@ -147,23 +165,23 @@ public final class AccumulatorGrid implements Serializable {
       int layer = l;
       // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
       IntStream.range(0, requested).parallel().forEach(u -> {
-        Shared shared = new Shared(views[u], sharedHypotheses, records, symbols, fusedQuantile);
-        for (int h = 0; h < hypotheses; h++) {
+        UnitBatch unit = new UnitBatch(views[u], records, symbols, momentsQuantile);
+        for (int h = 0; h < annotations.length; h++) {
           for (int m = 0; m < measures.size(); m++) {
-            Accumulator total = accumulators[layer][u][h][m];
-            if (intervals != null) {
-              Accumulator part = newAccumulator(m);
-              shared.add(part, annotations[h], h);
-              intervals[layer][u][h][m].add(part.result().value());
-              total.merge(part);
-            } else if (first || secondPass[layer][u][h][m]) {
-              shared.add(total, annotations[h], h);
+            int s = slot(layer, u, h, m);
+            if (batchScores != null) {
+              Accumulator part = newAccumulator(s);
+              part.add(unit, annotations[h], sharedHypotheses[h]);
+              batchScores[s].add(part.result().value());
+              accumulators[s].merge(part);
+            } else if (first || secondPass[s]) {
+              accumulators[s].add(unit, annotations[h], sharedHypotheses[h]);
             }
           }
         }
       });
       if (first) {
-        for (int h = 0; h < hypotheses; h++) {
+        for (int h = 0; h < annotations.length; h++) {
           if (probes[l][h] != null) {
             probes[l][h].add(views, annotations[h], records, symbols);
           }
@@ -173,80 +191,17 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   /**
-   * Returns the quantile of the first local_iou measure, or NaN: a unit's moments come with its
-   * thresholds at a quantile for free, so corr takes them from there when local_iou is asked too.
+   * Returns the first per-record quantile a measure of the grid takes, or NaN: a unit's moments
+   * come with its thresholds at that quantile for free, so corr takes them from there.
    */
-  private double fusedQuantile() {
-    Accumulator[] sample = accumulators.length > 0 && accumulators[0].length > 0 && accumulators[0][0].length > 0
-        ? accumulators[0][0][0] : new Accumulator[0];
-    for (Accumulator a : sample) {
-      if (a instanceof LocalIouAccumulator local) {
-        return local.quantile();
+  private double momentsQuantile() {
+    for (int m = 0; m < Math.min(measures.size(), accumulators.length); m++) {
+      double q = accumulators[m].perRecordQuantile();
+      if (!Double.isNaN(q)) {
+        return q;
       }
     }
     return Double.NaN;
-  }
-
-  /**
-   * One unit's batch, with what depends on the unit only (moments, per-record thresholds and
-   * firing counts) computed on first use and shared by every hypothesis.
-   */
-  private static final class Shared {
-    private final FloatBuffer values;
-    private final SharedStats.Hypothesis[] hypotheses;
-    private final int records;
-    private final int symbols;
-    private final double fusedQuantile;
-    private final Map<Double, SharedStats.Firing> firing = new HashMap<>();
-    private SharedStats.@Nullable Unit moments;
-    private float @Nullable [] scratch;
-
-    Shared(FloatBuffer values, SharedStats.Hypothesis[] hypotheses, int records, int symbols, double fusedQuantile) {
-      this.values = values;
-      this.hypotheses = hypotheses;
-      this.records = records;
-      this.symbols = symbols;
-      this.fusedQuantile = fusedQuantile;
-    }
-
-    /** Returns the thresholds and firing counts at a quantile; the unit's moments come along. */
-    private SharedStats.Firing firing(double quantile) {
-      return firing.computeIfAbsent(quantile, q -> {
-        if (scratch == null) {
-          scratch = new float[symbols];
-        }
-        SharedStats.Unit[] out = new SharedStats.Unit[1];
-        SharedStats.Firing f = SharedStats.unitAndFiring(values, records, symbols, q, scratch, out);
-        if (moments == null) {
-          moments = out[0];
-        }
-        return f;
-      });
-    }
-
-    private SharedStats.Unit moments() {
-      if (moments == null) {
-        if (Double.isNaN(fusedQuantile)) {
-          moments = SharedStats.Unit.of(values, records * symbols);
-        } else {
-          firing(fusedQuantile);
-        }
-      }
-      return moments;
-    }
-
-    void add(Accumulator accumulator, FloatBuffer annotations, int h) {
-      if (records == 0) {
-        return;
-      }
-      if (accumulator instanceof LocalIouAccumulator local) {
-        local.addShared(values, firing(local.quantile()), hypotheses[h], records, symbols);
-      } else if (accumulator instanceof CorrelationAccumulator corr) {
-        corr.addShared(values, annotations, moments(), hypotheses[h], records, symbols);
-      } else {
-        accumulator.add(values, annotations, records, symbols);
-      }
-    }
   }
 
   /** Returns the probe of a (layer, hypothesis), or null when the grid has none. */
@@ -257,18 +212,11 @@ public final class AccumulatorGrid implements Serializable {
   /** Starts the second pass of every accumulator that wants one; returns whether any did. */
   public boolean startSecondPass() {
     boolean any = false;
-    for (int l = 0; l < accumulators.length; l++) {
-      for (int u = 0; u < accumulators[l].length; u++) {
-        for (int h = 0; h < accumulators[l][u].length; h++) {
-          for (int m = 0; m < measures.size(); m++) {
-            Accumulator a = accumulators[l][u][h][m];
-            if (a.wantsAnotherPass()) {
-              a.startPass();
-              secondPass[l][u][h][m] = true;
-              any = true;
-            }
-          }
-        }
+    for (int s = 0; s < accumulators.length; s++) {
+      if (accumulators[s].wantsAnotherPass()) {
+        accumulators[s].startPass();
+        secondPass[s] = true;
+        any = true;
       }
     }
     return any;
@@ -288,61 +236,118 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   private void merge(AccumulatorGrid other, boolean secondPassOnly) {
-    for (int l = 0; l < accumulators.length; l++) {
-      for (int u = 0; u < accumulators[l].length; u++) {
-        for (int h = 0; h < accumulators[l][u].length; h++) {
-          for (int m = 0; m < measures.size(); m++) {
-            if (secondPass[l][u][h][m] == secondPassOnly) {
-              accumulators[l][u][h][m].merge(other.accumulators[l][u][h][m]);
-            }
-          }
-        }
+    for (int s = 0; s < accumulators.length; s++) {
+      if (secondPass[s] == secondPassOnly) {
+        accumulators[s].merge(other.accumulators[s]);
       }
-      for (int h = 0; h < probes[l].length; h++) {
-        if (probes[l][h] != null && !secondPassOnly) {
-          probes[l][h].merge(other.probes[l][h]);
+    }
+    if (!secondPassOnly) {
+      for (int l = 0; l < probes.length; l++) {
+        for (int h = 0; h < probes[l].length; h++) {
+          if (probes[l][h] != null) {
+            probes[l][h].merge(other.probes[l][h]);
+          }
         }
       }
     }
   }
 
   /**
-   * Finishes the scores into result rows.
+   * Returns whether every tracked interval's half-width is below the tolerance.
    *
-   * @param intervals batch-means intervals to widen [ci_low, ci_high] with (early stopping), or null
-   * @param fractionRead the fraction of the covered records the intervals were made from
+   * @param fractionRead the fraction of the covered records read so far
+   */
+  public boolean withinTolerance(double tolerance, double fractionRead) {
+    for (BatchMeans b : trackedIntervals()) {
+      if (b.halfWidth(fractionRead) >= tolerance) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns whether, for every hypothesis and measure, the k best units' lower bounds all lie
+   * above the other units' upper bounds: reading more could not change which units are the top k.
+   */
+  public boolean topStable(int k, double fractionRead) {
+    BatchMeans[] tracked = trackedIntervals();
+    for (int h = 0; h < hypotheses; h++) {
+      for (int m = 0; m < measures.size(); m++) {
+        List<double[]> ranked = new ArrayList<>(); // {score, half-width}
+        for (int l = 0; l < units.length; l++) {
+          for (int u = 0; u < units[l].length; u++) {
+            int s = slot(l, u, h, m);
+            ranked.add(new double[] {accumulators[s].result().value(), tracked[s].halfWidth(fractionRead)});
+          }
+        }
+        if (ranked.size() <= k) {
+          continue;
+        }
+        ranked.sort((a, b) -> Double.compare(b[0], a[0]));
+        double lowestTop = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < k; i++) {
+          lowestTop = Math.min(lowestTop, ranked.get(i)[0] - ranked.get(i)[1]);
+        }
+        double highestRest = Double.NEGATIVE_INFINITY;
+        for (int i = k; i < ranked.size(); i++) {
+          highestRest = Math.max(highestRest, ranked.get(i)[0] + ranked.get(i)[1]);
+        }
+        if (!(lowestTop > highestRest)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private BatchMeans[] trackedIntervals() {
+    if (intervals == null) {
+      throw new IllegalStateException("intervals are not tracked: call trackIntervals() before the first pass");
+    }
+    return intervals;
+  }
+
+  /**
+   * Finishes the scores into result rows: per layer and hypothesis, every unit's measures, then the
+   * probe's scores and per-unit importances.
+   *
+   * @param probeMeasures the probe measures asked for
+   * @param fractionRead the fraction of the covered records the tracked intervals (if any) were
+   *     made from; they widen [ci_low, ci_high]
    */
   public List<InspectionRow> rows(String model, int checkpoint, List<LayerRequest> layers, List<Hypothesis> hypotheses,
-      List<String> probeMeasures, long recordsUsed, BatchMeans @Nullable [][][][] intervals, double fractionRead) {
+      List<MeasureSpec> probeMeasures, long recordsUsed, double fractionRead) {
     List<InspectionRow> rows = new ArrayList<>();
     for (int l = 0; l < layers.size(); l++) {
-      LayerRequest layer = layers.get(l);
-      String name = layer.layer().name();
+      String name = layers.get(l).layer().name();
       for (int h = 0; h < hypotheses.size(); h++) {
         String hypothesis = hypotheses.get(h).name();
-        for (int u = 0; u < layer.units().length; u++) {
+        for (int u = 0; u < units[l].length; u++) {
           for (int m = 0; m < measures.size(); m++) {
-            Score s = accumulators[l][u][h][m].result();
-            double low = s.ciLow();
-            double high = s.ciHigh();
+            int s = slot(l, u, h, m);
+            Score score = accumulators[s].result();
+            double low = score.ciLow();
+            double high = score.ciHigh();
             if (intervals != null) {
-              double hw = intervals[l][u][h][m].halfWidth(fractionRead);
-              low = Math.min(low, s.value() - hw);
-              high = Math.max(high, s.value() + hw);
+              double hw = intervals[s].halfWidth(fractionRead);
+              low = Math.min(low, score.value() - hw);
+              high = Math.max(high, score.value() + hw);
             }
-            rows.add(new InspectionRow(model, checkpoint, name, layer.units()[u], hypothesis, measures.get(m),
-                s.value(), recordsUsed, low, high));
+            rows.add(new InspectionRow(model, checkpoint, name, units[l][u], hypothesis, measures.get(m).label(),
+                score.value(), recordsUsed, low, high));
           }
         }
         if (probes[l][h] != null) {
           ProbeAccumulator.Result r = probes[l][h].result();
-          for (String m : probeMeasures) {
-            double score = m.equals("probe_accuracy") ? r.accuracy() : r.f1();
-            rows.add(new InspectionRow(model, checkpoint, name, null, hypothesis, m, score, recordsUsed, score, score));
+          for (MeasureSpec m : probeMeasures) {
+            double score = m.measure() == Measure.PROBE_ACCURACY ? r.accuracy() : r.f1();
+            rows.add(new InspectionRow(model, checkpoint, name, null, hypothesis, m.label(), score, recordsUsed,
+                score, score));
           }
-          for (int u = 0; u < layer.units().length; u++) {
+          for (int u = 0; u < units[l].length; u++) {
             double importance = r.importance()[u];
-            rows.add(new InspectionRow(model, checkpoint, name, layer.units()[u], hypothesis, "probe_importance",
+            rows.add(new InspectionRow(model, checkpoint, name, units[l][u], hypothesis, "probe_importance",
                 importance, recordsUsed, importance, importance));
           }
         }

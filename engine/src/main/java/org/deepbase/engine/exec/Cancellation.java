@@ -2,14 +2,13 @@ package org.deepbase.engine.exec;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import org.apache.calcite.DataContext;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 
 /**
- * Tells long work that its statement was cancelled ({@code Statement.cancel()} sets Calcite's
- * cancel flag) or ran past its query timeout ({@code Statement.setQueryTimeout}, which Calcite
- * hands over as the TIMEOUT variable but does not enforce inside a table's scan).
+ * Tells long work that its statement was cancelled (a flag the caller sets, e.g. on
+ * {@code Statement.cancel()}) or ran past its query timeout. The SQL layer builds one per statement
+ * from its own cancel flag and timeout; the engine only polls it.
  */
 public final class Cancellation implements BooleanSupplier {
   private final AtomicBoolean flag;
@@ -22,12 +21,9 @@ public final class Cancellation implements BooleanSupplier {
     this.deadlineNanos = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000 : Long.MAX_VALUE;
   }
 
-  /** Creates the check for the statement a DataContext belongs to; the timeout counts from now. */
-  public static Cancellation of(DataContext root) {
-    AtomicBoolean flag = DataContext.Variable.CANCEL_FLAG.get(root);
-    Object timeout = root.get(DataContext.Variable.TIMEOUT.camelName);
-    return new Cancellation(flag == null ? new AtomicBoolean() : flag,
-        timeout instanceof Number n ? n.longValue() : 0);
+  /** Creates the check for a cancel flag and a timeout (0: none) counted from now. */
+  public static Cancellation of(AtomicBoolean flag, long timeoutMillis) {
+    return new Cancellation(flag, timeoutMillis);
   }
 
   /** Returns whether the work should stop. */

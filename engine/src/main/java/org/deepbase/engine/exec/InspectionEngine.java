@@ -1,5 +1,6 @@
 package org.deepbase.engine.exec;
 
+import org.deepbase.engine.plan.InspectionRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,7 @@ import java.util.ServiceLoader;
 import java.util.function.BooleanSupplier;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * Runs an inspection somewhere: in this JVM ({@code local}, the default) or on a cluster

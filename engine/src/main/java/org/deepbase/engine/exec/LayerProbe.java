@@ -8,16 +8,18 @@ import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypothesis;
 import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.nn.LoadedModel;
+import org.apache.arrow.memory.BufferAllocator;
+import org.deepbase.engine.data.Allocators;
 
 /**
  * Trains a probing classifier from all units of one layer to one hypothesis: streams the dataset,
- * one forward pass per batch ({@link ShardScan#feed}), feeding a {@link ProbeAccumulator} straight
+ * one forward pass per batch ({@link RecordScan}), feeding a {@link ProbeAccumulator} straight
  * from the Arrow vectors.
  */
 public final class LayerProbe {
@@ -35,8 +37,12 @@ public final class LayerProbe {
   public record Outcome(Checkpoint checkpoint, LayerInfo layer, ProbeAccumulator.Result result) {
   }
 
-  /** Runs the probe. */
-  public static Outcome run(Workspace workspace, Request request) {
+  /**
+   * Runs the probe.
+   *
+   * @param cancelled polled before each batch (a {@link Cancellation} explains itself)
+   */
+  public static Outcome run(Workspace workspace, Request request, java.util.function.BooleanSupplier cancelled) {
     ModelDescriptor model = workspace.model(request.model());
     Checkpoint checkpoint = request.checkpoint() == null
         ? workspace.latestCheckpoint(model.name()) : workspace.checkpoint(model.name(), request.checkpoint());
@@ -50,10 +56,12 @@ public final class LayerProbe {
     }
     List<LayerRequest> layers = List.of(new LayerRequest(layer, IntStream.range(0, layer.unitCount()).toArray()));
     AccumulatorGrid grid = new AccumulatorGrid(layers, 1, List.of(), false, request.settings());
-    try (LoadedModel loaded = LoadedModel.load(model, checkpoint)) {
-      ShardScan.feed(workspace, dataset, List.of(hypothesis), layers, new Extractor(loaded, layers,
-          dataset.symbolShape()), id -> true, BATCH_SIZE, grid, true,
-          "probe " + model.name() + "@" + checkpoint.epoch() + " " + layer.name());
+    RecordScan scan = new RecordScan(workspace, dataset, List.of(hypothesis), BATCH_SIZE,
+        "probe " + model.name() + "@" + checkpoint.epoch() + " " + layer.name(), dataset.recordCount(), cancelled);
+    try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
+         BufferAllocator allocator = Allocators.newChild("probe")) {
+      scan.run(id -> true, new ExtractingSource(new Extractor(loaded, layers, dataset.symbolShape()), allocator),
+          grid, true, RecordScan.never());
     }
     return new Outcome(checkpoint, layer, grid.probeResult(0, 0));
   }

@@ -9,14 +9,16 @@ import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.DatasetRecord;
 import org.deepbase.engine.data.RecordBatch;
-import org.deepbase.engine.extract.Allocators;
+import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
+import org.deepbase.engine.plan.ModelTarget;
+import org.deepbase.engine.plan.UnitTarget;
 import org.deepbase.engine.nn.LoadedModel;
 
 /** Reads one record and one unit's behavior on it, for pictures. */
@@ -43,13 +45,13 @@ public final class RecordView {
    */
   public static float[] behavior(Workspace workspace, String models, String layer, int unit, DatasetDescriptor dataset,
       int recordId) {
-    List<Checkpoint> checkpoints = Targets.checkpoints(workspace, models);
+    List<Checkpoint> checkpoints = Targets.checkpoints(workspace, ModelTarget.parseList(models));
     if (checkpoints.size() != 1) {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "'" + models + "' names " + checkpoints.size()
           + " checkpoints; pictures need one (e.g. 'pacman' or 'pacman@3')");
     }
     ModelDescriptor model = workspace.model(checkpoints.get(0).model());
-    List<LayerRequest> request = Targets.layers(workspace, model, layer + "." + unit);
+    List<LayerRequest> request = Targets.layers(workspace, model, List.of(UnitTarget.of(layer, unit)));
     DatasetRecord record = record(workspace, dataset, recordId);
     FloatBuffer input = FloatBuffer.allocate(dataset.inputSize());
     input.put(record.input().duplicate()).flip();

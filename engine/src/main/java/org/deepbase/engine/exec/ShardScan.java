@@ -4,8 +4,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.IntPredicate;
-import org.deepbase.engine.Progress;
 import org.apache.arrow.memory.BufferAllocator;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
@@ -13,15 +11,15 @@ import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.catalog.Workspace;
-import org.deepbase.engine.data.DatasetReader;
-import org.deepbase.engine.data.RecordBatch;
-import org.deepbase.engine.extract.Allocators;
+import org.deepbase.engine.workspace.Workspace;
+import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypothesis;
 import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.engine.plan.InspectionRequest;
+import org.deepbase.engine.plan.MeasureSpec;
 
 /**
  * One piece of a distributed inspection: one checkpoint over one range of record ids, fed into
@@ -47,8 +45,8 @@ public final class ShardScan {
   }
 
   /** What a plan needs to know about one checkpoint's work, resolved once on the driver. */
-  public record Plan(List<LayerRequest> layers, List<Hypothesis> hypotheses, List<String> measures,
-      List<String> probeMeasures, DatasetDescriptor dataset) {
+  public record Plan(List<LayerRequest> layers, List<Hypothesis> hypotheses, List<MeasureSpec> measures,
+      List<MeasureSpec> probeMeasures, DatasetDescriptor dataset) {
   }
 
   /**
@@ -61,15 +59,10 @@ public final class ShardScan {
     for (String name : request.hypotheses()) {
       hypotheses.add(workspace.hypothesis(dataset, name));
     }
-    List<String> measures = new ArrayList<>();
-    List<String> probes = new ArrayList<>();
-    for (String m : request.measures()) {
-      if (Inspection.PROBES.contains(m)) {
-        probes.add(m);
-      } else {
-        MeasureSpec.parse(m).create(false); // fails early, naming the known measures
-        measures.add(m);
-      }
+    List<MeasureSpec> measures = new ArrayList<>();
+    List<MeasureSpec> probes = new ArrayList<>();
+    for (MeasureSpec m : request.measures()) {
+      (m.measure().isProbe() ? probes : measures).add(m);
     }
     if (!model.inputShape().equals(dataset.inputShape())) {
       throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "dataset '" + dataset.name() + "' has input shape "
@@ -85,7 +78,7 @@ public final class ShardScan {
   }
 
   /**
-   * Scans a shard.
+   * Scans a shard. Spark cancels a task by interrupting its thread: the scan stops at the next batch.
    *
    * @param loaded the shard's checkpoint, loaded
    * @param secondPass null for the first pass; for the second, the merged first-pass grid with its
@@ -96,33 +89,16 @@ public final class ShardScan {
     ModelDescriptor model = workspace.model(shard.model());
     Plan plan = plan(workspace, request, model);
     AccumulatorGrid grid = secondPass != null ? secondPass : emptyGrid(plan, request);
-    feed(workspace, plan.dataset(), plan.hypotheses(), plan.layers(), new Extractor(loaded, plan.layers(),
-        plan.dataset().symbolShape(), request.behavior()), id -> id >= shard.from() && id < shard.to(),
-        request.batchSize() > 0 ? request.batchSize() : 256, grid, secondPass == null, null);
-    return grid;
-  }
-
-  /**
-   * Streams the selected records of a dataset through an extractor into a grid: one forward pass
-   * per batch, each hypothesis once per record.
-   *
-   * @param task when not null, progress is reported under this name
-   */
-  public static void feed(Workspace workspace, DatasetDescriptor dataset, List<Hypothesis> hypotheses,
-      List<LayerRequest> layers, Extractor extractor, IntPredicate records, int batchSize, AccumulatorGrid grid,
-      boolean firstPass, @Nullable String task) {
-    long done = 0;
-    try (BufferAllocator allocator = Allocators.newChild("shard");
-         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, records, batchSize)) {
-      while (reader.hasNext()) {
-        RecordBatch batch = reader.next();
-        grid.feed(batch, hypotheses, dataset, extractor.extract(batch, allocator), firstPass, null);
-        done += batch.size();
-        if (task != null) {
-          Progress.current().report(task, done, dataset.recordCount());
-        }
-      }
+    Extractor extractor = new Extractor(loaded, plan.layers(), plan.dataset().symbolShape(), request.behavior());
+    Thread worker = Thread.currentThread();
+    RecordScan scan = new RecordScan(workspace, plan.dataset(), plan.hypotheses(),
+        request.batchSize() > 0 ? request.batchSize() : 256, "shard " + shard, shard.to() - shard.from(),
+        worker::isInterrupted);
+    try (BufferAllocator allocator = Allocators.newChild("shard")) {
+      scan.run(id -> id >= shard.from() && id < shard.to(), new ExtractingSource(extractor, allocator), grid,
+          secondPass == null, RecordScan.never());
     }
+    return grid;
   }
 
   /** Returns the checkpoint a shard names. */

@@ -23,6 +23,23 @@ public interface Accumulator extends java.io.Serializable {
    */
   void add(FloatBuffer values, FloatBuffer annotations, int records, int symbols);
 
+  /**
+   * Adds a batch of one unit against one hypothesis, using what the unit and the hypothesis share
+   * with every other pair of the batch. Measures that can compute from those shared statistics
+   * override this; the default reads the values.
+   */
+  default void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+    add(unit.values(), annotations, unit.records(), unit.symbols());
+  }
+
+  /**
+   * Returns the quantile at which this measure takes per-record thresholds of a unit, NaN when it
+   * takes none (lets the caller compute a unit's moments together with those thresholds).
+   */
+  default double perRecordQuantile() {
+    return Double.NaN;
+  }
+
   /** Adds everything another accumulator of the same measure and parameters has seen. */
   void merge(Accumulator other);
 

@@ -61,6 +61,12 @@ public final class CorrelationAccumulator implements Accumulator {
     merge(chunk);
   }
 
+  /** Adds a batch from the unit's shared moments (see {@link #addShared}). */
+  @Override
+  public void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+    addShared(unit.values(), annotations, unit.moments(), hypothesis, unit.records(), unit.symbols());
+  }
+
   /**
    * Adds a batch from shared statistics: only the co-moment is computed per pair, over the "on"
    * positions when the annotation is binary (sum (x - mx)(y - my) = sum_on (x - mx) - my sum (x - mx)).

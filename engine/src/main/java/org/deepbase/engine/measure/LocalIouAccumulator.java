@@ -41,6 +41,18 @@ public final class LocalIouAccumulator implements Accumulator {
     return quantile;
   }
 
+  /** {@inheritDoc} */
+  @Override
+  public double perRecordQuantile() {
+    return quantile;
+  }
+
+  /** Adds a batch from the unit's shared thresholds (see {@link #addShared}). */
+  @Override
+  public void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+    addShared(unit.values(), unit.firing(quantile), hypothesis, unit.records(), unit.symbols());
+  }
+
   /**
    * Computes each record's threshold once, so that a unit compared with several hypotheses does
    * not select its top values once per hypothesis.

@@ -1,5 +1,7 @@
 package org.deepbase.engine.extract;
 
+import org.deepbase.engine.data.Allocators;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -3,7 +3,7 @@ package org.deepbase.queries.pacman;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.deepbase.engine.catalog.Workspace;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * Creates the PacMan case-study workspace: a training and a test dataset and the trained agent

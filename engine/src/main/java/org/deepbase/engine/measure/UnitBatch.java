@@ -1,0 +1,74 @@
+package org.deepbase.engine.measure;
+
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * One unit's values over a batch of records, with what depends on the unit only (moments,
+ * per-record thresholds and firing counts) computed on first use and shared by every hypothesis
+ * and measure the unit is compared with. Not thread-safe: one per (unit, batch) and thread.
+ */
+public final class UnitBatch {
+  private final FloatBuffer values;
+  private final int records;
+  private final int symbols;
+  private final double momentsQuantile;
+  private final Map<Double, SharedStats.Firing> firing = new HashMap<>();
+  private SharedStats.@Nullable Unit moments;
+  private float @Nullable [] scratch;
+
+  /**
+   * Wraps a unit's batch.
+   *
+   * @param momentsQuantile a quantile whose thresholds will be asked for anyway (NaN: none): the
+   *     moments then come with them for free instead of taking their own pass
+   */
+  public UnitBatch(FloatBuffer values, int records, int symbols, double momentsQuantile) {
+    this.values = values;
+    this.records = records;
+    this.symbols = symbols;
+    this.momentsQuantile = momentsQuantile;
+  }
+
+  /** Returns the values: record r's symbol s at {@code position() + r * symbols + s}. */
+  public FloatBuffer values() {
+    return values;
+  }
+
+  public int records() {
+    return records;
+  }
+
+  public int symbols() {
+    return symbols;
+  }
+
+  /** Returns the per-record thresholds and firing counts at a quantile; the unit's moments come along. */
+  public SharedStats.Firing firing(double quantile) {
+    return firing.computeIfAbsent(quantile, q -> {
+      if (scratch == null) {
+        scratch = new float[symbols];
+      }
+      SharedStats.Unit[] out = new SharedStats.Unit[1];
+      SharedStats.Firing f = SharedStats.unitAndFiring(values, records, symbols, q, scratch, out);
+      if (moments == null) {
+        moments = out[0];
+      }
+      return f;
+    });
+  }
+
+  /** Returns the unit's mean and squared deviations over the batch. */
+  public SharedStats.Unit moments() {
+    if (moments == null) {
+      if (Double.isNaN(momentsQuantile)) {
+        moments = SharedStats.Unit.of(values, records * symbols);
+      } else {
+        firing(momentsQuantile);
+      }
+    }
+    return moments;
+  }
+}
