@@ -10,16 +10,21 @@ import java.util.Map;
  * reaches into PyTorch's JNI classes and starts python3 for its baseline arm.
  */
 public final class Bench {
-  private Bench() {
-  }
+  private Bench() {}
 
   /** Runs the benchmark {@code --what} names (measures by default) with the CLI's options. */
-  public static void run(Path workspace, Map<String, String> options, PrintStream out) throws Exception {
+  public static void run(Path workspace, Map<String, String> options, PrintStream out)
+      throws Exception {
     switch (options.getOrDefault("--what", "measures")) {
       case "measures" -> MeasureBench.run(out);
-      case "inspect" -> new InspectBench(workspace, options.getOrDefault("--dataset", "pacman_train"),
-          Integer.parseInt(options.getOrDefault("--unfused-records", "300")),
-          Integer.parseInt(options.getOrDefault("--rounds", "5")), out).run();
+      case "inspect" ->
+          new InspectBench(
+                  workspace,
+                  options.getOrDefault("--dataset", "pacman_train"),
+                  Integer.parseInt(options.getOrDefault("--unfused-records", "300")),
+                  Integer.parseInt(options.getOrDefault("--rounds", "5")),
+                  out)
+              .run();
       default -> throw new IllegalArgumentException("bench --what measures|inspect");
     }
   }

@@ -9,10 +9,10 @@ import org.deepbase.engine.measure.Measures;
 import org.deepbase.engine.measure.ProbeAccumulator;
 
 /**
- * Measures how many (unit, record, symbol) values per second each measure absorbs, on one batch
- * of a realistic layer: 64 units x 256 records x 285 symbols (a PacMan conv layer), ReLU-like
- * values and a sparse binary mask. Prints throughput and the ratio to corr, the simplest measure,
- * so regressions show up as ratios that do not depend on the machine's speed.
+ * Measures how many (unit, record, symbol) values per second each measure absorbs, on one batch of
+ * a realistic layer: 64 units x 256 records x 285 symbols (a PacMan conv layer), ReLU-like values
+ * and a sparse binary mask. Prints throughput and the ratio to corr, the simplest measure, so
+ * regressions show up as ratios that do not depend on the machine's speed.
  */
 public final class MeasureBench {
   static final int UNITS = 64;
@@ -21,8 +21,7 @@ public final class MeasureBench {
   private static final int WARMUP = 2;
   private static final int RUNS = 5;
 
-  private MeasureBench() {
-  }
+  private MeasureBench() {}
 
   /** Runs the benchmark and prints a table. */
   public static void run(PrintStream out) {
@@ -39,12 +38,27 @@ public final class MeasureBench {
         values[u][i] = (float) Math.max(0, v);
       }
     }
-    out.printf(Locale.ROOT, "measure throughput: one batch of %d units x %d records x %d symbols = %.1fM values%n",
-        UNITS, RECORDS, SYMBOLS, UNITS * (double) n / 1e6);
+    out.printf(
+        Locale.ROOT,
+        "measure throughput: one batch of %d units x %d records x %d symbols = %.1fM values%n",
+        UNITS,
+        RECORDS,
+        SYMBOLS,
+        UNITS * (double) n / 1e6);
     out.printf(Locale.ROOT, "%-14s %14s %10s%n", "measure", "Mvalues/s", "vs corr");
     double corr = 0;
-    for (String measure : new String[] {"corr", "local_iou", "iou", "precision", "recall", "f1", "mutual_info",
-        "auc", "iou (exact)"}) {
+    for (String measure :
+        new String[] {
+          "corr",
+          "local_iou",
+          "iou",
+          "precision",
+          "recall",
+          "f1",
+          "mutual_info",
+          "auc",
+          "iou (exact)"
+        }) {
       boolean exact = measure.endsWith("(exact)");
       String name = exact ? measure.substring(0, measure.indexOf(' ')) : measure;
       double best = Double.MAX_VALUE;
@@ -78,9 +92,17 @@ public final class MeasureBench {
     start = System.nanoTime();
     ProbeAccumulator.Result r = probe.result();
     double fitSeconds = (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "%-14s %14.1f %10s  (sampling; then %d-fold training on %d samples took %.2fs,"
-        + " balanced accuracy %.3f)%n", "probe", UNITS * (double) n / addSeconds / 1e6, "",
-        ProbeAccumulator.Settings.defaults().folds(), r.samples(), fitSeconds, r.accuracy());
+    out.printf(
+        Locale.ROOT,
+        "%-14s %14.1f %10s  (sampling; then %d-fold training on %d samples took %.2fs,"
+            + " balanced accuracy %.3f)%n",
+        "probe",
+        UNITS * (double) n / addSeconds / 1e6,
+        "",
+        ProbeAccumulator.Settings.defaults().folds(),
+        r.samples(),
+        fitSeconds,
+        r.accuracy());
   }
 
   /** Runs from the command line. */

@@ -20,8 +20,7 @@ import org.deepbase.engine.nn.DjlModel;
  * PyTorch share the layouts ([out, in, kh, kw] and [out, in]).
  */
 final class WeightExport {
-  private WeightExport() {
-  }
+  private WeightExport() {}
 
   static void npz(DjlModel model, Path file) throws IOException {
     try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
@@ -36,12 +35,13 @@ final class WeightExport {
             continue;
           }
           zip.putNextEntry(new ZipEntry(spec.name() + "." + kind + ".npy"));
-          OutputStream out = new java.io.FilterOutputStream(zip) {
-            @Override
-            public void close() {
-              // the zip entry is closed by the zip stream, not here
-            }
-          };
+          OutputStream out =
+              new java.io.FilterOutputStream(zip) {
+                @Override
+                public void close() {
+                  // the zip entry is closed by the zip stream, not here
+                }
+              };
           List<Integer> shape = new ArrayList<>();
           for (long d : parameter.getArray().getShape().getShape()) {
             shape.add((int) d);

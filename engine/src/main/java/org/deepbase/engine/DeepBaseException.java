@@ -5,8 +5,8 @@ import java.util.Objects;
 /**
  * Reports bad user input or an unusable workspace.
  *
- * <p>Unchecked because it crosses Calcite's generated code, which surfaces it to JDBC as the
- * cause of an SQLException; the message names the offending object and starts with the code.
+ * <p>Unchecked because it crosses Calcite's generated code, which surfaces it to JDBC as the cause
+ * of an SQLException; the message names the offending object and starts with the code.
  */
 public class DeepBaseException extends RuntimeException {
   private final ErrorCode code;

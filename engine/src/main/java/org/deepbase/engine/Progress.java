@@ -3,11 +3,13 @@ package org.deepbase.engine;
 /**
  * Receives progress of long work (training, extraction).
  *
- * <p>The engine reports to {@link #current()}, which is silent unless a front end (the command
- * line) installs a listener; implementations must be thread-safe.
+ * <p>Injected, never process-wide: a {@link org.deepbase.engine.workspace.Workspace} carries the
+ * listener its work reports to (silent unless a front end such as the command line passes one, e.g.
+ * as the embedded connection property {@code deepbase.progress}); implementations must be
+ * thread-safe.
  */
 public interface Progress {
-  Progress SILENT = (task, done, total, detail) -> { };
+  Progress SILENT = (task, done, total, detail) -> {};
 
   /**
    * Reports that {@code done} of {@code total} items of {@code task} are finished; {@code detail}
@@ -18,23 +20,5 @@ public interface Progress {
   /** Reports progress without detail. */
   default void report(String task, long done, long total) {
     report(task, done, total, "");
-  }
-
-  /** Returns the process-wide listener. */
-  static Progress current() {
-    return ProgressHolder.listener;
-  }
-
-  /** Installs the process-wide listener. */
-  static void install(Progress listener) {
-    ProgressHolder.listener = listener == null ? SILENT : listener;
-  }
-}
-
-/** Holds the installed listener; volatile so worker threads see a listener set at start-up. */
-final class ProgressHolder {
-  static volatile Progress listener = Progress.SILENT;
-
-  private ProgressHolder() {
   }
 }

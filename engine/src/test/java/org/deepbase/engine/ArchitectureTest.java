@@ -19,8 +19,10 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importEngine() {
-    engine = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("org.deepbase.engine");
+    engine =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("org.deepbase.engine");
   }
 
   @Test
@@ -30,18 +32,35 @@ class ArchitectureTest {
 
   @Test
   void noSqlJdbcOrServerCode() {
-    noClasses().should().dependOnClassesThat().resideInAnyPackage(
-            "org.apache.calcite..", "java.sql..", "javax.sql..", "org.h2..", "org.eclipse.jetty..",
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.apache.calcite..",
+            "java.sql..",
+            "javax.sql..",
+            "org.h2..",
+            "org.eclipse.jetty..",
             "org.apache.spark..")
-        .because("the engine is the Calcite-free core; SQL belongs to sql-functions, JDBC to connectors")
+        .because(
+            "the engine is the Calcite-free core; SQL belongs to sql-functions, JDBC to connectors")
         .check(engine);
   }
 
   @Test
   void noUpwardDependency() {
-    noClasses().should().dependOnClassesThat().resideInAnyPackage(
-            "org.deepbase.sql..", "org.deepbase.jdbc..", "org.deepbase.store..", "org.deepbase.server..",
-            "org.deepbase.cli..", "org.deepbase.report..", "org.deepbase.queries..", "org.deepbase.bench..",
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.deepbase.sql..",
+            "org.deepbase.jdbc..",
+            "org.deepbase.store..",
+            "org.deepbase.server..",
+            "org.deepbase.cli..",
+            "org.deepbase.report..",
+            "org.deepbase.queries..",
+            "org.deepbase.bench..",
             "org.deepbase.spark..")
         .check(engine);
   }

@@ -28,14 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Acknowledged DDL survives {@code kill -9} (issue 15): a separate JVM runs CREATE VIEW, CREATE
  * TABLE AS and DROP TABLE in a loop and is killed at a seeded random moment, over two workspaces;
  * after each kill every acknowledged object is there and equal, every acknowledged drop is gone,
- * and a table is either absent or whole. {@code mvn verify} runs 16 trials (each starts a JVM,
- * ~6 s on two cores); {@code -Ddeepbase.crash.trials=50} runs the issue's full 50.
+ * and a table is either absent or whole. {@code mvn verify} runs 16 trials (each starts a JVM, ~6 s
+ * on two cores); {@code -Ddeepbase.crash.trials=50} runs the issue's full 50.
  */
 class CatalogCrashTest {
   static final int TRIALS = Integer.getInteger("deepbase.crash.trials", 16);
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   @Test
   void acknowledgedDdlSurvivesKillNine() throws Exception {
@@ -46,20 +45,24 @@ class CatalogCrashTest {
         Path dir = root.resolve("ws" + lane);
         PlantedAgent.workspace(dir, "pacman", 15, 10);
         int first = lane;
-        work.add(lanes.submit(() -> {
-          int acknowledged = 0;
-          for (int trial = first; trial < TRIALS; trial += 2) {
-            acknowledged += trial(dir, trial);
-          }
-          return acknowledged;
-        }));
+        work.add(
+            lanes.submit(
+                () -> {
+                  int acknowledged = 0;
+                  for (int trial = first; trial < TRIALS; trial += 2) {
+                    acknowledged += trial(dir, trial);
+                  }
+                  return acknowledged;
+                }));
       }
       int acknowledged = 0;
       for (Future<Integer> f : work) {
         acknowledged += f.get(900, TimeUnit.SECONDS);
       }
-      System.out.printf("%d kill -9 trials, %d acknowledged statements checked%n", TRIALS, acknowledged);
-      assertTrue(acknowledged > TRIALS, "the kills landed between statements, not only before the first");
+      System.out.printf(
+          "%d kill -9 trials, %d acknowledged statements checked%n", TRIALS, acknowledged);
+      assertTrue(
+          acknowledged > TRIALS, "the kills landed between statements, not only before the first");
     } finally {
       lanes.shutdownNow();
     }
@@ -68,10 +71,19 @@ class CatalogCrashTest {
   /** Runs one trial; returns how many statements were acknowledged before the kill. */
   static int trial(Path dir, int trial) throws Exception {
     Random random = new Random(1500 + trial);
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-Xmx1g",
-        "-cp", System.getProperty("java.class.path"), DdlLoop.class.getName(), dir.toString(), "k" + trial)
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "-Dai.djl.offline=true",
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                DdlLoop.class.getName(),
+                dir.toString(),
+                "k" + trial)
+            .redirectErrorStream(true)
+            .start();
     List<String> acks = new ArrayList<>();
     StringBuilder other = new StringBuilder();
     long killAt = -1;
@@ -111,7 +123,8 @@ class CatalogCrashTest {
         dropped.add(ack.split(" ")[1]);
       }
     }
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+        Statement s = c.createStatement()) {
       int units = count(s, "SELECT COUNT(*) FROM units");
       for (String ack : acks) {
         String[] f = ack.split(" ");
@@ -120,12 +133,15 @@ class CatalogCrashTest {
         }
         try (ResultSet rs = s.executeQuery("SELECT COUNT(*), MIN(n), MAX(n) FROM " + f[1])) {
           assertTrue(rs.next());
-          assertEquals(units + " " + f[2] + " " + f[2], rs.getInt(1) + " " + rs.getInt(2) + " " + rs.getInt(3),
+          assertEquals(
+              units + " " + f[2] + " " + f[2],
+              rs.getInt(1) + " " + rs.getInt(2) + " " + rs.getInt(3),
               "trial " + trial + ": acknowledged " + ack);
         }
       }
       Set<String> tables = new HashSet<>();
-      try (ResultSet rs = c.getMetaData().getTables(null, "deepbase", "t_k" + trial + "\\_%", null)) {
+      try (ResultSet rs =
+          c.getMetaData().getTables(null, "deepbase", "t_k" + trial + "\\_%", null)) {
         while (rs.next()) {
           // Calcite lists views under any name pattern (issue 15): keep this trial's tables.
           if (rs.getString("TABLE_NAME").startsWith("t_k" + trial + "_")) {
@@ -134,8 +150,13 @@ class CatalogCrashTest {
         }
       }
       for (String table : tables) {
-        assertFalse(dropped.contains(table), "trial " + trial + ": acknowledged drop of " + table + " was lost");
-        assertEquals(units, count(s, "SELECT COUNT(*) FROM " + table), "trial " + trial + ": " + table + " is whole");
+        assertFalse(
+            dropped.contains(table),
+            "trial " + trial + ": acknowledged drop of " + table + " was lost");
+        assertEquals(
+            units,
+            count(s, "SELECT COUNT(*) FROM " + table),
+            "trial " + trial + ": " + table + " is whole");
       }
     }
   }

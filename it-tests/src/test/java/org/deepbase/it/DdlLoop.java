@@ -10,12 +10,12 @@ import java.sql.Statement;
  * directory, trial number.
  */
 public final class DdlLoop {
-  private DdlLoop() {
-  }
+  private DdlLoop() {}
 
   public static void main(String[] args) throws Exception {
     String trial = args[1];
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + args[0]); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + args[0]);
+        Statement s = c.createStatement()) {
       for (int i = 0; ; i++) {
         String name = trial + "_" + i;
         s.execute("CREATE VIEW v_" + name + " AS SELECT unit, " + i + " AS n FROM units");

@@ -11,8 +11,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.extract.BehaviorKind;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.queries.pacman.DatasetGenerator;
 import org.deepbase.queries.pacman.PacmanWorkspace;
 import org.deepbase.queries.pacman.PlantedAgent;
@@ -22,21 +22,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Gradient behaviors (saliency) of TorchScript and DJL models. Runs in its own JVM with
- * ONEDNN_MAX_CPU_ISA=SSE41 (the it-tests pom): this project's machines have oneDNN AVX-512
- * kernels that return wrong convolution input gradients, which DeepBase's self-check refuses;
- * {@code gradientsAreExactOrRefused} in {@link TorchScriptTest} covers the other JVM.
+ * ONEDNN_MAX_CPU_ISA=SSE41 (the it-tests pom): this project's machines have oneDNN AVX-512 kernels
+ * that return wrong convolution input gradients, which DeepBase's self-check refuses; {@code
+ * gradientsAreExactOrRefused} in {@link TorchScriptTest} covers the other JVM.
  */
 class GradientTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static Map<String, float[]> references;
   static Workspace workspace;
 
   @BeforeAll
   static void install() throws Exception {
-    TorchFixtures.install(dir, "models/planted_cnn", "models/seq_model", "datasets/shapes", "datasets/brackets",
+    TorchFixtures.install(
+        dir,
+        "models/planted_cnn",
+        "models/seq_model",
+        "datasets/shapes",
+        "datasets/brackets",
         "pacman/models/planted");
-    DatasetGenerator.write(dir.resolve("datasets").resolve(PacmanWorkspace.TEST), PacmanWorkspace.TEST, 11, 200);
+    DatasetGenerator.write(
+        dir.resolve("datasets").resolve(PacmanWorkspace.TEST), PacmanWorkspace.TEST, 11, 200);
     references = TorchFixtures.references(Files.createDirectories(dir.resolve("scratch")));
     workspace = new Workspace(dir);
   }
@@ -47,7 +52,11 @@ class GradientTest {
     for (Map.Entry<String, float[]> ref : references.entrySet()) {
       String[] key = ref.getKey().split("/");
       if (key[0].equals("grad")) {
-        TorchScriptTest.assertClose(ref.getValue(), TorchFixtures.behaviors(workspace, key[1], key[2], BehaviorKind.GRADIENT), 1e-5, ref.getKey());
+        TorchScriptTest.assertClose(
+            ref.getValue(),
+            TorchFixtures.behaviors(workspace, key[1], key[2], BehaviorKind.GRADIENT),
+            1e-5,
+            ref.getKey());
         compared++;
       }
     }
@@ -63,10 +72,16 @@ class GradientTest {
   }
 
   private static void assertBest(String model, String dataset, int unit) throws SQLException {
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT unit, score FROM TABLE(inspect(models => '" + model + "', units => "
-             + "'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => '" + dataset
-             + "', behavior => 'gradient')) ORDER BY score DESC")) {
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT unit, score FROM TABLE(inspect(models => '"
+                    + model
+                    + "', units => "
+                    + "'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => '"
+                    + dataset
+                    + "', behavior => 'gradient')) ORDER BY score DESC")) {
       assertTrue(rs.next());
       assertEquals(unit, rs.getInt(1), model);
       assertEquals(1.0, rs.getDouble(2), 1e-9, model);

@@ -20,12 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A user's own hypothesis, written against the documented SPI (one interface, a
- * META-INF/services entry), compiled into a jar of its own and put on the class path: DeepBase
- * finds it with ServiceLoader and inspects with it, without a fork.
+ * A user's own hypothesis, written against the documented SPI (one interface, a META-INF/services
+ * entry), compiled into a jar of its own and put on the class path: DeepBase finds it with
+ * ServiceLoader and inspects with it, without a fork.
  */
 class HypothesisPluginTest {
-  private static final String SOURCE = """
+  private static final String SOURCE =
+      """
       package example;
       import java.util.List;
       import org.deepbase.engine.data.DatasetRecord;
@@ -53,8 +54,16 @@ class HypothesisPluginTest {
     Files.writeString(src.resolve("Corners.java"), SOURCE);
     Path classes = Files.createDirectories(dir.resolve("classes"));
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    int status = javac.run(null, null, null, "-d", classes.toString(), "-cp", System.getProperty("java.class.path"),
-        src.resolve("Corners.java").toString());
+    int status =
+        javac.run(
+            null,
+            null,
+            null,
+            "-d",
+            classes.toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            src.resolve("Corners.java").toString());
     assertEquals(0, status, "the plugin compiles against the SPI alone");
     Path jar = dir.resolve("corners.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
@@ -63,7 +72,8 @@ class HypothesisPluginTest {
         out.write(Files.readAllBytes(classes.resolve(entry)));
         out.closeEntry();
       }
-      out.putNextEntry(new JarEntry("META-INF/services/org.deepbase.engine.hypothesis.HypothesisProvider"));
+      out.putNextEntry(
+          new JarEntry("META-INF/services/org.deepbase.engine.hypothesis.HypothesisProvider"));
       out.write("example.Corners\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
       out.closeEntry();
     }
@@ -74,14 +84,19 @@ class HypothesisPluginTest {
     ClassLoader previous = thread.getContextClassLoader();
     try (URLClassLoader plugins = new URLClassLoader(new URL[] {jar.toUri().toURL()}, previous)) {
       thread.setContextClassLoader(plugins);
-      try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace); Statement s = c.createStatement()) {
-        try (ResultSet rs = s.executeQuery("SELECT kind, description FROM hypotheses WHERE hypothesis = 'ghost_again'")) {
+      try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace);
+          Statement s = c.createStatement()) {
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT kind, description FROM hypotheses WHERE hypothesis = 'ghost_again'")) {
           assertTrue(rs.next(), "the plugin's hypothesis is listed");
           assertEquals("input channel 0, from a plugin", rs.getString(2));
         }
-        try (ResultSet rs = s.executeQuery("SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', "
-            + "units => 'conv1.*', hypotheses => 'ghost_again', measures => 'local_iou', dataset => 'shapes')) "
-            + "ORDER BY score DESC")) {
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', "
+                    + "units => 'conv1.*', hypotheses => 'ghost_again', measures => 'local_iou', dataset => 'shapes')) "
+                    + "ORDER BY score DESC")) {
           assertTrue(rs.next());
           assertEquals(1, rs.getInt(1), "the planted ghost unit matches the plugin's ghost mask");
           assertEquals(1.0, rs.getDouble(2), 1e-9);

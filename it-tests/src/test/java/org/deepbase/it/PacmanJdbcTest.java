@@ -11,24 +11,29 @@ import java.sql.Statement;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.data.Allocators;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.queries.pacman.Agent;
 import org.deepbase.queries.pacman.PacmanWorkspace;
 import org.deepbase.queries.pacman.SavedQueries;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A user's first session: a fresh workspace, the driver found by DriverManager, the ghost query. */
+/**
+ * A user's first session: a fresh workspace, the driver found by DriverManager, the ghost query.
+ */
 class PacmanJdbcTest {
   @Test
   void ghostQueryOverATrainedAgentThroughDriverManager(@TempDir Path dir) throws Exception {
-    PacmanWorkspace.create(new Workspace(dir),
+    PacmanWorkspace.create(
+        new Workspace(dir),
         new PacmanWorkspace.Plan(2000, 200, new Agent.Settings(2, 64, 2e-3f, 7)));
     // No Class.forName: the driver must register through META-INF/services/java.sql.Driver.
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery(
-          "SELECT checkpoint, latest FROM models WHERE model = 'pacman' ORDER BY checkpoint")) {
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+        Statement s = c.createStatement()) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT checkpoint, latest FROM models WHERE model = 'pacman' ORDER BY checkpoint")) {
         rs.next();
         assertEquals(1, rs.getInt(1));
         rs.next();

@@ -24,13 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  * scores.
  */
 class PacmanTorchScriptTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   @BeforeAll
   static void workspace() throws Exception {
     Workspace workspace = new Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir(PacmanWorkspace.TEST), PacmanWorkspace.TEST, 11, 300);
+    DatasetGenerator.write(
+        workspace.datasetDir(PacmanWorkspace.TEST), PacmanWorkspace.TEST, 11, 300);
     TorchFixtures.install(dir, "pacman/models/planted", "pacman/models/planted_ts");
   }
 
@@ -48,12 +48,19 @@ class PacmanTorchScriptTest {
 
   private static Map<String, Double> scores(String model) throws SQLException {
     Map<String, Double> out = new TreeMap<>();
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT layer, unit, hypothesis, \"measure\", score FROM TABLE(inspect("
-             + "models => '" + model + "', units => 'conv1.*,conv2.*', hypotheses => 'ghost,walls', "
-             + "measures => 'local_iou,corr,iou', dataset => 'pacman_test', exact => true))")) {
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT layer, unit, hypothesis, \"measure\", score FROM TABLE(inspect("
+                    + "models => '"
+                    + model
+                    + "', units => 'conv1.*,conv2.*', hypotheses => 'ghost,walls', "
+                    + "measures => 'local_iou,corr,iou', dataset => 'pacman_test', exact => true))")) {
       while (rs.next()) {
-        out.put(rs.getString(1) + "." + rs.getInt(2) + " " + rs.getString(3) + " " + rs.getString(4), rs.getDouble(5));
+        out.put(
+            rs.getString(1) + "." + rs.getInt(2) + " " + rs.getString(3) + " " + rs.getString(4),
+            rs.getDouble(5));
       }
     }
     return out;

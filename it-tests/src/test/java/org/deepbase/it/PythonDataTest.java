@@ -33,40 +33,54 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Datasets dropped into a workspace as files from the Python ecosystem (.npy of any numeric dtype,
- * .npz with annotation arrays, Arrow IPC, CSV), with and without dataset.json, and the bad inputs
- * a user meets: each a clear error that leaves the workspace usable.
+ * .npz with annotation arrays, Arrow IPC, CSV), with and without dataset.json, and the bad inputs a
+ * user meets: each a clear error that leaves the workspace usable.
  */
 class PythonDataTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void tabularDatasetsFromCsvAndArrowGetStableRecordIdsAndMetadata() throws Exception {
     Path csvDir = Files.createDirectories(dir.resolve("datasets/iris_csv"));
-    Files.writeString(csvDir.resolve("iris.csv"), "sepal,petal,species\n5.1,1.4,setosa\n7.0,4.7,\"versi,color\"\n"
-        + "6.3,6.0,virginica\n");
+    Files.writeString(
+        csvDir.resolve("iris.csv"),
+        "sepal,petal,species\n5.1,1.4,setosa\n7.0,4.7,\"versi,color\"\n" + "6.3,6.0,virginica\n");
     Path arrowDir = Files.createDirectories(dir.resolve("datasets/iris_arrow"));
-    writeArrow(arrowDir.resolve("iris.arrow"), new double[][] {{5.1, 1.4}, {7.0, 4.7}, {6.3, 6.0}},
+    writeArrow(
+        arrowDir.resolve("iris.arrow"),
+        new double[][] {{5.1, 1.4}, {7.0, 4.7}, {6.3, 6.0}},
         List.of("setosa", "versi,color", "virginica"));
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       Map<String, String> shapes = Map.of("iris_csv", "3 [2] [1]", "iris_arrow", "3 [2] [1]");
-      try (ResultSet rs = s.executeQuery("SELECT dataset, record_count, input_shape, symbol_shape FROM datasets")) {
+      try (ResultSet rs =
+          s.executeQuery("SELECT dataset, record_count, input_shape, symbol_shape FROM datasets")) {
         int n = 0;
         while (rs.next()) {
-          assertEquals(shapes.get(rs.getString(1)), rs.getInt(2) + " " + rs.getString(3) + " " + rs.getString(4));
+          assertEquals(
+              shapes.get(rs.getString(1)),
+              rs.getInt(2) + " " + rs.getString(3) + " " + rs.getString(4));
           n++;
         }
         assertEquals(2, n);
       }
       for (String dataset : List.of("iris_csv", "iris_arrow")) {
-        try (ResultSet rs = s.executeQuery("SELECT record_id, metadata FROM records WHERE dataset = '" + dataset
-            + "' ORDER BY record_id")) {
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT record_id, metadata FROM records WHERE dataset = '"
+                    + dataset
+                    + "' ORDER BY record_id")) {
           List<String> rows = new ArrayList<>();
           while (rs.next()) {
             rows.add(rs.getInt(1) + " " + rs.getString(2));
           }
-          assertEquals(List.of("0 {\"species\": \"setosa\"}", "1 {\"species\": \"versi,color\"}",
-              "2 {\"species\": \"virginica\"}"), rows, dataset);
+          assertEquals(
+              List.of(
+                  "0 {\"species\": \"setosa\"}",
+                  "1 {\"species\": \"versi,color\"}",
+                  "2 {\"species\": \"virginica\"}"),
+              rows,
+              dataset);
         }
       }
     }
@@ -74,7 +88,9 @@ class PythonDataTest {
     var workspace = new org.deepbase.engine.workspace.Workspace(dir);
     for (String dataset : List.of("iris_csv", "iris_arrow")) {
       var d = workspace.dataset(dataset);
-      try (var reader = new org.deepbase.engine.data.DatasetReader(workspace.datasetDir(dataset), d, i -> true, 10)) {
+      try (var reader =
+          new org.deepbase.engine.data.DatasetReader(
+              workspace.datasetDir(dataset), d, i -> true, 10)) {
         float[] values = new float[6];
         reader.next().inputs().get(values);
         assertEquals(List.of(5.1f, 1.4f, 7.0f, 4.7f, 6.3f, 6.0f), boxed(values), dataset);
@@ -85,16 +101,25 @@ class PythonDataTest {
   @Test
   void npyOfAnyDtypeAndNpzAnnotationsOfAnyDtype() throws Exception {
     Path d = Files.createDirectories(dir.resolve("datasets/bytes"));
-    // uint8 inputs [4, 2, 3] with no dataset.json: symbol shape [3] (from [T, D] = [2, 3]? no: from the
+    // uint8 inputs [4, 2, 3] with no dataset.json: symbol shape [3] (from [T, D] = [2, 3]? no: from
+    // the
     // annotation arrays when there are some; here a plain .npy, so [2, 3] -> [2])
-    Files.write(d.resolve("x.npy"), npy("|u1", List.of(4, 2, 3), new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-        (byte) 255, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}));
+    Files.write(
+        d.resolve("x.npy"),
+        npy(
+            "|u1",
+            List.of(4, 2, 3),
+            new byte[] {
+              0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, (byte) 255, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1
+            }));
     var workspace = new org.deepbase.engine.workspace.Workspace(dir);
     var dataset = workspace.dataset("bytes");
     assertEquals(4, dataset.recordCount());
     assertEquals(List.of(2, 3), dataset.inputShape());
     assertEquals(List.of(2), dataset.symbolShape());
-    try (var reader = new org.deepbase.engine.data.DatasetReader(workspace.datasetDir("bytes"), dataset, i -> i == 2, 10)) {
+    try (var reader =
+        new org.deepbase.engine.data.DatasetReader(
+            workspace.datasetDir("bytes"), dataset, i -> i == 2, 10)) {
       float[] values = new float[6];
       var batch = reader.next();
       assertEquals(2, batch.records().get(0).recordId());
@@ -109,44 +134,71 @@ class PythonDataTest {
     // a corrupt .pt next to a good descriptor
     Path corrupt = Files.createDirectories(dir.resolve("models/corrupt"));
     Files.copy(dir.resolve("models/planted_cnn/model.json"), corrupt.resolve("model.json"));
-    Files.writeString(corrupt.resolve("model.json"), Files.readString(corrupt.resolve("model.json"))
-        .replace("planted_cnn", "corrupt"));
+    Files.writeString(
+        corrupt.resolve("model.json"),
+        Files.readString(corrupt.resolve("model.json")).replace("planted_cnn", "corrupt"));
     byte[] pt = Files.readAllBytes(dir.resolve("models/planted_cnn/planted_cnn-0000.pt"));
     Files.write(corrupt.resolve("corrupt-0000.pt"), java.util.Arrays.copyOf(pt, pt.length / 2));
     // a descriptor whose input shape the model cannot take
     Path wrongShape = Files.createDirectories(dir.resolve("models/wrong_shape"));
-    Files.copy(dir.resolve("models/planted_cnn/planted_cnn-0000.pt"), wrongShape.resolve("wrong_shape-0000.pt"));
-    Files.writeString(wrongShape.resolve("model.json"),
+    Files.copy(
+        dir.resolve("models/planted_cnn/planted_cnn-0000.pt"),
+        wrongShape.resolve("wrong_shape-0000.pt"));
+    Files.writeString(
+        wrongShape.resolve("model.json"),
         "{\"name\": \"wrong_shape\", \"format\": \"torchscript\", \"input_shape\": [3, 6, 6]}");
     // an .npz without its inputs array, and one whose annotation has the wrong N
     Path noInputs = Files.createDirectories(dir.resolve("datasets/no_inputs"));
-    Files.write(noInputs.resolve("data.npz"), npz(Map.of("x", npy("<f4", List.of(2, 2), new byte[16]))));
+    Files.write(
+        noInputs.resolve("data.npz"), npz(Map.of("x", npy("<f4", List.of(2, 2), new byte[16]))));
     Path wrongN = Files.createDirectories(dir.resolve("datasets/wrong_n"));
-    Files.write(wrongN.resolve("data.npz"), npz(Map.of(
-        "inputs", npy("<f4", List.of(3, 3, 8, 10), new byte[3 * 240 * 4]),
-        "mask", npy("|b1", List.of(2, 8, 10), new byte[160]))));
+    Files.write(
+        wrongN.resolve("data.npz"),
+        npz(
+            Map.of(
+                "inputs", npy("<f4", List.of(3, 3, 8, 10), new byte[3 * 240 * 4]),
+                "mask", npy("|b1", List.of(2, 8, 10), new byte[160]))));
 
-    String inspect = "SELECT * FROM TABLE(inspect(models => '%s', units => 'conv1.*', hypotheses => '%s', "
-        + "measures => 'corr', dataset => '%s'))";
-    assertError(String.format(inspect, "no_dict", "ghost", "shapes"), "returns a tensor, not a Dict[str, Tensor]",
+    String inspect =
+        "SELECT * FROM TABLE(inspect(models => '%s', units => 'conv1.*', hypotheses => '%s', "
+            + "measures => 'corr', dataset => '%s'))";
+    assertError(
+        String.format(inspect, "no_dict", "ghost", "shapes"),
+        "returns a tensor, not a Dict[str, Tensor]",
         "tools/deepbase_export.py");
-    assertError(String.format(inspect, "corrupt", "ghost", "shapes"), "MODEL_LOAD_FAILED",
+    assertError(
+        String.format(inspect, "corrupt", "ghost", "shapes"),
+        "MODEL_LOAD_FAILED",
         "cannot load TorchScript model 'corrupt'");
-    assertError(String.format(inspect, "wrong_shape", "ghost", "shapes"), "SHAPE_MISMATCH",
+    assertError(
+        String.format(inspect, "wrong_shape", "ghost", "shapes"),
+        "SHAPE_MISMATCH",
         "model 'wrong_shape' expects [3, 6, 6]");
     var workspace = new org.deepbase.engine.workspace.Workspace(dir);
-    var probe = assertThrows(org.deepbase.engine.DeepBaseException.class,
-        () -> workspace.layers(workspace.model("wrong_shape")));
-    assertTrue(probe.getMessage().contains("SHAPE_MISMATCH: model 'wrong_shape': model.json says input_shape [3, 6, 6]"),
+    var probe =
+        assertThrows(
+            org.deepbase.engine.DeepBaseException.class,
+            () -> workspace.layers(workspace.model("wrong_shape")));
+    assertTrue(
+        probe
+            .getMessage()
+            .contains("SHAPE_MISMATCH: model 'wrong_shape': model.json says input_shape [3, 6, 6]"),
         probe.getMessage());
-    assertError(String.format(inspect, "planted_cnn", "ghost", "no_inputs"), "BAD_WORKSPACE",
+    assertError(
+        String.format(inspect, "planted_cnn", "ghost", "no_inputs"),
+        "BAD_WORKSPACE",
         "has no array 'inputs'");
-    assertError(String.format(inspect, "planted_cnn", "mask", "wrong_n"), "SHAPE_MISMATCH",
+    assertError(
+        String.format(inspect, "planted_cnn", "mask", "wrong_n"),
+        "SHAPE_MISMATCH",
         "annotation array 'mask' in data.npz has shape [2, 8, 10]; dataset 'wrong_n' needs [3, 8, 10]");
     // after all of that, the good model and dataset still answer, and listings skip the broken ones
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery(String.format(inspect, "planted_cnn", "ghost", "shapes")
-          .replace("SELECT *", "SELECT COUNT(*)"))) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      try (ResultSet rs =
+          s.executeQuery(
+              String.format(inspect, "planted_cnn", "ghost", "shapes")
+                  .replace("SELECT *", "SELECT COUNT(*)"))) {
         assertTrue(rs.next());
         assertEquals(4, rs.getInt(1));
       }
@@ -158,41 +210,74 @@ class PythonDataTest {
   }
 
   @Test
-  void registerDatasetFromSqlLinksTheFileAndListsItsAnnotationArrays(@TempDir Path elsewhere) throws Exception {
+  void registerDatasetFromSqlLinksTheFileAndListsItsAnnotationArrays(@TempDir Path elsewhere)
+      throws Exception {
     TorchFixtures.install(dir, "models/planted_cnn");
-    Path npz = Files.copy(TorchFixtures.root().resolve("datasets/shapes/shapes.npz"), elsewhere.resolve("shapes.npz"));
-    assertError("SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))", "PERMISSION_DENIED",
+    Path npz =
+        Files.copy(
+            TorchFixtures.root().resolve("datasets/shapes/shapes.npz"),
+            elsewhere.resolve("shapes.npz"));
+    assertError(
+        "SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))",
+        "PERMISSION_DENIED",
         "is outside the workspace and the data roots");
     // The administrator allows the directory (settings.json); then the file can be registered.
     Files.writeString(dir.resolve("settings.json"), "{\"data_roots\": [\"" + elsewhere + "\"]}");
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))")) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))")) {
         assertTrue(rs.next());
-        assertEquals("maps 64 [3, 8, 10] [8, 10] ghost,wall", rs.getString(1) + " " + rs.getInt(2) + " "
-            + rs.getString(3) + " " + rs.getString(4) + " " + rs.getString(5));
+        assertEquals(
+            "maps 64 [3, 8, 10] [8, 10] ghost,wall",
+            rs.getString(1)
+                + " "
+                + rs.getInt(2)
+                + " "
+                + rs.getString(3)
+                + " "
+                + rs.getString(4)
+                + " "
+                + rs.getString(5));
       }
-      try (ResultSet rs = s.executeQuery("SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', units => "
-          + "'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => 'maps')) ORDER BY score DESC")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', units => "
+                  + "'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => 'maps')) ORDER BY score DESC")) {
         assertTrue(rs.next());
-        assertEquals(1, rs.getInt(1), "the registered dataset and its annotation array work in INSPECT");
+        assertEquals(
+            1, rs.getInt(1), "the registered dataset and its annotation array work in INSPECT");
       }
     }
-    assertError("SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))", "BAD_ARGUMENT",
+    assertError(
+        "SELECT * FROM TABLE(register_dataset(name => 'maps', path => '" + npz + "'))",
+        "BAD_ARGUMENT",
         "dataset 'maps' already exists");
     Path bad = elsewhere.resolve("bad.npz");
     Files.write(bad, npz(Map.of("x", npy("<f4", List.of(2, 2), new byte[16]))));
-    assertError("SELECT * FROM TABLE(register_dataset(name => 'bad', path => '" + bad + "'))", "BAD_WORKSPACE",
+    assertError(
+        "SELECT * FROM TABLE(register_dataset(name => 'bad', path => '" + bad + "'))",
+        "BAD_WORKSPACE",
         "has no array 'inputs'");
-    assertTrue(Files.notExists(dir.resolve("datasets/bad")), "a failed registration leaves nothing behind");
+    assertTrue(
+        Files.notExists(dir.resolve("datasets/bad")),
+        "a failed registration leaves nothing behind");
     assertTrue(Files.exists(bad), "and keeps the user's file");
   }
 
   private void assertError(String sql, String... parts) {
-    SQLException e = assertThrows(SQLException.class, () -> {
-      try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-        rs.next();
-      }
-    }, sql);
+    SQLException e =
+        assertThrows(
+            SQLException.class,
+            () -> {
+              try (Connection c = connect();
+                  Statement s = c.createStatement();
+                  ResultSet rs = s.executeQuery(sql)) {
+                rs.next();
+              }
+            },
+            sql);
     for (String part : parts) {
       assertTrue(e.getMessage().contains(part), "'" + part + "' in: " + e.getMessage());
     }
@@ -216,13 +301,21 @@ class PythonDataTest {
     for (int d : shape) {
       dims.append(d).append(", ");
     }
-    String dict = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': (" + dims.toString().trim()
-        .replaceAll(",$", shape.size() == 1 ? "," : "") + "), }";
+    String dict =
+        "{'descr': '"
+            + dtype
+            + "', 'fortran_order': False, 'shape': ("
+            + dims.toString().trim().replaceAll(",$", shape.size() == 1 ? "," : "")
+            + "), }";
     int total = 10 + dict.length() + 1;
     String header = dict + " ".repeat((64 - total % 64) % 64) + "\n";
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-    out.write(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) header.length()).array());
+    out.write(
+        ByteBuffer.allocate(2)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putShort((short) header.length())
+            .array());
     out.write(header.getBytes(StandardCharsets.ISO_8859_1));
     out.write(data);
     return out.toByteArray();
@@ -242,9 +335,9 @@ class PythonDataTest {
 
   static void writeArrow(Path file, double[][] features, List<String> labels) throws IOException {
     try (BufferAllocator allocator = new RootAllocator();
-         Float8Vector sepal = new Float8Vector("sepal", allocator);
-         Float8Vector petal = new Float8Vector("petal", allocator);
-         VarCharVector species = new VarCharVector("species", allocator)) {
+        Float8Vector sepal = new Float8Vector("sepal", allocator);
+        Float8Vector petal = new Float8Vector("petal", allocator);
+        VarCharVector species = new VarCharVector("species", allocator)) {
       for (int i = 0; i < features.length; i++) {
         sepal.setSafe(i, features[i][0]);
         petal.setSafe(i, features[i][1]);
@@ -254,8 +347,9 @@ class PythonDataTest {
       petal.setValueCount(features.length);
       species.setValueCount(features.length);
       try (VectorSchemaRoot root = VectorSchemaRoot.of(sepal, petal, species);
-           OutputStream out = Files.newOutputStream(file);
-           ArrowFileWriter writer = new ArrowFileWriter(root, null, java.nio.channels.Channels.newChannel(out))) {
+          OutputStream out = Files.newOutputStream(file);
+          ArrowFileWriter writer =
+              new ArrowFileWriter(root, null, java.nio.channels.Channels.newChannel(out))) {
         writer.start();
         writer.writeBatch();
         writer.end();

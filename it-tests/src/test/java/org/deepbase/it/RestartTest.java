@@ -5,21 +5,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.deepbase.engine.workspace.Workspace;
-import org.deepbase.queries.pacman.DatasetGenerator;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A view and a stored result made by one process are there for the next process. */
 class RestartTest {
-  /** Runs {@code deepbase sql -e} in a fresh JVM; returns its output (failing on a non-zero exit). */
+  /**
+   * Runs {@code deepbase sql -e} in a fresh JVM; returns its output (failing on a non-zero exit).
+   */
   static String deepbase(Path workspace, String sql) throws Exception {
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true",
-        "-cp", System.getProperty("java.class.path"), "org.deepbase.cli.Main",
-        "sql", "--workspace", workspace.toString(), "-e", sql, "--format", "csv")
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.deepbase.cli.Main",
+                "sql",
+                "--workspace",
+                workspace.toString(),
+                "-e",
+                sql,
+                "--format",
+                "csv")
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(180, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), output);
@@ -28,14 +40,19 @@ class RestartTest {
 
   @Test
   void viewsAndResultTablesSurviveARestart(@TempDir Path dir) throws Exception {
-    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 37, 60);
-    String inspect = "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', "
-        + "hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'))";
+    PlantedAgent.workspace(dir, "pacman", 37, 60);
+    String inspect =
+        "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', "
+            + "hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'))";
     deepbase(dir, "CREATE VIEW ghost_view AS " + inspect);
     assertTrue(deepbase(dir, "CREATE TABLE ghost_result AS " + inspect).contains("ok (16 rows)"));
     String fromView = deepbase(dir, "SELECT unit FROM ghost_view ORDER BY score DESC LIMIT 1");
     String fromTable = deepbase(dir, "SELECT unit FROM ghost_result ORDER BY score DESC LIMIT 1");
-    assertTrue(fromView.lines().anyMatch(l -> l.equals(String.valueOf(PlantedAgent.GHOST_UNIT))), fromView);
-    assertTrue(fromTable.lines().anyMatch(l -> l.equals(String.valueOf(PlantedAgent.GHOST_UNIT))), fromTable);
+    assertTrue(
+        fromView.lines().anyMatch(l -> l.equals(String.valueOf(PlantedAgent.GHOST_UNIT))),
+        fromView);
+    assertTrue(
+        fromTable.lines().anyMatch(l -> l.equals(String.valueOf(PlantedAgent.GHOST_UNIT))),
+        fromTable);
   }
 }

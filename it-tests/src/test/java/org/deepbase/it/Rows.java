@@ -9,13 +9,13 @@ import java.util.List;
 
 /** Reads query results as lines (columns joined by '|') and errors as their whole message chain. */
 final class Rows {
-  private Rows() {
-  }
+  private Rows() {}
 
   /** Runs a query; returns one line per row. */
   static List<String> of(Connection c, String sql) throws SQLException {
     List<String> rows = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       int n = rs.getMetaData().getColumnCount();
       while (rs.next()) {
         StringBuilder line = new StringBuilder();
@@ -28,7 +28,9 @@ final class Rows {
     return rows;
   }
 
-  /** Returns the messages of an error and all its causes (remote errors wrap the server's message). */
+  /**
+   * Returns the messages of an error and all its causes (remote errors wrap the server's message).
+   */
   static String messages(Throwable e) {
     StringBuilder all = new StringBuilder();
     for (Throwable t = e; t != null; t = t.getCause()) {

@@ -26,8 +26,8 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.security.Role;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.deepbase.server.Users;
 import org.junit.jupiter.api.AfterAll;
@@ -47,11 +47,11 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecurityTest {
   static final String PASSWORD = "correct horse";
-  static final String INSPECT = "SELECT layer, unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', "
-      + "hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'%s)) ORDER BY layer, unit";
+  static final String INSPECT =
+      "SELECT layer, unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', "
+          + "hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'%s)) ORDER BY layer, unit";
 
-  @TempDir
-  static Path root;
+  @TempDir static Path root;
   static Path dir;
   static ServerProcess server;
 
@@ -76,34 +76,54 @@ class SecurityTest {
     try (var in = Files.newBufferedReader(dir.resolve("catalog/credentials.properties"))) {
       credentials.load(in);
     }
-    try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("catalog/deepbase"), "DEEPBASE_ADMIN",
-        credentials.getProperty("admin")); Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.ROUTINES WHERE ROUTINE_SCHEMA <> "
-          + "'INFORMATION_SCHEMA' AND ROUTINE_TYPE IS NOT NULL AND ROUTINE_DEFINITION IS NOT NULL")) {
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:h2:file:" + dir.resolve("catalog/deepbase"),
+                "DEEPBASE_ADMIN",
+                credentials.getProperty("admin"));
+        Statement s = c.createStatement()) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT COUNT(*) FROM INFORMATION_SCHEMA.ROUTINES WHERE ROUTINE_SCHEMA <> "
+                  + "'INFORMATION_SCHEMA' AND ROUTINE_TYPE IS NOT NULL AND ROUTINE_DEFINITION IS NOT NULL")) {
         rs.next();
         assertEquals(0, rs.getInt(1), "no alias was defined in the catalog");
       }
       List<String> tables = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'RESULTS' "
-          + "ORDER BY TABLE_NAME")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'RESULTS' "
+                  + "ORDER BY TABLE_NAME")) {
         while (rs.next()) {
           tables.add(rs.getString(1));
         }
       }
       assertFalse(tables.contains("z"), "the injected table does not exist: " + tables);
-      try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.USERS WHERE USER_NAME = ''")) {
+      try (ResultSet rs =
+          s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.USERS WHERE USER_NAME = ''")) {
         rs.next();
         assertEquals(0, rs.getInt(1), "no password-less H2 user");
       }
     }
     // The H2 user that runs every client's work has no admin rights: H2 itself refuses these.
-    try (Connection app = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("catalog/deepbase"), "DEEPBASE_APP",
-        credentials.getProperty("app")); Statement s = app.createStatement()) {
-      for (String sql : List.of("CREATE ALIAS X FOR 'java.lang.System.getProperty'",
-          "CALL CSVWRITE('" + root.resolve("app.csv") + "', 'SELECT 1')", "SELECT FILE_READ('/etc/hostname')",
-          "RUNSCRIPT FROM '/etc/hostname'", "CREATE LINKED TABLE L('org.h2.Driver', 'jdbc:h2:mem:', '', '', 'T')")) {
+    try (Connection app =
+            DriverManager.getConnection(
+                "jdbc:h2:file:" + dir.resolve("catalog/deepbase"),
+                "DEEPBASE_APP",
+                credentials.getProperty("app"));
+        Statement s = app.createStatement()) {
+      for (String sql :
+          List.of(
+              "CREATE ALIAS X FOR 'java.lang.System.getProperty'",
+              "CALL CSVWRITE('" + root.resolve("app.csv") + "', 'SELECT 1')",
+              "SELECT FILE_READ('/etc/hostname')",
+              "RUNSCRIPT FROM '/etc/hostname'",
+              "CREATE LINKED TABLE L('org.h2.Driver', 'jdbc:h2:mem:', '', '', 'T')")) {
         SQLException refused = assertThrows(SQLException.class, () -> s.execute(sql), sql);
-        assertEquals(org.h2.api.ErrorCode.ADMIN_RIGHTS_REQUIRED, refused.getErrorCode(), sql + ": " + refused.getMessage());
+        assertEquals(
+            org.h2.api.ErrorCode.ADMIN_RIGHTS_REQUIRED,
+            refused.getErrorCode(),
+            sql + ": " + refused.getMessage());
       }
     }
   }
@@ -113,87 +133,141 @@ class SecurityTest {
   }
 
   static SQLException refused(Connection c, String sql) {
-    return assertThrows(SQLException.class, () -> {
-      try (Statement s = c.createStatement()) {
-        if (s.execute(sql)) {
-          try (ResultSet rs = s.getResultSet()) {
-            while (rs.next()) {
-              // read everything: table functions run when scanned
+    return assertThrows(
+        SQLException.class,
+        () -> {
+          try (Statement s = c.createStatement()) {
+            if (s.execute(sql)) {
+              try (ResultSet rs = s.getResultSet()) {
+                while (rs.next()) {
+                  // read everything: table functions run when scanned
+                }
+              }
             }
           }
-        }
-      }
-    }, sql);
+        },
+        sql);
   }
 
-  /** Finding 1: a column alias written as H2 SQL ran CSVWRITE and, through an alias, OS commands. */
+  /**
+   * Finding 1: a column alias written as H2 SQL ran CSVWRITE and, through an alias, OS commands.
+   */
   @Test
   @Order(1)
   void hostileColumnNamesBecomeLiteralColumnsAndRunNothing() throws Exception {
     Path marker = root.resolve("injected.csv");
-    List<String> names = List.of(
-        "a\" int); call csvwrite('" + marker + "', 'select 42'); create table results.\"z\" (\"b",
-        "x'); create alias pwn as 'string p() { return \"\"; }'; --",
-        "/* comment */ c -- tail",
-        "semi;colon; drop table deepbase_views",
-        "ghost \u00fcnic\u00f6de \ud83d\udc7b");
+    List<String> names =
+        List.of(
+            "a\" int); call csvwrite('"
+                + marker
+                + "', 'select 42'); create table results.\"z\" (\"b",
+            "x'); create alias pwn as 'string p() { return \"\"; }'; --",
+            "/* comment */ c -- tail",
+            "semi;colon; drop table deepbase_views",
+            "ghost \u00fcnic\u00f6de \ud83d\udc7b");
     try (Connection alice = server.connect("alice", PASSWORD)) {
       for (int i = 0; i < names.size(); i++) {
         String name = names.get(i);
         try (Statement s = alice.createStatement()) {
-          s.execute("CREATE TABLE hostile_" + i + " AS SELECT 1 AS \"" + name.replace("\"", "\"\"") + "\"");
+          s.execute(
+              "CREATE TABLE hostile_"
+                  + i
+                  + " AS SELECT 1 AS \""
+                  + name.replace("\"", "\"\"")
+                  + "\"");
         }
-        try (Statement s = alice.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM hostile_" + i)) {
+        try (Statement s = alice.createStatement();
+            ResultSet rs = s.executeQuery("SELECT * FROM hostile_" + i)) {
           assertEquals(1, rs.getMetaData().getColumnCount());
-          assertEquals(name, rs.getMetaData().getColumnLabel(1), "the catalog holds exactly that name");
+          assertEquals(
+              name, rs.getMetaData().getColumnLabel(1), "the catalog holds exactly that name");
           assertTrue(rs.next());
           assertEquals(1, rs.getInt(1));
         }
       }
       // Every DDL path: names that are not identifiers are refused, SQL text is stored as data.
-      for (String hostileName : List.of("\"v\"\"; drop table deepbase_views; --\"", "\"x'; call csvwrite('" + marker
-          + "', 'select 1')\"", "\"\u00fcml\u00e4ut; --\"")) {
-        for (String ddl : List.of("CREATE VIEW %s AS SELECT 1 AS one", "CREATE OR REPLACE VIEW %s AS SELECT 1 AS one",
-            "DROP VIEW %s", "CREATE TABLE %s AS SELECT 1 AS one", "DROP TABLE %s")) {
+      for (String hostileName :
+          List.of(
+              "\"v\"\"; drop table deepbase_views; --\"",
+              "\"x'; call csvwrite('" + marker + "', 'select 1')\"",
+              "\"\u00fcml\u00e4ut; --\"")) {
+        for (String ddl :
+            List.of(
+                "CREATE VIEW %s AS SELECT 1 AS one",
+                "CREATE OR REPLACE VIEW %s AS SELECT 1 AS one",
+                "DROP VIEW %s",
+                "CREATE TABLE %s AS SELECT 1 AS one",
+                "DROP TABLE %s")) {
           fails(alice, String.format(ddl, hostileName));
         }
       }
-      String text = "x'); drop table deepbase_views; call csvwrite('" + marker + "', 'select 1'); --";
+      String text =
+          "x'); drop table deepbase_views; call csvwrite('" + marker + "', 'select 1'); --";
       try (Statement s = alice.createStatement()) {
         s.execute("CREATE VIEW quoted_text AS SELECT '" + text.replace("'", "''") + "' AS s");
       }
-      assertEquals(List.of(text), Rows.of(alice, "SELECT s FROM quoted_text"), "the view's SQL is kept as data");
+      assertEquals(
+          List.of(text),
+          Rows.of(alice, "SELECT s FROM quoted_text"),
+          "the view's SQL is kept as data");
       try (Statement s = alice.createStatement()) {
         s.execute("DROP VIEW quoted_text");
       }
-      try (ResultSet rs = alice.getMetaData().getTables(null, "deepbase", "ghost_detectors", null)) {
+      try (ResultSet rs =
+          alice.getMetaData().getTables(null, "deepbase", "ghost_detectors", null)) {
         assertTrue(rs.next(), "the views table is intact");
       }
     }
     assertFalse(Files.exists(marker), "CSVWRITE did not run");
   }
 
-  /** Finding 2: a client's connection properties reached Calcite (model=inline: with an H2 INIT). */
+  /**
+   * Finding 2: a client's connection properties reached Calcite (model=inline: with an H2 INIT).
+   */
   @Test
   @Order(2)
   void connectionPropertiesOutsideTheAllowListAreRefusedByName() throws Exception {
     Path marker = root.resolve("model-init.csv");
-    String model = "inline:{\"version\":\"1.0\",\"defaultSchema\":\"x\",\"schemas\":[{\"name\":\"x\",\"type\":\"jdbc\","
-        + "\"jdbcUrl\":\"jdbc:h2:mem:x;INIT=CALL CSVWRITE('" + marker + "', 'select 1')\"}]}";
-    Map<String, String> hostile = new TreeMap<>(Map.of("model", model,
-        "schemaFactory", "org.apache.calcite.adapter.jdbc.JdbcSchema$Factory",
-        "fun", "oracle", "parserFactory", "org.apache.calcite.sql.parser.impl.SqlParserImpl#FACTORY",
-        "jdbcUrl", "jdbc:h2:mem:y;INIT=RUNSCRIPT FROM '/etc/hostname'", "engine", "spark", "deepbase.role", "admin"));
+    String model =
+        "inline:{\"version\":\"1.0\",\"defaultSchema\":\"x\",\"schemas\":[{\"name\":\"x\",\"type\":\"jdbc\","
+            + "\"jdbcUrl\":\"jdbc:h2:mem:x;INIT=CALL CSVWRITE('"
+            + marker
+            + "', 'select 1')\"}]}";
+    Map<String, String> hostile =
+        new TreeMap<>(
+            Map.of(
+                "model",
+                model,
+                "schemaFactory",
+                "org.apache.calcite.adapter.jdbc.JdbcSchema$Factory",
+                "fun",
+                "oracle",
+                "parserFactory",
+                "org.apache.calcite.sql.parser.impl.SqlParserImpl#FACTORY",
+                "jdbcUrl",
+                "jdbc:h2:mem:y;INIT=RUNSCRIPT FROM '/etc/hostname'",
+                "engine",
+                "spark",
+                "deepbase.role",
+                "admin"));
     for (Map.Entry<String, String> property : hostile.entrySet()) {
       Properties extra = new Properties();
       extra.setProperty(property.getKey(), property.getValue());
-      // Avatica's client reports a refused connection as a runtime exception carrying the server's message.
-      Exception e = assertThrows(Exception.class, () -> {
-        try (Connection c = server.connect("alice", PASSWORD, extra); Statement s = c.createStatement()) {
-          s.executeQuery("SELECT 1").close();
-        }
-      }, property.getKey());
-      assertTrue(Rows.messages(e).contains("connection property '" + property.getKey() + "' is not allowed"),
+      // Avatica's client reports a refused connection as a runtime exception carrying the server's
+      // message.
+      Exception e =
+          assertThrows(
+              Exception.class,
+              () -> {
+                try (Connection c = server.connect("alice", PASSWORD, extra);
+                    Statement s = c.createStatement()) {
+                  s.executeQuery("SELECT 1").close();
+                }
+              },
+              property.getKey());
+      assertTrue(
+          Rows.messages(e)
+              .contains("connection property '" + property.getKey() + "' is not allowed"),
           property.getKey() + ": " + Rows.messages(e));
     }
     assertFalse(Files.exists(marker), "the inline model's INIT did not run");
@@ -202,7 +276,9 @@ class SecurityTest {
     }
   }
 
-  /** Finding 3: H2's AUTO_SERVER listened on every interface, with its key in a world-readable file. */
+  /**
+   * Finding 3: H2's AUTO_SERVER listened on every interface, with its key in a world-readable file.
+   */
   @Test
   @Order(3)
   void theBoundPortIsTheOnlyListenerAndTheCatalogIsPrivate() throws Exception {
@@ -211,23 +287,34 @@ class SecurityTest {
       List<String> listening = server.listeningSockets();
       String port = String.format("%04X", server.port());
       assertEquals(1, listening.size(), "one listening socket: " + listening);
-      assertTrue(listening.get(0).equals("0100007F:" + port)
-          || listening.get(0).equals("0000000000000000FFFF00000100007F:" + port), "127.0.0.1:" + server.port()
-          + " only: " + listening);
+      assertTrue(
+          listening.get(0).equals("0100007F:" + port)
+              || listening.get(0).equals("0000000000000000FFFF00000100007F:" + port),
+          "127.0.0.1:" + server.port() + " only: " + listening);
     }
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("catalog"))));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("catalog"))));
     try (var files = Files.list(dir.resolve("catalog"))) {
       for (Path file : (Iterable<Path>) files::iterator) {
         String permissions = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
         assertTrue(permissions.endsWith("------"), file + " is private: " + permissions);
-        assertFalse(file.getFileName().toString().endsWith(".lock.db"), "no AUTO_SERVER lock file with a key: " + file);
+        assertFalse(
+            file.getFileName().toString().endsWith(".lock.db"),
+            "no AUTO_SERVER lock file with a key: " + file);
       }
     }
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
-        dir.resolve("server/users.properties"))));
-    // A second process cannot open the workspace the server owns: refused with a message, nothing lost.
-    org.opentest4j.AssertionFailedError refused = assertThrows(org.opentest4j.AssertionFailedError.class,
-        () -> RestartTest.deepbase(dir, "SELECT 1"), "a second process opened the catalog");
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(dir.resolve("server/users.properties"))));
+    // A second process cannot open the workspace the server owns: refused with a message, nothing
+    // lost.
+    org.opentest4j.AssertionFailedError refused =
+        assertThrows(
+            org.opentest4j.AssertionFailedError.class,
+            () -> RestartTest.deepbase(dir, "SELECT 1"),
+            "a second process opened the catalog");
     assertTrue(refused.getMessage().contains("is open in another process"), refused.getMessage());
   }
 
@@ -236,37 +323,55 @@ class SecurityTest {
   @Order(4)
   void filesOutsideTheWorkspaceAndItsDataRootsCannotBeRead() throws Exception {
     Path elsewhere = Files.createDirectories(root.resolve("elsewhere/d"));
-    Files.walk(dir.resolve("datasets/pacman_test")).filter(Files::isRegularFile).forEach(f -> {
-      try {
-        Files.copy(f, elsewhere.resolve(f.getFileName()));
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    Files.walk(dir.resolve("datasets/pacman_test"))
+        .filter(Files::isRegularFile)
+        .forEach(
+            f -> {
+              try {
+                Files.copy(f, elsewhere.resolve(f.getFileName()));
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     Files.createDirectories(dir.resolve("incoming"));
     Files.createSymbolicLink(dir.resolve("incoming/link.csv"), Path.of("/etc/hostname"));
     String register = "SELECT * FROM TABLE(register_dataset(name => 'x', path => '%s'))";
-    try (Connection alice = server.connect("alice", PASSWORD); Connection ada = server.connect("ada", PASSWORD)) {
-      assertTrue(fails(alice, String.format(register, dir.resolve("datasets/pacman_test/inputs.npy")))
-          .contains("register_dataset needs the admin role"));
+    try (Connection alice = server.connect("alice", PASSWORD);
+        Connection ada = server.connect("ada", PASSWORD)) {
+      assertTrue(
+          fails(alice, String.format(register, dir.resolve("datasets/pacman_test/inputs.npy")))
+              .contains("register_dataset needs the admin role"));
       String outside = fails(ada, String.format(register, "/etc/hostname"));
       String missing = fails(ada, String.format(register, "/nonexistent/nothing.csv"));
       assertTrue(outside.contains("is outside the workspace and the data roots"), outside);
       assertEquals("42501", refused(ada, String.format(register, "/etc/hostname")).getSQLState());
-      assertEquals(outside.replace("/etc/hostname", "P"), missing.replace("/nonexistent/nothing.csv", "P"),
+      assertEquals(
+          outside.replace("/etc/hostname", "P"),
+          missing.replace("/nonexistent/nothing.csv", "P"),
           "the error does not tell whether a path outside the roots exists");
-      assertTrue(fails(ada, String.format(register, dir.resolve("incoming/link.csv")))
-          .contains("is outside the workspace"), "a symbolic link out of the workspace is outside");
-      assertTrue(fails(ada, String.format(register, dir.resolve("incoming/../../elsewhere/d/inputs.npy")))
-          .contains("is outside the workspace"), "'..' is resolved first");
-      assertTrue(fails(alice, String.format(INSPECT, "").replace("'pacman_test'", "'../../elsewhere/d'"))
-          .contains("dataset name '../../elsewhere/d' is not a valid name"));
-      assertTrue(fails(alice, "SELECT * FROM TABLE(inspect(models => '../ws/models/pacman', units => 'conv1.*', "
-          + "hypotheses => 'ghost', measures => 'corr', dataset => 'pacman_test'))").contains("model"));
+      assertTrue(
+          fails(ada, String.format(register, dir.resolve("incoming/link.csv")))
+              .contains("is outside the workspace"),
+          "a symbolic link out of the workspace is outside");
+      assertTrue(
+          fails(ada, String.format(register, dir.resolve("incoming/../../elsewhere/d/inputs.npy")))
+              .contains("is outside the workspace"),
+          "'..' is resolved first");
+      assertTrue(
+          fails(alice, String.format(INSPECT, "").replace("'pacman_test'", "'../../elsewhere/d'"))
+              .contains("dataset name '../../elsewhere/d' is not a valid name"));
+      assertTrue(
+          fails(
+                  alice,
+                  "SELECT * FROM TABLE(inspect(models => '../ws/models/pacman', units => 'conv1.*', "
+                      + "hypotheses => 'ghost', measures => 'corr', dataset => 'pacman_test'))")
+              .contains("model"));
     }
     assertFalse(Files.exists(dir.resolve("datasets/x")), "nothing left behind");
     try (var files = Files.list(elsewhere)) {
-      assertFalse(files.anyMatch(f -> f.getFileName().toString().startsWith(".")), "nothing written outside");
+      assertFalse(
+          files.anyMatch(f -> f.getFileName().toString().startsWith(".")),
+          "nothing written outside");
     }
   }
 
@@ -274,21 +379,34 @@ class SecurityTest {
   @Test
   @Order(5)
   void onlyOwnersAndAdminsChangeObjectsAndReadersChangeNothing() throws Exception {
-    String own = "CREATE OR REPLACE VIEW alice_view AS SELECT layer, unit FROM units WHERE unit < %d";
-    try (Connection alice = server.connect("alice", PASSWORD); Connection bob = server.connect("bob", PASSWORD);
-         Connection rita = server.connect("rita", PASSWORD); Connection ada = server.connect("ada", PASSWORD);
-         Statement a = alice.createStatement()) {
+    String own =
+        "CREATE OR REPLACE VIEW alice_view AS SELECT layer, unit FROM units WHERE unit < %d";
+    try (Connection alice = server.connect("alice", PASSWORD);
+        Connection bob = server.connect("bob", PASSWORD);
+        Connection rita = server.connect("rita", PASSWORD);
+        Connection ada = server.connect("ada", PASSWORD);
+        Statement a = alice.createStatement()) {
       a.execute(String.format(own, 2));
       a.execute("CREATE TABLE alice_table AS SELECT layer, unit FROM units");
-      assertTrue(fails(rita, "CREATE VIEW rita_view AS SELECT 1 AS one").contains("needs the writer role"));
-      assertEquals("42501", refused(rita, "CREATE VIEW rita_view AS SELECT 1 AS one").getSQLState());
+      assertTrue(
+          fails(rita, "CREATE VIEW rita_view AS SELECT 1 AS one")
+              .contains("needs the writer role"));
+      assertEquals(
+          "42501", refused(rita, "CREATE VIEW rita_view AS SELECT 1 AS one").getSQLState());
       assertEquals("42501", refused(bob, "DROP TABLE alice_table").getSQLState());
-      assertTrue(fails(bob, String.format(own, 99)).contains("view 'alice_view' belongs to 'alice'"));
+      assertTrue(
+          fails(bob, String.format(own, 99)).contains("view 'alice_view' belongs to 'alice'"));
       assertTrue(fails(bob, "DROP VIEW alice_view").contains("belongs to 'alice'"));
-      assertTrue(fails(bob, "DROP TABLE alice_table").contains("table 'alice_table' belongs to 'alice'"));
-      assertTrue(fails(bob, "DROP VIEW ghost_detectors").contains("belongs to the workspace (installed)"));
-      assertTrue(fails(bob, "CREATE OR REPLACE VIEW anticipation AS SELECT 1 AS one").contains("installed"));
-      assertEquals(List.of("5"), Rows.of(rita, "SELECT COUNT(DISTINCT layer) * 0 + 5 FROM alice_view"),
+      assertTrue(
+          fails(bob, "DROP TABLE alice_table").contains("table 'alice_table' belongs to 'alice'"));
+      assertTrue(
+          fails(bob, "DROP VIEW ghost_detectors").contains("belongs to the workspace (installed)"));
+      assertTrue(
+          fails(bob, "CREATE OR REPLACE VIEW anticipation AS SELECT 1 AS one")
+              .contains("installed"));
+      assertEquals(
+          List.of("5"),
+          Rows.of(rita, "SELECT COUNT(DISTINCT layer) * 0 + 5 FROM alice_view"),
           "a reader reads others' views");
       int rowsBefore = Rows.of(bob, "SELECT * FROM alice_view").size();
       a.execute(String.format(own, 3)); // the owner may replace her view
@@ -315,13 +433,21 @@ class SecurityTest {
       bob.setProperty("avatica_user", "bob");
       bob.setProperty("avatica_password", PASSWORD);
       org.apache.calcite.avatica.remote.AvaticaHttpClient client =
-          org.apache.calcite.avatica.remote.AvaticaHttpClientFactoryImpl.getInstance().getClient(
-              new java.net.URL("http://127.0.0.1:" + server.port()),
-              new org.apache.calcite.avatica.ConnectionConfigImpl(bob), null);
-      org.apache.calcite.avatica.remote.Service service = new org.apache.calcite.avatica.remote.RemoteProtobufService(
-          client, new org.apache.calcite.avatica.remote.ProtobufTranslationImpl());
-      RuntimeException e = assertThrows(RuntimeException.class, () -> service.apply(
-          new org.apache.calcite.avatica.remote.Service.CreateStatementRequest(aliceConnection)));
+          org.apache.calcite.avatica.remote.AvaticaHttpClientFactoryImpl.getInstance()
+              .getClient(
+                  new java.net.URL("http://127.0.0.1:" + server.port()),
+                  new org.apache.calcite.avatica.ConnectionConfigImpl(bob),
+                  null);
+      org.apache.calcite.avatica.remote.Service service =
+          new org.apache.calcite.avatica.remote.RemoteProtobufService(
+              client, new org.apache.calcite.avatica.remote.ProtobufTranslationImpl());
+      RuntimeException e =
+          assertThrows(
+              RuntimeException.class,
+              () ->
+                  service.apply(
+                      new org.apache.calcite.avatica.remote.Service.CreateStatementRequest(
+                          aliceConnection)));
       assertTrue(Rows.messages(e).contains("belongs to another user"), Rows.messages(e));
       assertEquals(List.of("1"), Rows.of(alice, "SELECT 1"), "alice's connection is unharmed");
     }
@@ -344,20 +470,34 @@ class SecurityTest {
     }
     PythonDataTest.writeArrow(truncated.resolve("whole.arrow"), features, labels);
     byte[] whole = Files.readAllBytes(truncated.resolve("whole.arrow"));
-    Files.write(truncated.resolve("whole.arrow"), java.util.Arrays.copyOf(whole, whole.length * 3 / 5));
+    Files.write(
+        truncated.resolve("whole.arrow"), java.util.Arrays.copyOf(whole, whole.length * 3 / 5));
     try (Connection alice = server.connect("alice", PASSWORD)) {
       List<String> expected = Rows.of(alice, String.format(INSPECT, ""));
       long before = server.residentBytes();
       for (int i = 0; i < 3; i++) {
-        assertEquals(List.of("pacman_test"), Rows.of(alice, "SELECT dataset FROM datasets"), "damaged datasets are skipped");
+        assertEquals(
+            List.of("pacman_test"),
+            Rows.of(alice, "SELECT dataset FROM datasets"),
+            "damaged datasets are skipped");
       }
       long grown = server.residentBytes() - before;
-      System.out.printf("server RSS after three listings with a garbage and a truncated Arrow file: %+d MB%n", grown >> 20);
-      assertTrue(grown < 256L << 20, "listing damaged files costs little memory: grew " + (grown >> 20) + " MB");
-      assertEquals(expected, Rows.of(alice, String.format(INSPECT, "")), "INSPECT on the good dataset still works");
-      assertTrue(fails(alice, String.format(INSPECT, ", batch_size => 1000000000")).contains("batch_size 1000000000"));
+      System.out.printf(
+          "server RSS after three listings with a garbage and a truncated Arrow file: %+d MB%n",
+          grown >> 20);
+      assertTrue(
+          grown < 256L << 20,
+          "listing damaged files costs little memory: grew " + (grown >> 20) + " MB");
+      assertEquals(
+          expected,
+          Rows.of(alice, String.format(INSPECT, "")),
+          "INSPECT on the good dataset still works");
+      assertTrue(
+          fails(alice, String.format(INSPECT, ", batch_size => 1000000000"))
+              .contains("batch_size 1000000000"));
       assertTrue(server.alive());
-      // The cache: written, then an entry overwritten with other finite floats: a miss, the same scores.
+      // The cache: written, then an entry overwritten with other finite floats: a miss, the same
+      // scores.
       assertEquals(expected, Rows.of(alice, String.format(INSPECT, ", cache => true")));
       List<Path> entries;
       try (var files = Files.list(dir.resolve("cache/behaviors"))) {
@@ -374,7 +514,10 @@ class SecurityTest {
         }
         Files.write(entry, bytes);
       }
-      assertEquals(expected, Rows.of(alice, String.format(INSPECT, ", cache => true")), "changed entries are misses");
+      assertEquals(
+          expected,
+          Rows.of(alice, String.format(INSPECT, ", cache => true")),
+          "changed entries are misses");
     }
   }
 
@@ -383,31 +526,64 @@ class SecurityTest {
   @Order(7)
   void passwordsAreSaltedBcryptAndTlsServes() throws Exception {
     String stored = Files.readString(dir.resolve("server/users.properties"));
-    String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(PASSWORD.getBytes(StandardCharsets.UTF_8)));
+    String md5 =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("MD5").digest(PASSWORD.getBytes(StandardCharsets.UTF_8)));
     assertFalse(stored.contains(md5), "no MD5 digest of the password");
     Properties users = new Properties();
     users.load(new java.io.StringReader(stored));
     assertTrue(users.getProperty("alice").startsWith("writer:$2a$12$"), users.getProperty("alice"));
-    assertNotEquals(users.getProperty("alice").substring(7), users.getProperty("bob").substring(7),
+    assertNotEquals(
+        users.getProperty("alice").substring(7),
+        users.getProperty("bob").substring(7),
         "the same password has different salted hashes");
-    // The stored hash is not a password (Jetty's own login service would have taken it as a clear one).
+    // The stored hash is not a password (Jetty's own login service would have taken it as a clear
+    // one).
     String hash = users.getProperty("alice").substring("writer:".length());
-    assertTrue(fails401(() -> server.connect("alice", hash)), "the hash is not accepted as the password");
+    assertTrue(
+        fails401(() -> server.connect("alice", hash)), "the hash is not accepted as the password");
 
     Path keystore = root.resolve("server.p12");
     String storePassword = "store-secret-18";
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "deepbase", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
-        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(),
-        "-storepass", storePassword, "-keypass", storePassword).redirectErrorStream(true).start();
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "deepbase",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                storePassword,
+                "-keypass",
+                storePassword)
+            .redirectErrorStream(true)
+            .start();
     String keytoolOutput = new String(keytool.getInputStream().readAllBytes());
     assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, keytoolOutput);
     // A second server needs the workspace's catalog, which the first one owns: copy the workspace.
     Path copy = root.resolve("tls-ws");
     Workspace tlsWorkspace = PlantedAgent.workspace(copy, "pacman", 23, 20);
     Users.put(tlsWorkspace, "alice", PASSWORD, Role.READER);
-    try (ServerProcess tls = ServerProcess.start(copy, Map.of("DEEPBASE_TLS_PASSWORD", storePassword),
-        "--tls-keystore", keystore.toString())) {
+    try (ServerProcess tls =
+        ServerProcess.start(
+            copy,
+            Map.of("DEEPBASE_TLS_PASSWORD", storePassword),
+            "--tls-keystore",
+            keystore.toString())) {
       assertTrue(tls.url().startsWith("jdbc:avatica:remote:url=https://127.0.0.1:"), tls.url());
       Properties trust = new Properties();
       trust.setProperty("truststore", keystore.toString());
@@ -415,11 +591,15 @@ class SecurityTest {
       try (Connection c = tls.connect("alice", PASSWORD, trust)) {
         assertEquals(List.of("1"), Rows.of(c, "SELECT 1"), "queries over HTTPS");
       }
-      // Plain HTTP on the TLS port gets no HTTP answer (a raw socket: Avatica's client would retry for long).
+      // Plain HTTP on the TLS port gets no HTTP answer (a raw socket: Avatica's client would retry
+      // for long).
       try (java.net.Socket socket = new java.net.Socket("127.0.0.1", tls.port())) {
         socket.setSoTimeout(10_000);
-        socket.getOutputStream().write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
-            .getBytes(StandardCharsets.US_ASCII));
+        socket
+            .getOutputStream()
+            .write(
+                "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
         byte[] answer = new byte[5];
         int n;
         try {
@@ -427,7 +607,8 @@ class SecurityTest {
         } catch (java.io.IOException closed) {
           n = -1;
         }
-        assertFalse(n == 5 && new String(answer, StandardCharsets.US_ASCII).equals("HTTP/"),
+        assertFalse(
+            n == 5 && new String(answer, StandardCharsets.US_ASCII).equals("HTTP/"),
             "plain HTTP is not served on the TLS port");
       }
     }
@@ -439,7 +620,8 @@ class SecurityTest {
 
   /** Returns whether a connection attempt was refused with HTTP 401. */
   static boolean fails401(Attempt attempt) {
-    try (Connection c = attempt.open(); Statement s = c.createStatement()) {
+    try (Connection c = attempt.open();
+        Statement s = c.createStatement()) {
       s.executeQuery("SELECT 1").close();
       return false;
     } catch (Exception e) {
@@ -456,9 +638,14 @@ class SecurityTest {
       int attempt = i;
       assertTrue(fails401(() -> server.connect("target", "guess-" + attempt)));
     }
-    assertTrue(fails401(() -> server.connect("target", PASSWORD)), "after 5 failures even the right password is refused");
+    assertTrue(
+        fails401(() -> server.connect("target", PASSWORD)),
+        "after 5 failures even the right password is refused");
     try (Connection alice = server.connect("alice", PASSWORD)) {
-      assertEquals(List.of("1"), Rows.of(alice, "SELECT 1"), "other users still log in from the same address");
+      assertEquals(
+          List.of("1"),
+          Rows.of(alice, "SELECT 1"),
+          "other users still log in from the same address");
     }
     // Spraying names from one address locks the address.
     for (int i = 0; i < 30; i++) {
@@ -467,8 +654,12 @@ class SecurityTest {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("41 guesses took %.1f s (%.0f/s)%n", seconds, 41 / seconds);
-    assertTrue(fails401(() -> server.connect("alice", PASSWORD)), "a locked address is refused even a right password");
-    assertTrue(server.output().contains("locked after repeated failures") || server.output().contains("failed login"),
+    assertTrue(
+        fails401(() -> server.connect("alice", PASSWORD)),
+        "a locked address is refused even a right password");
+    assertTrue(
+        server.output().contains("locked after repeated failures")
+            || server.output().contains("failed login"),
         server.output());
   }
 }

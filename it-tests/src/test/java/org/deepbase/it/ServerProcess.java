@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
 
 /** A {@code deepbase serve} in its own JVM, as a user starts it; closing it sends SIGTERM. */
 final class ServerProcess implements AutoCloseable {
-  private static final Pattern URL = Pattern.compile("JDBC URL: (jdbc:avatica:remote:url=\\S+?;serialization=PROTOBUF)");
+  private static final Pattern URL =
+      Pattern.compile("JDBC URL: (jdbc:avatica:remote:url=\\S+?;serialization=PROTOBUF)");
 
   private final Process process;
   private final String url;
@@ -34,31 +35,46 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Starts a server on a free port of 127.0.0.1 and waits until it prints its URL. */
-  static ServerProcess start(Path workspace, Map<String, String> environment, String... options) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-Xmx2g",
-        "-cp", System.getProperty("java.class.path"), "org.deepbase.cli.Main",
-        "serve", "--workspace", workspace.toString(), "--port", "0"));
+  static ServerProcess start(Path workspace, Map<String, String> environment, String... options)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "-Dai.djl.offline=true",
+                "-Xmx2g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.deepbase.cli.Main",
+                "serve",
+                "--workspace",
+                workspace.toString(),
+                "--port",
+                "0"));
     command.addAll(List.of(options));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(environment);
     Process process = builder.start();
     StringBuffer output = new StringBuffer();
     CompletableFuture<String> url = new CompletableFuture<>();
-    Thread drain = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          output.append(line).append('\n');
-          Matcher m = URL.matcher(line);
-          if (m.find()) {
-            url.complete(m.group(1));
-          }
-        }
-      } catch (IOException e) {
-        url.completeExceptionally(e);
-      }
-      url.completeExceptionally(new IllegalStateException("server exited:\n" + output));
-    });
+    Thread drain =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                  output.append(line).append('\n');
+                  Matcher m = URL.matcher(line);
+                  if (m.find()) {
+                    url.complete(m.group(1));
+                  }
+                }
+              } catch (IOException e) {
+                url.completeExceptionally(e);
+              }
+              url.completeExceptionally(new IllegalStateException("server exited:\n" + output));
+            });
     drain.setDaemon(true);
     drain.start();
     try {
@@ -107,7 +123,8 @@ final class ServerProcess implements AutoCloseable {
   double cpuSeconds() throws IOException {
     String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // fields 14 and 15, in clock ticks
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12]))
+        / 100.0; // fields 14 and 15, in clock ticks
   }
 
   /** Returns the resident memory of the server process, in bytes. */

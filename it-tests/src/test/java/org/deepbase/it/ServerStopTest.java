@@ -11,8 +11,8 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.security.Role;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.deepbase.server.Users;
 import org.junit.jupiter.api.Test;
@@ -20,13 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Remote work stops when it should (issue 15): SIGTERM stops a busy server within 5 s (it took
- * 28-40 s), the server's query time limit and a client's close of a running statement stop the
- * work on the server (its CPU goes quiet), and the client is told.
+ * 28-40 s), the server's query time limit and a client's close of a running statement stop the work
+ * on the server (its CPU goes quiet), and the client is told.
  */
 class ServerStopTest {
-  static final String LONG = "SELECT * FROM TABLE(inspect(models => 'pacman', units => 'conv1.*,conv2.*', "
-      + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', measures => 'iou,local_iou,corr,auc', "
-      + "dataset => 'pacman_test', batch_size => 1))";
+  static final String LONG =
+      "SELECT * FROM TABLE(inspect(models => 'pacman', units => 'conv1.*,conv2.*', "
+          + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', measures => 'iou,local_iou,corr,auc', "
+          + "dataset => 'pacman_test', batch_size => 1))";
 
   static Path busyWorkspace(Path dir) throws Exception {
     Workspace workspace = PlantedAgent.workspace(dir, "pacman", 29, 1500);
@@ -43,15 +44,20 @@ class ServerStopTest {
 
   @Test
   void theServersQueryTimeLimitStopsTheWork(@TempDir Path dir) throws Exception {
-    try (ServerProcess server = ServerProcess.start(busyWorkspace(dir), Map.of(), "--query-timeout", "3");
-         Connection c = server.connect("alice", SecurityTest.PASSWORD); Statement s = c.createStatement()) {
+    try (ServerProcess server =
+            ServerProcess.start(busyWorkspace(dir), Map.of(), "--query-timeout", "3");
+        Connection c = server.connect("alice", SecurityTest.PASSWORD);
+        Statement s = c.createStatement()) {
       long start = System.nanoTime();
-      java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
-          () -> s.executeQuery(LONG).close());
+      java.sql.SQLException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.sql.SQLException.class, () -> s.executeQuery(LONG).close());
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("the 3 s limit stopped the query after %.1f s: %s%n", seconds, e.getMessage());
+      System.out.printf(
+          "the 3 s limit stopped the query after %.1f s: %s%n", seconds, e.getMessage());
       assertTrue(seconds < 15, "stopped after " + seconds + " s");
-      assertTrue(e.getMessage().contains("cancelled: query timeout of 3000 ms reached"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("cancelled: query timeout of 3000 ms reached"), e.getMessage());
       assertEquals("57014", e.getSQLState(), e.getMessage());
       double cpu = cpuOverThreeSeconds(server);
       assertTrue(cpu < 1.0, "the server is quiet afterwards: " + cpu + " CPU s in 3 s");
@@ -61,24 +67,28 @@ class ServerStopTest {
   @Test
   void closingARunningStatementStopsTheServersWork(@TempDir Path dir) throws Exception {
     try (ServerProcess server = ServerProcess.start(busyWorkspace(dir), Map.of());
-         Connection c = server.connect("alice", SecurityTest.PASSWORD)) {
+        Connection c = server.connect("alice", SecurityTest.PASSWORD)) {
       Statement s = c.createStatement();
-      CompletableFuture<String> query = CompletableFuture.supplyAsync(() -> {
-        try (ResultSet rs = s.executeQuery(LONG)) {
-          return rs.next() ? "finished" : "empty";
-        } catch (Exception e) {
-          return "failed: " + e.getMessage();
-        }
-      });
+      CompletableFuture<String> query =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (ResultSet rs = s.executeQuery(LONG)) {
+                  return rs.next() ? "finished" : "empty";
+                } catch (Exception e) {
+                  return "failed: " + e.getMessage();
+                }
+              });
       Thread.sleep(4000);
       assertFalse(query.isDone(), query.getNow(""));
       assertTrue(cpuOverThreeSeconds(server) > 1.0, "the server works on the query");
-      s.close(); // Avatica has no cancel request: a close from another thread is how a client stops a query
+      s.close(); // Avatica has no cancel request: a close from another thread is how a client
+      // stops a query
       String outcome = query.get(60, TimeUnit.SECONDS);
       System.out.println("after close: " + outcome);
       double cpu = cpuOverThreeSeconds(server);
       assertTrue(cpu < 1.0, "the server stopped working: " + cpu + " CPU s in 3 s");
-      try (Statement again = c.createStatement(); ResultSet rs = again.executeQuery("SELECT 1")) {
+      try (Statement again = c.createStatement();
+          ResultSet rs = again.executeQuery("SELECT 1")) {
         assertTrue(rs.next(), "the connection still works");
       }
     }
@@ -88,16 +98,21 @@ class ServerStopTest {
   void sigtermStopsABusyServerWithinFiveSeconds(@TempDir Path dir) throws Exception {
     ServerProcess server = ServerProcess.start(busyWorkspace(dir), Map.of());
     try {
-      CompletableFuture<String> query = CompletableFuture.supplyAsync(() -> {
-        try (Connection c = server.connect("alice", SecurityTest.PASSWORD); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(LONG)) {
-          return rs.next() ? "finished" : "empty";
-        } catch (Exception e) {
-          return "failed: " + e.getMessage();
-        }
-      });
+      CompletableFuture<String> query =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (Connection c = server.connect("alice", SecurityTest.PASSWORD);
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery(LONG)) {
+                  return rs.next() ? "finished" : "empty";
+                } catch (Exception e) {
+                  return "failed: " + e.getMessage();
+                }
+              });
       Thread.sleep(4000);
-      assertFalse(query.isDone(), "the query is still running when the server is told to stop: " + query.getNow(""));
+      assertFalse(
+          query.isDone(),
+          "the query is still running when the server is told to stop: " + query.getNow(""));
       long start = System.nanoTime();
       server.close(); // SIGTERM, then waits for the exit
       double seconds = (System.nanoTime() - start) / 1e9;

@@ -19,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.deepbase.engine.workspace.Workspace;
-import org.deepbase.queries.pacman.DatasetGenerator;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.deepbase.server.DeepBaseServer;
 import org.deepbase.server.Users;
@@ -28,15 +27,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Avatica server, reached from a separate JVM with only the client jars, and by 8 clients at once. */
+/**
+ * The Avatica server, reached from a separate JVM with only the client jars, and by 8 clients at
+ * once.
+ */
 class ServerTest {
-  static final String GHOST = "SELECT b.layer, b.unit, local_iou(b.behavior, a.annotation) AS score "
-      + "FROM deepbase.behaviors b JOIN deepbase.annotations a ON a.dataset = b.dataset "
-      + "AND a.record_id = b.record_id AND a.symbol = b.symbol WHERE b.model = 'pacman' AND b.layer = 'conv1' "
-      + "AND a.hypothesis = 'ghost' GROUP BY b.layer, b.unit ORDER BY score DESC, b.unit";
+  static final String GHOST =
+      "SELECT b.layer, b.unit, local_iou(b.behavior, a.annotation) AS score "
+          + "FROM deepbase.behaviors b JOIN deepbase.annotations a ON a.dataset = b.dataset "
+          + "AND a.record_id = b.record_id AND a.symbol = b.symbol WHERE b.model = 'pacman' AND b.layer = 'conv1' "
+          + "AND a.hypothesis = 'ghost' GROUP BY b.layer, b.unit ORDER BY score DESC, b.unit";
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static DeepBaseServer server;
 
   @BeforeAll
@@ -59,8 +61,18 @@ class ServerTest {
       classpath = String.join(java.io.File.pathSeparator, files.map(Path::toString).toList());
     }
     Path source = Path.of("src", "test", "resources", "client", "RemoteClient.java");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", classpath, source.toString(), server.url(), user, password, sql).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                source.toString(),
+                server.url(),
+                user,
+                password,
+                sql)
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(120, TimeUnit.SECONDS));
     return new String[] {String.valueOf(p.exitValue()), output};
@@ -102,9 +114,11 @@ class ServerTest {
         }
       }
     }
-    assertEquals(1, listening.size(), "one listening socket on port " + server.port() + ": " + listening);
+    assertEquals(
+        1, listening.size(), "one listening socket on port " + server.port() + ": " + listening);
     String local = listening.get(0);
-    assertTrue(local.startsWith("0100007F:") || local.startsWith("0000000000000000FFFF00000100007F:"),
+    assertTrue(
+        local.startsWith("0100007F:") || local.startsWith("0000000000000000FFFF00000100007F:"),
         "bound to 127.0.0.1 only: " + local);
   }
 
@@ -115,34 +129,47 @@ class ServerTest {
       List<Future<?>> work = new ArrayList<>();
       for (int client = 0; client < 8; client++) {
         int unit = client;
-        work.add(pool.submit(() -> {
-          String sql = "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1." + unit
-              + "', hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'))";
-          List<String> expected = embedded(sql);
-          try (Connection c = remoteConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            assertEquals(expected.get(0), rs.getString(1) + "|" + rs.getString(2), "client " + unit);
-          }
-          return null;
-        }));
+        work.add(
+            pool.submit(
+                () -> {
+                  String sql =
+                      "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1."
+                          + unit
+                          + "', hypotheses => 'ghost', measures => 'local_iou', dataset => 'pacman_test'))";
+                  List<String> expected = embedded(sql);
+                  try (Connection c = remoteConnection();
+                      Statement s = c.createStatement();
+                      ResultSet rs = s.executeQuery(sql)) {
+                    rs.next();
+                    assertEquals(
+                        expected.get(0), rs.getString(1) + "|" + rs.getString(2), "client " + unit);
+                  }
+                  return null;
+                }));
       }
-      Future<String> cancelled = pool.submit(() -> {
-        try (Connection c = remoteConnection(); Statement s = c.createStatement()) {
-          s.setQueryTimeout(1);
-          try (ResultSet rs = s.executeQuery("SELECT * FROM TABLE(inspect(models => 'pacman@*', "
-              + "units => 'conv1.*,conv2.*', hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', "
-              + "measures => 'iou,local_iou,corr,auc', dataset => 'pacman_test', batch_size => 2))")) {
-            rs.next();
-            return "not cancelled";
-          } catch (SQLException e) {
-            return e.getMessage();
-          }
-        }
-      });
+      Future<String> cancelled =
+          pool.submit(
+              () -> {
+                try (Connection c = remoteConnection();
+                    Statement s = c.createStatement()) {
+                  s.setQueryTimeout(1);
+                  try (ResultSet rs =
+                      s.executeQuery(
+                          "SELECT * FROM TABLE(inspect(models => 'pacman@*', "
+                              + "units => 'conv1.*,conv2.*', hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8,walls,dots', "
+                              + "measures => 'iou,local_iou,corr,auc', dataset => 'pacman_test', batch_size => 2))")) {
+                    rs.next();
+                    return "not cancelled";
+                  } catch (SQLException e) {
+                    return e.getMessage();
+                  }
+                }
+              });
       for (Future<?> f : work) {
         f.get(300, TimeUnit.SECONDS);
       }
-      assertTrue(cancelled.get(300, TimeUnit.SECONDS).contains("cancel"), "the long query was cancelled");
+      assertTrue(
+          cancelled.get(300, TimeUnit.SECONDS).contains("cancel"), "the long query was cancelled");
     } finally {
       pool.shutdownNow();
     }
@@ -158,7 +185,9 @@ class ServerTest {
 
   @Test
   void remoteMetadataShowsEachTablesOwnColumnsAndViewsOfOtherClients() throws Exception {
-    try (Connection a = remoteConnection(); Connection b = remoteConnection(); Statement s = a.createStatement()) {
+    try (Connection a = remoteConnection();
+        Connection b = remoteConnection();
+        Statement s = a.createStatement()) {
       s.execute("CREATE OR REPLACE VIEW remote_view AS SELECT layer, unit FROM units");
       List<String> columns = new ArrayList<>();
       try (ResultSet rs = b.getMetaData().getColumns(null, "deepbase", "models", "%")) {
@@ -166,7 +195,8 @@ class ServerTest {
           columns.add(rs.getString("COLUMN_NAME"));
         }
       }
-      assertEquals(List.of("model", "checkpoint", "format", "path", "input_shape", "latest"), columns);
+      assertEquals(
+          List.of("model", "checkpoint", "format", "path", "input_shape", "latest"), columns);
       String type = null;
       try (ResultSet rs = b.getMetaData().getTables(null, "deepbase", "remote_view", null)) {
         while (rs.next()) {
@@ -180,22 +210,36 @@ class ServerTest {
 
   @Test
   void remoteErrorsCarryTheirMessageAndSqlState() throws Exception {
-    try (Connection c = remoteConnection(); Statement s = c.createStatement()) {
-      SQLException unknown = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, () -> s.executeQuery(
-          "SELECT * FROM TABLE(inspect(models => 'banshee', units => 'conv1.*', hypotheses => 'ghost', "
-          + "measures => 'corr', dataset => 'pacman_test'))").close());
+    try (Connection c = remoteConnection();
+        Statement s = c.createStatement()) {
+      SQLException unknown =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              SQLException.class,
+              () ->
+                  s.executeQuery(
+                          "SELECT * FROM TABLE(inspect(models => 'banshee', units => 'conv1.*', hypotheses => 'ghost', "
+                              + "measures => 'corr', dataset => 'pacman_test'))")
+                      .close());
       assertEquals("42704", unknown.getSQLState(), unknown.getMessage());
       assertTrue(unknown.getMessage().contains("unknown model 'banshee'"), unknown.getMessage());
-      SQLException syntax = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
-          () -> s.executeQuery("SELEC 1").close());
+      SQLException syntax =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              SQLException.class, () -> s.executeQuery("SELEC 1").close());
       assertEquals("42601", syntax.getSQLState(), syntax.getMessage());
       // Schema-qualified, as DBeaver writes it.
-      assertEquals(List.of("1"), Rows.of(c, "SELECT COUNT(*) FROM TABLE(deepbase.inspect(models => 'pacman', "
-          + "units => 'conv1.0', hypotheses => 'ghost', measures => 'corr', dataset => 'pacman_test'))"));
+      assertEquals(
+          List.of("1"),
+          Rows.of(
+              c,
+              "SELECT COUNT(*) FROM TABLE(deepbase.inspect(models => 'pacman', "
+                  + "units => 'conv1.0', hypotheses => 'ghost', measures => 'corr', dataset => 'pacman_test'))"));
     }
   }
 
-  /** Prints (does not assert) remote latencies: connection set-up, a metadata query, a prepared re-execution. */
+  /**
+   * Prints (does not assert) remote latencies: connection set-up, a metadata query, a prepared
+   * re-execution.
+   */
   @Test
   void reportLatencies() throws Exception {
     long[] connect = new long[20];
@@ -211,7 +255,8 @@ class ServerTest {
     try (Connection c = remoteConnection()) {
       for (int i = 0; i < metadata.length; i++) {
         long start = System.nanoTime();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM layers")) {
+        try (Statement s = c.createStatement();
+            ResultSet rs = s.executeQuery("SELECT count(*) FROM layers")) {
           rs.next();
         }
         metadata[i] = System.nanoTime() - start;
@@ -227,7 +272,8 @@ class ServerTest {
         }
       }
     }
-    System.out.printf("remote latency p50: connect %.1f ms, ad-hoc metadata query %.1f ms, prepared re-execution %.1f ms%n",
+    System.out.printf(
+        "remote latency p50: connect %.1f ms, ad-hoc metadata query %.1f ms, prepared re-execution %.1f ms%n",
         p50(connect), p50(metadata), p50(prepared));
   }
 

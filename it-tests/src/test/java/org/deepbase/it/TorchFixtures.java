@@ -16,25 +16,24 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.workspace.Workspace;
-import org.deepbase.engine.data.DatasetReader;
-import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.data.Allocators;
+import org.deepbase.engine.data.DatasetFiles;
+import org.deepbase.engine.data.DatasetReader;
+import org.deepbase.engine.data.Npy;
+import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.nn.LoadedModel;
-import org.deepbase.engine.data.DatasetFiles;
-import org.deepbase.engine.data.Npy;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
- * The committed TorchScript fixtures (made by tools/fixtures/make_torch_fixtures.py, make_lstm_fixture.py and
- * make_pacman_fixture.sh) and their references, read without Python.
+ * The committed TorchScript fixtures (made by tools/fixtures/make_torch_fixtures.py,
+ * make_lstm_fixture.py and make_pacman_fixture.sh) and their references, read without Python.
  */
 final class TorchFixtures {
-  private TorchFixtures() {
-  }
+  private TorchFixtures() {}
 
   /** Returns the fixture directory on the test class path. */
   static Path root() {
@@ -54,7 +53,9 @@ final class TorchFixtures {
 
   private static void installOne(Path workspace, String relative) {
     Path from = root().resolve(relative);
-    Path to = workspace.resolve(relative.startsWith("pacman/") ? relative.substring("pacman/".length()) : relative);
+    Path to =
+        workspace.resolve(
+            relative.startsWith("pacman/") ? relative.substring("pacman/".length()) : relative);
     try (Stream<Path> files = Files.walk(from)) {
       for (Path f : files.toList()) {
         Path target = to.resolve(from.relativize(f).toString());
@@ -75,25 +76,41 @@ final class TorchFixtures {
    */
   static float[] behaviors(Workspace workspace, String model, String layer, BehaviorKind kind) {
     ModelDescriptor descriptor = workspace.model(model);
-    DatasetDescriptor dataset = workspace.dataset(switch (model) {
-      case "planted_cnn" -> "shapes";
-      case "lstm_model" -> "lstm_seqs";
-      default -> "brackets";
-    });
+    DatasetDescriptor dataset =
+        workspace.dataset(
+            switch (model) {
+              case "planted_cnn" -> "shapes";
+              case "lstm_model" -> "lstm_seqs";
+              default -> "brackets";
+            });
     LayerInfo info = workspace.layer(descriptor, layer);
     int[] units = IntStream.range(0, info.unitCount()).toArray();
     try (LoadedModel loaded = LoadedModel.load(descriptor, workspace.latestCheckpoint(model));
-         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
-         BufferAllocator allocator = Allocators.newChild("test")) {
+        DatasetReader reader =
+            new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
+        BufferAllocator allocator = Allocators.newChild("test")) {
       RecordBatch records = reader.next();
-      try (BehaviorBatch batch = new Extractor(loaded, List.of(new LayerRequest(info, units)), dataset.symbolShape(),
-          kind).extract(records, allocator).get(0)) {
+      try (BehaviorBatch batch =
+          new Extractor(
+                  loaded,
+                  List.of(new LayerRequest(info, units)),
+                  dataset.symbolShape(),
+                  kind,
+                  workspace.metrics())
+              .extract(records, allocator)
+              .get(0)) {
         int n = records.size();
         int symbols = batch.symbols();
         float[] out = new float[n * units.length * symbols];
         for (int u = 0; u < units.length; u++) {
-          FloatBuffer values = batch.vectors().get(u).getDataBuffer().nioBuffer(0, n * symbols * Float.BYTES)
-              .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+          FloatBuffer values =
+              batch
+                  .vectors()
+                  .get(u)
+                  .getDataBuffer()
+                  .nioBuffer(0, n * symbols * Float.BYTES)
+                  .order(ByteOrder.LITTLE_ENDIAN)
+                  .asFloatBuffer();
           for (int r = 0; r < n; r++) {
             values.get(r * symbols, out, (r * units.length + u) * symbols, symbols);
           }

@@ -2,7 +2,6 @@ package org.deepbase.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -20,31 +19,31 @@ import java.util.Map;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.engine.workspace.Workspace;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TorchScript models exported by tools/deepbase_export.py, checked against references computed
- * by PyTorch and NumPy when the fixtures were made (no Python needed here): activations to 1e-5
- * (raw and through the extractor's alignment), every measure's score to 1e-6, for conv [C, H, W] (same grid and resized),
- * conv1d [C, L], sequence [T, D] and dense [D] layers.
+ * TorchScript models exported by tools/deepbase_export.py, checked against references computed by
+ * PyTorch and NumPy when the fixtures were made (no Python needed here): activations to 1e-5 (raw
+ * and through the extractor's alignment), every measure's score to 1e-6, for conv [C, H, W] (same
+ * grid and resized), conv1d [C, L], sequence [T, D] and dense [D] layers.
  */
 class TorchScriptTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static Map<String, float[]> references;
   static Workspace workspace;
 
   @BeforeAll
   static void install() throws Exception {
-    TorchFixtures.install(dir, "models/planted_cnn", "models/seq_model", "datasets/shapes", "datasets/brackets");
+    TorchFixtures.install(
+        dir, "models/planted_cnn", "models/seq_model", "datasets/shapes", "datasets/brackets");
     references = TorchFixtures.references(Files.createDirectories(dir.resolve("scratch")));
     workspace = new Workspace(dir);
   }
@@ -52,16 +51,32 @@ class TorchScriptTest {
   @Test
   void layersAreDiscoveredFromOneProbeForward() throws SQLException {
     Map<String, String> layers = new HashMap<>();
-    try (Connection c = connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT model, layer, kind, shape, unit_count FROM layers "
-             + "WHERE model IN ('planted_cnn', 'seq_model')")) {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT model, layer, kind, shape, unit_count FROM layers "
+                    + "WHERE model IN ('planted_cnn', 'seq_model')")) {
       while (rs.next()) {
-        layers.put(rs.getString(1) + "." + rs.getString(2), rs.getString(3) + " " + rs.getString(4));
+        layers.put(
+            rs.getString(1) + "." + rs.getString(2), rs.getString(3) + " " + rs.getString(4));
       }
     }
-    assertEquals(Map.of("planted_cnn.conv1", "conv2d [4, 8, 10]", "planted_cnn.pool", "conv2d [4, 4, 5]",
-        "planted_cnn.fc", "dense [6]", "seq_model.conv", "conv1d [5, 12]", "seq_model.rnn", "sequence [6, 12]",
-        "seq_model.head", "dense [3]"), layers);
+    assertEquals(
+        Map.of(
+            "planted_cnn.conv1",
+            "conv2d [4, 8, 10]",
+            "planted_cnn.pool",
+            "conv2d [4, 4, 5]",
+            "planted_cnn.fc",
+            "dense [6]",
+            "seq_model.conv",
+            "conv1d [5, 12]",
+            "seq_model.rnn",
+            "sequence [6, 12]",
+            "seq_model.head",
+            "dense [3]"),
+        layers);
   }
 
   @Test
@@ -81,18 +96,33 @@ class TorchScriptTest {
 
   @Test
   void extractorDeliversSameGridLayersUnchanged() {
-    assertClose(references.get("act/planted_cnn/conv1"), TorchFixtures.behaviors(workspace, "planted_cnn", "conv1", BehaviorKind.ACTIVATION), 1e-5, "conv1");
-    assertClose(references.get("act/seq_model/conv"), TorchFixtures.behaviors(workspace, "seq_model", "conv", BehaviorKind.ACTIVATION), 1e-5, "conv1d");
-    assertClose(references.get("act/seq_model/rnn"), TorchFixtures.behaviors(workspace, "seq_model", "rnn", BehaviorKind.ACTIVATION), 1e-5, "sequence");
+    assertClose(
+        references.get("act/planted_cnn/conv1"),
+        TorchFixtures.behaviors(workspace, "planted_cnn", "conv1", BehaviorKind.ACTIVATION),
+        1e-5,
+        "conv1");
+    assertClose(
+        references.get("act/seq_model/conv"),
+        TorchFixtures.behaviors(workspace, "seq_model", "conv", BehaviorKind.ACTIVATION),
+        1e-5,
+        "conv1d");
+    assertClose(
+        references.get("act/seq_model/rnn"),
+        TorchFixtures.behaviors(workspace, "seq_model", "rnn", BehaviorKind.ACTIVATION),
+        1e-5,
+        "sequence");
   }
 
   @Test
   void behaviorsTableServesTorchScriptActivations() throws SQLException {
     float[] ref = references.get("act/seq_model/rnn"); // [48, 6, 12]: sequence, units = features
     int checked = 0;
-    try (Connection c = connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT unit, record_id, symbol, behavior FROM behaviors "
-             + "WHERE model = 'seq_model' AND layer = 'rnn' AND dataset = 'brackets' AND record_id < 5")) {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT unit, record_id, symbol, behavior FROM behaviors "
+                    + "WHERE model = 'seq_model' AND layer = 'rnn' AND dataset = 'brackets' AND record_id < 5")) {
       while (rs.next()) {
         int at = (rs.getInt(2) * 6 + rs.getInt(1)) * 12 + rs.getInt(3);
         assertEquals(ref[at], rs.getDouble(4), 1e-5);
@@ -108,18 +138,25 @@ class TorchScriptTest {
    */
   @Test
   void gradientsAreExactOrRefused() throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', "
-             + "units => 'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => 'shapes', "
-             + "behavior => 'gradient')) ORDER BY score DESC")) {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', "
+                    + "units => 'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => 'shapes', "
+                    + "behavior => 'gradient')) ORDER BY score DESC")) {
       assertTrue(rs.next());
       assertEquals(1, rs.getInt(1));
       assertEquals(1.0, rs.getDouble(2), 1e-9);
     } catch (SQLException e) {
-      assertTrue(e.getMessage().contains("gradient behaviors are refused") && e.getMessage().contains(
-          "ONEDNN_MAX_CPU_ISA=SSE41"), e.getMessage());
-      try (Connection c = connect(); Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM layers WHERE model = 'planted_cnn'")) {
+      assertTrue(
+          e.getMessage().contains("gradient behaviors are refused")
+              && e.getMessage().contains("ONEDNN_MAX_CPU_ISA=SSE41"),
+          e.getMessage());
+      try (Connection c = connect();
+          Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery("SELECT COUNT(*) FROM layers WHERE model = 'planted_cnn'")) {
         assertTrue(rs.next());
         assertEquals(3, rs.getInt(1), "the connection and workspace stay usable");
       }
@@ -129,20 +166,34 @@ class TorchScriptTest {
   @Test
   void everyMeasureMatchesNumPyOnEveryLayerShape() throws SQLException {
     int compared = 0;
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       for (Map.Entry<String, float[]> ref : references.entrySet()) {
         String[] key = ref.getKey().split("/");
         if (!key[0].equals("score")) {
           continue;
         }
         String dataset = key[1].equals("planted_cnn") ? "shapes" : "brackets";
-        String sql = "SELECT unit, score FROM TABLE(inspect(models => '" + key[1] + "', units => '" + key[2]
-            + ".*', hypotheses => '" + key[3] + "', measures => '" + key[4] + "', dataset => '" + dataset
-            + "', exact => true)) ORDER BY unit";
+        String sql =
+            "SELECT unit, score FROM TABLE(inspect(models => '"
+                + key[1]
+                + "', units => '"
+                + key[2]
+                + ".*', hypotheses => '"
+                + key[3]
+                + "', measures => '"
+                + key[4]
+                + "', dataset => '"
+                + dataset
+                + "', exact => true)) ORDER BY unit";
         try (ResultSet rs = s.executeQuery(sql)) {
           int units = 0;
           while (rs.next()) {
-            assertEquals(ref.getValue()[rs.getInt(1)], rs.getDouble(2), 1e-6, ref.getKey() + " unit " + rs.getInt(1));
+            assertEquals(
+                ref.getValue()[rs.getInt(1)],
+                rs.getDouble(2),
+                1e-6,
+                ref.getKey() + " unit " + rs.getInt(1));
             units++;
           }
           assertEquals(ref.getValue().length, units, ref.getKey());
@@ -156,10 +207,15 @@ class TorchScriptTest {
   @Test
   void plantedUnitWins() throws SQLException {
     for (String behavior : List.of("activation")) {
-      try (Connection c = connect(); Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery("SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', "
-               + "units => 'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => 'shapes', "
-               + "behavior => '" + behavior + "')) ORDER BY score DESC")) {
+      try (Connection c = connect();
+          Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT unit, score FROM TABLE(inspect(models => 'planted_cnn', "
+                      + "units => 'conv1.*', hypotheses => 'ghost', measures => 'local_iou', dataset => 'shapes', "
+                      + "behavior => '"
+                      + behavior
+                      + "')) ORDER BY score DESC")) {
         assertTrue(rs.next());
         assertEquals(1, rs.getInt(1), behavior + ": the planted ghost unit comes first");
         assertEquals(1.0, rs.getDouble(2), 1e-9, behavior);
@@ -169,11 +225,13 @@ class TorchScriptTest {
 
   private static float[] rawActivations(String model, String layer) {
     ModelDescriptor descriptor = workspace.model(model);
-    DatasetDescriptor dataset = workspace.dataset(model.equals("planted_cnn") ? "shapes" : "brackets");
+    DatasetDescriptor dataset =
+        workspace.dataset(model.equals("planted_cnn") ? "shapes" : "brackets");
     LayerInfo info = workspace.layer(descriptor, layer);
     try (LoadedModel loaded = LoadedModel.load(descriptor, workspace.latestCheckpoint(model));
-         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
-         NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        DatasetReader reader =
+            new DatasetReader(workspace.datasetDir(dataset.name()), dataset, i -> true, 1000);
+        NDManager manager = NDManager.newBaseManager("PyTorch")) {
       RecordBatch batch = reader.next();
       NDArray x = manager.create(batch.inputs(), Architecture.inputShape(descriptor, batch.size()));
       return loaded.forward(x, info.index(), false)[info.index()].toFloatArray();

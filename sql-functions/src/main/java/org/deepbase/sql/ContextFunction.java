@@ -31,7 +31,10 @@ final class ContextFunction implements ScalarFunction, ImplementableFunction {
     this.implementation = implementation;
   }
 
-  /** Creates the function from {@code owner.name} (shape) and {@code owner.nameImpl} (with DataContext first). */
+  /**
+   * Creates the function from {@code owner.name} (shape) and {@code owner.nameImpl} (with
+   * DataContext first).
+   */
   static ContextFunction of(Class<?> owner, String name) {
     ScalarFunction shape = ScalarFunctionImpl.create(owner, name);
     for (Method m : owner.getMethods()) {
@@ -57,14 +60,17 @@ final class ContextFunction implements ScalarFunction, ImplementableFunction {
   /** {@inheritDoc} */
   @Override
   public CallImplementor getImplementor() {
-    return RexImpTable.createImplementor((translator, call, operands) -> {
-      List<Expression> arguments = new ArrayList<>();
-      arguments.add(translator.getRoot());
-      Class<?>[] types = implementation.getParameterTypes();
-      for (int i = 0; i < operands.size(); i++) {
-        arguments.add(Expressions.convert_(operands.get(i), types[i + 1]));
-      }
-      return Expressions.call(implementation, arguments);
-    }, NullPolicy.ANY, false);
+    return RexImpTable.createImplementor(
+        (translator, call, operands) -> {
+          List<Expression> arguments = new ArrayList<>();
+          arguments.add(translator.getRoot());
+          Class<?>[] types = implementation.getParameterTypes();
+          for (int i = 0; i < operands.size(); i++) {
+            arguments.add(Expressions.convert_(operands.get(i), types[i + 1]));
+          }
+          return Expressions.call(implementation, arguments);
+        },
+        NullPolicy.ANY,
+        false);
   }
 }

@@ -21,41 +21,53 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.measure.Measure;
 
 /**
- * Registers DeepBase's SQL functions in a schema; holds the planner program of DeepBase connections.
+ * Registers DeepBase's SQL functions in a schema; holds the planner program of DeepBase
+ * connections.
  */
 public final class DeepBaseFunctions {
-  private static final AggregateFunction BY_RECORD = AggregateFunctionImpl.create(MeasureByRecord.class);
+  private static final AggregateFunction BY_RECORD =
+      AggregateFunctionImpl.create(MeasureByRecord.class);
+
   /** The measure each measure function class computes (two- and three-argument forms). */
-  private static final Map<Class<?>, Measure> MEASURES = Map.ofEntries(
-      Map.entry(MeasureFunction.Iou.class, Measure.IOU),
-      Map.entry(MeasureFunction.LocalIou.class, Measure.LOCAL_IOU),
-      Map.entry(MeasureFunction.Corr.class, Measure.CORR),
-      Map.entry(MeasureFunction.Precision.class, Measure.PRECISION),
-      Map.entry(MeasureFunction.Recall.class, Measure.RECALL),
-      Map.entry(MeasureFunction.F1.class, Measure.F1),
-      Map.entry(MeasureFunction.MutualInfo.class, Measure.MUTUAL_INFO),
-      Map.entry(MeasureFunction.Auc.class, Measure.AUC),
-      Map.entry(MeasureAtQuantileFunction.Iou.class, Measure.IOU),
-      Map.entry(MeasureAtQuantileFunction.LocalIou.class, Measure.LOCAL_IOU),
-      Map.entry(MeasureAtQuantileFunction.Precision.class, Measure.PRECISION),
-      Map.entry(MeasureAtQuantileFunction.Recall.class, Measure.RECALL),
-      Map.entry(MeasureAtQuantileFunction.F1.class, Measure.F1),
-      Map.entry(MeasureAtQuantileFunction.MutualInfo.class, Measure.MUTUAL_INFO));
+  private static final Map<Class<?>, Measure> MEASURES =
+      Map.ofEntries(
+          Map.entry(MeasureFunction.Iou.class, Measure.IOU),
+          Map.entry(MeasureFunction.LocalIou.class, Measure.LOCAL_IOU),
+          Map.entry(MeasureFunction.Corr.class, Measure.CORR),
+          Map.entry(MeasureFunction.Precision.class, Measure.PRECISION),
+          Map.entry(MeasureFunction.Recall.class, Measure.RECALL),
+          Map.entry(MeasureFunction.F1.class, Measure.F1),
+          Map.entry(MeasureFunction.MutualInfo.class, Measure.MUTUAL_INFO),
+          Map.entry(MeasureFunction.Auc.class, Measure.AUC),
+          Map.entry(MeasureAtQuantileFunction.Iou.class, Measure.IOU),
+          Map.entry(MeasureAtQuantileFunction.LocalIou.class, Measure.LOCAL_IOU),
+          Map.entry(MeasureAtQuantileFunction.Precision.class, Measure.PRECISION),
+          Map.entry(MeasureAtQuantileFunction.Recall.class, Measure.RECALL),
+          Map.entry(MeasureAtQuantileFunction.F1.class, Measure.F1),
+          Map.entry(MeasureAtQuantileFunction.MutualInfo.class, Measure.MUTUAL_INFO));
 
-  private DeepBaseFunctions() {
-  }
+  private DeepBaseFunctions() {}
 
-  /** Adds the affinity aggregates to a schema (the connection's default, so calls need no prefix). */
+  /**
+   * Adds the affinity aggregates to a schema (the connection's default, so calls need no prefix).
+   */
   public static void register(SchemaPlus schema) {
-    MEASURES.forEach((type, measure) -> schema.add(measure.sqlName(), AggregateFunctionImpl.create(type)));
+    MEASURES.forEach(
+        (type, measure) -> schema.add(measure.sqlName(), AggregateFunctionImpl.create(type)));
     schema.add("measure_by_record", BY_RECORD);
-    schema.add("probe", org.apache.calcite.schema.impl.TableFunctionImpl.create(ProbeFunction.class, "probe"));
+    schema.add(
+        "probe",
+        org.apache.calcite.schema.impl.TableFunctionImpl.create(ProbeFunction.class, "probe"));
     for (String image : List.of("heatmap", "heatmap_overlay", "mask")) {
       schema.add(image, ContextFunction.of(ImageFunctions.class, image));
     }
-    schema.add("inspect", org.apache.calcite.schema.impl.TableFunctionImpl.create(InspectFunction.class, "inspect"));
-    schema.add("register_dataset", org.apache.calcite.schema.impl.TableFunctionImpl.create(
-        RegisterDatasetFunction.class, "registerDataset"));
+    schema.add(
+        "inspect",
+        org.apache.calcite.schema.impl.TableFunctionImpl.create(InspectFunction.class, "inspect"));
+    schema.add(
+        "register_dataset",
+        org.apache.calcite.schema.impl.TableFunctionImpl.create(
+            RegisterDatasetFunction.class, "registerDataset"));
     for (FunctionProvider provider : java.util.ServiceLoader.load(FunctionProvider.class)) {
       provider.register(schema);
     }
@@ -70,8 +82,14 @@ public final class DeepBaseFunctions {
    */
   public static Program program() {
     return Programs.sequence(
-        Programs.hep(List.of(FuseInspectionRule.Config.DEFAULT.toRule()), true, DefaultRelMetadataProvider.INSTANCE),
-        Programs.hep(List.of(MeasureRecordRule.Config.DEFAULT.toRule()), true, DefaultRelMetadataProvider.INSTANCE),
+        Programs.hep(
+            List.of(FuseInspectionRule.Config.DEFAULT.toRule()),
+            true,
+            DefaultRelMetadataProvider.INSTANCE),
+        Programs.hep(
+            List.of(MeasureRecordRule.Config.DEFAULT.toRule()),
+            true,
+            DefaultRelMetadataProvider.INSTANCE),
         Programs.standard());
   }
 
@@ -82,12 +100,22 @@ public final class DeepBaseFunctions {
 
   /** Returns the SQL operator of {@code measure_by_record}, for the planner rule. */
   static SqlAggFunction byRecordOperator(RelDataTypeFactory typeFactory) {
-    return new SqlUserDefinedAggFunction(new SqlIdentifier("measure_by_record", SqlParserPos.ZERO),
+    return new SqlUserDefinedAggFunction(
+        new SqlIdentifier("measure_by_record", SqlParserPos.ZERO),
         // Always nullable, like the measure functions it replaces (an empty group has no score),
         // whatever the nullability of its arguments.
-        ReturnTypes.DOUBLE.andThen(org.apache.calcite.sql.type.SqlTypeTransforms.FORCE_NULLABLE), null,
-        OperandTypes.family(SqlTypeFamily.CHARACTER, SqlTypeFamily.NUMERIC, SqlTypeFamily.NUMERIC,
-            SqlTypeFamily.NUMERIC, SqlTypeFamily.INTEGER),
-        BY_RECORD, false, false, Optionality.FORBIDDEN, typeFactory);
+        ReturnTypes.DOUBLE.andThen(org.apache.calcite.sql.type.SqlTypeTransforms.FORCE_NULLABLE),
+        null,
+        OperandTypes.family(
+            SqlTypeFamily.CHARACTER,
+            SqlTypeFamily.NUMERIC,
+            SqlTypeFamily.NUMERIC,
+            SqlTypeFamily.NUMERIC,
+            SqlTypeFamily.INTEGER),
+        BY_RECORD,
+        false,
+        false,
+        Optionality.FORBIDDEN,
+        typeFactory);
   }
 }

@@ -14,19 +14,19 @@ import org.apache.calcite.rel.core.Aggregate;
 import org.apache.calcite.rel.core.AggregateCall;
 import org.apache.calcite.rel.core.Filter;
 import org.apache.calcite.rel.core.Join;
-import org.apache.calcite.rel.metadata.RelColumnOrigin;
-import org.apache.calcite.rel.metadata.RelMetadataQuery;
-import org.apache.calcite.rex.RexShuttle;
-import org.apache.calcite.tools.RelBuilder;
-import org.apache.calcite.util.Util;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.metadata.RelColumnOrigin;
+import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexShuttle;
 import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.tools.RelBuilder;
+import org.apache.calcite.util.Util;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
@@ -44,9 +44,9 @@ import org.deepbase.sql.schema.ScanFilters;
 import org.immutables.value.Value;
 
 /**
- * Rewrites the relational form of an inspection,
- * {@code Aggregate(measures) <- Project <- [Filter] <- Join(behaviors, annotations on dataset,
- * record_id, symbol)}, into a {@link FusedInspection}: the same operator INSPECT runs.
+ * Rewrites the relational form of an inspection, {@code Aggregate(measures) <- Project <- [Filter]
+ * <- Join(behaviors, annotations on dataset, record_id, symbol)}, into a {@link FusedInspection}:
+ * the same operator INSPECT runs.
  *
  * <p>It fuses only when the fused operator computes exactly what the relational plan would: every
  * filter is on model, checkpoint, layer, unit, dataset or hypothesis and is an equality or IN list;
@@ -71,25 +71,26 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
     Aggregate aggregate = call.rel(0);
     FusedSpec spec = match(aggregate, call.getMetadataQuery());
     if (spec != null) {
-      // A logical project on top keeps the physical leaf out of the plan root: Volcano registers the
+      // A logical project on top keeps the physical leaf out of the plan root: Volcano registers
+      // the
       // root twice when it already has the requested (ENUMERABLE) convention.
       RelNode fused = new FusedInspection(aggregate.getCluster(), aggregate.getRowType(), spec);
       RelBuilder builder = call.builder().push(fused);
-      call.transformTo(builder.project(builder.fields(), aggregate.getRowType().getFieldNames(), true).build());
+      call.transformTo(
+          builder.project(builder.fields(), aggregate.getRowType().getFieldNames(), true).build());
     }
   }
 
   /** Column names of the virtual row: behaviors' columns (0..7), then annotations' (8..12). */
-  private static final List<String> NAMES = new ArrayList<>();
-
-  static {
-    BEHAVIOR_COLUMNS.forEach(c -> NAMES.add("b." + c));
-    ANNOTATION_COLUMNS.forEach(c -> NAMES.add("a." + c));
-  }
+  private static final List<String> NAMES =
+      java.util.stream.Stream.concat(
+              BEHAVIOR_COLUMNS.stream().map(c -> "b." + c),
+              ANNOTATION_COLUMNS.stream().map(c -> "a." + c))
+          .toList();
 
   /** The subtree under the aggregate, expressed over the virtual row. */
-  private record Origins(Workspace workspace, List<RexNode> filters, List<RexNode> joinConditions) {
-  }
+  private record Origins(
+      Workspace workspace, List<RexNode> filters, List<RexNode> joinConditions) {}
 
   private static int index(String name) {
     return NAMES.indexOf(name);
@@ -122,7 +123,9 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
     ColumnFilter layers = filters.column(index("b.layer"));
     ColumnFilter units = filters.column(index("b.unit"));
     ColumnFilter hypotheses = filters.column(index("a.hypothesis"));
-    if (models.strings() == null || layers.strings() == null || hypotheses.strings() == null
+    if (models.strings() == null
+        || layers.strings() == null
+        || hypotheses.strings() == null
         || checkpoints.isRestricted() && checkpoints.points() == null
         || units.isRestricted() && units.points() == null) {
       return null;
@@ -136,22 +139,24 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
         return null;
       }
       String name = NAMES.get(o);
-      FusedSpec.Key key = switch (name) {
-        case "b.model" -> FusedSpec.Key.MODEL;
-        case "b.checkpoint" -> FusedSpec.Key.CHECKPOINT;
-        case "b.layer" -> FusedSpec.Key.LAYER;
-        case "b.unit" -> FusedSpec.Key.UNIT;
-        case "a.hypothesis" -> FusedSpec.Key.HYPOTHESIS;
-        case "b.dataset", "a.dataset" -> FusedSpec.Key.DATASET;
-        default -> null;
-      };
+      FusedSpec.Key key =
+          switch (name) {
+            case "b.model" -> FusedSpec.Key.MODEL;
+            case "b.checkpoint" -> FusedSpec.Key.CHECKPOINT;
+            case "b.layer" -> FusedSpec.Key.LAYER;
+            case "b.unit" -> FusedSpec.Key.UNIT;
+            case "a.hypothesis" -> FusedSpec.Key.HYPOTHESIS;
+            case "b.dataset", "a.dataset" -> FusedSpec.Key.DATASET;
+            default -> null;
+          };
       if (key == null) {
         return null;
       }
       outputs.add(FusedSpec.Column.key(key));
       grouped.add(key);
     }
-    if (!(grouped.contains(FusedSpec.Key.UNIT) || units.points() != null && units.points().size() == 1)
+    if (!(grouped.contains(FusedSpec.Key.UNIT)
+            || units.points() != null && units.points().size() == 1)
         || !(grouped.contains(FusedSpec.Key.LAYER) || layers.strings().size() == 1)
         || !(grouped.contains(FusedSpec.Key.HYPOTHESIS) || hypotheses.strings().size() == 1)
         || !(grouped.contains(FusedSpec.Key.MODEL) || models.strings().size() == 1)) {
@@ -169,8 +174,9 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
       outputs.add(FusedSpec.Column.score(measures.indexOf(measure)));
     }
     String dataset = dataset(origins.workspace(), filters, models);
-    List<ModelTarget> modelTargets = models(origins.workspace(), models, checkpoints,
-        grouped.contains(FusedSpec.Key.CHECKPOINT));
+    List<ModelTarget> modelTargets =
+        models(
+            origins.workspace(), models, checkpoints, grouped.contains(FusedSpec.Key.CHECKPOINT));
     if (dataset == null || modelTargets == null) {
       return null;
     }
@@ -185,7 +191,12 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
         units.points().forEach(u -> unitTargets.add(UnitTarget.of(layer, u)));
       }
     }
-    return new FusedSpec(modelTargets, unitTargets, new ArrayList<>(hypotheses.strings()), measures, dataset,
+    return new FusedSpec(
+        modelTargets,
+        unitTargets,
+        new ArrayList<>(hypotheses.strings()),
+        measures,
+        dataset,
         outputs);
   }
 
@@ -196,7 +207,8 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
       return -1;
     }
     String table = Util.last(origin.getOriginTable().getQualifiedName());
-    String column = origin.getOriginTable().getRowType().getFieldNames().get(origin.getOriginColumnOrdinal());
+    String column =
+        origin.getOriginTable().getRowType().getFieldNames().get(origin.getOriginColumnOrdinal());
     return switch (table) {
       case "behaviors" -> index("b." + column);
       case "annotations" -> index("a." + column);
@@ -205,19 +217,22 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
   }
 
   /** Rewrites a condition over {@code input}'s fields into virtual columns, or null. */
-  private static @Nullable RexNode toOrigins(RexNode condition, RelNode input, RelMetadataQuery mq) {
+  private static @Nullable RexNode toOrigins(
+      RexNode condition, RelNode input, RelMetadataQuery mq) {
     boolean[] ok = {true};
-    RexNode mapped = condition.accept(new RexShuttle() {
-      @Override
-      public RexNode visitInputRef(RexInputRef ref) {
-        int o = origin(input, ref.getIndex(), mq);
-        if (o < 0) {
-          ok[0] = false;
-          return ref;
-        }
-        return new RexInputRef(o, ref.getType());
-      }
-    });
+    RexNode mapped =
+        condition.accept(
+            new RexShuttle() {
+              @Override
+              public RexNode visitInputRef(RexInputRef ref) {
+                int o = origin(input, ref.getIndex(), mq);
+                if (o < 0) {
+                  ok[0] = false;
+                  return ref;
+                }
+                return new RexInputRef(o, ref.getType());
+              }
+            });
     return ok[0] ? mapped : null;
   }
 
@@ -274,8 +289,10 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
   private static boolean joinsOnSymbols(List<RexNode> conditions) {
     Set<String> joined = new HashSet<>();
     for (RexNode c : conditions) {
-      if (!(c instanceof RexCall eq) || eq.getKind() != SqlKind.EQUALS
-          || !(eq.getOperands().get(0) instanceof RexInputRef x) || !(eq.getOperands().get(1) instanceof RexInputRef y)) {
+      if (!(c instanceof RexCall eq)
+          || eq.getKind() != SqlKind.EQUALS
+          || !(eq.getOperands().get(0) instanceof RexInputRef x)
+          || !(eq.getOperands().get(1) instanceof RexInputRef y)) {
         return false;
       }
       String nx = NAMES.get(x.getIndex());
@@ -288,7 +305,8 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
     return joined.equals(Set.of("dataset", "record_id", "symbol"));
   }
 
-  private static @Nullable MeasureSpec measureSpec(AggregateCall c, RelNode input, RelMetadataQuery mq) {
+  private static @Nullable MeasureSpec measureSpec(
+      AggregateCall c, RelNode input, RelMetadataQuery mq) {
     Measure measure = MeasureRecordRule.measureOf(c);
     if (measure == null || c.isDistinct() || c.filterArg >= 0 || c.getArgList().size() < 2) {
       return null;
@@ -310,7 +328,8 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
   }
 
   /** Returns the single dataset the query reads, or null when that is not one dataset. */
-  private static @Nullable String dataset(Workspace workspace, ScanFilters filters, ColumnFilter models) {
+  private static @Nullable String dataset(
+      Workspace workspace, ScanFilters filters, ColumnFilter models) {
     Set<String> named = new HashSet<>();
     for (String side : List.of("b.dataset", "a.dataset")) {
       Set<String> points = filters.column(index(side)).strings();
@@ -346,7 +365,10 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
   }
 
   /** Returns the model targets, or null when the checkpoints are ambiguous. */
-  private static @Nullable List<ModelTarget> models(Workspace workspace, ColumnFilter models, ColumnFilter checkpoints,
+  private static @Nullable List<ModelTarget> models(
+      Workspace workspace,
+      ColumnFilter models,
+      ColumnFilter checkpoints,
       boolean checkpointGrouped) {
     Set<Integer> points = checkpoints.points();
     if (points != null && points.size() > 1 && !checkpointGrouped) {
@@ -358,7 +380,8 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
         points.forEach(p -> items.add(ModelTarget.at(model, p)));
       } else if (checkpointGrouped) {
         items.add(ModelTarget.every(model));
-      } else if (workspace.models().containsKey(model) && workspace.checkpoints(model).size() == 1) {
+      } else if (workspace.models().containsKey(model)
+          && workspace.checkpoints(model).size() == 1) {
         items.add(ModelTarget.latest(model));
       } else {
         return null;
@@ -370,11 +393,18 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
   /** Rule configuration. */
   @Value.Immutable
   public interface Config extends RelRule.Config {
-    Config DEFAULT = ImmutableFuseInspectionRule.Config.builder().build()
-        .withOperandSupplier(b -> b.operand(Aggregate.class)
-            .predicate(a -> a.getAggCallList().stream().anyMatch(c -> MeasureRecordRule.measureOf(c) != null))
-            .anyInputs())
-        .as(Config.class);
+    Config DEFAULT =
+        ImmutableFuseInspectionRule.Config.builder()
+            .build()
+            .withOperandSupplier(
+                b ->
+                    b.operand(Aggregate.class)
+                        .predicate(
+                            a ->
+                                a.getAggCallList().stream()
+                                    .anyMatch(c -> MeasureRecordRule.measureOf(c) != null))
+                        .anyInputs())
+            .as(Config.class);
 
     /** {@inheritDoc} */
     @Override

@@ -14,9 +14,9 @@ import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
-import org.deepbase.sql.schema.DeepBaseSchema;
-import org.deepbase.sql.schema.StatementCancellation;
 import org.deepbase.engine.exec.InspectionEngine;
+import org.deepbase.engine.exec.InspectionRow;
+import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.plan.Arguments;
 import org.deepbase.engine.plan.CachePolicy;
 import org.deepbase.engine.plan.InspectionRequest;
@@ -24,17 +24,17 @@ import org.deepbase.engine.plan.MeasureSpec;
 import org.deepbase.engine.plan.ModelTarget;
 import org.deepbase.engine.plan.StoppingRule;
 import org.deepbase.engine.plan.UnitTarget;
-import org.deepbase.engine.extract.BehaviorKind;
-import org.deepbase.engine.exec.InspectionRow;
+import org.deepbase.sql.schema.DeepBaseSchema;
+import org.deepbase.sql.schema.StatementCancellation;
 
 /**
  * SQL table function {@code inspect(models, units, hypotheses, measures, dataset [, tolerance,
- * max_records, batch_size, exact, cache, top_k, behavior])}: DeepBase's one-call form, mirroring the original
- * {@code inspect(models, hypotheses, scores, data, units)}. Runs the fused {@link org.deepbase.engine.exec.Inspection}.
+ * max_records, batch_size, exact, cache, top_k, behavior])}: DeepBase's one-call form, mirroring
+ * the original {@code inspect(models, hypotheses, scores, data, units)}. Runs the fused {@link
+ * org.deepbase.engine.exec.Inspection}.
  */
 public final class InspectFunction {
-  private InspectFunction() {
-  }
+  private InspectFunction() {}
 
   /** Creates the table; the inspection runs when it is scanned. */
   public static ScannableTable inspect(
@@ -45,7 +45,8 @@ public final class InspectFunction {
       @Parameter(name = "hypotheses", optional = true) @Nullable String hypotheses,
       @Parameter(name = "measures", optional = true) @Nullable String measures,
       @Parameter(name = "dataset", optional = true) @Nullable String dataset,
-      // DECIMAL, because that is what a literal like 0.01 is (Calcite cannot convert it to DOUBLE here).
+      // DECIMAL, because that is what a literal like 0.01 is (Calcite cannot convert it to DOUBLE
+      // here).
       @Parameter(name = "tolerance", optional = true) java.math.@Nullable BigDecimal tolerance,
       @Parameter(name = "max_records", optional = true) @Nullable Integer maxRecords,
       @Parameter(name = "batch_size", optional = true) @Nullable Integer batchSize,
@@ -60,28 +61,37 @@ public final class InspectFunction {
       return new InspectTable(null, new DeepBaseException(ErrorCode.BAD_ARGUMENT, missing));
     }
     try {
-      InspectionRequest request = InspectionRequest.builder(dataset)
-          .models(ModelTarget.parseList(models))
-          .units(UnitTarget.parseList(units))
-          .hypotheses(Arguments.split(hypotheses, "hypotheses"))
-          .measures(MeasureSpec.parseList(measures))
-          .stopping(new StoppingRule(tolerance == null ? Double.NaN : tolerance.doubleValue(),
-              topK == null ? 0 : topK, maxRecords == null ? 0 : maxRecords))
-          .batchSize(batchSize == null ? 0 : batchSize)
-          .exact(exact == null || exact)
-          .cache(cache == null ? CachePolicy.AUTO : cache ? CachePolicy.ON : CachePolicy.OFF)
-          .behavior(BehaviorKind.parse(behavior))
-          .build();
+      InspectionRequest request =
+          InspectionRequest.builder(dataset)
+              .models(ModelTarget.parseList(models))
+              .units(UnitTarget.parseList(units))
+              .hypotheses(Arguments.split(hypotheses, "hypotheses"))
+              .measures(MeasureSpec.parseList(measures))
+              .stopping(
+                  new StoppingRule(
+                      tolerance == null ? Double.NaN : tolerance.doubleValue(),
+                      topK == null ? 0 : topK,
+                      maxRecords == null ? 0 : maxRecords))
+              .batchSize(batchSize == null ? 0 : batchSize)
+              .exact(exact == null || exact)
+              .cache(cache == null ? CachePolicy.AUTO : cache ? CachePolicy.ON : CachePolicy.OFF)
+              .behavior(BehaviorKind.parse(behavior))
+              .build();
       return new InspectTable(request, null);
     } catch (DeepBaseException e) {
-      // Reported when the table is read, like every other INSPECT error (not as a planning failure).
+      // Reported when the table is read, like every other INSPECT error (not as a planning
+      // failure).
       return new InspectTable(null, e);
     }
   }
 
   /** Returns the error naming the missing required arguments, or null when none is missing. */
-  private static @Nullable String missing(@Nullable String models, @Nullable String units,
-      @Nullable String hypotheses, @Nullable String measures, @Nullable String dataset) {
+  private static @Nullable String missing(
+      @Nullable String models,
+      @Nullable String units,
+      @Nullable String hypotheses,
+      @Nullable String measures,
+      @Nullable String dataset) {
     List<String> missing = new ArrayList<>();
     String[] names = {"models", "units", "hypotheses", "measures", "dataset"};
     String[] values = {models, units, hypotheses, measures, dataset};
@@ -90,9 +100,12 @@ public final class InspectFunction {
         missing.add(names[i]);
       }
     }
-    return missing.isEmpty() ? null : "inspect needs models, units, hypotheses, measures and dataset; missing: "
-        + String.join(", ", missing) + " (e.g. inspect(models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', "
-        + "measures => 'local_iou', dataset => 'pacman_test'))";
+    return missing.isEmpty()
+        ? null
+        : "inspect needs models, units, hypotheses, measures and dataset; missing: "
+            + String.join(", ", missing)
+            + " (e.g. inspect(models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', "
+            + "measures => 'local_iou', dataset => 'pacman_test'))";
   }
 
   /** The rows of one inspection. */
@@ -118,14 +131,31 @@ public final class InspectFunction {
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
       InspectionRequest request = this.request;
       if (request == null) {
-        throw java.util.Objects.requireNonNull(invalid, "an inspection without a request has its error");
+        throw java.util.Objects.requireNonNull(
+            invalid, "an inspection without a request has its error");
       }
-      List<InspectionRow> result = InspectionEngine.of(DeepBaseSchema.settingsOf(root)).run(
-          DeepBaseSchema.workspaceOf(root, "inspect"), request, StatementCancellation.of(root), DeepBaseSchema.settingsOf(root));
+      List<InspectionRow> result =
+          InspectionEngine.of(DeepBaseSchema.settingsOf(root))
+              .run(
+                  DeepBaseSchema.workspaceOf(root, "inspect"),
+                  request,
+                  StatementCancellation.of(root),
+                  DeepBaseSchema.settingsOf(root));
       List<@Nullable Object[]> rows = new ArrayList<>(result.size());
       for (InspectionRow r : result) {
-        rows.add(new Object[] {r.model(), r.checkpoint(), r.layer(), r.unit(), r.hypothesis(), r.measure(), r.score(),
-            r.recordsUsed(), r.ciLow(), r.ciHigh()});
+        rows.add(
+            new Object[] {
+              r.model(),
+              r.checkpoint(),
+              r.layer(),
+              r.unit(),
+              r.hypothesis(),
+              r.measure(),
+              r.score(),
+              r.recordsUsed(),
+              r.ciLow(),
+              r.ciHigh()
+            });
       }
       return Linq4j.asEnumerable(rows);
     }

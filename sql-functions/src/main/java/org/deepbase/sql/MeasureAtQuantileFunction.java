@@ -1,8 +1,8 @@
 package org.deepbase.sql;
 
 /**
- * The SQL aggregates {@code <measure>(behavior, annotation, quantile)} of thresholded measures,
- * one subclass per measure; validation only, like {@link MeasureFunction}.
+ * The SQL aggregates {@code <measure>(behavior, annotation, quantile)} of thresholded measures, one
+ * subclass per measure; validation only, like {@link MeasureFunction}.
  */
 public abstract class MeasureAtQuantileFunction {
   /** Creates the (unused) state. */
@@ -26,26 +26,20 @@ public abstract class MeasureAtQuantileFunction {
   }
 
   /** {@code iou(behavior, annotation, quantile)}. */
-  public static final class Iou extends MeasureAtQuantileFunction {
-  }
+  public static final class Iou extends MeasureAtQuantileFunction {}
 
   /** {@code local_iou(behavior, annotation, quantile)}. */
-  public static final class LocalIou extends MeasureAtQuantileFunction {
-  }
+  public static final class LocalIou extends MeasureAtQuantileFunction {}
 
   /** {@code precision(behavior, annotation, quantile)}. */
-  public static final class Precision extends MeasureAtQuantileFunction {
-  }
+  public static final class Precision extends MeasureAtQuantileFunction {}
 
   /** {@code recall(behavior, annotation, quantile)}. */
-  public static final class Recall extends MeasureAtQuantileFunction {
-  }
+  public static final class Recall extends MeasureAtQuantileFunction {}
 
   /** {@code f1(behavior, annotation, quantile)}. */
-  public static final class F1 extends MeasureAtQuantileFunction {
-  }
+  public static final class F1 extends MeasureAtQuantileFunction {}
 
   /** {@code mutual_info(behavior, annotation, quantile)}. */
-  public static final class MutualInfo extends MeasureAtQuantileFunction {
-  }
+  public static final class MutualInfo extends MeasureAtQuantileFunction {}
 }

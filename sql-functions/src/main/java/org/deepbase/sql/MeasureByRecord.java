@@ -2,9 +2,9 @@ package org.deepbase.sql;
 
 /**
  * SQL aggregate {@code measure_by_record(measure, quantile, behavior, annotation, record_id)}: the
- * explicit form every affinity-measure call is planned as. {@code quantile} -1 means the
- * measure's default; {@code record_id} may be -1 for measures without per-record thresholds (rows
- * with a NULL argument are skipped, as by every SQL aggregate).
+ * explicit form every affinity-measure call is planned as. {@code quantile} -1 means the measure's
+ * default; {@code record_id} may be -1 for measures without per-record thresholds (rows with a NULL
+ * argument are skipped, as by every SQL aggregate).
  */
 public final class MeasureByRecord {
   /** Creates an empty state. */
@@ -13,7 +13,12 @@ public final class MeasureByRecord {
   }
 
   /** Adds one (record, symbol) row. */
-  public MeasureRows add(MeasureRows state, String measure, Double quantile, Double behavior, Double annotation,
+  public MeasureRows add(
+      MeasureRows state,
+      String measure,
+      Double quantile,
+      Double behavior,
+      Double annotation,
       Integer recordId) {
     state.add(measure, quantile, behavior, annotation, recordId);
     return state;

@@ -32,40 +32,34 @@ public abstract class MeasureFunction {
   }
 
   static DeepBaseException notRewritten() {
-    return new DeepBaseException(ErrorCode.BAD_ARGUMENT, "affinity measures must be planned by DeepBase;"
-        + " connect through jdbc:deepbase: or call measure_by_record(measure, quantile, behavior,"
-        + " annotation, record_id)");
+    return new DeepBaseException(
+        ErrorCode.BAD_ARGUMENT,
+        "affinity measures must be planned by DeepBase;"
+            + " connect through jdbc:deepbase: or call measure_by_record(measure, quantile, behavior,"
+            + " annotation, record_id)");
   }
 
   /** {@code iou(behavior, annotation)}. */
-  public static final class Iou extends MeasureFunction {
-  }
+  public static final class Iou extends MeasureFunction {}
 
   /** {@code local_iou(behavior, annotation)}. */
-  public static final class LocalIou extends MeasureFunction {
-  }
+  public static final class LocalIou extends MeasureFunction {}
 
   /** {@code corr(behavior, annotation)}. */
-  public static final class Corr extends MeasureFunction {
-  }
+  public static final class Corr extends MeasureFunction {}
 
   /** {@code precision(behavior, annotation)}. */
-  public static final class Precision extends MeasureFunction {
-  }
+  public static final class Precision extends MeasureFunction {}
 
   /** {@code recall(behavior, annotation)}. */
-  public static final class Recall extends MeasureFunction {
-  }
+  public static final class Recall extends MeasureFunction {}
 
   /** {@code f1(behavior, annotation)}. */
-  public static final class F1 extends MeasureFunction {
-  }
+  public static final class F1 extends MeasureFunction {}
 
   /** {@code mutual_info(behavior, annotation)}. */
-  public static final class MutualInfo extends MeasureFunction {
-  }
+  public static final class MutualInfo extends MeasureFunction {}
 
   /** {@code auc(behavior, annotation)}. */
-  public static final class Auc extends MeasureFunction {
-  }
+  public static final class Auc extends MeasureFunction {}
 }

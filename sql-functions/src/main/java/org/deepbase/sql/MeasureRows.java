@@ -15,17 +15,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Feeds SQL rows to an engine {@link Accumulator}, a record at a time.
  *
- * <p>Rows of a group arrive record by record (DeepBase's scans emit them so and the hash join
- * keeps the order of its streaming side). Memory: one record's rows, plus for per-record measures
- * one bit per record id seen, which detects a record's rows arriving after the record was closed
- * (for instance two checkpoints mixed in one group) and fails instead of scoring wrongly. Without a
+ * <p>Rows of a group arrive record by record (DeepBase's scans emit them so and the hash join keeps
+ * the order of its streaming side). Memory: one record's rows, plus for per-record measures one bit
+ * per record id seen, which detects a record's rows arriving after the record was closed (for
+ * instance two checkpoints mixed in one group) and fails instead of scoring wrongly. Without a
  * record id, rows are passed on in chunks.
  */
 public final class MeasureRows {
   private static final Logger LOG = LoggerFactory.getLogger(MeasureRows.class);
   private static final int CHUNK = 4096;
+
   /** The quantile argument that selects the measure's default. */
   static final double DEFAULT = -1;
+
   /** The record_id argument when no record id is known. */
   static final int NO_RECORD = -1;
 
@@ -38,17 +40,25 @@ public final class MeasureRows {
   private float[] annotations = new float[256];
   private int size;
 
-  void add(String measureName, @Nullable Double quantile, @Nullable Double behavior, @Nullable Double annotation,
+  void add(
+      String measureName,
+      @Nullable Double quantile,
+      @Nullable Double behavior,
+      @Nullable Double annotation,
       @Nullable Integer recordId) {
     if (accumulator == null) {
       measure = measureName;
       Measure kind = Measure.of(measureName);
       perRecord = kind.perRecord();
-      accumulator = kind.create(quantile == null || quantile == DEFAULT ? Double.NaN : quantile, false);
+      accumulator =
+          kind.create(quantile == null || quantile == DEFAULT ? Double.NaN : quantile, false);
     }
     if ((recordId == null || recordId == NO_RECORD) && perRecord) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, measure + " needs the record of every row:"
-          + " aggregate over deepbase.behaviors joined with deepbase.annotations on record_id");
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT,
+          measure
+              + " needs the record of every row:"
+              + " aggregate over deepbase.behaviors joined with deepbase.annotations on record_id");
     }
     if (behavior == null || annotation == null) {
       return;
@@ -57,9 +67,13 @@ public final class MeasureRows {
     if (id != record || size == CHUNK && !perRecord) {
       flush();
       if (perRecord && closed.get(id)) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, measure + " received rows of record " + id
-            + " after other records: group by every column that varies per row set (model,"
-            + " checkpoint, dataset, hypothesis)");
+        throw new DeepBaseException(
+            ErrorCode.BAD_ARGUMENT,
+            measure
+                + " received rows of record "
+                + id
+                + " after other records: group by every column that varies per row set (model,"
+                + " checkpoint, dataset, hypothesis)");
       }
       record = id;
     }
@@ -74,7 +88,8 @@ public final class MeasureRows {
 
   private void flush() {
     if (size > 0 && accumulator != null) {
-      accumulator.add(FloatBuffer.wrap(values, 0, size), FloatBuffer.wrap(annotations, 0, size), 1, size);
+      accumulator.add(
+          FloatBuffer.wrap(values, 0, size), FloatBuffer.wrap(annotations, 0, size), 1, size);
       if (perRecord) {
         closed.set(record);
       }

@@ -5,29 +5,27 @@ import java.util.List;
 import org.apache.calcite.DataContext;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Linq4j;
+import org.apache.calcite.linq4j.function.Parameter;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.schema.ScannableTable;
 import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
-import org.apache.calcite.linq4j.function.Parameter;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.sql.schema.DeepBaseSchema;
 import org.deepbase.engine.exec.LayerProbe;
 import org.deepbase.engine.measure.ProbeAccumulator;
+import org.deepbase.sql.schema.DeepBaseSchema;
 
 /**
  * SQL table function {@code probe(model, layer, hypothesis, dataset, ...)}: a probing classifier
- * from all units of a layer to a hypothesis. Returns one layer-level row per score
- * ({@code probe_accuracy}, {@code probe_f1}; unit NULL) and one {@code probe_importance} row per
- * unit.
+ * from all units of a layer to a hypothesis. Returns one layer-level row per score ({@code
+ * probe_accuracy}, {@code probe_f1}; unit NULL) and one {@code probe_importance} row per unit.
  *
- * <p>A table function rather than an aggregate: a probe needs every unit's value at the same
- * symbol together, which the relational rows of {@code behaviors} deliver unit after unit.
+ * <p>A table function rather than an aggregate: a probe needs every unit's value at the same symbol
+ * together, which the relational rows of {@code behaviors} deliver unit after unit.
  */
 public final class ProbeFunction {
-  private ProbeFunction() {
-  }
+  private ProbeFunction() {}
 
   /** Creates the table; the work runs when it is scanned. */
   public static ScannableTable probe(
@@ -42,11 +40,15 @@ public final class ProbeFunction {
       @Parameter(name = "seed", optional = true) @Nullable Integer seed,
       @Parameter(name = "max_samples", optional = true) @Nullable Integer maxSamples) {
     ProbeAccumulator.Settings d = ProbeAccumulator.Settings.defaults();
-    ProbeAccumulator.Settings settings = new ProbeAccumulator.Settings(
-        penalty == null ? d.penalty() : penalty, lambda == null ? d.lambda() : lambda.doubleValue(),
-        folds == null ? d.folds() : folds, seed == null ? d.seed() : seed,
-        maxSamples == null ? d.maxSamples() : maxSamples);
-    LayerProbe.Request request = new LayerProbe.Request(model, checkpoint, layer, hypothesis, dataset, settings);
+    ProbeAccumulator.Settings settings =
+        new ProbeAccumulator.Settings(
+            penalty == null ? d.penalty() : penalty,
+            lambda == null ? d.lambda() : lambda.doubleValue(),
+            folds == null ? d.folds() : folds,
+            seed == null ? d.seed() : seed,
+            maxSamples == null ? d.maxSamples() : maxSamples);
+    LayerProbe.Request request =
+        new LayerProbe.Request(model, checkpoint, layer, hypothesis, dataset, settings);
     return new ProbeTable(request);
   }
 
@@ -68,8 +70,11 @@ public final class ProbeFunction {
 
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
-      LayerProbe.Outcome outcome = LayerProbe.run(DeepBaseSchema.workspaceOf(root, "probe"), request,
-          org.deepbase.sql.schema.StatementCancellation.of(root));
+      LayerProbe.Outcome outcome =
+          LayerProbe.run(
+              DeepBaseSchema.workspaceOf(root, "probe"),
+              request,
+              org.deepbase.sql.schema.StatementCancellation.of(root));
       ProbeAccumulator.Result r = outcome.result();
       List<@Nullable Object[]> rows = new ArrayList<>();
       rows.add(row(outcome, null, "probe_accuracy", r.accuracy()));
@@ -80,9 +85,19 @@ public final class ProbeFunction {
       return Linq4j.asEnumerable(rows);
     }
 
-    private Object[] row(LayerProbe.Outcome o, @Nullable Integer unit, String measure, double score) {
-      return new Object[] {request.model(), o.checkpoint().epoch(), o.layer().name(), unit, request.hypothesis(),
-          measure, score, o.result().samples(), o.result().subsampled()};
+    private Object[] row(
+        LayerProbe.Outcome o, @Nullable Integer unit, String measure, double score) {
+      return new Object[] {
+        request.model(),
+        o.checkpoint().epoch(),
+        o.layer().name(),
+        unit,
+        request.hypothesis(),
+        measure,
+        score,
+        o.result().samples(),
+        o.result().subsampled()
+      };
     }
   }
 }

@@ -1,6 +1,5 @@
 package org.deepbase.sql;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.calcite.DataContext;
@@ -14,11 +13,11 @@ import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.DatasetDescriptor;
-import org.deepbase.engine.workspace.DatasetRegistration;
 import org.deepbase.engine.catalog.Shapes;
+import org.deepbase.engine.security.Role;
+import org.deepbase.engine.workspace.DatasetRegistration;
 import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.sql.schema.DeepBaseSchema;
-import org.deepbase.engine.security.Role;
 
 /**
  * SQL table function {@code register_dataset(name, path [, domain, symbol_shape])}: makes a data
@@ -26,8 +25,7 @@ import org.deepbase.engine.security.Role;
  * arrays of an .npz among them). {@code symbol_shape} is written like {@code '8,10'}.
  */
 public final class RegisterDatasetFunction {
-  private RegisterDatasetFunction() {
-  }
+  private RegisterDatasetFunction() {}
 
   /** Creates the table; the registration happens when it is scanned. */
   public static ScannableTable registerDataset(
@@ -75,8 +73,13 @@ public final class RegisterDatasetFunction {
         }
       }
       DatasetDescriptor d = DatasetRegistration.register(workspace, name, path, domain, symbols);
-      Object[] row = {d.name(), d.recordCount(), Shapes.format(d.inputShape()), Shapes.format(d.symbolShape()),
-          String.join(",", workspace.hypotheses(d).keySet())};
+      Object[] row = {
+        d.name(),
+        d.recordCount(),
+        Shapes.format(d.inputShape()),
+        Shapes.format(d.symbolShape()),
+        String.join(",", workspace.hypotheses(d).keySet())
+      };
       return Linq4j.asEnumerable(List.<@Nullable Object[]>of(row));
     }
   }

@@ -5,16 +5,19 @@ import org.apache.calcite.sql.type.SqlTypeName;
 
 /** The columns every scoring table function starts with: which unit, against what, how well. */
 final class ScoreColumns {
-  private ScoreColumns() {
-  }
+  private ScoreColumns() {}
 
-  /** Returns a row-type builder holding model, checkpoint, layer, unit (nullable), hypothesis, measure, score. */
+  /**
+   * Returns a row-type builder holding model, checkpoint, layer, unit (nullable), hypothesis,
+   * measure, score.
+   */
   static RelDataTypeFactory.Builder builder(RelDataTypeFactory f) {
     return f.builder()
         .add("model", SqlTypeName.VARCHAR)
         .add("checkpoint", SqlTypeName.INTEGER)
         .add("layer", SqlTypeName.VARCHAR)
-        .add("unit", SqlTypeName.INTEGER).nullable(true)
+        .add("unit", SqlTypeName.INTEGER)
+        .nullable(true)
         .add("hypothesis", SqlTypeName.VARCHAR)
         .add("measure", SqlTypeName.VARCHAR)
         .add("score", SqlTypeName.DOUBLE);

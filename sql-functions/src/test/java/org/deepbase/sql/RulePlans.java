@@ -28,10 +28,16 @@ final class RulePlans {
 
   RulePlans(Workspace workspace) {
     SchemaPlus root = Frameworks.createRootSchema(true);
-    SchemaPlus deepbase = root.add(DeepBaseSchema.NAME,
-        new DeepBaseSchema(workspace, new NoStoredObjects(), Map.of(), Principal.local()));
+    SchemaPlus deepbase =
+        root.add(
+            DeepBaseSchema.NAME,
+            new DeepBaseSchema(workspace, new NoStoredObjects(), Map.of(), Principal.local()));
     DeepBaseFunctions.register(deepbase);
-    config = Frameworks.newConfigBuilder().defaultSchema(deepbase).parserConfig(DeepBasePrepare.PARSER).build();
+    config =
+        Frameworks.newConfigBuilder()
+            .defaultSchema(deepbase)
+            .parserConfig(DeepBasePrepare.PARSER)
+            .build();
   }
 
   /** Returns the logical plan of a query, as SqlToRelConverter builds it. */
@@ -42,7 +48,9 @@ final class RulePlans {
     }
   }
 
-  /** Returns the plan of a query after one rule, applied by a Hep planner until it no longer fires. */
+  /**
+   * Returns the plan of a query after one rule, applied by a Hep planner until it no longer fires.
+   */
   String after(String sql, RelOptRule rule) throws Exception {
     HepPlanner hep = new HepPlanner(HepProgram.builder().addRuleInstance(rule).build());
     hep.setRoot(logical(sql));

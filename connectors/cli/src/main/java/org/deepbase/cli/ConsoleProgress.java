@@ -5,8 +5,8 @@ import java.util.Locale;
 import org.deepbase.engine.Progress;
 
 /**
- * Prints progress with rate and ETA to a stream (stderr). Silent for tasks that finish within
- * half a second; at most four updates a second; on a terminal, updates overwrite one line.
+ * Prints progress with rate and ETA to a stream (stderr). Silent for tasks that finish within half
+ * a second; at most four updates a second; on a terminal, updates overwrite one line.
  */
 final class ConsoleProgress implements Progress {
   private static final long QUIET_NANOS = 500_000_000L;
@@ -44,8 +44,16 @@ final class ConsoleProgress implements Progress {
     double seconds = (now - started) / 1e9;
     double rate = done / seconds;
     double eta = (total - done) / rate;
-    String line = String.format(Locale.ROOT, "%s: %d/%d (%.0f/s, ETA %.0fs)%s", task, done, total, rate, eta,
-        detail.isEmpty() ? "" : " " + detail);
+    String line =
+        String.format(
+            Locale.ROOT,
+            "%s: %d/%d (%.0f/s, ETA %.0fs)%s",
+            task,
+            done,
+            total,
+            rate,
+            eta,
+            detail.isEmpty() ? "" : " " + detail);
     if (terminal) {
       out.print("\r" + line + (finished ? "\n" : "   "));
     } else {

@@ -4,17 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.deepbase.engine.Progress;
 import org.deepbase.engine.catalog.Checkpoint;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.engine.picture.Pictures;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.queries.pacman.Agent;
 import org.deepbase.queries.pacman.PacmanWorkspace;
 import org.deepbase.queries.pacman.SavedQueries;
@@ -29,34 +29,49 @@ final class DemoCommand {
 
   private final Workspace workspace;
   private final boolean quick;
+  private final Progress progress;
 
-  DemoCommand(Path dir, boolean quick) {
-    this.workspace = new Workspace(dir);
+  DemoCommand(Path dir, boolean quick, Progress progress) {
+    this.workspace = new Workspace(dir, progress);
     this.quick = quick;
+    this.progress = progress;
   }
 
   void run() throws Exception {
     if (!PacmanWorkspace.exists(workspace)) {
-      System.out.println("Creating the PacMan workspace in " + workspace.root()
-          + " (datasets, then the agent trained by imitation, one checkpoint per epoch)");
-      PacmanWorkspace.create(workspace, quick
-          ? new PacmanWorkspace.Plan(4_000, 500, new org.deepbase.queries.pacman.Agent.Settings(3, 64, 2e-3f, 1))
-          : PacmanWorkspace.Plan.demo());
+      System.out.println(
+          "Creating the PacMan workspace in "
+              + workspace.root()
+              + " (datasets, then the agent trained by imitation, one checkpoint per epoch)");
+      PacmanWorkspace.create(
+          workspace,
+          quick
+              ? new PacmanWorkspace.Plan(
+                  4_000, 500, new org.deepbase.queries.pacman.Agent.Settings(3, 64, 2e-3f, 1))
+              : PacmanWorkspace.Plan.demo());
     }
     Checkpoint latest = workspace.latestCheckpoint(PacmanWorkspace.MODEL);
     Path test = workspace.datasetDir(PacmanWorkspace.TEST);
     int testRecords = workspace.dataset(PacmanWorkspace.TEST).recordCount();
     try (LoadedModel model = LoadedModel.load(workspace.model(PacmanWorkspace.MODEL), latest)) {
-      System.out.printf(Locale.ROOT, "Agent %s@%d: picks the scripted move on %.1f%% of %s (always-the-commonest-move"
-              + " baseline %.1f%%)%n", PacmanWorkspace.MODEL, latest.epoch(), 100 * Agent.accuracy(model, test),
-          PacmanWorkspace.TEST, 100 * Agent.majorityBaseline(test, testRecords));
+      System.out.printf(
+          Locale.ROOT,
+          "Agent %s@%d: picks the scripted move on %.1f%% of %s (always-the-commonest-move"
+              + " baseline %.1f%%)%n",
+          PacmanWorkspace.MODEL,
+          latest.epoch(),
+          100 * Agent.accuracy(model, test),
+          PacmanWorkspace.TEST,
+          100 * Agent.majorityBaseline(test, testRecords));
     }
-    String sql = SavedQueries.load("ghost_units", Map.of("checkpoint", String.valueOf(latest.epoch())));
+    String sql =
+        SavedQueries.load("ghost_units", Map.of("checkpoint", String.valueOf(latest.epoch())));
     System.out.println("\nDoes PacMan see ghosts?\n" + sql);
     String url = "jdbc:deepbase:" + workspace.root();
     List<String[]> top;
-    try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = Connections.open(workspace.root(), progress);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       top = TablePrinter.print(rs, System.out, "table", SHOWN);
     }
     if (top.isEmpty()) {
@@ -64,31 +79,47 @@ final class DemoCommand {
     }
     String layer = top.get(0)[0];
     int unit = Integer.parseInt(top.get(0)[1]);
-    Path png = picture(url, latest.epoch(), layer, unit);
-    System.out.printf("%nBest unit: %s.%d. Its activation on record %d beside the ghost mask: %s%n", layer, unit,
-        PICTURE_RECORD, png);
+    Path png = picture(latest.epoch(), layer, unit);
+    System.out.printf(
+        "%nBest unit: %s.%d. Its activation on record %d beside the ghost mask: %s%n",
+        layer, unit, PICTURE_RECORD, png);
     Path report = workspace.root().resolve("reports").resolve("pacman.html");
-    try (Connection c = DriverManager.getConnection(url)) {
-      new org.deepbase.report.HtmlReport(c, PacmanWorkspace.TEST, 3).write(report, List.of(
-          new org.deepbase.report.HtmlReport.Analysis("1. Does PacMan see ghosts?",
-              SavedQueries.load("ghost_detectors", Map.of())),
-          new org.deepbase.report.HtmlReport.Analysis("2. When does learning happen? (" + layer + "." + unit + ")",
-              SavedQueries.load("learning_curve", Map.of("layer", layer, "unit", String.valueOf(unit)))),
-          new org.deepbase.report.HtmlReport.Analysis("3. Does PacMan anticipate?",
-              SavedQueries.load("anticipation", Map.of()))));
+    try (Connection c = Connections.open(workspace.root(), progress)) {
+      new org.deepbase.report.HtmlReport(c, PacmanWorkspace.TEST, 3)
+          .write(
+              report,
+              List.of(
+                  new org.deepbase.report.HtmlReport.Analysis(
+                      "1. Does PacMan see ghosts?", SavedQueries.load("ghost_detectors", Map.of())),
+                  new org.deepbase.report.HtmlReport.Analysis(
+                      "2. When does learning happen? (" + layer + "." + unit + ")",
+                      SavedQueries.load(
+                          "learning_curve", Map.of("layer", layer, "unit", String.valueOf(unit)))),
+                  new org.deepbase.report.HtmlReport.Analysis(
+                      "3. Does PacMan anticipate?", SavedQueries.load("anticipation", Map.of()))));
     }
     System.out.println("Report of the three analyses: " + report);
     System.out.println("The workspace stays in place: query it with " + url);
   }
 
-  private Path picture(String url, int checkpoint, String layer, int unit) throws IOException, SQLException {
+  private Path picture(int checkpoint, String layer, int unit) throws IOException, SQLException {
     // The pictures come from SQL, as a BI tool would get them.
     String model = PacmanWorkspace.MODEL + "@" + checkpoint;
-    String sql = String.format(Locale.ROOT, "SELECT heatmap_overlay('%s', '%s', %d, '%s', %d), mask('ghost', '%s', %d)",
-        model, layer, unit, PacmanWorkspace.TEST, PICTURE_RECORD, PacmanWorkspace.TEST, PICTURE_RECORD);
+    String sql =
+        String.format(
+            Locale.ROOT,
+            "SELECT heatmap_overlay('%s', '%s', %d, '%s', %d), mask('ghost', '%s', %d)",
+            model,
+            layer,
+            unit,
+            PacmanWorkspace.TEST,
+            PICTURE_RECORD,
+            PacmanWorkspace.TEST,
+            PICTURE_RECORD);
     byte[] png;
-    try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = Connections.open(workspace.root(), progress);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       png = Pictures.sideBySide(List.of(rs.getBytes(1), rs.getBytes(2)));
     }
@@ -97,5 +128,4 @@ final class DemoCommand {
     Files.write(file, png);
     return file;
   }
-
 }

@@ -2,7 +2,6 @@ package org.deepbase.cli;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -13,17 +12,16 @@ import java.util.Map;
 import org.deepbase.engine.Progress;
 
 /**
- * The {@code deepbase} command line: {@code demo} builds and inspects the PacMan workspace,
- * {@code sql} runs one statement against a workspace.
+ * The {@code deepbase} command line: {@code demo} builds and inspects the PacMan workspace, {@code
+ * sql} runs one statement against a workspace.
  */
 public final class Main {
-  private Main() {
-  }
+  private Main() {}
 
   /** Runs a command; exits non-zero with the error's message on failure. */
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
-    Progress.install(new ConsoleProgress(System.err));
+    Progress progress = new ConsoleProgress(System.err);
     if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
       usage();
       return;
@@ -32,13 +30,13 @@ public final class Main {
     Path workspace = Path.of(options.getOrDefault("--workspace", "workspace"));
     try {
       switch (args[0]) {
-        case "demo" -> new DemoCommand(workspace, options.containsKey("--quick")).run();
-        case "sql" -> sql(workspace, options);
+        case "demo" -> new DemoCommand(workspace, options.containsKey("--quick"), progress).run();
+        case "sql" -> sql(workspace, options, progress);
         case "bench" -> org.deepbase.bench.Bench.run(workspace, options, System.out);
         case "serve" -> serve(workspace, options);
         case "shell" -> shell(workspace, options);
-        case "plot" -> plot(workspace, options);
-        case "report" -> report(workspace, options);
+        case "plot" -> plot(workspace, options, progress);
+        case "report" -> report(workspace, options, progress);
         case "user" -> user(workspace, options);
         default -> {
           System.err.println("unknown command '" + args[0] + "'");
@@ -55,16 +53,18 @@ public final class Main {
     }
   }
 
-  private static void sql(Path workspace, Map<String, String> options) throws SQLException {
+  private static void sql(Path workspace, Map<String, String> options, Progress progress)
+      throws SQLException {
     String sql = options.get("-e");
     if (sql == null) {
       throw new IllegalArgumentException("sql needs -e \"<statement>\"");
     }
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace);
-         Statement s = c.createStatement()) {
+    try (Connection c = Connections.open(workspace, progress);
+        Statement s = c.createStatement()) {
       if (s.execute(sql)) {
         try (ResultSet rs = s.getResultSet()) {
-          TablePrinter.print(rs, System.out, options.getOrDefault("--format", "table"), Integer.MAX_VALUE);
+          TablePrinter.print(
+              rs, System.out, options.getOrDefault("--format", "table"), Integer.MAX_VALUE);
         }
       } else {
         System.out.println("ok (" + Math.max(0, s.getUpdateCount()) + " rows)");
@@ -73,16 +73,20 @@ public final class Main {
   }
 
   /** Writes a chart of a query's scores (PNG or SVG by the file extension). */
-  private static void plot(Path workspace, Map<String, String> options) throws Exception {
+  private static void plot(Path workspace, Map<String, String> options, Progress progress)
+      throws Exception {
     String sql = options.get("-e");
     Path out = Path.of(options.getOrDefault("--out", "plot.svg"));
     if (sql == null) {
-      throw new IllegalArgumentException("plot needs -e \"<query with a score column>\" [--out file.svg|file.png]");
+      throw new IllegalArgumentException(
+          "plot needs -e \"<query with a score column>\" [--out file.svg|file.png]");
     }
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(sql)) {
-      var chart = org.deepbase.report.HtmlReport.chart(options.getOrDefault("--title", "scores"),
-          org.deepbase.report.Results.read(rs));
+    try (Connection c = Connections.open(workspace, progress);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      var chart =
+          org.deepbase.report.HtmlReport.chart(
+              options.getOrDefault("--title", "scores"), org.deepbase.report.Results.read(rs));
       if (out.toString().endsWith(".png")) {
         java.nio.file.Files.write(out, org.deepbase.report.Charts.png(chart));
       } else {
@@ -93,64 +97,104 @@ public final class Main {
   }
 
   /** Writes an HTML report of a view, a query file or a query. */
-  private static void report(Path workspace, Map<String, String> options) throws Exception {
-    String sql = options.containsKey("--view") ? "SELECT * FROM \"" + options.get("--view") + "\""
-        : options.containsKey("--file") ? java.nio.file.Files.readString(Path.of(options.get("--file")))
-        : options.get("-e");
+  private static void report(Path workspace, Map<String, String> options, Progress progress)
+      throws Exception {
+    String sql =
+        options.containsKey("--view")
+            ? "SELECT * FROM \"" + options.get("--view") + "\""
+            : options.containsKey("--file")
+                ? java.nio.file.Files.readString(Path.of(options.get("--file")))
+                : options.get("-e");
     if (sql == null) {
-      throw new IllegalArgumentException("report needs --view NAME, --file QUERY.sql or -e \"SQL\"");
+      throw new IllegalArgumentException(
+          "report needs --view NAME, --file QUERY.sql or -e \"SQL\"");
     }
     Path out = Path.of(options.getOrDefault("--out", "report.html"));
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace)) {
-      new org.deepbase.report.HtmlReport(c, options.getOrDefault("--dataset", "pacman_test"),
-          Integer.parseInt(options.getOrDefault("--top", "3")))
-          .write(out, List.of(new org.deepbase.report.HtmlReport.Analysis(
-              options.getOrDefault("--title", options.getOrDefault("--view", "inspection")), sql)));
+    try (Connection c = Connections.open(workspace, progress)) {
+      new org.deepbase.report.HtmlReport(
+              c,
+              options.getOrDefault("--dataset", "pacman_test"),
+              Integer.parseInt(options.getOrDefault("--top", "3")))
+          .write(
+              out,
+              List.of(
+                  new org.deepbase.report.HtmlReport.Analysis(
+                      options.getOrDefault("--title", options.getOrDefault("--view", "inspection")),
+                      sql)));
     }
     System.out.println("wrote " + out.toAbsolutePath());
   }
 
   /** Starts sqlline on the embedded workspace, or on a server given by --url. */
-  private static void shell(Path workspace, Map<String, String> options) throws java.io.IOException {
+  private static void shell(Path workspace, Map<String, String> options)
+      throws java.io.IOException {
     String url = options.getOrDefault("--url", "jdbc:deepbase:" + workspace.toAbsolutePath());
-    String driver = url.startsWith("jdbc:deepbase:") ? "org.deepbase.jdbc.DeepBaseDriver"
-        : "org.apache.calcite.avatica.remote.Driver";
-    // Progress lines would interleave with the shell's output.
-    Progress.install(Progress.SILENT);
-    sqlline.SqlLine.main(new String[] {"-u", url, "-d", driver, "-n", options.getOrDefault("--user", ""),
-        "-p", options.getOrDefault("--password", ""), "--maxWidth=240"});
+    String driver =
+        url.startsWith("jdbc:deepbase:")
+            ? "org.deepbase.jdbc.DeepBaseDriver"
+            : "org.apache.calcite.avatica.remote.Driver";
+    // The shell's connection reports no progress: its lines would interleave with the shell's
+    // output.
+    sqlline.SqlLine.main(
+        new String[] {
+          "-u",
+          url,
+          "-d",
+          driver,
+          "-n",
+          options.getOrDefault("--user", ""),
+          "-p",
+          options.getOrDefault("--password", ""),
+          "--maxWidth=240"
+        });
   }
 
   private static void serve(Path workspace, Map<String, String> options) throws Exception {
     String keystore = options.get("--tls-keystore");
-    // The keystore password comes from the environment: a command line is visible to every local user (ps).
+    // The keystore password comes from the environment: a command line is visible to every local
+    // user (ps).
     String keystorePassword = System.getenv("DEEPBASE_TLS_PASSWORD");
     if (keystore != null && keystorePassword == null) {
-      throw new IllegalArgumentException("--tls-keystore needs the keystore password in DEEPBASE_TLS_PASSWORD");
+      throw new IllegalArgumentException(
+          "--tls-keystore needs the keystore password in DEEPBASE_TLS_PASSWORD");
     }
-    org.deepbase.server.DeepBaseServer server = org.deepbase.server.DeepBaseServer.start(
-        new org.deepbase.server.DeepBaseServer.Settings(workspace.toAbsolutePath(),
-            options.getOrDefault("--bind", "127.0.0.1"), Integer.parseInt(options.getOrDefault("--port", "8765")),
-            options.containsKey("--anonymous"), options.containsKey("--allow-spark"),
-            keystore == null ? null : Path.of(keystore), keystorePassword,
-            Integer.parseInt(options.getOrDefault("--query-timeout", "0")),
-            Integer.parseInt(options.getOrDefault("--idle-minutes", "10"))));
+    org.deepbase.server.DeepBaseServer server =
+        org.deepbase.server.DeepBaseServer.start(
+            new org.deepbase.server.DeepBaseServer.Settings(
+                workspace.toAbsolutePath(),
+                options.getOrDefault("--bind", "127.0.0.1"),
+                Integer.parseInt(options.getOrDefault("--port", "8765")),
+                options.containsKey("--anonymous"),
+                options.containsKey("--allow-spark"),
+                keystore == null ? null : Path.of(keystore),
+                keystorePassword,
+                Integer.parseInt(options.getOrDefault("--query-timeout", "0")),
+                Integer.parseInt(options.getOrDefault("--idle-minutes", "10"))));
     // SIGTERM and Ctrl-C run shutdown hooks: stop accepting, close client connections.
     // JVM-wide by nature: the hook is how a process reacts to SIGTERM. The stop is bounded: running
     // queries are cancelled, and after STOP_SECONDS the process exits whatever is still running.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.err.println("DeepBase server stopping");
-      Thread stop = new Thread(server::close, "deepbase-stop");
-      stop.setDaemon(true);
-      stop.start();
-      try {
-        stop.join(STOP_SECONDS * 1000L);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }));
-    System.err.println("DeepBase server ready on workspace " + workspace.toAbsolutePath() + "; JDBC URL: "
-        + server.url() + (options.containsKey("--anonymous") ? "" : ";authentication=BASIC;avatica_user=NAME;avatica_password=..."));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.err.println("DeepBase server stopping");
+                  Thread stop = new Thread(server::close, "deepbase-stop");
+                  stop.setDaemon(true);
+                  stop.start();
+                  try {
+                    stop.join(STOP_SECONDS * 1000L);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }));
+    System.err.println(
+        "DeepBase server ready on workspace "
+            + workspace.toAbsolutePath()
+            + "; JDBC URL: "
+            + server.url()
+            + (options.containsKey("--anonymous")
+                ? ""
+                : ";authentication=BASIC;avatica_user=NAME;avatica_password=..."));
     server.join();
   }
 
@@ -160,18 +204,31 @@ public final class Main {
   private static void user(Path workspace, Map<String, String> options) throws Exception {
     String name = options.get("--name");
     if (name == null) {
-      throw new IllegalArgumentException("user needs --name NAME (the password is read from stdin or --password)");
+      throw new IllegalArgumentException(
+          "user needs --name NAME (the password is read from stdin or --password)");
     }
     String password = options.get("--password");
     if (password == null) {
       java.io.Console console = System.console();
-      password = console != null ? new String(console.readPassword("password for %s: ", name))
-          : new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+      password =
+          console != null
+              ? new String(console.readPassword("password for %s: ", name))
+              : new java.io.BufferedReader(
+                      new java.io.InputStreamReader(
+                          System.in, java.nio.charset.StandardCharsets.UTF_8))
+                  .readLine();
     }
-    org.deepbase.server.Users.put(new org.deepbase.engine.workspace.Workspace(workspace), name, password,
+    org.deepbase.server.Users.put(
+        new org.deepbase.engine.workspace.Workspace(workspace),
+        name,
+        password,
         org.deepbase.engine.security.Role.of(options.getOrDefault("--role", "reader")));
-    System.out.println("user " + name + " saved in " + org.deepbase.server.Users.file(
-        new org.deepbase.engine.workspace.Workspace(workspace)));
+    System.out.println(
+        "user "
+            + name
+            + " saved in "
+            + org.deepbase.server.Users.file(
+                new org.deepbase.engine.workspace.Workspace(workspace)));
   }
 
   static String rootMessage(Throwable e) {
@@ -202,7 +259,8 @@ public final class Main {
   }
 
   private static void usage() {
-    System.out.println("""
+    System.out.println(
+        """
         usage: deepbase <command> [options]
           demo [--workspace DIR] [--quick]   build the PacMan workspace if absent (datasets, trained
                                              agent), ask "does PacMan see ghosts?", draw the best unit

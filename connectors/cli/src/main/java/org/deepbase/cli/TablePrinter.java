@@ -9,11 +9,11 @@ import java.util.List;
 
 /** Prints a result set as an aligned text table or as CSV. */
 public final class TablePrinter {
-  private TablePrinter() {
-  }
+  private TablePrinter() {}
 
   /** Prints up to {@code limit} rows; returns the rows printed, as strings. */
-  public static List<String[]> print(ResultSet rs, PrintStream out, String format, int limit) throws SQLException {
+  public static List<String[]> print(ResultSet rs, PrintStream out, String format, int limit)
+      throws SQLException {
     ResultSetMetaData meta = rs.getMetaData();
     int n = meta.getColumnCount();
     List<String[]> rows = new ArrayList<>();
@@ -28,7 +28,10 @@ public final class TablePrinter {
         String[] row = new String[n];
         for (int i = 0; i < n; i++) {
           Object v = rs.getObject(i + 1);
-          row[i] = v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.4f", d) : String.valueOf(v);
+          row[i] =
+              v instanceof Double d
+                  ? String.format(java.util.Locale.ROOT, "%.4f", d)
+                  : String.valueOf(v);
         }
         rows.add(row);
       }
@@ -38,7 +41,10 @@ public final class TablePrinter {
       for (int r = 0; r < rows.size(); r++) {
         StringBuilder line = new StringBuilder("  {");
         for (int i = 0; i < n; i++) {
-          line.append(i > 0 ? ", " : "").append(json(header[i])).append(": ").append(jsonValue(rows.get(r)[i]));
+          line.append(i > 0 ? ", " : "")
+              .append(json(header[i]))
+              .append(": ")
+              .append(jsonValue(rows.get(r)[i]));
         }
         out.println(line.append(r + 1 < rows.size() ? "}," : "}"));
       }
@@ -66,7 +72,8 @@ public final class TablePrinter {
     out.println(line);
     rows.forEach(r -> out.println(format(r, width)));
     out.println(line);
-    out.printf("%d row(s)%s%n", count, count > rows.size() ? ", first " + rows.size() + " shown" : "");
+    out.printf(
+        "%d row(s)%s%n", count, count > rows.size() ? ", first " + rows.size() + " shown" : "");
     return rows;
   }
 
@@ -75,7 +82,10 @@ public final class TablePrinter {
   }
 
   private static String jsonValue(String s) {
-    if (s.equals("null") || s.equals("true") || s.equals("false") || s.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?")) {
+    if (s.equals("null")
+        || s.equals("true")
+        || s.equals("false")
+        || s.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?")) {
       return s;
     }
     return json(s);

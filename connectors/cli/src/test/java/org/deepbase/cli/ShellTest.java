@@ -6,8 +6,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.deepbase.engine.workspace.Workspace;
-import org.deepbase.queries.pacman.DatasetGenerator;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,15 +15,20 @@ import sqlline.SqlLine;
 class ShellTest {
   @Test
   void tablesAndQueries(@TempDir Path dir) throws Exception {
-    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 31, 10);
-    String script = "!tables\n!columns layers\n!describe models\n"
-        + "SELECT count(*) AS conv_units FROM units WHERE layer LIKE 'conv%';\n!quit\n";
+    PlantedAgent.workspace(dir, "pacman", 31, 10);
+    String script =
+        "!tables\n!columns layers\n!describe models\n"
+            + "SELECT count(*) AS conv_units FROM units WHERE layer LIKE 'conv%';\n!quit\n";
     SqlLine shell = new SqlLine();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     shell.setOutputStream(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
     shell.setErrorStream(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
-    shell.begin(new String[] {"-u", "jdbc:deepbase:" + dir, "-d", DeepBaseDriver.class.getName(), "-n", "", "-p", ""},
-        new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)), false);
+    shell.begin(
+        new String[] {
+          "-u", "jdbc:deepbase:" + dir, "-d", DeepBaseDriver.class.getName(), "-n", "", "-p", ""
+        },
+        new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)),
+        false);
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("behaviors") && text.contains("SYSTEM TABLE"), text);
     assertTrue(text.contains("48"), "16 + 32 conv units: " + text);

@@ -21,7 +21,8 @@ import org.deepbase.engine.hypothesis.HypothesisSource;
  * {@code hypothesis} value, used exactly like a built-in one. Symbols a table leaves out are 0.
  */
 final class AnnotationTables implements HypothesisSource {
-  static final Set<String> COLUMNS = Set.of("hypothesis", "dataset", "record_id", "symbol", "annotation");
+  static final Set<String> COLUMNS =
+      Set.of("hypothesis", "dataset", "record_id", "symbol", "annotation");
 
   private final CatalogStore store;
 
@@ -38,8 +39,11 @@ final class AnnotationTables implements HypothesisSource {
         if (!isAnnotationTable(c, table)) {
           continue;
         }
-        try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT \"hypothesis\" FROM "
-            + H2Names.resultTable(table) + " WHERE \"dataset\" = ?")) {
+        try (PreparedStatement p =
+            c.prepareStatement(
+                "SELECT DISTINCT \"hypothesis\" FROM "
+                    + H2Names.resultTable(table)
+                    + " WHERE \"dataset\" = ?")) {
           p.setString(1, dataset.name());
           try (ResultSet rs = p.executeQuery()) {
             while (rs.next()) {
@@ -49,7 +53,8 @@ final class AnnotationTables implements HypothesisSource {
           }
         }
       } catch (SQLException e) {
-        throw new IllegalStateException("cannot read annotation table " + table + ": " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "cannot read annotation table " + table + ": " + e.getMessage(), e);
       }
     }
     return found;
@@ -66,8 +71,8 @@ final class AnnotationTables implements HypothesisSource {
   }
 
   /**
-   * One hypothesis of an annotation table. Scans ask record after record in id order, so it reads
-   * a block of {@link #BLOCK} records per query rather than one query per record; memory is one
+   * One hypothesis of an annotation table. Scans ask record after record in id order, so it reads a
+   * block of {@link #BLOCK} records per query rather than one query per record; memory is one
    * block.
    */
   private static final class TableHypothesis implements Hypothesis {
@@ -114,9 +119,14 @@ final class AnnotationTables implements HypothesisSource {
     private void load(int first) {
       int symbols = dataset.symbolCount();
       float[][] values = new float[BLOCK][symbols];
-      try (Connection c = store.connection(); PreparedStatement p = c.prepareStatement("SELECT \"record_id\", "
-          + "\"symbol\", \"annotation\" FROM " + H2Names.resultTable(table) + " WHERE \"hypothesis\" = ? AND "
-          + "\"dataset\" = ? AND \"record_id\" >= ? AND \"record_id\" < ?")) {
+      try (Connection c = store.connection();
+          PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT \"record_id\", "
+                      + "\"symbol\", \"annotation\" FROM "
+                      + H2Names.resultTable(table)
+                      + " WHERE \"hypothesis\" = ? AND "
+                      + "\"dataset\" = ? AND \"record_id\" >= ? AND \"record_id\" < ?")) {
         p.setString(1, name);
         p.setString(2, dataset.name());
         p.setInt(3, first);
@@ -136,8 +146,9 @@ final class AnnotationTables implements HypothesisSource {
           }
         }
       } catch (SQLException e) {
-        throw new IllegalStateException("cannot read annotations of '" + name + "' from table " + table + ": "
-            + e.getMessage(), e);
+        throw new IllegalStateException(
+            "cannot read annotations of '" + name + "' from table " + table + ": " + e.getMessage(),
+            e);
       }
       block = values;
       blockStart = first;

@@ -20,8 +20,10 @@ import java.util.Set;
  */
 record CatalogCredentials(String admin, String app) {
   static final String FILE_NAME = "credentials.properties";
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY_DIR =
+      PosixFilePermissions.fromString("rwx------");
 
   /** Reads the credentials of a catalog directory, making new random ones the first time. */
   static CatalogCredentials readOrCreate(Path dir) throws IOException {
@@ -39,7 +41,8 @@ record CatalogCredentials(String admin, String app) {
         created.store(out, "DeepBase catalog passwords: keep this file private");
       }
       try {
-        // Two processes may race to create it: the first one's passwords win, the second reads them.
+        // Two processes may race to create it: the first one's passwords win, the second reads
+        // them.
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException raced) {
         Files.deleteIfExists(temporary);

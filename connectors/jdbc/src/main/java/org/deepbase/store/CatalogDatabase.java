@@ -19,8 +19,8 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * would open a TCP listener on every interface), so only this JVM reads and writes it. A second
  * process finds the file locked and gets a message saying so.
  *
- * <p>Two H2 users: {@code DEEPBASE_ADMIN} sets the catalog up once per open and is never used for
- * a client's work; {@code DEEPBASE_APP}, without H2 admin rights, runs everything else, so even a
+ * <p>Two H2 users: {@code DEEPBASE_ADMIN} sets the catalog up once per open and is never used for a
+ * client's work; {@code DEEPBASE_APP}, without H2 admin rights, runs everything else, so even a
  * statement that escaped quoting could not define Java aliases, read or write files or link other
  * databases (H2 refuses those to non-admin users).
  */
@@ -32,6 +32,7 @@ final class CatalogDatabase implements AutoCloseable {
 
   private final Path dir;
   private final JdbcConnectionPool pool;
+
   /**
    * Keeps the database open, and so H2's lock on the file held, while this process uses it: H2
    * closes a database when its last connection goes, and another process could then open it.
@@ -47,21 +48,24 @@ final class CatalogDatabase implements AutoCloseable {
   /**
    * Opens (creating or upgrading) the catalog in {@code dir}.
    *
-   * @param installedViews views a new catalog starts with, by name (owned by {@link Principal#SYSTEM})
+   * @param installedViews views a new catalog starts with, by name (owned by {@link
+   *     Principal#SYSTEM})
    */
   static CatalogDatabase open(Path dir, Map<String, String> installedViews) throws SQLException {
     CatalogCredentials credentials;
     try {
       credentials = CatalogCredentials.readOrCreate(dir);
     } catch (IOException e) {
-      throw new SQLException("cannot read the catalog credentials in " + dir + ": " + e.getMessage(), "58030", e);
+      throw new SQLException(
+          "cannot read the catalog credentials in " + dir + ": " + e.getMessage(), "58030", e);
     }
     String url = "jdbc:h2:file:" + dir.resolve("deepbase");
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, APP_USER, credentials.app());
     pool.setMaxConnections(64);
     try (Connection admin = adminConnection(url, credentials)) {
       setUp(admin, credentials, installedViews);
-      // Opened before the administrator's connection closes, so the file never becomes free between.
+      // Opened before the administrator's connection closes, so the file never becomes free
+      // between.
       restrictFiles(dir);
       Connection holder = pool.getConnection();
       return new CatalogDatabase(dir, pool, holder);
@@ -76,16 +80,22 @@ final class CatalogDatabase implements AutoCloseable {
    * default user "" without password) is upgraded: a new administrator gets the stored password and
    * the old user a random one nobody is told.
    */
-  private static Connection adminConnection(String url, CatalogCredentials credentials) throws SQLException {
+  private static Connection adminConnection(String url, CatalogCredentials credentials)
+      throws SQLException {
     try {
       return DriverManager.getConnection(url, ADMIN_USER, credentials.admin());
     } catch (SQLException e) {
       if (e.getErrorCode() != WRONG_USER_OR_PASSWORD) {
         throw e;
       }
-      try (Connection legacy = DriverManager.getConnection(url, "", ""); Statement s = legacy.createStatement()) {
-        s.execute("CREATE USER IF NOT EXISTS " + H2Names.quote(ADMIN_USER) + " PASSWORD "
-            + literal(credentials.admin()) + " ADMIN");
+      try (Connection legacy = DriverManager.getConnection(url, "", "");
+          Statement s = legacy.createStatement()) {
+        s.execute(
+            "CREATE USER IF NOT EXISTS "
+                + H2Names.quote(ADMIN_USER)
+                + " PASSWORD "
+                + literal(credentials.admin())
+                + " ADMIN");
       } catch (SQLException legacyFailed) {
         e.addSuppressed(legacyFailed);
         throw e;
@@ -95,13 +105,15 @@ final class CatalogDatabase implements AutoCloseable {
         // It owns the old schemas, so it cannot be dropped: it gets a password nobody is told.
         byte[] secret = new byte[24];
         new java.security.SecureRandom().nextBytes(secret);
-        s.execute("ALTER USER \"\" SET PASSWORD " + literal(java.util.HexFormat.of().formatHex(secret)));
+        s.execute(
+            "ALTER USER \"\" SET PASSWORD " + literal(java.util.HexFormat.of().formatHex(secret)));
       }
       return admin;
     }
   }
 
-  private static void setUp(Connection c, CatalogCredentials credentials, Map<String, String> installedViews)
+  private static void setUp(
+      Connection c, CatalogCredentials credentials, Map<String, String> installedViews)
       throws SQLException {
     try (Statement s = c.createStatement()) {
       boolean fresh;
@@ -111,13 +123,18 @@ final class CatalogDatabase implements AutoCloseable {
       String app = H2Names.quote(APP_USER);
       s.execute("CREATE USER IF NOT EXISTS " + app + " PASSWORD " + literal(credentials.app()));
       s.execute("ALTER USER " + app + " SET PASSWORD " + literal(credentials.app()));
-      s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS DEEPBASE_VIEWS (NAME VARCHAR(256) PRIMARY KEY, SQL CLOB NOT NULL)");
       // Owners came with roles; a view saved before then belongs to the workspace's administrators.
-      s.execute("ALTER TABLE DEEPBASE_VIEWS ADD COLUMN IF NOT EXISTS OWNER VARCHAR(256) DEFAULT "
-          + literal(Principal.SYSTEM) + " NOT NULL");
-      s.execute("CREATE TABLE IF NOT EXISTS DEEPBASE_TABLES (NAME VARCHAR(256) PRIMARY KEY, OWNER VARCHAR(256) NOT NULL)");
+      s.execute(
+          "ALTER TABLE DEEPBASE_VIEWS ADD COLUMN IF NOT EXISTS OWNER VARCHAR(256) DEFAULT "
+              + literal(Principal.SYSTEM)
+              + " NOT NULL");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS DEEPBASE_TABLES (NAME VARCHAR(256) PRIMARY KEY, OWNER VARCHAR(256) NOT NULL)");
       s.execute("CREATE SCHEMA IF NOT EXISTS " + H2Names.quote(CatalogStore.RESULTS));
-      s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON DEEPBASE_VIEWS, DEEPBASE_TABLES TO " + app);
+      s.execute(
+          "GRANT SELECT, INSERT, UPDATE, DELETE ON DEEPBASE_VIEWS, DEEPBASE_TABLES TO " + app);
       // Creating and dropping result tables; H2 keeps CREATE ALIAS, files and links for admins.
       s.execute("GRANT ALTER ANY SCHEMA TO " + app);
       // H2 acknowledges a commit before writing it (about a second later, in the background) unless
@@ -126,8 +143,9 @@ final class CatalogDatabase implements AutoCloseable {
       s.execute("SET WRITE_DELAY 0");
       dropUnfinishedTables(c);
       if (fresh) {
-        try (PreparedStatement p = c.prepareStatement(
-            "MERGE INTO DEEPBASE_VIEWS (NAME, SQL, OWNER) KEY (NAME) VALUES (?, ?, ?)")) {
+        try (PreparedStatement p =
+            c.prepareStatement(
+                "MERGE INTO DEEPBASE_VIEWS (NAME, SQL, OWNER) KEY (NAME) VALUES (?, ?, ?)")) {
           for (Map.Entry<String, String> view : installedViews.entrySet()) {
             p.setString(1, view.getKey());
             p.setString(2, view.getValue());
@@ -156,7 +174,9 @@ final class CatalogDatabase implements AutoCloseable {
     }
   }
 
-  /** Returns a string literal for H2 SQL (only for DeepBase's own generated secrets and constants). */
+  /**
+   * Returns a string literal for H2 SQL (only for DeepBase's own generated secrets and constants).
+   */
   private static String literal(String value) {
     return "'" + value.replace("'", "''") + "'";
   }
@@ -167,19 +187,27 @@ final class CatalogDatabase implements AutoCloseable {
         CatalogCredentials.restrictFile(file);
       }
     } catch (IOException e) {
-      throw new SQLException("cannot restrict the permissions of " + dir + ": " + e.getMessage(), "58030", e);
+      throw new SQLException(
+          "cannot restrict the permissions of " + dir + ": " + e.getMessage(), "58030", e);
     }
   }
 
   private static SQLException translate(SQLException e, Path dir) {
     if (e.getErrorCode() == DATABASE_ALREADY_OPEN) {
-      SQLException inUse = new SQLException("the workspace catalog " + dir + " is open in another process (a "
-          + "running 'deepbase serve' or shell?): one process at a time owns a workspace; connect to that server, or "
-          + "stop it first", "55006");
-      inUse.addSuppressed(e); // not the cause: callers that show the innermost message would show H2's
+      SQLException inUse =
+          new SQLException(
+              "the workspace catalog "
+                  + dir
+                  + " is open in another process (a "
+                  + "running 'deepbase serve' or shell?): one process at a time owns a workspace; connect to that server, or "
+                  + "stop it first",
+              "55006");
+      inUse.addSuppressed(
+          e); // not the cause: callers that show the innermost message would show H2's
       return inUse;
     }
-    return new SQLException("cannot open the workspace catalog " + dir + ": " + e.getMessage(), "58030", e);
+    return new SQLException(
+        "cannot open the workspace catalog " + dir + ": " + e.getMessage(), "58030", e);
   }
 
   /** Opens a connection as the catalog's non-admin user; the caller closes it. */

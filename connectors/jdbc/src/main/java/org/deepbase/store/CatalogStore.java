@@ -15,25 +15,26 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 import org.apache.calcite.schema.Table;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.InstalledViews;
-import org.deepbase.engine.workspace.Workspace;
+import org.deepbase.engine.workspace.WorkspaceCaches;
 import org.deepbase.sql.schema.SchemaExtension;
 
 /**
  * The workspace's H2 catalog ({@code <workspace>/catalog/deepbase.mv.db}): saved views and stored
- * result tables with their owners, shared by every connection of this process (see
- * {@link CatalogDatabase} for why one process owns it).
+ * result tables with their owners, shared by every connection of this process (see {@link
+ * CatalogDatabase} for why one process owns it).
  */
 public final class CatalogStore implements SchemaExtension {
   static final String RESULTS = "RESULTS";
+
   /**
    * Prefix of a result table being built by CREATE TABLE AS ('$' cannot start a DeepBase table
    * name): never listed, and dropped when the catalog opens (left by a process that died).
    */
   static final String BUILDING = "$building$";
+
   /** How long listed views and tables are reused before the catalog is read again. */
   private static final long TTL_NANOS = 1_000_000_000L;
 
@@ -43,9 +44,12 @@ public final class CatalogStore implements SchemaExtension {
    */
   private static final Map<Path, Shared> OPEN = new HashMap<>();
 
-  /** One open catalog and what its connections share. */
+  /**
+   * One open catalog and what its connections share (the catalog database, the workspace's caches).
+   */
   private static final class Shared {
     final CatalogDatabase database;
+    final WorkspaceCaches caches = new WorkspaceCaches();
     int users;
     volatile @Nullable Listing listing;
 
@@ -55,16 +59,16 @@ public final class CatalogStore implements SchemaExtension {
   }
 
   /** Names read from the catalog at one moment. */
-  private record Listing(long readAt, Map<String, String> views, List<String> tables) {
-  }
+  private record Listing(long readAt, Map<String, String> views, List<String> tables) {}
 
   private final Path key;
   private final Shared shared;
   private final AtomicBoolean released = new AtomicBoolean();
   private @Nullable Connection calcite;
 
-  public CatalogStore(Workspace workspace) throws SQLException {
-    key = workspace.root().resolve("catalog").toAbsolutePath().normalize();
+  /** Opens (or joins) the catalog of the workspace at {@code root}. */
+  public CatalogStore(Path root) throws SQLException {
+    key = root.resolve("catalog").toAbsolutePath().normalize();
     synchronized (OPEN) {
       Shared open = OPEN.get(key);
       if (open == null) {
@@ -76,7 +80,10 @@ public final class CatalogStore implements SchemaExtension {
     }
   }
 
-  /** Returns the views every catalog starts with: those of each {@link InstalledViews} on the class path. */
+  /**
+   * Returns the views every catalog starts with: those of each {@link InstalledViews} on the class
+   * path.
+   */
   private static Map<String, String> installedViews() {
     Map<String, String> views = new LinkedHashMap<>();
     for (InstalledViews provider : ServiceLoader.load(InstalledViews.class)) {
@@ -86,8 +93,8 @@ public final class CatalogStore implements SchemaExtension {
   }
 
   /**
-   * Releases this store's claim on the catalog (once); when no DeepBase connection of this JVM
-   * uses the file any more, it is closed, which releases H2's file lock.
+   * Releases this store's claim on the catalog (once); when no DeepBase connection of this JVM uses
+   * the file any more, it is closed, which releases H2's file lock.
    */
   public void release() {
     if (!released.compareAndSet(false, true)) {
@@ -101,6 +108,14 @@ public final class CatalogStore implements SchemaExtension {
     }
   }
 
+  /**
+   * Returns the caches of the workspace, shared by every connection of this process to it and
+   * dropped with the catalog when the last one closes.
+   */
+  public WorkspaceCaches caches() {
+    return shared.caches;
+  }
+
   /** Opens a connection to the catalog database (non-admin H2 user); the caller closes it. */
   public Connection connection() throws SQLException {
     return shared.database.connection();
@@ -111,7 +126,9 @@ public final class CatalogStore implements SchemaExtension {
     return new AnnotationTables(this);
   }
 
-  /** Forgets the cached listing (after this connection's own DDL, which must be visible at once). */
+  /**
+   * Forgets the cached listing (after this connection's own DDL, which must be visible at once).
+   */
   void invalidate() {
     shared.listing = null;
   }
@@ -123,13 +140,15 @@ public final class CatalogStore implements SchemaExtension {
     }
     Map<String, String> views = new TreeMap<>();
     List<String> tables = new ArrayList<>();
-    try (Connection c = connection(); Statement s = c.createStatement()) {
+    try (Connection c = connection();
+        Statement s = c.createStatement()) {
       try (ResultSet rs = s.executeQuery("SELECT NAME, SQL FROM DEEPBASE_VIEWS")) {
         while (rs.next()) {
           views.put(rs.getString(1), rs.getString(2));
         }
       }
-      try (ResultSet rs = c.getMetaData().getTables(null, RESULTS, "%", new String[] {"TABLE", "BASE TABLE"})) {
+      try (ResultSet rs =
+          c.getMetaData().getTables(null, RESULTS, "%", new String[] {"TABLE", "BASE TABLE"})) {
         while (rs.next()) {
           if (!rs.getString("TABLE_NAME").startsWith(BUILDING)) {
             tables.add(rs.getString("TABLE_NAME"));
@@ -177,9 +196,12 @@ public final class CatalogStore implements SchemaExtension {
   void saveView(String name, String sql, String owner, boolean replace) throws SQLException {
     try (Connection c = connection()) {
       if (!replace && viewOwner(name) != null) {
-        throw new SQLException("view '" + name + "' already exists; use CREATE OR REPLACE VIEW", "42S01");
+        throw new SQLException(
+            "view '" + name + "' already exists; use CREATE OR REPLACE VIEW", "42S01");
       }
-      try (PreparedStatement p = c.prepareStatement("MERGE INTO DEEPBASE_VIEWS (NAME, SQL, OWNER) KEY (NAME) VALUES (?, ?, ?)")) {
+      try (PreparedStatement p =
+          c.prepareStatement(
+              "MERGE INTO DEEPBASE_VIEWS (NAME, SQL, OWNER) KEY (NAME) VALUES (?, ?, ?)")) {
         p.setString(1, name);
         p.setString(2, sql);
         p.setString(3, owner);
@@ -190,7 +212,8 @@ public final class CatalogStore implements SchemaExtension {
 
   /** Drops a view; returns whether it existed. */
   boolean dropView(String name) throws SQLException {
-    try (Connection c = connection(); PreparedStatement p = c.prepareStatement("DELETE FROM DEEPBASE_VIEWS WHERE NAME = ?")) {
+    try (Connection c = connection();
+        PreparedStatement p = c.prepareStatement("DELETE FROM DEEPBASE_VIEWS WHERE NAME = ?")) {
       p.setString(1, name);
       return p.executeUpdate() > 0;
     }
@@ -215,7 +238,8 @@ public final class CatalogStore implements SchemaExtension {
 
   private @Nullable String owner(String registry, String name) throws SQLException {
     try (Connection c = connection();
-         PreparedStatement p = c.prepareStatement("SELECT OWNER FROM " + registry + " WHERE NAME = ?")) {
+        PreparedStatement p =
+            c.prepareStatement("SELECT OWNER FROM " + registry + " WHERE NAME = ?")) {
       p.setString(1, name);
       try (ResultSet rs = p.executeQuery()) {
         return rs.next() ? rs.getString(1) : null;
@@ -229,7 +253,10 @@ public final class CatalogStore implements SchemaExtension {
       DatabaseMetaData meta = c.getMetaData();
       // The name is a LIKE pattern here: escape its wildcards so that 'a_b' does not find 'axb'.
       String escape = meta.getSearchStringEscape();
-      String pattern = name.replace(escape, escape + escape).replace("%", escape + "%").replace("_", escape + "_");
+      String pattern =
+          name.replace(escape, escape + escape)
+              .replace("%", escape + "%")
+              .replace("_", escape + "_");
       try (ResultSet rs = meta.getTables(null, RESULTS, pattern, null)) {
         while (rs.next()) {
           if (rs.getString("TABLE_NAME").equals(name)) {

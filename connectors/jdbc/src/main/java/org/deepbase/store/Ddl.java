@@ -11,27 +11,34 @@ import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.exec.DryRun;
-import org.deepbase.sql.schema.DeepBaseSchema;
 import org.deepbase.engine.security.Principal;
 import org.deepbase.engine.security.Role;
+import org.deepbase.sql.schema.DeepBaseSchema;
 
 /**
  * Executes DeepBase's persistent DDL against the catalog store: {@code CREATE [OR REPLACE] VIEW},
- * {@code DROP VIEW [IF EXISTS]}, {@code CREATE TABLE name AS query}, {@code DROP TABLE [IF EXISTS]}.
+ * {@code DROP VIEW [IF EXISTS]}, {@code CREATE TABLE name AS query}, {@code DROP TABLE [IF
+ * EXISTS]}.
  *
  * <p>Calcite's own DDL (calcite-server) keeps objects in the connection only; these statements are
- * recognised before Calcite sees them. Each one validates completely before it changes the
- * catalog: a view's query is run in {@link DryRun} mode (every model, layer, unit, dataset and
- * hypothesis it names must exist), a table's rows are inserted in one transaction.
+ * recognised before Calcite sees them. Each one validates completely before it changes the catalog:
+ * a view's query is run in {@link DryRun} mode (every model, layer, unit, dataset and hypothesis it
+ * names must exist), a table's rows are inserted in one transaction.
  */
 final class Ddl {
-  private static final String NAME = "(?:deepbase\\.)?(?<q>\"?)(?<name>[A-Za-z_][A-Za-z0-9_]*)\\k<q>";
-  private static final Pattern CREATE_VIEW = Pattern.compile(
-      "(?is)\\s*CREATE\\s+(OR\\s+REPLACE\\s+)?VIEW\\s+" + NAME + "\\s+AS\\s+(?<query>.+?)\\s*;?\\s*");
-  private static final Pattern DROP_VIEW = Pattern.compile("(?is)\\s*DROP\\s+VIEW\\s+(IF\\s+EXISTS\\s+)?" + NAME + "\\s*;?\\s*");
-  private static final Pattern CREATE_TABLE = Pattern.compile(
-      "(?is)\\s*CREATE\\s+TABLE\\s+" + NAME + "\\s+AS\\s+(?<query>.+?)\\s*;?\\s*");
-  private static final Pattern DROP_TABLE = Pattern.compile("(?is)\\s*DROP\\s+TABLE\\s+(IF\\s+EXISTS\\s+)?" + NAME + "\\s*;?\\s*");
+  private static final String NAME =
+      "(?:deepbase\\.)?(?<q>\"?)(?<name>[A-Za-z_][A-Za-z0-9_]*)\\k<q>";
+  private static final Pattern CREATE_VIEW =
+      Pattern.compile(
+          "(?is)\\s*CREATE\\s+(OR\\s+REPLACE\\s+)?VIEW\\s+"
+              + NAME
+              + "\\s+AS\\s+(?<query>.+?)\\s*;?\\s*");
+  private static final Pattern DROP_VIEW =
+      Pattern.compile("(?is)\\s*DROP\\s+VIEW\\s+(IF\\s+EXISTS\\s+)?" + NAME + "\\s*;?\\s*");
+  private static final Pattern CREATE_TABLE =
+      Pattern.compile("(?is)\\s*CREATE\\s+TABLE\\s+" + NAME + "\\s+AS\\s+(?<query>.+?)\\s*;?\\s*");
+  private static final Pattern DROP_TABLE =
+      Pattern.compile("(?is)\\s*DROP\\s+TABLE\\s+(IF\\s+EXISTS\\s+)?" + NAME + "\\s*;?\\s*");
 
   private final CatalogStore store;
   private final Connection calcite;
@@ -45,8 +52,11 @@ final class Ddl {
 
   /** Returns whether a statement is DeepBase DDL. */
   static boolean matches(@Nullable String sql) {
-    return sql != null && (CREATE_VIEW.matcher(sql).matches() || DROP_VIEW.matcher(sql).matches()
-        || CREATE_TABLE.matcher(sql).matches() || DROP_TABLE.matcher(sql).matches());
+    return sql != null
+        && (CREATE_VIEW.matcher(sql).matches()
+            || DROP_VIEW.matcher(sql).matches()
+            || CREATE_TABLE.matcher(sql).matches()
+            || DROP_TABLE.matcher(sql).matches());
   }
 
   /** Executes a DDL statement; returns the update count (rows stored by CREATE TABLE, else 0). */
@@ -110,8 +120,9 @@ final class Ddl {
       principal.requireOwnerOf("table", name, owner);
       try (Connection c = store.connection()) {
         c.setAutoCommit(false);
-        try (Statement s = c.createStatement(); PreparedStatement forget = c.prepareStatement(
-            "DELETE FROM DEEPBASE_TABLES WHERE NAME = ?")) {
+        try (Statement s = c.createStatement();
+            PreparedStatement forget =
+                c.prepareStatement("DELETE FROM DEEPBASE_TABLES WHERE NAME = ?")) {
           s.execute("DROP TABLE " + H2Names.resultTable(name));
           forget.setString(1, name);
           forget.executeUpdate();
@@ -136,14 +147,16 @@ final class Ddl {
   /** Plans and dry-runs a query: names, types and every referenced DeepBase object are checked. */
   private void validate(String query) throws SQLException {
     try {
-      DryRun.run(() -> {
-        try (Statement s = calcite.createStatement(); ResultSet rs = s.executeQuery(query)) {
-          while (rs.next()) {
-            // dry runs return no rows from DeepBase tables; stored tables may return some
-          }
-        }
-        return null;
-      });
+      DryRun.run(
+          () -> {
+            try (Statement s = calcite.createStatement();
+                ResultSet rs = s.executeQuery(query)) {
+              while (rs.next()) {
+                // dry runs return no rows from DeepBase tables; stored tables may return some
+              }
+            }
+            return null;
+          });
     } catch (SQLException e) {
       throw new SQLException("invalid view query: " + e.getMessage(), e.getSQLState(), e);
     } catch (Exception e) {
@@ -152,20 +165,25 @@ final class Ddl {
   }
 
   private int createTable(String name, String query) throws SQLException {
-    try (Statement source = calcite.createStatement(); ResultSet rs = source.executeQuery(query);
-         Connection h2 = store.connection()) {
+    try (Statement source = calcite.createStatement();
+        ResultSet rs = source.executeQuery(query);
+        Connection h2 = store.connection()) {
       ResultSetMetaData meta = rs.getMetaData();
       int n = meta.getColumnCount();
       StringBuilder columns = new StringBuilder();
       StringBuilder marks = new StringBuilder();
       for (int i = 1; i <= n; i++) {
-        columns.append(i > 1 ? ", " : "")
+        columns
+            .append(i > 1 ? ", " : "")
             .append(H2Names.quote(meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT)))
-            .append(' ').append(h2Type(meta.getColumnType(i)));
+            .append(' ')
+            .append(h2Type(meta.getColumnType(i)));
         marks.append(i > 1 ? ", ?" : "?");
       }
-      // Built under a name no user table can have, then renamed: a crash at any point leaves either no
-      // table or the whole one (H2 commits DDL at once, so the CREATE cannot join the rows' transaction).
+      // Built under a name no user table can have, then renamed: a crash at any point leaves either
+      // no
+      // table or the whole one (H2 commits DDL at once, so the CREATE cannot join the rows'
+      // transaction).
       String building = CatalogStore.BUILDING + java.util.UUID.randomUUID();
       h2.setAutoCommit(false);
       int rows = 0;
@@ -173,8 +191,9 @@ final class Ddl {
         try (Statement s = h2.createStatement()) {
           s.execute("CREATE TABLE " + H2Names.resultTable(building) + " (" + columns + ")");
         }
-        try (PreparedStatement insert = h2.prepareStatement("INSERT INTO " + H2Names.resultTable(building)
-            + " VALUES (" + marks + ")")) {
+        try (PreparedStatement insert =
+            h2.prepareStatement(
+                "INSERT INTO " + H2Names.resultTable(building) + " VALUES (" + marks + ")")) {
           while (rs.next()) {
             for (int i = 1; i <= n; i++) {
               insert.setObject(i, rs.getObject(i));
@@ -186,14 +205,17 @@ final class Ddl {
           }
           insert.executeBatch();
         }
-        try (PreparedStatement own = h2.prepareStatement("MERGE INTO DEEPBASE_TABLES (NAME, OWNER) KEY (NAME) VALUES (?, ?)")) {
+        try (PreparedStatement own =
+            h2.prepareStatement(
+                "MERGE INTO DEEPBASE_TABLES (NAME, OWNER) KEY (NAME) VALUES (?, ?)")) {
           own.setString(1, name);
           own.setString(2, principal.user());
           own.executeUpdate();
         }
         h2.commit();
         try (Statement s = h2.createStatement()) {
-          s.execute("ALTER TABLE " + H2Names.resultTable(building) + " RENAME TO " + H2Names.quote(name));
+          s.execute(
+              "ALTER TABLE " + H2Names.resultTable(building) + " RENAME TO " + H2Names.quote(name));
         }
         return rows;
       } catch (SQLException | RuntimeException e) {

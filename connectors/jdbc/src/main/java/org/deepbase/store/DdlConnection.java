@@ -6,11 +6,11 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.regex.Pattern;
-import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.util.regex.Pattern;
 
 /**
  * Wraps a Calcite connection so that DeepBase DDL reaches {@link Ddl} and everything else reaches
@@ -19,125 +19,147 @@ import java.sql.Statement;
 public final class DdlConnection {
   /** The product name JDBC metadata reports. */
   public static final String PRODUCT_NAME = "DeepBase";
+
   /** The product version JDBC metadata reports (before the Calcite version it runs on). */
   public static final String PRODUCT_VERSION = "0.1.0";
 
-  private DdlConnection() {
-  }
+  private DdlConnection() {}
 
   /** Returns a connection that handles DDL against the store and delegates the rest. */
-  public static Connection wrap(Connection calcite, CatalogStore store,
-      org.deepbase.engine.security.Principal principal) {
+  public static Connection wrap(
+      Connection calcite, CatalogStore store, org.deepbase.engine.security.Principal principal) {
     return wrap(calcite, store, principal, 0);
   }
 
   /**
    * Returns a connection that handles DDL against the store and delegates the rest.
    *
-   * @param queryTimeoutSeconds the timeout every statement starts with (a server's limit); 0 for none
+   * @param queryTimeoutSeconds the timeout every statement starts with (a server's limit); 0 for
+   *     none
    */
-  public static Connection wrap(Connection calcite, CatalogStore store,
-      org.deepbase.engine.security.Principal principal, int queryTimeoutSeconds) {
+  public static Connection wrap(
+      Connection calcite,
+      CatalogStore store,
+      org.deepbase.engine.security.Principal principal,
+      int queryTimeoutSeconds) {
     Ddl ddl = new Ddl(store, calcite, principal);
     // Statements still open when the connection closes are cancelled first: a client that goes
     // away (or a server that stops) stops its running queries instead of leaving them computing.
     java.util.Set<Statement> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    return (Connection) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {Connection.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("close")) {
-            try {
-              cancelAll(open);
-              return invoke(calcite, method, args);
-            } finally {
-              store.release();
-            }
-          }
-          Object result = invoke(calcite, method, args);
-          if (result instanceof Statement created) {
-            open.removeIf(DdlConnection::isClosed);
-            open.add(created);
-            if (queryTimeoutSeconds > 0) {
-              created.setQueryTimeout(queryTimeoutSeconds);
-            }
-          }
-          if (result instanceof PreparedStatement prepared) {
-            // prepared DDL is not supported; Calcite reports a parse error
-            return translating(prepared, PreparedStatement.class, (Connection) proxy);
-          }
-          if (result instanceof Statement statement) {
-            return wrapStatement(statement, (Connection) proxy, ddl);
-          }
-          if (result instanceof DatabaseMetaData metaData) {
-            return wrapMetaData(metaData, (Connection) proxy);
-          }
-          return result;
-        });
+    return (Connection)
+        Proxy.newProxyInstance(
+            DdlConnection.class.getClassLoader(),
+            new Class<?>[] {Connection.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("close")) {
+                try {
+                  cancelAll(open);
+                  return invoke(calcite, method, args);
+                } finally {
+                  store.release();
+                }
+              }
+              Object result = invoke(calcite, method, args);
+              if (result instanceof Statement created) {
+                open.removeIf(DdlConnection::isClosed);
+                open.add(created);
+                if (queryTimeoutSeconds > 0) {
+                  created.setQueryTimeout(queryTimeoutSeconds);
+                }
+              }
+              if (result instanceof PreparedStatement prepared) {
+                // prepared DDL is not supported; Calcite reports a parse error
+                return translating(prepared, PreparedStatement.class, (Connection) proxy);
+              }
+              if (result instanceof Statement statement) {
+                return wrapStatement(statement, (Connection) proxy, ddl);
+              }
+              if (result instanceof DatabaseMetaData metaData) {
+                return wrapMetaData(metaData, (Connection) proxy);
+              }
+              return result;
+            });
   }
 
   private static Statement wrapStatement(Statement statement, Connection connection, Ddl ddl) {
     int[] updateCount = {-1};
     boolean[] ddlRan = {false};
-    InvocationHandler handler = (proxy, method, args) -> {
-      String name = method.getName();
-      if (args != null && args.length >= 1 && args[0] instanceof String sql && Ddl.matches(sql)
-          && (name.equals("execute") || name.equals("executeUpdate") || name.equals("executeLargeUpdate"))) {
-        updateCount[0] = ddl.execute(sql);
-        ddlRan[0] = true;
-        if (name.equals("execute")) {
-          return false;
-        }
-        if (name.equals("executeLargeUpdate")) {
-          return (long) updateCount[0];
-        }
-        return updateCount[0];
-      }
-      if (ddlRan[0] && (name.equals("getUpdateCount") || name.equals("getLargeUpdateCount"))) {
-        ddlRan[0] = false;
-        // Not a ternary: it would widen the int to long, and a boxed Long is not an Integer.
-        if (name.equals("getUpdateCount")) {
-          return updateCount[0];
-        }
-        return (long) updateCount[0];
-      }
-      if (ddlRan[0] && name.equals("getResultSet")) {
-        return null;
-      }
-      if (name.equals("getConnection")) {
-        return connection;
-      }
-      ddlRan[0] = false;
-      cancelBeforeClose(statement, name);
-      return translatingResult(invoke(statement, method, args));
-    };
-    return (Statement) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {Statement.class},
-        handler);
+    InvocationHandler handler =
+        (proxy, method, args) -> {
+          String name = method.getName();
+          if (args != null
+              && args.length >= 1
+              && args[0] instanceof String sql
+              && Ddl.matches(sql)
+              && (name.equals("execute")
+                  || name.equals("executeUpdate")
+                  || name.equals("executeLargeUpdate"))) {
+            updateCount[0] = ddl.execute(sql);
+            ddlRan[0] = true;
+            if (name.equals("execute")) {
+              return false;
+            }
+            if (name.equals("executeLargeUpdate")) {
+              return (long) updateCount[0];
+            }
+            return updateCount[0];
+          }
+          if (ddlRan[0] && (name.equals("getUpdateCount") || name.equals("getLargeUpdateCount"))) {
+            ddlRan[0] = false;
+            // Not a ternary: it would widen the int to long, and a boxed Long is not an Integer.
+            if (name.equals("getUpdateCount")) {
+              return updateCount[0];
+            }
+            return (long) updateCount[0];
+          }
+          if (ddlRan[0] && name.equals("getResultSet")) {
+            return null;
+          }
+          if (name.equals("getConnection")) {
+            return connection;
+          }
+          ddlRan[0] = false;
+          cancelBeforeClose(statement, name);
+          return translatingResult(invoke(statement, method, args));
+        };
+    return (Statement)
+        Proxy.newProxyInstance(
+            DdlConnection.class.getClassLoader(), new Class<?>[] {Statement.class}, handler);
   }
 
   /**
-   * Fixes Calcite's getColumns and getTables, which list every view under any table name pattern:
-   * a BI tool would show a view's columns under each table, and 'beh%' would find the views. Rows
-   * are kept only when their TABLE_NAME matches the pattern asked for.
+   * Fixes Calcite's getColumns and getTables, which list every view under any table name pattern: a
+   * BI tool would show a view's columns under each table, and 'beh%' would find the views. Rows are
+   * kept only when their TABLE_NAME matches the pattern asked for.
    */
   private static DatabaseMetaData wrapMetaData(DatabaseMetaData metaData, Connection connection) {
-    return (DatabaseMetaData) Proxy.newProxyInstance(DdlConnection.class.getClassLoader(),
-        new Class<?>[] {DatabaseMetaData.class}, (proxy, method, args) -> {
-          if (method.getName().equals("getConnection")) {
-            return connection;
-          }
-          // What embedded clients show (a remote Avatica client reports its own driver's name instead).
-          if (method.getName().equals("getDatabaseProductName")) {
-            return PRODUCT_NAME;
-          }
-          if (method.getName().equals("getDatabaseProductVersion")) {
-            return PRODUCT_VERSION + " (Apache Calcite " + metaData.getDatabaseProductVersion() + ")";
-          }
-          Object result = invoke(metaData, method, args);
-          if ((method.getName().equals("getColumns") || method.getName().equals("getTables")) && args != null
-              && args[2] instanceof String pattern) {
-            return withTableNames((ResultSet) result, likePattern(pattern));
-          }
-          return result;
-        });
+    return (DatabaseMetaData)
+        Proxy.newProxyInstance(
+            DdlConnection.class.getClassLoader(),
+            new Class<?>[] {DatabaseMetaData.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")) {
+                return connection;
+              }
+              // What embedded clients show (a remote Avatica client reports its own driver's name
+              // instead).
+              if (method.getName().equals("getDatabaseProductName")) {
+                return PRODUCT_NAME;
+              }
+              if (method.getName().equals("getDatabaseProductVersion")) {
+                return PRODUCT_VERSION
+                    + " (Apache Calcite "
+                    + metaData.getDatabaseProductVersion()
+                    + ")";
+              }
+              Object result = invoke(metaData, method, args);
+              if ((method.getName().equals("getColumns") || method.getName().equals("getTables"))
+                  && args != null
+                  && args[2] instanceof String pattern) {
+                return withTableNames((ResultSet) result, likePattern(pattern));
+              }
+              return result;
+            });
   }
 
   /**
@@ -150,7 +172,8 @@ public final class DdlConnection {
       int n = meta.getColumnCount();
       org.h2.tools.SimpleResultSet kept = new org.h2.tools.SimpleResultSet();
       for (int i = 1; i <= n; i++) {
-        kept.addColumn(meta.getColumnLabel(i), meta.getColumnType(i), meta.getPrecision(i), meta.getScale(i));
+        kept.addColumn(
+            meta.getColumnLabel(i), meta.getColumnType(i), meta.getPrecision(i), meta.getScale(i));
       }
       int tableName = rows.findColumn("TABLE_NAME");
       while (rows.next()) {
@@ -215,16 +238,19 @@ public final class DdlConnection {
 
   /** Returns a proxy of {@code target} whose errors carry SQLStates (see {@link SqlStates}). */
   private static <T> T translating(T target, Class<T> type, Connection connection) {
-    return type.cast(Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {type},
-        (proxy, method, args) -> {
-          if (method.getName().equals("getConnection")) {
-            return connection;
-          }
-          if (target instanceof Statement statement) {
-            cancelBeforeClose(statement, method.getName());
-          }
-          return translatingResult(invoke(target, method, args));
-        }));
+    return type.cast(
+        Proxy.newProxyInstance(
+            DdlConnection.class.getClassLoader(),
+            new Class<?>[] {type},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")) {
+                return connection;
+              }
+              if (target instanceof Statement statement) {
+                cancelBeforeClose(statement, method.getName());
+              }
+              return translatingResult(invoke(target, method, args));
+            }));
   }
 
   /**
@@ -238,10 +264,14 @@ public final class DdlConnection {
     }
   }
 
-  /** Wraps result sets (where a query's work and its errors happen, row by row) to translate errors. */
+  /**
+   * Wraps result sets (where a query's work and its errors happen, row by row) to translate errors.
+   */
   private static Object translatingResult(Object result) {
     if (result instanceof ResultSet rows && !Proxy.isProxyClass(rows.getClass())) {
-      return Proxy.newProxyInstance(DdlConnection.class.getClassLoader(), new Class<?>[] {ResultSet.class},
+      return Proxy.newProxyInstance(
+          DdlConnection.class.getClassLoader(),
+          new Class<?>[] {ResultSet.class},
           (proxy, method, args) -> invoke(rows, method, args));
     }
     return result;

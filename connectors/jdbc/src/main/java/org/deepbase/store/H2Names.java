@@ -7,8 +7,7 @@ package org.deepbase.store;
  * they are bound as parameters.
  */
 final class H2Names {
-  private H2Names() {
-  }
+  private H2Names() {}
 
   /** Returns {@code name} as a delimited H2 identifier. */
   static String quote(String name) {

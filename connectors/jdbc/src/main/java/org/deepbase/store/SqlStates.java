@@ -6,8 +6,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 
 /**
- * Gives every error a connection raises a SQLState from the standard classes, so that clients
- * (and Avatica, which forwards it to remote ones) can tell a bad name from a cancel: DeepBase's own
+ * Gives every error a connection raises a SQLState from the standard classes, so that clients (and
+ * Avatica, which forwards it to remote ones) can tell a bad name from a cancel: DeepBase's own
  * errors carry theirs ({@link org.deepbase.engine.ErrorCode#sqlState}), Calcite's parse and
  * validation errors become 42601 and 42000, a cancel 57014. The message is kept, with DeepBase's
  * own added where Calcite's leaves it out.
@@ -17,8 +17,7 @@ final class SqlStates {
   static final String SYNTAX_OR_ACCESS = "42000";
   static final String CANCELED = "57014";
 
-  private SqlStates() {
-  }
+  private SqlStates() {}
 
   /** Returns {@code e} with a SQLState: itself when it has a meaningful one, else a copy. */
   static SQLException translate(SQLException e) {
@@ -43,7 +42,9 @@ final class SqlStates {
     String message = String.valueOf(e.getMessage());
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof DeepBaseException d && !message.contains(d.getMessage())) {
-        return message.replace(": java.lang.reflect.InvocationTargetException", "") + ": " + d.getMessage();
+        return message.replace(": java.lang.reflect.InvocationTargetException", "")
+            + ": "
+            + d.getMessage();
       }
     }
     return message;

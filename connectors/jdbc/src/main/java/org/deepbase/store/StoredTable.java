@@ -31,17 +31,23 @@ final class StoredTable extends AbstractTable implements ScannableTable {
   /** {@inheritDoc} */
   @Override
   public RelDataType getRowType(RelDataTypeFactory factory) {
-    try (Connection c = store.connection(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT * FROM " + H2Names.resultTable(name) + " WHERE 1 = 0")) {
+    try (Connection c = store.connection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT * FROM " + H2Names.resultTable(name) + " WHERE 1 = 0")) {
       ResultSetMetaData meta = rs.getMetaData();
       RelDataTypeFactory.Builder builder = factory.builder();
       for (int i = 1; i <= meta.getColumnCount(); i++) {
-        builder.add(meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT), typeOf(meta.getColumnType(i)))
+        builder
+            .add(
+                meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT),
+                typeOf(meta.getColumnType(i)))
             .nullable(true);
       }
       return builder.build();
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read stored table " + name + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read stored table " + name + ": " + e.getMessage(), e);
     }
   }
 
@@ -49,7 +55,8 @@ final class StoredTable extends AbstractTable implements ScannableTable {
     return switch (jdbcType) {
       case Types.INTEGER, Types.SMALLINT, Types.TINYINT -> SqlTypeName.INTEGER;
       case Types.BIGINT -> SqlTypeName.BIGINT;
-      case Types.DOUBLE, Types.FLOAT, Types.REAL, Types.DECIMAL, Types.NUMERIC -> SqlTypeName.DOUBLE;
+      case Types.DOUBLE, Types.FLOAT, Types.REAL, Types.DECIMAL, Types.NUMERIC ->
+          SqlTypeName.DOUBLE;
       case Types.BOOLEAN, Types.BIT -> SqlTypeName.BOOLEAN;
       default -> SqlTypeName.VARCHAR;
     };
@@ -59,25 +66,28 @@ final class StoredTable extends AbstractTable implements ScannableTable {
   @Override
   public Enumerable<@Nullable Object[]> scan(DataContext root) {
     List<@Nullable Object[]> rows = new ArrayList<>();
-    try (Connection c = store.connection(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT * FROM " + H2Names.resultTable(name))) {
+    try (Connection c = store.connection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT * FROM " + H2Names.resultTable(name))) {
       ResultSetMetaData meta = rs.getMetaData();
       int n = meta.getColumnCount();
       while (rs.next()) {
         Object[] row = new Object[n];
         for (int i = 0; i < n; i++) {
-          row[i] = switch (typeOf(meta.getColumnType(i + 1))) {
-            case INTEGER -> (Integer) rs.getObject(i + 1, Integer.class);
-            case BIGINT -> (Long) rs.getObject(i + 1, Long.class);
-            case DOUBLE -> (Double) rs.getObject(i + 1, Double.class);
-            case BOOLEAN -> (Boolean) rs.getObject(i + 1, Boolean.class);
-            default -> rs.getString(i + 1);
-          };
+          row[i] =
+              switch (typeOf(meta.getColumnType(i + 1))) {
+                case INTEGER -> (Integer) rs.getObject(i + 1, Integer.class);
+                case BIGINT -> (Long) rs.getObject(i + 1, Long.class);
+                case DOUBLE -> (Double) rs.getObject(i + 1, Double.class);
+                case BOOLEAN -> (Boolean) rs.getObject(i + 1, Boolean.class);
+                default -> rs.getString(i + 1);
+              };
         }
         rows.add(row);
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read stored table " + name + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read stored table " + name + ": " + e.getMessage(), e);
     }
     return Linq4j.asEnumerable(rows);
   }

@@ -14,21 +14,22 @@ public final class BadShapeHypotheses implements HypothesisProvider {
 
   @Override
   public List<Hypothesis> hypotheses() {
-    return List.of(new Hypothesis() {
-      @Override
-      public String name() {
-        return "bad_shape";
-      }
+    return List.of(
+        new Hypothesis() {
+          @Override
+          public String name() {
+            return "bad_shape";
+          }
 
-      @Override
-      public String description() {
-        return "a 10 x 10 mask on a 15 x 19 map";
-      }
+          @Override
+          public String description() {
+            return "a 10 x 10 mask on a 15 x 19 map";
+          }
 
-      @Override
-      public float[] annotate(DatasetRecord record) {
-        return new float[100];
-      }
-    });
+          @Override
+          public float[] annotate(DatasetRecord record) {
+            return new float[100];
+          }
+        });
   }
 }

@@ -15,26 +15,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.deepbase.engine.workspace.Workspace;
-import org.deepbase.queries.pacman.DatasetGenerator;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What a BI tool's navigator reads: schemas, tables with sensible types, each table's own columns, functions. */
+/**
+ * What a BI tool's navigator reads: schemas, tables with sensible types, each table's own columns,
+ * functions.
+ */
 class MetadataTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void everyTableListsItsOwnColumns() throws Exception {
-    Workspace workspace = PlantedAgent.workspace(dir, "pacman", 29, 20);
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement()) {
+    PlantedAgent.workspace(dir, "pacman", 29, 20);
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+        Statement s = c.createStatement()) {
       s.execute("CREATE VIEW conv_units AS SELECT layer, unit FROM units WHERE layer LIKE 'conv%'");
       s.execute("CREATE TABLE layer_sizes AS SELECT layer, unit_count FROM layers");
       DatabaseMetaData meta = c.getMetaData();
       assertEquals("DeepBase", meta.getDatabaseProductName());
-      assertTrue(meta.getDatabaseProductVersion().startsWith("0.1.0 (Apache Calcite 1."), meta.getDatabaseProductVersion());
+      assertTrue(
+          meta.getDatabaseProductVersion().startsWith("0.1.0 (Apache Calcite 1."),
+          meta.getDatabaseProductVersion());
       Map<String, String> types = new LinkedHashMap<>();
       try (ResultSet rs = meta.getTables(null, "deepbase", "%", null)) {
         while (rs.next()) {
@@ -51,7 +54,8 @@ class MetadataTest {
           beh.add(rs.getString("TABLE_NAME"));
         }
       }
-      assertEquals(List.of("behaviors"), beh, "a name pattern finds only matching tables, not every view");
+      assertEquals(
+          List.of("behaviors"), beh, "a name pattern finds only matching tables, not every view");
       for (String table : types.keySet()) {
         List<String> fromMetadata = new ArrayList<>();
         try (ResultSet rs = meta.getColumns(null, "deepbase", table, "%")) {
@@ -74,8 +78,20 @@ class MetadataTest {
           functions.add(rs.getString("FUNCTION_NAME"));
         }
       }
-      assertTrue(functions.containsAll(Set.of("inspect", "probe", "iou", "local_iou", "corr", "auc", "precision",
-          "recall", "f1", "mutual_info")), functions.toString());
+      assertTrue(
+          functions.containsAll(
+              Set.of(
+                  "inspect",
+                  "probe",
+                  "iou",
+                  "local_iou",
+                  "corr",
+                  "auc",
+                  "precision",
+                  "recall",
+                  "f1",
+                  "mutual_info")),
+          functions.toString());
     }
   }
 }

@@ -5,27 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import org.deepbase.engine.extract.Extractor;
+import org.deepbase.engine.extract.ExtractionMetrics;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ?} parameters narrow the extraction like literals (issue 15: a prepared
- * {@code WHERE model = ? AND checkpoint = ? AND layer = ?} extracted everything): the same rows and
- * the same number of forward passes, far fewer than an unrestricted scan.
+ * {@code ?} parameters narrow the extraction like literals (issue 15: a prepared {@code WHERE model
+ * = ? AND checkpoint = ? AND layer = ?} extracted everything): the same rows and the same number of
+ * forward passes, far fewer than an unrestricted scan.
  */
 class ParameterPushdownTest {
-  static final String WHERE = " FROM behaviors WHERE model = %s AND checkpoint = %s AND layer = %s AND unit = %s "
-      + "AND dataset = %s AND record_id = %s";
+  /** Counts the forward passes of this class's connections. */
+  static final ExtractionMetrics METRICS = new ExtractionMetrics();
 
-  @TempDir
-  static Path dir;
+  static final String WHERE =
+      " FROM behaviors WHERE model = %s AND checkpoint = %s AND layer = %s AND unit = %s "
+          + "AND dataset = %s AND record_id = %s";
+
+  @TempDir static Path dir;
 
   @BeforeAll
   static void workspace() throws Exception {
@@ -33,51 +35,83 @@ class ParameterPushdownTest {
   }
 
   static String[] run(Connection c, String sql, Object... parameters) throws Exception {
-    long before = Extractor.forwardPasses();
+    long before = METRICS.forwardPasses();
     try (PreparedStatement p = c.prepareStatement(sql)) {
       for (int i = 0; i < parameters.length; i++) {
         p.setObject(i + 1, parameters[i]);
       }
       try (ResultSet rs = p.executeQuery()) {
         assertTrue(rs.next());
-        return new String[] {rs.getString(1) + "|" + rs.getString(2), String.valueOf(Extractor.forwardPasses() - before)};
+        return new String[] {
+          rs.getString(1) + "|" + rs.getString(2), String.valueOf(METRICS.forwardPasses() - before)
+        };
       }
     }
   }
 
   @Test
   void parametersNarrowTheExtractionLikeLiterals() throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir)) {
-      String[] literal = run(c, "SELECT COUNT(*), SUM(behavior)" + String.format(WHERE, "'pacman'", "1", "'conv1'", "3",
-          "'pacman_test'", "1000"));
-      String[] parameters = run(c, "SELECT COUNT(*), SUM(behavior)" + String.format(WHERE, "?", "?", "?", "?", "?", "?"),
-          "pacman", 1, "conv1", 3, "pacman_test", 1000);
-      String[] unrestricted = run(c, "SELECT COUNT(*), SUM(behavior) FROM behaviors WHERE model = 'pacman' "
-          + "AND layer = 'conv1' AND unit = 3");
-      System.out.printf("forward passes: literals %s, parameters %s, all records %s%n", literal[1], parameters[1],
-          unrestricted[1]);
+    try (Connection c = Metered.connect(dir, METRICS)) {
+      String[] literal =
+          run(
+              c,
+              "SELECT COUNT(*), SUM(behavior)"
+                  + String.format(WHERE, "'pacman'", "1", "'conv1'", "3", "'pacman_test'", "1000"));
+      String[] parameters =
+          run(
+              c,
+              "SELECT COUNT(*), SUM(behavior)" + String.format(WHERE, "?", "?", "?", "?", "?", "?"),
+              "pacman",
+              1,
+              "conv1",
+              3,
+              "pacman_test",
+              1000);
+      String[] unrestricted =
+          run(
+              c,
+              "SELECT COUNT(*), SUM(behavior) FROM behaviors WHERE model = 'pacman' "
+                  + "AND layer = 'conv1' AND unit = 3");
+      System.out.printf(
+          "forward passes: literals %s, parameters %s, all records %s%n",
+          literal[1], parameters[1], unrestricted[1]);
       assertEquals(literal[0], parameters[0], "the same rows");
       assertTrue(literal[0].startsWith("285|"), "one record of 15 x 19 symbols: " + literal[0]);
       assertEquals(literal[1], parameters[1], "the same extraction");
-      assertTrue(Integer.parseInt(parameters[1]) < Integer.parseInt(unrestricted[1]),
+      assertTrue(
+          Integer.parseInt(parameters[1]) < Integer.parseInt(unrestricted[1]),
           "parameters pushed: " + parameters[1] + " vs " + unrestricted[1]);
       // Re-executed with other values, the prepared statement reads the new record.
-      String[] other = run(c, "SELECT COUNT(*), SUM(behavior)" + String.format(WHERE, "?", "?", "?", "?", "?", "?"),
-          "pacman", 1, "conv1", 3, "pacman_test", 5);
-      String[] otherLiteral = run(c, "SELECT COUNT(*), SUM(behavior)" + String.format(WHERE, "'pacman'", "1",
-          "'conv1'", "3", "'pacman_test'", "5"));
+      String[] other =
+          run(
+              c,
+              "SELECT COUNT(*), SUM(behavior)" + String.format(WHERE, "?", "?", "?", "?", "?", "?"),
+              "pacman",
+              1,
+              "conv1",
+              3,
+              "pacman_test",
+              5);
+      String[] otherLiteral =
+          run(
+              c,
+              "SELECT COUNT(*), SUM(behavior)"
+                  + String.format(WHERE, "'pacman'", "1", "'conv1'", "3", "'pacman_test'", "5"));
       assertEquals(otherLiteral[0], other[0]);
     }
   }
 
   @Test
   void inspectTakesParametersForEveryArgument() throws Exception {
-    String literal = "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', "
-        + "measures => 'local_iou', dataset => 'pacman_test', max_records => 200)) ORDER BY unit";
-    String prepared = "SELECT unit, score FROM TABLE(inspect(models => ?, units => ?, hypotheses => ?, measures => ?, "
-        + "dataset => ?, max_records => ?)) ORDER BY unit";
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
-         PreparedStatement p = c.prepareStatement(prepared)) {
+    String literal =
+        "SELECT unit, score FROM TABLE(inspect(models => 'pacman', units => 'conv1.*', hypotheses => 'ghost', "
+            + "measures => 'local_iou', dataset => 'pacman_test', max_records => 200)) ORDER BY unit";
+    String prepared =
+        "SELECT unit, score FROM TABLE(inspect(models => ?, units => ?, hypotheses => ?, measures => ?, "
+            + "dataset => ?, max_records => ?)) ORDER BY unit";
+    try (Connection c = Metered.connect(dir, METRICS);
+        Statement s = c.createStatement();
+        PreparedStatement p = c.prepareStatement(prepared)) {
       java.util.List<String> expected = rows(s.executeQuery(literal));
       Object[] values = {"pacman", "conv1.*", "ghost", "local_iou", "pacman_test", 200};
       for (int i = 0; i < values.length; i++) {
@@ -91,16 +125,22 @@ class ParameterPushdownTest {
 
   @Test
   void probeTakesParameters() throws Exception {
-    String literal = "SELECT * FROM TABLE(probe(model => 'pacman', layer => 'conv1', hypothesis => 'ghost', "
-        + "dataset => 'pacman_test', max_samples => 2000))";
-    String prepared = "SELECT * FROM TABLE(probe(model => ?, layer => ?, hypothesis => ?, dataset => ?, max_samples => ?))";
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir); Statement s = c.createStatement();
-         PreparedStatement p = c.prepareStatement(prepared)) {
+    String literal =
+        "SELECT * FROM TABLE(probe(model => 'pacman', layer => 'conv1', hypothesis => 'ghost', "
+            + "dataset => 'pacman_test', max_samples => 2000))";
+    String prepared =
+        "SELECT * FROM TABLE(probe(model => ?, layer => ?, hypothesis => ?, dataset => ?, max_samples => ?))";
+    try (Connection c = Metered.connect(dir, METRICS);
+        Statement s = c.createStatement();
+        PreparedStatement p = c.prepareStatement(prepared)) {
       Object[] values = {"pacman", "conv1", "ghost", "pacman_test", 2000};
       for (int i = 0; i < values.length; i++) {
         p.setObject(i + 1, values[i]);
       }
-      assertEquals(rows(s.executeQuery(literal)), rows(p.executeQuery()), "probe with ? arguments answers like literals");
+      assertEquals(
+          rows(s.executeQuery(literal)),
+          rows(p.executeQuery()),
+          "probe with ? arguments answers like literals");
     }
   }
 

@@ -1,6 +1,5 @@
 package org.deepbase.report;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -24,11 +23,11 @@ import org.deepbase.sql.schema.DeepBaseSchema;
  * draws, as one row with the PNG (VARBINARY, shown by BI tools) and the SVG (VARCHAR).
  */
 public final class PlotFunction {
-  private PlotFunction() {
-  }
+  private PlotFunction() {}
 
   /** Creates the table; the query runs when it is scanned, on the same workspace. */
-  public static ScannableTable plot(@Parameter(name = "query") String query,
+  public static ScannableTable plot(
+      @Parameter(name = "query") String query,
       @Parameter(name = "title", optional = true) @Nullable String title) {
     return new PlotTable(query, title == null ? "scores" : title);
   }
@@ -51,11 +50,16 @@ public final class PlotFunction {
     @Override
     public Enumerable<@Nullable Object[]> scan(DataContext root) {
       String url = "jdbc:deepbase:" + DeepBaseSchema.workspaceOf(root, "plot").root();
-      try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery(query)) {
+      try (Connection c = DriverManager.getConnection(url);
+          Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery(query)) {
         var chart = HtmlReport.chart(title, Results.read(rs));
-        return Linq4j.asEnumerable(List.<@Nullable Object[]>of(new Object[] {
-            new org.apache.calcite.avatica.util.ByteString(Charts.png(chart)), Charts.svg(chart)}));
+        return Linq4j.asEnumerable(
+            List.<@Nullable Object[]>of(
+                new Object[] {
+                  new org.apache.calcite.avatica.util.ByteString(Charts.png(chart)),
+                  Charts.svg(chart)
+                }));
       } catch (SQLException e) {
         throw new IllegalStateException("plot: the query failed: " + e.getMessage(), e);
       }

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** A query's result held for charting and tabulating: column names and rows as strings and values. */
+/**
+ * A query's result held for charting and tabulating: column names and rows as strings and values.
+ */
 public record Results(List<String> columns, List<Object[]> rows) {
   /** Reads a whole result set. */
   public static Results read(ResultSet rs) throws SQLException {
@@ -49,7 +51,8 @@ public record Results(List<String> columns, List<Object[]> rows) {
       }
       String l = layer >= 0 ? String.valueOf(row[layer]) : "";
       int u = unit >= 0 ? ((Number) row[unit]).intValue() : 0;
-      String series = hypothesis >= 0 ? String.valueOf(row[hypothesis]) : layer >= 0 ? l + "." + u : "score";
+      String series =
+          hypothesis >= 0 ? String.valueOf(row[hypothesis]) : layer >= 0 ? l + "." + u : "score";
       double x = checkpoint >= 0 ? ((Number) row[checkpoint]).doubleValue() : 0;
       points.add(new Charts.Point(l, u, series, x, ((Number) row[score]).doubleValue()));
     }

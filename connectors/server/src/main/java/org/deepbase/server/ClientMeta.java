@@ -10,17 +10,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.calcite.avatica.AvaticaSeverity;
 import org.apache.calcite.avatica.Meta;
-import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
 import org.apache.calcite.avatica.jdbc.JdbcMeta;
+import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.security.Principal;
 import org.deepbase.jdbc.ClientProperties;
 
 /**
- * Opens each remote client's {@code jdbc:deepbase:} connection as the user who authenticated:
- * the client's properties pass {@link ClientProperties}' allow-list, then the server adds the
- * user and role (a client can never set them). Every later call names a connection (or a
- * statement of one); {@link #guarded} refuses calls on a connection another user opened.
+ * Opens each remote client's {@code jdbc:deepbase:} connection as the user who authenticated: the
+ * client's properties pass {@link ClientProperties}' allow-list, then the server adds the user and
+ * role (a client can never set them). Every later call names a connection (or a statement of one);
+ * {@link #guarded} refuses calls on a connection another user opened.
  */
 final class ClientMeta extends JdbcMeta {
   private final ThreadLocal<@Nullable Principal> caller;
@@ -33,19 +33,29 @@ final class ClientMeta extends JdbcMeta {
    *
    * @param caller who the request being served comes from (set around each request)
    */
-  ClientMeta(String url, ThreadLocal<@Nullable Principal> caller, boolean sparkAllowed, int queryTimeoutSeconds,
-      int idleMinutes) throws SQLException {
+  ClientMeta(
+      String url,
+      ThreadLocal<@Nullable Principal> caller,
+      boolean sparkAllowed,
+      int queryTimeoutSeconds,
+      int idleMinutes)
+      throws SQLException {
     super(url, cacheSettings(idleMinutes));
     this.caller = caller;
     this.sparkAllowed = sparkAllowed;
     this.queryTimeoutSeconds = queryTimeoutSeconds;
   }
 
-  /** JdbcMeta's connection cache: a connection idle for {@code idleMinutes} is closed (and its work cancelled). */
+  /**
+   * JdbcMeta's connection cache: a connection idle for {@code idleMinutes} is closed (and its work
+   * cancelled).
+   */
   private static Properties cacheSettings(int idleMinutes) {
     Properties settings = new Properties();
-    settings.setProperty(ConnectionCacheSettings.EXPIRY_DURATION.key(), String.valueOf(idleMinutes));
-    settings.setProperty(ConnectionCacheSettings.EXPIRY_UNIT.key(), java.util.concurrent.TimeUnit.MINUTES.name());
+    settings.setProperty(
+        ConnectionCacheSettings.EXPIRY_DURATION.key(), String.valueOf(idleMinutes));
+    settings.setProperty(
+        ConnectionCacheSettings.EXPIRY_UNIT.key(), java.util.concurrent.TimeUnit.MINUTES.name());
     return settings;
   }
 
@@ -62,7 +72,9 @@ final class ClientMeta extends JdbcMeta {
     Principal principal = caller();
     Map<String, String> properties;
     try {
-      properties = new HashMap<>(ClientProperties.settings(info == null ? Map.of() : info, sparkAllowed, false));
+      properties =
+          new HashMap<>(
+              ClientProperties.settings(info == null ? Map.of() : info, sparkAllowed, false));
     } catch (SQLException e) {
       throw remote(e);
     }
@@ -104,25 +116,33 @@ final class ClientMeta extends JdbcMeta {
 
   /** Returns this meta behind a check that each call's connection belongs to the caller. */
   Meta guarded() {
-    return (Meta) Proxy.newProxyInstance(ClientMeta.class.getClassLoader(), new Class<?>[] {Meta.class},
-        (proxy, method, args) -> {
-          if (args != null && !method.getName().equals("openConnection")) {
-            for (Object arg : args) {
-              String connection = arg instanceof ConnectionHandle ch ? ch.id
-                  : arg instanceof StatementHandle sh ? sh.connectionId : null;
-              String owner = connection == null ? null : owners.get(connection);
-              if (owner != null && !owner.equals(caller().user())) {
-                throw new AvaticaRuntimeException("connection " + connection + " belongs to another user",
-                    0, "42501", AvaticaSeverity.ERROR);
+    return (Meta)
+        Proxy.newProxyInstance(
+            ClientMeta.class.getClassLoader(),
+            new Class<?>[] {Meta.class},
+            (proxy, method, args) -> {
+              if (args != null && !method.getName().equals("openConnection")) {
+                for (Object arg : args) {
+                  String connection =
+                      arg instanceof ConnectionHandle ch
+                          ? ch.id
+                          : arg instanceof StatementHandle sh ? sh.connectionId : null;
+                  String owner = connection == null ? null : owners.get(connection);
+                  if (owner != null && !owner.equals(caller().user())) {
+                    throw new AvaticaRuntimeException(
+                        "connection " + connection + " belongs to another user",
+                        0,
+                        "42501",
+                        AvaticaSeverity.ERROR);
+                  }
+                }
               }
-            }
-          }
-          try {
-            return method.invoke(this, args);
-          } catch (InvocationTargetException e) {
-            throw remote(e.getCause());
-          }
-        });
+              try {
+                return method.invoke(this, args);
+              } catch (InvocationTargetException e) {
+                throw remote(e.getCause());
+              }
+            });
   }
 
   /**
@@ -136,18 +156,25 @@ final class ClientMeta extends JdbcMeta {
         return t;
       }
       if (t instanceof org.apache.calcite.avatica.NoSuchConnectionException) {
-        // Keeps Avatica's missing-connection code (clients may reconnect on it) with a message that says why.
-        AvaticaRuntimeException expired = new AvaticaRuntimeException(t.getMessage() + " (the server closes "
-            + "connections idle for its --idle-minutes; open a new connection)",
-            org.apache.calcite.avatica.remote.Service.ErrorResponse.MISSING_CONNECTION_ERROR_CODE, "08003",
-            AvaticaSeverity.ERROR);
+        // Keeps Avatica's missing-connection code (clients may reconnect on it) with a message that
+        // says why.
+        AvaticaRuntimeException expired =
+            new AvaticaRuntimeException(
+                t.getMessage()
+                    + " (the server closes "
+                    + "connections idle for its --idle-minutes; open a new connection)",
+                org.apache.calcite.avatica.remote.Service.ErrorResponse
+                    .MISSING_CONNECTION_ERROR_CODE,
+                "08003",
+                AvaticaSeverity.ERROR);
         expired.initCause(error);
         return expired;
       }
       if (t instanceof SQLException sql) {
         String state = sql.getSQLState() == null ? "HY000" : sql.getSQLState();
-        AvaticaRuntimeException remote = new AvaticaRuntimeException(String.valueOf(sql.getMessage()),
-            sql.getErrorCode(), state, AvaticaSeverity.ERROR);
+        AvaticaRuntimeException remote =
+            new AvaticaRuntimeException(
+                String.valueOf(sql.getMessage()), sql.getErrorCode(), state, AvaticaSeverity.ERROR);
         remote.initCause(error);
         return remote;
       }

@@ -17,9 +17,9 @@ import org.apache.calcite.avatica.server.RemoteUserDisallowedException;
 import org.apache.calcite.avatica.server.RemoteUserExtractor;
 import org.apache.calcite.avatica.server.ServerCustomizer;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.security.Principal;
 import org.deepbase.engine.security.Role;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.store.CatalogStore;
 import org.eclipse.jetty.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.security.HashLoginService;
@@ -32,25 +32,30 @@ import org.eclipse.jetty.server.ServerConnector;
  * connection gets its own {@code jdbc:deepbase:} connection, opened as the authenticated user with
  * that user's role (see docs/security.md).
  *
- * <p>Bound to 127.0.0.1 unless told otherwise; it is the process's only listener. Authentication
- * is HTTP Basic against {@code <workspace>/server/users.properties} ({@link Users}: bcrypt hashes,
+ * <p>Bound to 127.0.0.1 unless told otherwise; it is the process's only listener. Authentication is
+ * HTTP Basic against {@code <workspace>/server/users.properties} ({@link Users}: bcrypt hashes,
  * {@link PasswordLoginService}: lock-out after repeated failures); without users the server refuses
  * to start unless anonymous access is asked for, and anonymous clients are readers.
  */
 public final class DeepBaseServer implements AutoCloseable {
   public static final String ROLE = "deepbase";
+
   /** The principal of every client of a server started with anonymous access. */
   static final Principal ANONYMOUS = new Principal("anonymous", Role.READER);
 
   private final HttpServer server;
   private final String host;
   private final boolean tls;
-  /** Held while the server runs: the workspace's catalog stays this process's (see CatalogDatabase). */
+
+  /**
+   * Held while the server runs: the workspace's catalog stays this process's (see CatalogDatabase).
+   */
   private final CatalogStore catalog;
 
   private final ClientMeta meta;
 
-  private DeepBaseServer(HttpServer server, String host, boolean tls, CatalogStore catalog, ClientMeta meta) {
+  private DeepBaseServer(
+      HttpServer server, String host, boolean tls, CatalogStore catalog, ClientMeta meta) {
     this.server = server;
     this.host = host;
     this.tls = tls;
@@ -68,8 +73,16 @@ public final class DeepBaseServer implements AutoCloseable {
    * @param queryTimeoutSeconds the longest a statement may run (cancelled after); 0 for no limit
    * @param idleMinutes how long a client connection may stay unused before the server closes it
    */
-  public record Settings(Path workspace, String bind, int port, boolean anonymous, boolean sparkAllowed,
-      @Nullable Path tlsKeystore, @Nullable String tlsPassword, int queryTimeoutSeconds, int idleMinutes) {
+  public record Settings(
+      Path workspace,
+      String bind,
+      int port,
+      boolean anonymous,
+      boolean sparkAllowed,
+      @Nullable Path tlsKeystore,
+      @Nullable String tlsPassword,
+      int queryTimeoutSeconds,
+      int idleMinutes) {
     /** Plain HTTP, no Spark, no query time limit, connections closed after 10 idle minutes. */
     public Settings(Path workspace, String bind, int port, boolean anonymous) {
       this(workspace, bind, port, anonymous, false, null, null, 0, 10);
@@ -81,41 +94,60 @@ public final class DeepBaseServer implements AutoCloseable {
     Workspace workspace = new Workspace(settings.workspace());
     Path users = Users.file(workspace);
     if (!settings.anonymous() && !Files.isRegularFile(users)) {
-      throw new IllegalStateException("no users in " + users + ": add one with 'deepbase user --workspace "
-          + workspace.root() + " --name NAME --role reader|writer|admin' or start with --anonymous");
+      throw new IllegalStateException(
+          "no users in "
+              + users
+              + ": add one with 'deepbase user --workspace "
+              + workspace.root()
+              + " --name NAME --role reader|writer|admin' or start with --anonymous");
     }
     ThreadLocal<@Nullable Principal> caller = new ThreadLocal<>();
-    ClientMeta meta = new ClientMeta("jdbc:deepbase:" + workspace.root(), caller, settings.sparkAllowed(),
-        settings.queryTimeoutSeconds(), settings.idleMinutes());
+    ClientMeta meta =
+        new ClientMeta(
+            "jdbc:deepbase:" + workspace.root(),
+            caller,
+            settings.sparkAllowed(),
+            settings.queryTimeoutSeconds(),
+            settings.idleMinutes());
     PasswordLoginService logins = new PasswordLoginService(users);
-    AvaticaProtobufHandler handler = new AvaticaProtobufHandler(new LocalService(meta.guarded()),
-        NoopMetricsSystem.getInstance(), new CallerConfiguration(settings.anonymous(), logins, caller));
-    ServerCustomizer<Server> bind = server -> {
-      for (Connector c : server.getConnectors()) {
-        if (c instanceof ServerConnector connector) {
-          connector.setHost(settings.bind());
-        }
-      }
-    };
-    ServerCustomizer<Server> login = server -> {
-      // Avatica's Basic set-up reads a Jetty HashLoginService file (MD5 or clear passwords); ours
-      // checks bcrypt hashes and throttles. Swap it in, and fail rather than serve with the other.
-      List<ConstraintSecurityHandler> security = List.of(server.getChildHandlersByClass(ConstraintSecurityHandler.class))
-          .stream().map(ConstraintSecurityHandler.class::cast).toList();
-      if (security.size() != 1) {
-        throw new IllegalStateException("expected one security handler, found " + security.size());
-      }
-      security.get(0).setLoginService(logins);
-      server.getBeans(HashLoginService.class).forEach(server::removeBean);
-      server.addBean(logins);
-    };
-    HttpServer.Builder<Server> builder = new HttpServer.Builder<Server>()
-        .withHandler(handler)
-        .withPort(settings.port());
+    AvaticaProtobufHandler handler =
+        new AvaticaProtobufHandler(
+            new LocalService(meta.guarded()),
+            NoopMetricsSystem.getInstance(),
+            new CallerConfiguration(settings.anonymous(), logins, caller));
+    ServerCustomizer<Server> bind =
+        server -> {
+          for (Connector c : server.getConnectors()) {
+            if (c instanceof ServerConnector connector) {
+              connector.setHost(settings.bind());
+            }
+          }
+        };
+    ServerCustomizer<Server> login =
+        server -> {
+          // Avatica's Basic set-up reads a Jetty HashLoginService file (MD5 or clear passwords);
+          // ours
+          // checks bcrypt hashes and throttles. Swap it in, and fail rather than serve with the
+          // other.
+          List<ConstraintSecurityHandler> security =
+              List.of(server.getChildHandlersByClass(ConstraintSecurityHandler.class)).stream()
+                  .map(ConstraintSecurityHandler.class::cast)
+                  .toList();
+          if (security.size() != 1) {
+            throw new IllegalStateException(
+                "expected one security handler, found " + security.size());
+          }
+          security.get(0).setLoginService(logins);
+          server.getBeans(HashLoginService.class).forEach(server::removeBean);
+          server.addBean(logins);
+        };
+    HttpServer.Builder<Server> builder =
+        new HttpServer.Builder<Server>().withHandler(handler).withPort(settings.port());
     if (settings.anonymous()) {
       builder.withServerCustomizers(List.of(bind), Server.class);
     } else {
-      builder.withBasicAuthentication(users.toString(), new String[] {ROLE})
+      builder
+          .withBasicAuthentication(users.toString(), new String[] {ROLE})
           .withServerCustomizers(List.of(bind, login), Server.class);
     }
     if (settings.tlsKeystore() != null) {
@@ -126,11 +158,12 @@ public final class DeepBaseServer implements AutoCloseable {
       String password = settings.tlsPassword() == null ? "" : settings.tlsPassword();
       builder.withTLS(keystore, password, keystore, password);
     }
-    CatalogStore catalog = new CatalogStore(workspace);
+    CatalogStore catalog = new CatalogStore(workspace.root());
     try {
       HttpServer server = builder.build();
       server.start();
-      return new DeepBaseServer(server, settings.bind(), settings.tlsKeystore() != null, catalog, meta);
+      return new DeepBaseServer(
+          server, settings.bind(), settings.tlsKeystore() != null, catalog, meta);
     } catch (RuntimeException e) {
       catalog.release();
       throw e;
@@ -141,8 +174,9 @@ public final class DeepBaseServer implements AutoCloseable {
    * Tells Avatica's handler to run each request as its caller: the Basic-authenticated user with
    * the role the users file gives, or {@link #ANONYMOUS}.
    */
-  private record CallerConfiguration(boolean anonymous, PasswordLoginService logins,
-      ThreadLocal<@Nullable Principal> caller) implements AvaticaServerConfiguration {
+  private record CallerConfiguration(
+      boolean anonymous, PasswordLoginService logins, ThreadLocal<@Nullable Principal> caller)
+      implements AvaticaServerConfiguration {
     @Override
     public AuthenticationType getAuthenticationType() {
       return anonymous ? AuthenticationType.NONE : AuthenticationType.BASIC;
@@ -154,7 +188,8 @@ public final class DeepBaseServer implements AutoCloseable {
     }
 
     @Override
-    public <T> T doAsRemoteUser(String remoteUserName, String remoteAddress, Callable<T> action) throws Exception {
+    public <T> T doAsRemoteUser(String remoteUserName, String remoteAddress, Callable<T> action)
+        throws Exception {
       Principal principal = ANONYMOUS;
       if (!anonymous) {
         Role role = remoteUserName == null ? null : logins.roleOf(remoteUserName);
@@ -220,7 +255,12 @@ public final class DeepBaseServer implements AutoCloseable {
 
   /** Returns the JDBC URL clients use. */
   public String url() {
-    return "jdbc:avatica:remote:url=" + (tls ? "https" : "http") + "://" + host + ":" + port()
+    return "jdbc:avatica:remote:url="
+        + (tls ? "https" : "http")
+        + "://"
+        + host
+        + ":"
+        + port()
         + ";serialization=PROTOBUF";
   }
 

@@ -27,8 +27,8 @@ import org.springframework.security.crypto.bcrypt.BCrypt;
 
 /**
  * Checks HTTP Basic credentials against the workspace's {@link Users} file (bcrypt hashes), with
- * {@link LoginThrottle} against guessing. The file is read again when it changes, so
- * {@code deepbase user} takes effect on a running server.
+ * {@link LoginThrottle} against guessing. The file is read again when it changes, so {@code
+ * deepbase user} takes effect on a running server.
  *
  * <p>Avatica sends the credentials with every request, and a bcrypt check costs about a quarter of
  * a second by design; a successful check is therefore remembered for {@link #REMEMBER_MILLIS} as a
@@ -38,8 +38,10 @@ import org.springframework.security.crypto.bcrypt.BCrypt;
 final class PasswordLoginService implements LoginService {
   private static final Logger LOG = LoggerFactory.getLogger(PasswordLoginService.class);
   static final long REMEMBER_MILLIS = 10 * 60 * 1000L;
+
   /** Checked for unknown users too, so that the reply time does not tell which names exist. */
-  private static final String DUMMY_HASH = BCrypt.hashpw("not a password", BCrypt.gensalt(Users.COST));
+  private static final String DUMMY_HASH =
+      BCrypt.hashpw("not a password", BCrypt.gensalt(Users.COST));
 
   private final Path file;
   private final LoginThrottle throttle = new LoginThrottle(System::currentTimeMillis);
@@ -48,8 +50,7 @@ final class PasswordLoginService implements LoginService {
   private IdentityService identityService = new DefaultIdentityService();
   private volatile Snapshot users = new Snapshot(null, Map.of());
 
-  private record Snapshot(@Nullable FileTime modified, Map<String, Users.User> users) {
-  }
+  private record Snapshot(@Nullable FileTime modified, Map<String, Users.User> users) {}
 
   PasswordLoginService(Path file) {
     this.file = Objects.requireNonNull(file, "file is null");
@@ -101,8 +102,7 @@ final class PasswordLoginService implements LoginService {
     return identityService.newUserIdentity(subject, principal, new String[] {DeepBaseServer.ROLE});
   }
 
-  private record NamedPrincipal(String getName) implements java.security.Principal {
-  }
+  private record NamedPrincipal(String getName) implements java.security.Principal {}
 
   private String rememberKey(String user, String password, String hash) {
     try {
@@ -127,8 +127,15 @@ final class PasswordLoginService implements LoginService {
       if (!Objects.equals(modified, snapshot.modified())) {
         Map<String, String> ignored = new HashMap<>();
         snapshot = new Snapshot(modified, Users.load(file, ignored));
-        ignored.forEach((name, why) -> LOG.warn("user '{}' in {} cannot log in ({}): set the password again with "
-            + "'deepbase user --name {}'", name, file, why, name));
+        ignored.forEach(
+            (name, why) ->
+                LOG.warn(
+                    "user '{}' in {} cannot log in ({}): set the password again with "
+                        + "'deepbase user --name {}'",
+                    name,
+                    file,
+                    why,
+                    name));
         users = snapshot;
       }
       return snapshot;

@@ -40,7 +40,8 @@ class LoginThrottleTest {
     }
     assertFalse(throttle.locked("valid", "10.0.0.9"));
     throttle.failed("one-more", "10.0.0.9");
-    assertTrue(throttle.locked("valid", "10.0.0.9"), "the address is locked, even for a valid user");
+    assertTrue(
+        throttle.locked("valid", "10.0.0.9"), "the address is locked, even for a valid user");
     assertFalse(throttle.locked("valid", "10.0.0.8"), "other addresses are not");
     now.addAndGet(LoginThrottle.MAX_LOCK_MILLIS + 1);
     assertFalse(throttle.locked("valid", "10.0.0.9"), "until the lock ends");

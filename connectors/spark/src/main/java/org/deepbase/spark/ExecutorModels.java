@@ -16,11 +16,12 @@ import org.deepbase.engine.nn.LoadedModel;
  * running task slot, not once per task, and a rewritten file is loaded afresh.
  */
 final class ExecutorModels {
-  private static final Map<String, ConcurrentLinkedQueue<LoadedModel>> POOLS = new ConcurrentHashMap<>();
-  private static final java.util.concurrent.atomic.AtomicLong LOADS = new java.util.concurrent.atomic.AtomicLong();
+  private static final Map<String, ConcurrentLinkedQueue<LoadedModel>> POOLS =
+      new ConcurrentHashMap<>();
+  private static final java.util.concurrent.atomic.AtomicLong LOADS =
+      new java.util.concurrent.atomic.AtomicLong();
 
-  private ExecutorModels() {
-  }
+  private ExecutorModels() {}
 
   /** A model borrowed for one task; closing the lease returns it to the pool. */
   static final class Lease implements AutoCloseable {
@@ -45,8 +46,14 @@ final class ExecutorModels {
   static Lease borrow(ModelDescriptor descriptor, Checkpoint checkpoint) {
     String key;
     try {
-      key = checkpoint.path() + "|" + Files.size(checkpoint.path()) + "|"
-          + Files.getLastModifiedTime(checkpoint.path()).toMillis() + "|" + descriptor.hashCode();
+      key =
+          checkpoint.path()
+              + "|"
+              + Files.size(checkpoint.path())
+              + "|"
+              + Files.getLastModifiedTime(checkpoint.path()).toMillis()
+              + "|"
+              + descriptor.hashCode();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -10,15 +10,15 @@ import java.util.Properties;
 
 /**
  * Local engine vs Spark on the same inspection, in one process: the workload of the INSPECT
- * benchmark (all units of conv1 and conv2, the five ghost hypotheses, local_iou + corr) on a
- * PacMan dataset, and the fixed cost of a Spark job (the same query over 8 records).
+ * benchmark (all units of conv1 and conv2, the five ghost hypotheses, local_iou + corr) on a PacMan
+ * dataset, and the fixed cost of a Spark job (the same query over 8 records).
  */
 final class SparkBench {
-  private static final String QUERY = "SELECT COUNT(*) FROM TABLE(inspect(models => 'pacman', units => 'conv1.*,conv2.*', "
-      + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8', measures => 'local_iou,corr', dataset => '%s'%s))";
+  private static final String QUERY =
+      "SELECT COUNT(*) FROM TABLE(inspect(models => 'pacman', units => 'conv1.*,conv2.*', "
+          + "hypotheses => 'ghost,ghost_1,ghost_2,ghost_4,ghost_8', measures => 'local_iou,corr', dataset => '%s'%s))";
 
-  private SparkBench() {
-  }
+  private SparkBench() {}
 
   static void run(String workspace, String dataset, PrintStream out) throws Exception {
     String full = String.format(QUERY, dataset, ", cache => false");
@@ -35,10 +35,19 @@ final class SparkBench {
     double sparkFull = time(workspace, spark, full);
     out.printf(Locale.ROOT, "%-34s %9s%n", "arm", "seconds");
     out.printf(Locale.ROOT, "%-34s %9.2f%n", "local engine, " + dataset, localFull);
-    out.printf(Locale.ROOT, "%-34s %9.2f   %.2fx local%n", "spark " + spark.getProperty("spark.master"), sparkFull,
+    out.printf(
+        Locale.ROOT,
+        "%-34s %9.2f   %.2fx local%n",
+        "spark " + spark.getProperty("spark.master"),
+        sparkFull,
         sparkFull / localFull);
-    out.printf(Locale.ROOT, "%-34s %9.3f   (spark %.3f s - local %.3f s, 8 records)%n", "spark overhead per job",
-        sparkTiny - localTiny, sparkTiny, localTiny);
+    out.printf(
+        Locale.ROOT,
+        "%-34s %9.3f   (spark %.3f s - local %.3f s, 8 records)%n",
+        "spark overhead per job",
+        sparkTiny - localTiny,
+        sparkTiny,
+        localTiny);
   }
 
   private static double best(String workspace, Properties properties, String sql) throws Exception {
@@ -52,7 +61,8 @@ final class SparkBench {
   private static double time(String workspace, Properties properties, String sql) throws Exception {
     long start = System.nanoTime();
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace, properties);
-         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       rs.next();
     }
     return (System.nanoTime() - start) / 1e9;

@@ -13,28 +13,28 @@ import org.apache.spark.sql.SparkSession;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.exec.AccumulatorGrid;
 import org.deepbase.engine.exec.InspectionEngine;
-import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.exec.InspectionRow;
 import org.deepbase.engine.exec.ShardScan;
 import org.deepbase.engine.exec.Targets;
+import org.deepbase.engine.plan.InspectionRequest;
+import org.deepbase.engine.workspace.Workspace;
 import scala.Tuple2;
 
 /**
  * Runs an inspection as Spark jobs ({@code engine=spark}). Partitions are (checkpoint x record
- * shard); each task scans its shard with the local engine's extractor and accumulators
- * ({@link ShardScan}) and returns a partial {@link AccumulatorGrid}; grids are merged by
- * checkpoint ({@code reduceByKey}) and finished on the driver. Exact dataset-threshold measures
- * take a second stage: the merged first-pass grids (which fix each threshold's histogram bucket)
- * are broadcast, each task collects its shard's values in that bucket, and the driver merges
- * again. Probes are merged (their reservoirs) and trained on the driver per (checkpoint, layer,
- * hypothesis). Only plain values cross the wire: the request, shard ranges and accumulator state.
+ * shard); each task scans its shard with the local engine's extractor and accumulators ({@link
+ * ShardScan}) and returns a partial {@link AccumulatorGrid}; grids are merged by checkpoint ({@code
+ * reduceByKey}) and finished on the driver. Exact dataset-threshold measures take a second stage:
+ * the merged first-pass grids (which fix each threshold's histogram bucket) are broadcast, each
+ * task collects its shard's values in that bucket, and the driver merges again. Probes are merged
+ * (their reservoirs) and trained on the driver per (checkpoint, layer, hypothesis). Only plain
+ * values cross the wire: the request, shard ranges and accumulator state.
  *
  * <p>Settings: {@code spark.master} (default {@code local[2]}), {@code spark.deepbase.partitions}
- * (record shards per checkpoint; default the cluster's default parallelism), and any other
- * {@code spark.*} configuration, passed to the session.
+ * (record shards per checkpoint; default the cluster's default parallelism), and any other {@code
+ * spark.*} configuration, passed to the session.
  */
 public final class SparkInspectionEngine implements InspectionEngine {
   /** Record shards per checkpoint. */
@@ -46,7 +46,10 @@ public final class SparkInspectionEngine implements InspectionEngine {
   }
 
   @Override
-  public List<InspectionRow> run(Workspace workspace, InspectionRequest request, BooleanSupplier cancelled,
+  public List<InspectionRow> run(
+      Workspace workspace,
+      InspectionRequest request,
+      BooleanSupplier cancelled,
       Map<String, String> settings) {
     var dataset = workspace.dataset(request.dataset());
     List<Checkpoint> checkpoints = Targets.checkpoints(workspace, request.models());
@@ -55,13 +58,18 @@ public final class SparkInspectionEngine implements InspectionEngine {
     for (Checkpoint c : checkpoints) {
       plans.putIfAbsent(c.model(), ShardScan.plan(workspace, request, workspace.model(c.model())));
     }
-    int records = request.stopping().maxRecords() > 0 ? Math.min(request.stopping().maxRecords(), dataset.recordCount())
-        : dataset.recordCount();
+    int records =
+        request.stopping().maxRecords() > 0
+            ? Math.min(request.stopping().maxRecords(), dataset.recordCount())
+            : dataset.recordCount();
     SparkSession spark = Sessions.get(settings);
     JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int partitions = Integer.parseInt(settings.getOrDefault(PARTITIONS, String.valueOf(context.defaultParallelism())));
+    int partitions =
+        Integer.parseInt(
+            settings.getOrDefault(PARTITIONS, String.valueOf(context.defaultParallelism())));
     if (partitions < 1) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, PARTITIONS + " must be >= 1, got " + partitions);
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT, PARTITIONS + " must be >= 1, got " + partitions);
     }
     List<ShardScan.Shard> shards = new ArrayList<>();
     for (Checkpoint c : checkpoints) {
@@ -73,29 +81,48 @@ public final class SparkInspectionEngine implements InspectionEngine {
     }
     String root = workspace.root().toString();
     String group = "deepbase-" + System.nanoTime();
-    context.setJobGroup(group, "DeepBase inspection of " + request.models() + " on " + dataset.name(), true);
+    context.setJobGroup(
+        group, "DeepBase inspection of " + request.models() + " on " + dataset.name(), true);
     Thread watchdog = Cancels.watch(context, group, cancelled);
     try {
       Cancels.check(cancelled); // starting the session may have taken the query's time
-      Map<String, AccumulatorGrid> merged = new LinkedHashMap<>(context.parallelize(shards, shards.size())
-          .mapToPair(shard -> new Tuple2<>(key(shard), ShardTask.scan(root, request, shard, null)))
-          .reduceByKey(SparkInspectionEngine::merge, Math.max(1, checkpoints.size()))
-          .collectAsMap());
+      Map<String, AccumulatorGrid> merged =
+          new LinkedHashMap<>(
+              context
+                  .parallelize(shards, shards.size())
+                  .mapToPair(
+                      shard -> new Tuple2<>(key(shard), ShardTask.scan(root, request, shard, null)))
+                  .reduceByKey(SparkInspectionEngine::merge, Math.max(1, checkpoints.size()))
+                  .collectAsMap());
       Map<String, AccumulatorGrid> second = new LinkedHashMap<>();
-      merged.forEach((key, grid) -> {
-        if (grid.startSecondPass()) {
-          second.put(key, grid);
-        }
-      });
+      merged.forEach(
+          (key, grid) -> {
+            if (grid.startSecondPass()) {
+              second.put(key, grid);
+            }
+          });
       Cancels.check(cancelled);
       if (!second.isEmpty()) {
         Broadcast<Map<String, AccumulatorGrid>> thresholds = context.broadcast(second);
-        List<ShardScan.Shard> again = shards.stream().filter(s -> second.containsKey(key(s))).toList();
-        JavaPairRDD<String, AccumulatorGrid> parts = context.parallelize(again, again.size())
-            .mapToPair(shard -> new Tuple2<>(key(shard), ShardTask.scan(root, request, shard,
-                // Tasks of one executor share the broadcast value: each scans into its own copy.
-                SerializationUtils.clone(thresholds.value().get(key(shard))))));
-        parts.reduceByKey(SparkInspectionEngine::mergeSecondPass, Math.max(1, second.size())).collectAsMap()
+        List<ShardScan.Shard> again =
+            shards.stream().filter(s -> second.containsKey(key(s))).toList();
+        JavaPairRDD<String, AccumulatorGrid> parts =
+            context
+                .parallelize(again, again.size())
+                .mapToPair(
+                    shard ->
+                        new Tuple2<>(
+                            key(shard),
+                            ShardTask.scan(
+                                root,
+                                request,
+                                shard,
+                                // Tasks of one executor share the broadcast value: each scans into
+                                // its own copy.
+                                SerializationUtils.clone(thresholds.value().get(key(shard))))));
+        parts
+            .reduceByKey(SparkInspectionEngine::mergeSecondPass, Math.max(1, second.size()))
+            .collectAsMap()
             .forEach((key, part) -> second.get(key).mergeSecondPass(part));
         thresholds.destroy();
       }
@@ -103,8 +130,17 @@ public final class SparkInspectionEngine implements InspectionEngine {
       List<InspectionRow> rows = new ArrayList<>();
       for (Checkpoint c : checkpoints) {
         ShardScan.Plan plan = plans.get(c.model());
-        rows.addAll(merged.get(c.model() + "@" + c.epoch()).rows(c.model(), c.epoch(), plan.layers(),
-            plan.hypotheses(), plan.probeMeasures(), records, 1.0));
+        rows.addAll(
+            merged
+                .get(c.model() + "@" + c.epoch())
+                .rows(
+                    c.model(),
+                    c.epoch(),
+                    plan.layers(),
+                    plan.hypotheses(),
+                    plan.probeMeasures(),
+                    records,
+                    1.0));
       }
       return rows;
     } catch (Exception e) { // SparkException is checked, yet Scala code throws it undeclared

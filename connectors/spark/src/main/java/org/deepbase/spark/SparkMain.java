@@ -11,19 +11,19 @@ import org.apache.spark.sql.SparkSession;
 import org.deepbase.cli.TablePrinter;
 
 /**
- * The spark-submit entry point: runs one SQL statement against a workspace every executor can
- * read, with {@code engine=spark}.
+ * The spark-submit entry point: runs one SQL statement against a workspace every executor can read,
+ * with {@code engine=spark}.
  *
  * <pre>
  * spark-submit --class org.deepbase.spark.SparkMain --master spark://host:7077 \
  *   --jars "$(ls connectors/spark/target/lib/*.jar | paste -sd,)" connectors/spark/target/deepbase-spark-*.jar \
  *   --workspace /shared/workspace -e "SELECT * FROM TABLE(inspect(...))" [--partitions 64] [--format csv]
  * </pre>
+ *
  * {@code --bench} instead runs the local-vs-Spark benchmark on the workspace's PacMan data.
  */
 public final class SparkMain {
-  private SparkMain() {
-  }
+  private SparkMain() {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new HashMap<>();
@@ -47,7 +47,8 @@ public final class SparkMain {
       }
       String sql = options.get("-e");
       if (sql == null) {
-        throw new IllegalArgumentException("usage: SparkMain --workspace DIR -e \"SQL\" [--partitions N] [--format table|csv|json]");
+        throw new IllegalArgumentException(
+            "usage: SparkMain --workspace DIR -e \"SQL\" [--partitions N] [--format table|csv|json]");
       }
       Properties properties = new Properties();
       properties.setProperty("engine", "spark");
@@ -55,14 +56,18 @@ public final class SparkMain {
         properties.setProperty(SparkInspectionEngine.PARTITIONS, options.get("--partitions"));
       }
       try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + workspace, properties);
-           Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-        TablePrinter.print(rs, System.out, options.getOrDefault("--format", "table"), Integer.MAX_VALUE);
+          Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery(sql)) {
+        TablePrinter.print(
+            rs, System.out, options.getOrDefault("--format", "table"), Integer.MAX_VALUE);
       }
     } finally {
-      SparkSession.getActiveSession().foreach(session -> {
-        session.stop();
-        return null;
-      });
+      SparkSession.getActiveSession()
+          .foreach(
+              session -> {
+                session.stop();
+                return null;
+              });
     }
   }
 }

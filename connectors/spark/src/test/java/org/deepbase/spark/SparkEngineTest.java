@@ -29,13 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
  * transient failure is retried by Spark.
  */
 class SparkEngineTest {
-  /** Two task slots; up to two attempts per task (the "2,2"), so one injected failure is retried. */
+  /**
+   * Two task slots; up to two attempts per task (the "2,2"), so one injected failure is retried.
+   */
   static final String MASTER = "local[2,2]";
-  static final String QUERY = "SELECT * FROM TABLE(inspect(models => 'planted', units => 'conv1.*,conv2.*', "
-      + "hypotheses => 'ghost,walls', measures => '%s', dataset => 'pacman_test', exact => true))";
 
-  @TempDir
-  static Path dir;
+  static final String QUERY =
+      "SELECT * FROM TABLE(inspect(models => 'planted', units => 'conv1.*,conv2.*', "
+          + "hypotheses => 'ghost,walls', measures => '%s', dataset => 'pacman_test', exact => true))";
+
+  @TempDir static Path dir;
 
   @BeforeAll
   static void workspace() throws Exception {
@@ -54,13 +57,21 @@ class SparkEngineTest {
     assertEquals(48 * 2 * 5, local.size());
     for (int partitions : new int[] {1, 2, 7}) {
       long loadsBefore = ExecutorModels.loads();
-      Map<String, double[]> spark = scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions",
-          String.valueOf(partitions)));
+      Map<String, double[]> spark =
+          scores(
+              sql,
+              Map.of("engine", "spark", "spark.deepbase.partitions", String.valueOf(partitions)));
       // two stages (exact iou) x partitions tasks, yet at most one load per task slot (local[2])
-      assertTrue(ExecutorModels.loads() - loadsBefore <= 2, "models loaded: " + (ExecutorModels.loads() - loadsBefore));
+      assertTrue(
+          ExecutorModels.loads() - loadsBefore <= 2,
+          "models loaded: " + (ExecutorModels.loads() - loadsBefore));
       assertEquals(local.keySet(), spark.keySet(), partitions + " partitions");
       for (Map.Entry<String, double[]> e : local.entrySet()) {
-        assertEquals(e.getValue()[0], spark.get(e.getKey())[0], 1e-9, e.getKey() + " with " + partitions + " partitions");
+        assertEquals(
+            e.getValue()[0],
+            spark.get(e.getKey())[0],
+            1e-9,
+            e.getKey() + " with " + partitions + " partitions");
         assertEquals(e.getValue()[1], spark.get(e.getKey())[1], 0.0, "records_used");
       }
     }
@@ -69,7 +80,8 @@ class SparkEngineTest {
 
   @Test
   void theRelationalFormRunsOnSparkToo() throws Exception {
-    String sql = """
+    String sql =
+        """
         SELECT b.unit AS unit, 'conv1' AS layer, a.hypothesis AS hypothesis, 0 AS unused,
                local_iou(b.behavior, a.annotation) AS score, 'x' AS m, 0 AS records_used
         FROM deepbase.behaviors b JOIN deepbase.annotations a
@@ -77,7 +89,8 @@ class SparkEngineTest {
         WHERE b.model = 'planted' AND b.layer = 'conv1' AND a.hypothesis = 'ghost'
         GROUP BY b.unit, a.hypothesis""";
     Map<String, double[]> local = scores(sql, Map.of());
-    Map<String, double[]> spark = scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "3"));
+    Map<String, double[]> spark =
+        scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "3"));
     assertEquals(16, local.size());
     for (Map.Entry<String, double[]> e : local.entrySet()) {
       assertEquals(e.getValue()[0], spark.get(e.getKey())[0], 1e-9, e.getKey());
@@ -86,8 +99,10 @@ class SparkEngineTest {
     // and it really ran as Spark tasks: an executor-side failure reaches this query
     System.setProperty(ShardTask.MISSING_CHECKPOINT, "true");
     try {
-      SQLException e = assertThrows(SQLException.class,
-          () -> scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "3")));
+      SQLException e =
+          assertThrows(
+              SQLException.class,
+              () -> scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "3")));
       assertTrue(e.getMessage().contains("missing on this executor"), e.getMessage());
     } finally {
       System.clearProperty(ShardTask.MISSING_CHECKPOINT);
@@ -96,10 +111,12 @@ class SparkEngineTest {
 
   @Test
   void probeOnSparkMatchesLocal() throws Exception {
-    String sql = "SELECT * FROM TABLE(inspect(models => 'planted', units => 'conv1.*', hypotheses => 'ghost', "
-        + "measures => 'probe_accuracy', dataset => 'pacman_test', max_records => 60))";
+    String sql =
+        "SELECT * FROM TABLE(inspect(models => 'planted', units => 'conv1.*', hypotheses => 'ghost', "
+            + "measures => 'probe_accuracy', dataset => 'pacman_test', max_records => 60))";
     Map<String, double[]> local = scores(sql, Map.of());
-    Map<String, double[]> spark = scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "3"));
+    Map<String, double[]> spark =
+        scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "3"));
     assertEquals(local.keySet(), spark.keySet());
     // 60 maps x 285 cells stay under the 20,000-sample reservoir: the same samples reach the probe
     // (merged shard by shard, so in another order); training and folds are seeded.
@@ -112,8 +129,16 @@ class SparkEngineTest {
   void aMissingModelOnTheExecutorsIsAClearSqlErrorNotAHang() {
     System.setProperty(ShardTask.MISSING_CHECKPOINT, "true");
     try {
-      SQLException e = assertThrows(SQLException.class, () -> assertTimeoutPreemptively(Duration.ofMinutes(2),
-          () -> scores(String.format(QUERY, "corr"), Map.of("engine", "spark", "spark.deepbase.partitions", "2"))));
+      SQLException e =
+          assertThrows(
+              SQLException.class,
+              () ->
+                  assertTimeoutPreemptively(
+                      Duration.ofMinutes(2),
+                      () ->
+                          scores(
+                              String.format(QUERY, "corr"),
+                              Map.of("engine", "spark", "spark.deepbase.partitions", "2"))));
       assertTrue(e.getMessage().contains("MODEL_LOAD_FAILED"), e.getMessage());
       assertTrue(e.getMessage().contains("missing on this executor"), e.getMessage());
     } finally {
@@ -128,7 +153,8 @@ class SparkEngineTest {
     Path marker = Files.createFile(dir.resolve("fail-once"));
     System.setProperty(ShardTask.FAIL_ONCE, marker.toString());
     try {
-      Map<String, double[]> spark = scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "2"));
+      Map<String, double[]> spark =
+          scores(sql, Map.of("engine", "spark", "spark.deepbase.partitions", "2"));
       assertFalse(Files.exists(marker), "one task attempt failed (it consumed the marker)");
       for (Map.Entry<String, double[]> e : expected.entrySet()) {
         assertEquals(e.getValue()[0], spark.get(e.getKey())[0], 1e-9, e.getKey());
@@ -148,14 +174,18 @@ class SparkEngineTest {
     String sql = String.format(QUERY, "local_iou,corr,auc,iou,f1");
     long start = System.nanoTime();
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir, properties);
-         Statement s = c.createStatement()) {
+        Statement s = c.createStatement()) {
       s.setQueryTimeout(1);
-      SQLException e = assertThrows(SQLException.class, () -> {
-        try (ResultSet rs = s.executeQuery(sql)) {
-          rs.next();
-        }
-      });
-      assertTrue(e.getMessage().contains("INSPECT on Spark cancelled: query timeout of 1000 ms reached"),
+      SQLException e =
+          assertThrows(
+              SQLException.class,
+              () -> {
+                try (ResultSet rs = s.executeQuery(sql)) {
+                  rs.next();
+                }
+              });
+      assertTrue(
+          e.getMessage().contains("INSPECT on Spark cancelled: query timeout of 1000 ms reached"),
           e.getMessage());
     }
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -164,22 +194,35 @@ class SparkEngineTest {
 
   @Test
   void anUnknownEngineNamesTheAvailableOnes() {
-    SQLException e = assertThrows(SQLException.class, () -> scores(String.format(QUERY, "corr"),
-        Map.of("engine", "flink")));
-    assertTrue(e.getMessage().contains("unknown engine 'flink'; available: [local, spark]"), e.getMessage());
+    SQLException e =
+        assertThrows(
+            SQLException.class,
+            () -> scores(String.format(QUERY, "corr"), Map.of("engine", "flink")));
+    assertTrue(
+        e.getMessage().contains("unknown engine 'flink'; available: [local, spark]"),
+        e.getMessage());
   }
 
   /** Runs a query; returns layer.unit.hypothesis.measure -> {score, records_used}. */
-  static Map<String, double[]> scores(String sql, Map<String, String> settings) throws SQLException {
+  static Map<String, double[]> scores(String sql, Map<String, String> settings)
+      throws SQLException {
     Properties properties = new Properties();
     properties.putAll(settings);
     properties.setProperty("spark.master", MASTER);
     Map<String, double[]> out = new TreeMap<>();
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir, properties);
-         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {
-        out.put(rs.getString("layer") + "." + rs.getObject("unit") + "." + rs.getString("hypothesis") + "."
-            + rs.getString(6), new double[] {rs.getDouble("score"), rs.getLong("records_used")});
+        out.put(
+            rs.getString("layer")
+                + "."
+                + rs.getObject("unit")
+                + "."
+                + rs.getString("hypothesis")
+                + "."
+                + rs.getString(6),
+            new double[] {rs.getDouble("score"), rs.getLong("records_used")});
       }
     }
     return out;

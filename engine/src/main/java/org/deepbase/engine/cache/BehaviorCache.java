@@ -31,20 +31,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.workspace.Workspace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stores extracted behaviors as Arrow IPC files, one per (checkpoint file content, layer,
- * dataset), so a later query over the same units reads instead of re-running the model.
+ * Stores extracted behaviors as Arrow IPC files, one per (checkpoint file content, layer, dataset),
+ * so a later query over the same units reads instead of re-running the model.
  *
  * <p>The key hashes the checkpoint file's bytes (a retrained or replaced model never hits a stale
- * entry), the layer, and the dataset's name, size and modification time. Entries hold every unit
- * of the layer, one row per (record, symbol), in record batches; they are written to a temporary
- * file and moved into place atomically, and carry the record count in their schema metadata. An
- * entry that cannot be read completely (truncated, corrupt, wrong shape) is deleted and rebuilt.
+ * entry), the layer, and the dataset's name, size and modification time. Entries hold every unit of
+ * the layer, one row per (record, symbol), in record batches; they are written to a temporary file
+ * and moved into place atomically, and carry the record count in their schema metadata. An entry
+ * that cannot be read completely (truncated, corrupt, wrong shape) is deleted and rebuilt.
  */
 public final class BehaviorCache {
   private static final Logger LOG = LoggerFactory.getLogger(BehaviorCache.class);
@@ -58,15 +58,28 @@ public final class BehaviorCache {
   }
 
   /** Returns the entry file of a checkpoint's layer over a dataset. */
-  public Path entry(Checkpoint checkpoint, LayerInfo layer, DatasetDescriptor dataset, Path datasetDir) {
+  public Path entry(
+      Checkpoint checkpoint, LayerInfo layer, DatasetDescriptor dataset, Path datasetDir) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      try (InputStream in = new DigestInputStream(Files.newInputStream(checkpoint.path()), digest)) {
+      try (InputStream in =
+          new DigestInputStream(Files.newInputStream(checkpoint.path()), digest)) {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
       Path inputs = org.deepbase.engine.data.DatasetFiles.inputs(datasetDir, dataset);
-      String rest = "|" + layer.model() + "|" + layer.name() + "|" + layer.shape() + "|" + dataset.name() + "|"
-          + Files.size(inputs) + "|" + Files.getLastModifiedTime(inputs).toMillis();
+      String rest =
+          "|"
+              + layer.model()
+              + "|"
+              + layer.name()
+              + "|"
+              + layer.shape()
+              + "|"
+              + dataset.name()
+              + "|"
+              + Files.size(inputs)
+              + "|"
+              + Files.getLastModifiedTime(inputs).toMillis();
       digest.update(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return dir.resolve(HexFormat.of().formatHex(digest.digest()).substring(0, 32) + ".arrow");
     } catch (IOException e) {
@@ -90,9 +103,10 @@ public final class BehaviorCache {
       return false;
     }
     try (FileChannel channel = FileChannel.open(entry, StandardOpenOption.READ);
-         ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
+        ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
       Schema schema = reader.getVectorSchemaRoot().getSchema();
-      String stored = schema.getCustomMetadata() == null ? null : schema.getCustomMetadata().get(RECORDS);
+      String stored =
+          schema.getCustomMetadata() == null ? null : schema.getCustomMetadata().get(RECORDS);
       if (schema.getFields().size() == units && String.valueOf(records).equals(stored)) {
         return true;
       }
@@ -112,7 +126,9 @@ public final class BehaviorCache {
     }
   }
 
-  /** Returns the file holding an entry's CRC32C (hex), written before the entry is moved into place. */
+  /**
+   * Returns the file holding an entry's CRC32C (hex), written before the entry is moved into place.
+   */
   static Path checksumFile(Path entry) {
     return entry.resolveSibling(entry.getFileName() + ".crc32c");
   }
@@ -142,15 +158,17 @@ public final class BehaviorCache {
   }
 
   /** Opens a writer that builds an entry; nothing is visible until {@link Writer#commit}. */
-  public Writer writer(Path entry, LayerInfo layer, int records, int batchSize, BufferAllocator allocator) {
+  public Writer writer(
+      Path entry, LayerInfo layer, int records, int batchSize, BufferAllocator allocator) {
     return new Writer(entry, layer, records, batchSize, allocator);
   }
 
   /** Returns the records per batch an entry was written with. */
   public int batchSize(Path entry, BufferAllocator allocator) {
     try (FileChannel channel = FileChannel.open(entry, StandardOpenOption.READ);
-         ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
-      return Integer.parseInt(reader.getVectorSchemaRoot().getSchema().getCustomMetadata().get(BATCH));
+        ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
+      return Integer.parseInt(
+          reader.getVectorSchemaRoot().getSchema().getCustomMetadata().get(BATCH));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -170,22 +188,33 @@ public final class BehaviorCache {
     private final ArrowFileWriter writer;
     private boolean committed;
 
-    private Writer(Path entry, LayerInfo layer, int records, int batchSize, BufferAllocator allocator) {
+    private Writer(
+        Path entry, LayerInfo layer, int records, int batchSize, BufferAllocator allocator) {
       this.entry = entry;
       try {
         Files.createDirectories(entry.getParent());
-        this.temporary = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".tmp");
-        this.channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        this.temporary =
+            Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".tmp");
+        this.channel =
+            FileChannel.open(
+                temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
       List<Field> fields = new ArrayList<>();
       for (int u = 0; u < layer.unitCount(); u++) {
-        fields.add(new Field("u" + u, FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
-            null));
+        fields.add(
+            new Field(
+                "u" + u,
+                FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
+                null));
       }
-      this.root = VectorSchemaRoot.create(new Schema(fields, Map.of(RECORDS, String.valueOf(records),
-          BATCH, String.valueOf(batchSize))), allocator);
+      this.root =
+          VectorSchemaRoot.create(
+              new Schema(
+                  fields,
+                  Map.of(RECORDS, String.valueOf(records), BATCH, String.valueOf(batchSize))),
+              allocator);
       this.writer = new ArrowFileWriter(root, null, channel);
       try {
         writer.start();
@@ -229,7 +258,8 @@ public final class BehaviorCache {
         channel.force(true);
         closeResources();
         // The checksum goes first: an entry is never in place without the sum it must match.
-        Path sum = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".crc.tmp");
+        Path sum =
+            Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".crc.tmp");
         Files.writeString(sum, checksum(temporary));
         moveIntoPlace(sum, checksumFile(entry));
         moveIntoPlace(temporary, entry);
@@ -287,7 +317,10 @@ public final class BehaviorCache {
       }
     }
 
-    /** Reads the next batch for the given record ids (which must match the stored batch), or null at the end. */
+    /**
+     * Reads the next batch for the given record ids (which must match the stored batch), or null at
+     * the end.
+     */
     public @Nullable BehaviorBatch next(int[] units, int[] recordIds) {
       try {
         if (!reader.loadNextBatch()) {
@@ -296,8 +329,12 @@ public final class BehaviorCache {
         VectorSchemaRoot root = reader.getVectorSchemaRoot();
         int symbols = root.getRowCount() / recordIds.length;
         if (symbols * recordIds.length != root.getRowCount()) {
-          throw new IllegalStateException("cached batch of " + root.getRowCount() + " rows does not hold "
-              + recordIds.length + " records");
+          throw new IllegalStateException(
+              "cached batch of "
+                  + root.getRowCount()
+                  + " rows does not hold "
+                  + recordIds.length
+                  + " records");
         }
         List<Float4Vector> vectors = new ArrayList<>(units.length);
         for (int u : units) {

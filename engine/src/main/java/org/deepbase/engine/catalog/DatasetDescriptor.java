@@ -16,10 +16,10 @@ import java.util.Objects;
  * @param recordCount N
  * @param inputShape shape of one record's input
  * @param symbolShape the grid of symbols at which behaviors and annotations align
- * @param inputs the inputs file, relative to the dataset directory: {@code x.npy},
- *     {@code x.npz} (array {@code inputs}) or {@code x.npz:key}, {@code x.arrow} (a fixed-size
- *     list column {@code inputs}, else the numeric columns) or {@code x.csv} (the numeric columns);
- *     null means {@code inputs.npy}
+ * @param inputs the inputs file, relative to the dataset directory: {@code x.npy}, {@code x.npz}
+ *     (array {@code inputs}) or {@code x.npz:key}, {@code x.arrow} (a fixed-size list column {@code
+ *     inputs}, else the numeric columns) or {@code x.csv} (the numeric columns); null means {@code
+ *     inputs.npy}
  * @param records the metadata CSV; null means {@code records.csv} when present
  * @param inputColumns for Arrow and CSV inputs: the columns forming the input vector (null: every
  *     numeric column but record_id); the other columns become metadata
@@ -55,7 +55,11 @@ public record DatasetDescriptor(
   }
 
   /** Creates the descriptor of a dataset kept as {@code inputs.npy} plus {@code records.csv}. */
-  public DatasetDescriptor(String name, String domain, int recordCount, List<Integer> inputShape,
+  public DatasetDescriptor(
+      String name,
+      String domain,
+      int recordCount,
+      List<Integer> inputShape,
       List<Integer> symbolShape) {
     this(name, domain, recordCount, inputShape, symbolShape, null, null, null, null);
   }
@@ -72,8 +76,16 @@ public record DatasetDescriptor(
 
   /** Returns a copy with the given sizes and shapes. */
   public DatasetDescriptor withShapes(int records, List<Integer> input, List<Integer> symbols) {
-    return new DatasetDescriptor(name, domain, records, input, symbols, this.inputs, this.records,
-        inputColumns, annotations);
+    return new DatasetDescriptor(
+        name,
+        domain,
+        records,
+        input,
+        symbols,
+        this.inputs,
+        this.records,
+        inputColumns,
+        annotations);
   }
 
   /** Returns the number of symbols in one record (product of the symbol shape). */

@@ -11,19 +11,20 @@ import org.deepbase.engine.ErrorCode;
 
 /** Reads and writes the workspace's JSON descriptors. */
 public final class Json {
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  private Json() {
-  }
+  private Json() {}
 
   /** Reads a descriptor, naming the file when it is malformed. */
   public static <T> T read(Path file, Class<T> type) {
     try {
       return MAPPER.readValue(file.toFile(), type);
     } catch (IOException e) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "cannot read " + file + ": " + e.getMessage(), e);
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE, "cannot read " + file + ": " + e.getMessage(), e);
     }
   }
 

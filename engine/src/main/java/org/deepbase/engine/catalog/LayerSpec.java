@@ -8,8 +8,9 @@ import java.util.Objects;
  * Describes one named layer of a DJL sequential model, as written in {@code model.json}.
  *
  * <p>A layer is the unit of tapping: its output (after its activation) is what {@code behaviors}
- * reports. Kinds: {@code conv2d} (size = filters, square kernel, padding), {@code maxpool}
- * (kernel = stride), {@code globalmaxpool} (max over the grid, one value per channel), {@code linear} (size = output features; flattens its input first).
+ * reports. Kinds: {@code conv2d} (size = filters, square kernel, padding), {@code maxpool} (kernel
+ * = stride), {@code globalmaxpool} (max over the grid, one value per channel), {@code linear} (size
+ * = output features; flattens its input first).
  *
  * <p>For a TorchScript model only {@code name} is needed; {@code kind} may say how to read a
  * per-record output of rank 2: {@code sequence} ([T, D], the default) or {@code conv1d} ([C, L],

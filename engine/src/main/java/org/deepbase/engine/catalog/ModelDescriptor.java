@@ -9,9 +9,9 @@ import java.util.Objects;
  * Describes a model (one training run) stored in {@code models/<name>/model.json}.
  *
  * @param name the model's SQL name
- * @param format {@code djl} for parameters saved by DJL over {@link #layers()} (checkpoints
- *     {@code <name>-NNNN.params}); {@code torchscript} for TorchScript files
- *     ({@code <name>-NNNN.pt}) whose forward returns a dict of layer outputs
+ * @param format {@code djl} for parameters saved by DJL over {@link #layers()} (checkpoints {@code
+ *     <name>-NNNN.params}); {@code torchscript} for TorchScript files ({@code <name>-NNNN.pt})
+ *     whose forward returns a dict of layer outputs
  * @param inputShape shape of one record, without the batch axis, e.g. [6, 15, 19]
  * @param layers the layers, in forward order (for TorchScript: the dict keys to expose, kinds
  *     optional; null exposes every key but {@code output})
@@ -43,7 +43,8 @@ public record ModelDescriptor(
   }
 
   /** Creates a DJL model descriptor. */
-  public ModelDescriptor(String name, String format, List<Integer> inputShape, List<LayerSpec> layers) {
+  public ModelDescriptor(
+      String name, String format, List<Integer> inputShape, List<LayerSpec> layers) {
     this(name, format, inputShape, layers, null, null);
   }
 

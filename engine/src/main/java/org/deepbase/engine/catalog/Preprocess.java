@@ -17,5 +17,4 @@ import java.util.List;
 public record Preprocess(
     @JsonProperty("scale") Double scale,
     @JsonProperty("mean") List<Double> mean,
-    @JsonProperty("std") List<Double> std) {
-}
+    @JsonProperty("std") List<Double> std) {}

@@ -4,8 +4,7 @@ import java.util.List;
 
 /** Shape arithmetic shared by the catalog and the extractor. */
 public final class Shapes {
-  private Shapes() {
-  }
+  private Shapes() {}
 
   /** Returns the number of elements of a shape. */
   public static int product(List<Integer> shape) {

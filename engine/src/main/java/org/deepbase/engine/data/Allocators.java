@@ -10,15 +10,17 @@ import org.apache.arrow.memory.RootAllocator;
 public final class Allocators {
   private static final RootAllocator ROOT = new RootAllocator(Long.MAX_VALUE);
 
-  private Allocators() {
-  }
+  private Allocators() {}
 
   /** Creates a child allocator owned by the caller. */
   public static BufferAllocator newChild(String name) {
     return ROOT.newChildAllocator(name, 0, Long.MAX_VALUE);
   }
 
-  /** Creates a child allocator owned by the caller that refuses to hold more than {@code limit} bytes. */
+  /**
+   * Creates a child allocator owned by the caller that refuses to hold more than {@code limit}
+   * bytes.
+   */
   public static BufferAllocator newChild(String name, long limit) {
     return ROOT.newChildAllocator(name, 0, limit);
   }

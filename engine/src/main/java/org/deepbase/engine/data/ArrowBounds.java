@@ -16,8 +16,7 @@ import org.apache.arrow.vector.ipc.message.ArrowBlock;
 final class ArrowBounds {
   private static final int CONTINUATION = 0xFFFFFFFF;
 
-  private ArrowBounds() {
-  }
+  private ArrowBounds() {}
 
   /** Checks every message of an IPC stream: metadata and body must lie inside the file. */
   static void checkStream(FileChannel channel) throws IOException {
@@ -37,7 +36,9 @@ final class ArrowBounds {
         return; // end of stream
       }
       if (length < 0 || at + length > size) {
-        throw damaged("a message header of " + Integer.toUnsignedString(length) + " bytes at offset " + at, size);
+        throw damaged(
+            "a message header of " + Integer.toUnsignedString(length) + " bytes at offset " + at,
+            size);
       }
       ByteBuffer metadata = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
       readFully(channel, metadata, at);
@@ -60,16 +61,25 @@ final class ArrowBounds {
     java.util.List<ArrowBlock> blocks = new java.util.ArrayList<>(reader.getRecordBlocks());
     blocks.addAll(reader.getDictionaryBlocks());
     for (ArrowBlock block : blocks) {
-      if (block.getOffset() < 0 || block.getMetadataLength() < 0 || block.getBodyLength() < 0
+      if (block.getOffset() < 0
+          || block.getMetadataLength() < 0
+          || block.getBodyLength() < 0
           || block.getOffset() + block.getMetadataLength() + block.getBodyLength() > size) {
-        throw damaged("a block of " + block.getMetadataLength() + " + " + block.getBodyLength() + " bytes at offset "
-            + block.getOffset(), size);
+        throw damaged(
+            "a block of "
+                + block.getMetadataLength()
+                + " + "
+                + block.getBodyLength()
+                + " bytes at offset "
+                + block.getOffset(),
+            size);
       }
     }
   }
 
   private static IOException damaged(String what, long size) {
-    return new IOException("damaged Arrow IPC file: " + what + " runs past the end of the " + size + "-byte file");
+    return new IOException(
+        "damaged Arrow IPC file: " + what + " runs past the end of the " + size + "-byte file");
   }
 
   private static int readInt(FileChannel channel, long at) throws IOException {
@@ -78,7 +88,8 @@ final class ArrowBounds {
     return four.flip().getInt();
   }
 
-  private static void readFully(FileChannel channel, ByteBuffer buffer, long at) throws IOException {
+  private static void readFully(FileChannel channel, ByteBuffer buffer, long at)
+      throws IOException {
     long position = at;
     while (buffer.hasRemaining()) {
       int n = channel.read(buffer, position);

@@ -5,8 +5,7 @@ import java.util.List;
 
 /** Splits one CSV line (RFC 4180 quoting within a line; no embedded newlines). */
 public final class CsvLine {
-  private CsvLine() {
-  }
+  private CsvLine() {}
 
   /** Returns the fields of a line; quoted fields lose their quotes and un-double inner quotes. */
   public static List<String> split(String line) {

@@ -23,41 +23,56 @@ import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 
 /**
- * Finds a dataset's files and brings any supported input format to the one the engine maps:
- * float32 .npy plus a metadata CSV.
+ * Finds a dataset's files and brings any supported input format to the one the engine maps: float32
+ * .npy plus a metadata CSV.
  *
  * <p>Files that are not already float32 .npy (other dtypes, arrays inside an .npz, Arrow IPC and
  * CSV tables) are converted once, by streaming, into {@code .materialized/} inside the dataset
- * directory, under a name that carries the source's size and modification time: a changed source
- * is converted again, and a conversion interrupted half way never shows (atomic rename). This is
- * what a database does with external tables it scans often: ingest once into its own format.
+ * directory, under a name that carries the source's size and modification time: a changed source is
+ * converted again, and a conversion interrupted half way never shows (atomic rename). This is what
+ * a database does with external tables it scans often: ingest once into its own format.
  */
 public final class DatasetFiles {
   /** The directory, inside a dataset's, holding converted files. */
   public static final String MATERIALIZED = ".materialized";
+
   /** The .npz array holding the inputs unless the spec names another. */
   public static final String NPZ_INPUTS = "inputs";
 
-  private DatasetFiles() {
-  }
+  private DatasetFiles() {}
 
   /** Returns the float32 .npy of a dataset's inputs, converting the source on first use. */
   public static Path inputs(Path dir, DatasetDescriptor dataset) {
     Spec spec = Spec.parse(dir, dataset);
     try {
       return switch (spec.format()) {
-        case "npy" -> Npy.isFloat32(spec.file()) ? spec.file() : materialize(dir, spec.file(), "", out -> {
-          try (InputStream in = new BufferedInputStream(Files.newInputStream(spec.file()))) {
-            Npy.convert(in, Npy.readHeader(in), out);
-          }
-        });
+        case "npy" ->
+            Npy.isFloat32(spec.file())
+                ? spec.file()
+                : materialize(
+                    dir,
+                    spec.file(),
+                    "",
+                    out -> {
+                      try (InputStream in =
+                          new BufferedInputStream(Files.newInputStream(spec.file()))) {
+                        Npy.convert(in, Npy.readHeader(in), out);
+                      }
+                    });
         case "npz" -> npzArray(dir, spec.file(), spec.key());
         case "arrow", "csv" -> Tables.materialize(dir, spec.file(), dataset).inputs();
         default -> throw unsupported(dataset, spec);
       };
     } catch (IOException e) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name() + "': cannot read "
-          + spec.file().getFileName() + ": " + e.getMessage(), e);
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "dataset '"
+              + dataset.name()
+              + "': cannot read "
+              + spec.file().getFileName()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -71,8 +86,15 @@ public final class DatasetFiles {
       try {
         return Optional.of(Tables.materialize(dir, spec.file(), dataset).records());
       } catch (IOException e) {
-        throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name() + "': cannot read "
-            + spec.file().getFileName() + ": " + e.getMessage(), e);
+        throw new DeepBaseException(
+            ErrorCode.BAD_WORKSPACE,
+            "dataset '"
+                + dataset.name()
+                + "': cannot read "
+                + spec.file().getFileName()
+                + ": "
+                + e.getMessage(),
+            e);
       }
     }
     Path csv = dir.resolve(DatasetDescriptor.RECORDS);
@@ -96,17 +118,22 @@ public final class DatasetFiles {
 
   /** Returns the float32 .npy of one array of an .npz, converting it on first use. */
   public static Path npzArray(Path dir, Path npz, String key) throws IOException {
-    return materialize(dir, npz, key, out -> {
-      try (ZipFile zip = new ZipFile(npz.toFile())) {
-        ZipEntry entry = zip.getEntry(key + ".npy");
-        if (entry == null) {
-          throw new IOException("it has no array '" + key + "'; its arrays: " + npzArrays(npz).keySet());
-        }
-        try (InputStream in = new BufferedInputStream(zip.getInputStream(entry))) {
-          Npy.convert(in, Npy.readHeader(in), out);
-        }
-      }
-    });
+    return materialize(
+        dir,
+        npz,
+        key,
+        out -> {
+          try (ZipFile zip = new ZipFile(npz.toFile())) {
+            ZipEntry entry = zip.getEntry(key + ".npy");
+            if (entry == null) {
+              throw new IOException(
+                  "it has no array '" + key + "'; its arrays: " + npzArrays(npz).keySet());
+            }
+            try (InputStream in = new BufferedInputStream(zip.getInputStream(entry))) {
+              Npy.convert(in, Npy.readHeader(in), out);
+            }
+          }
+        });
   }
 
   /** Returns the .npz file of a dataset whose inputs are in one, if so. */
@@ -137,13 +164,20 @@ public final class DatasetFiles {
         Map<String, Npy.Header> arrays = npzArrays(spec.file());
         Npy.Header inputs = arrays.get(spec.key());
         if (inputs == null) {
-          throw new IOException(spec.file().getFileName() + " has no array '" + spec.key() + "' (the inputs, [N, ...]);"
-              + " its arrays: " + arrays.keySet());
+          throw new IOException(
+              spec.file().getFileName()
+                  + " has no array '"
+                  + spec.key()
+                  + "' (the inputs, [N, ...]);"
+                  + " its arrays: "
+                  + arrays.keySet());
         }
         shape = inputs.shape();
         for (Map.Entry<String, Npy.Header> a : arrays.entrySet()) {
-          if (!a.getKey().equals(spec.key()) && (dataset.annotations() == null || dataset.annotations().contains(a.getKey()))
-              && !a.getValue().shape().isEmpty() && a.getValue().shape().get(0).equals(shape.get(0))) {
+          if (!a.getKey().equals(spec.key())
+              && (dataset.annotations() == null || dataset.annotations().contains(a.getKey()))
+              && !a.getValue().shape().isEmpty()
+              && a.getValue().shape().get(0).equals(shape.get(0))) {
             annotationShape = a.getValue().recordShape();
             break;
           }
@@ -157,15 +191,20 @@ public final class DatasetFiles {
         throw new IOException("inputs have shape " + shape + "; expected [N, ...record shape]");
       }
       List<Integer> input = shape.subList(1, shape.size());
-      List<Integer> symbols = !dataset.symbolShape().isEmpty() ? dataset.symbolShape()
-          : annotationShape != null && !annotationShape.isEmpty() ? annotationShape
-          : input.size() == 3 ? input.subList(1, 3)
-          : input.size() == 2 ? input.subList(0, 1)
-          : List.of(1);
+      List<Integer> symbols =
+          !dataset.symbolShape().isEmpty()
+              ? dataset.symbolShape()
+              : annotationShape != null && !annotationShape.isEmpty()
+                  ? annotationShape
+                  : input.size() == 3
+                      ? input.subList(1, 3)
+                      : input.size() == 2 ? input.subList(0, 1) : List.of(1);
       return dataset.withShapes(shape.get(0), input, symbols);
     } catch (IOException e) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name() + "' in " + dir + ": "
-          + e.getMessage(), e);
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "dataset '" + dataset.name() + "' in " + dir + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -173,8 +212,13 @@ public final class DatasetFiles {
   public static Optional<DatasetDescriptor> infer(Path dir) {
     List<Path> data;
     try (Stream<Path> files = Files.list(dir)) {
-      data = files.filter(Files::isRegularFile).filter(f -> Spec.format(f) != null)
-          .filter(f -> !f.getFileName().toString().equals(DatasetDescriptor.RECORDS)).sorted().toList();
+      data =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> Spec.format(f) != null)
+              .filter(f -> !f.getFileName().toString().equals(DatasetDescriptor.RECORDS))
+              .sorted()
+              .toList();
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -182,13 +226,18 @@ public final class DatasetFiles {
       return Optional.empty();
     }
     if (data.size() > 1) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset directory " + dir + " has several data files "
-          + data.stream().map(p -> p.getFileName().toString()).toList()
-          + " and no dataset.json saying which holds the inputs");
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "dataset directory "
+              + dir
+              + " has several data files "
+              + data.stream().map(p -> p.getFileName().toString()).toList()
+              + " and no dataset.json saying which holds the inputs");
     }
     String name = dir.getFileName().toString();
-    DatasetDescriptor bare = new DatasetDescriptor(name, null, 0, null, null, data.get(0).getFileName().toString(),
-        null, null, null);
+    DatasetDescriptor bare =
+        new DatasetDescriptor(
+            name, null, 0, null, null, data.get(0).getFileName().toString(), null, null, null);
     return Optional.of(complete(dir, bare));
   }
 
@@ -197,7 +246,8 @@ public final class DatasetFiles {
     return materialize(dir, source, part, ".npy", writer);
   }
 
-  static Path materialize(Path dir, Path source, String part, String extension, Writer writer) throws IOException {
+  static Path materialize(Path dir, Path source, String part, String extension, Writer writer)
+      throws IOException {
     Path folder = dir.resolve(MATERIALIZED);
     // Array names may hold characters file names cannot (np.savez keys are free text).
     String safe = part.replaceAll("[^A-Za-z0-9_-]", "_");
@@ -205,8 +255,13 @@ public final class DatasetFiles {
       safe += "_" + Integer.toHexString(part.hashCode());
     }
     String prefix = source.getFileName() + (part.isEmpty() ? "" : "." + safe) + ".";
-    Path target = folder.resolve(prefix + Files.size(source) + "-" + Files.getLastModifiedTime(source).toMillis()
-        + extension);
+    Path target =
+        folder.resolve(
+            prefix
+                + Files.size(source)
+                + "-"
+                + Files.getLastModifiedTime(source).toMillis()
+                + extension);
     if (Files.isRegularFile(target)) {
       return target;
     }
@@ -217,7 +272,8 @@ public final class DatasetFiles {
         writer.write(out);
       }
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -232,8 +288,13 @@ public final class DatasetFiles {
     try (Stream<Path> files = Files.list(folder)) {
       for (Path f : files.toList()) {
         String n = f.getFileName().toString();
-        if (!f.equals(keep) && n.startsWith(prefix) && n.substring(prefix.length()).matches("\\d+-\\d+\\..*")
-            && n.endsWith(keep.getFileName().toString().substring(keep.getFileName().toString().lastIndexOf('.')))) {
+        if (!f.equals(keep)
+            && n.startsWith(prefix)
+            && n.substring(prefix.length()).matches("\\d+-\\d+\\..*")
+            && n.endsWith(
+                keep.getFileName()
+                    .toString()
+                    .substring(keep.getFileName().toString().lastIndexOf('.')))) {
           Files.deleteIfExists(f);
         }
       }
@@ -247,8 +308,13 @@ public final class DatasetFiles {
   }
 
   private static DeepBaseException unsupported(DatasetDescriptor dataset, Spec spec) {
-    return new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name() + "': cannot read inputs "
-        + spec.file().getFileName() + " (known: .npy, .npz, .arrow/.feather/.ipc, .csv)");
+    return new DeepBaseException(
+        ErrorCode.BAD_WORKSPACE,
+        "dataset '"
+            + dataset.name()
+            + "': cannot read inputs "
+            + spec.file().getFileName()
+            + " (known: .npy, .npz, .arrow/.feather/.ipc, .csv)");
   }
 
   private static String stem(String entry) {
@@ -267,8 +333,9 @@ public final class DatasetFiles {
       }
       Path file = dir.resolve(spec);
       if (!Files.isRegularFile(file)) {
-        throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name() + "': inputs file "
-            + file + " does not exist");
+        throw new DeepBaseException(
+            ErrorCode.BAD_WORKSPACE,
+            "dataset '" + dataset.name() + "': inputs file " + file + " does not exist");
       }
       String format = format(file);
       return new Spec(file, format == null ? "?" : format, key);
@@ -293,7 +360,10 @@ public final class DatasetFiles {
   static void writeRow(BufferedWriter out, List<String> fields) throws IOException {
     List<String> quoted = new ArrayList<>(fields.size());
     for (String f : fields) {
-      quoted.add(f.contains(",") || f.contains("\"") || f.contains("\n") ? "\"" + f.replace("\"", "\"\"") + "\"" : f);
+      quoted.add(
+          f.contains(",") || f.contains("\"") || f.contains("\n")
+              ? "\"" + f.replace("\"", "\"\"") + "\""
+              : f);
     }
     out.write(String.join(",", quoted));
     out.newLine();

@@ -40,9 +40,18 @@ public final class DatasetReader implements AutoCloseable {
       Npy.FloatArray array = Npy.map(DatasetFiles.inputs(dir, dataset));
       long expected = (long) dataset.recordCount() * dataset.inputSize();
       if (array.data().remaining() / Float.BYTES < expected) {
-        throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name()
-            + "': inputs " + dataset.inputsSpec() + " have shape " + array.shape() + ", expected "
-            + dataset.recordCount() + " records of " + dataset.inputShape());
+        throw new DeepBaseException(
+            ErrorCode.BAD_WORKSPACE,
+            "dataset '"
+                + dataset.name()
+                + "': inputs "
+                + dataset.inputsSpec()
+                + " have shape "
+                + array.shape()
+                + ", expected "
+                + dataset.recordCount()
+                + " records of "
+                + dataset.inputShape());
       }
       this.inputs = array.data().asFloatBuffer();
       java.util.Optional<Path> records = DatasetFiles.records(dir, dataset);
@@ -50,8 +59,10 @@ public final class DatasetReader implements AutoCloseable {
       String header = csv == null ? null : csv.readLine();
       this.columns = header == null ? new String[0] : CsvLine.split(header).toArray(new String[0]);
     } catch (IOException e) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "cannot open dataset '" + dataset.name()
-          + "' in " + dir + ": " + e.getMessage(), e);
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "cannot open dataset '" + dataset.name() + "' in " + dir + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -99,8 +110,9 @@ public final class DatasetReader implements AutoCloseable {
     try {
       String line = csv.readLine();
       if (line == null) {
-        throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name()
-            + "': records.csv ends before record " + next);
+        throw new DeepBaseException(
+            ErrorCode.BAD_WORKSPACE,
+            "dataset '" + dataset.name() + "': records.csv ends before record " + next);
       }
       List<String> values = CsvLine.split(line);
       Map<String, String> row = new HashMap<>(columns.length * 2);

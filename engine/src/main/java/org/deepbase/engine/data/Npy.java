@@ -22,15 +22,16 @@ public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
   private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\(([^)]*)\\)");
 
-  private Npy() {
-  }
+  private Npy() {}
 
-  /** numpy writes headers of a few hundred bytes; a larger claim is a damaged file, not a header to allocate. */
+  /**
+   * numpy writes headers of a few hundred bytes; a larger claim is a damaged file, not a header to
+   * allocate.
+   */
   private static final int MAX_HEADER = 1 << 20;
 
   /** A mapped float32 array: its shape and its data, positioned at the first element. */
-  public record FloatArray(List<Integer> shape, ByteBuffer data) {
-  }
+  public record FloatArray(List<Integer> shape, ByteBuffer data) {}
 
   /** Maps a float32 .npy file read-only. */
   public static FloatArray map(Path file) throws IOException {
@@ -58,15 +59,20 @@ public final class Npy {
       }
       long size = channel.size();
       if (headerLength < 0 || headerLength > MAX_HEADER || offset + headerLength > size) {
-        throw new IOException(file + " is damaged: its header claims " + Integer.toUnsignedString(headerLength)
-            + " bytes of a " + size + "-byte file");
+        throw new IOException(
+            file
+                + " is damaged: its header claims "
+                + Integer.toUnsignedString(headerLength)
+                + " bytes of a "
+                + size
+                + "-byte file");
       }
       ByteBuffer headerBytes = ByteBuffer.allocate(headerLength);
       channel.read(headerBytes, offset);
       String header = new String(headerBytes.array(), StandardCharsets.ISO_8859_1);
       if (!header.contains("'descr': '<f4'") || header.contains("'fortran_order': True")) {
-        throw new IOException(file + ": only little-endian float32 in C order is supported, header "
-            + header.trim());
+        throw new IOException(
+            file + ": only little-endian float32 in C order is supported, header " + header.trim());
       }
       Matcher m = SHAPE.matcher(header);
       if (!m.find()) {
@@ -78,7 +84,7 @@ public final class Npy {
           shape.add(Integer.parseInt(part.trim()));
         }
       }
-      long dataStart = offset + headerLength;
+      long dataStart = (long) offset + headerLength;
       long elements = 1;
       for (int d : shape) {
         elements = d < 0 || elements > (1L << 40) ? -1 : elements * d;
@@ -87,11 +93,19 @@ public final class Npy {
         }
       }
       if (elements * Float.BYTES > size - dataStart) {
-        throw new IOException(file + " is damaged or truncated: shape " + shape + " needs " + elements * Float.BYTES
-            + " bytes of data, the file holds " + (size - dataStart));
+        throw new IOException(
+            file
+                + " is damaged or truncated: shape "
+                + shape
+                + " needs "
+                + elements * Float.BYTES
+                + " bytes of data, the file holds "
+                + (size - dataStart));
       }
-      ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, dataStart, channel.size() - dataStart)
-          .order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer data =
+          channel
+              .map(FileChannel.MapMode.READ_ONLY, dataStart, channel.size() - dataStart)
+              .order(ByteOrder.LITTLE_ENDIAN);
       return new FloatArray(shape, data);
     }
   }
@@ -120,7 +134,10 @@ public final class Npy {
 
     /** Returns whether {@link #convert} can read this array. */
     public boolean numeric() {
-      return dtype.length() >= 3 && "fiub".indexOf(dtype.charAt(1)) >= 0 && !"f2".equals(dtype.substring(1)) && !fortranOrder
+      return dtype.length() >= 3
+          && "fiub".indexOf(dtype.charAt(1)) >= 0
+          && !"f2".equals(dtype.substring(1))
+          && !fortranOrder
           && (dtype.charAt(0) != '>' || dtype.endsWith("1"));
     }
 
@@ -151,7 +168,10 @@ public final class Npy {
       headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt();
     }
     if (headerLength < 0 || headerLength > MAX_HEADER) {
-      throw new IOException("damaged .npy array: its header claims " + Integer.toUnsignedString(headerLength) + " bytes");
+      throw new IOException(
+          "damaged .npy array: its header claims "
+              + Integer.toUnsignedString(headerLength)
+              + " bytes");
     }
     byte[] header = new byte[headerLength];
     data.readFully(header);
@@ -177,14 +197,19 @@ public final class Npy {
    * Streams an array's elements (any numeric dtype: float 2/4/8, signed and unsigned int 1/2/4/8,
    * bool) from {@code in} as float32 .npy to {@code out}, in bounded memory.
    */
-  public static void convert(java.io.InputStream in, Header header, OutputStream out) throws IOException {
+  public static void convert(java.io.InputStream in, Header header, OutputStream out)
+      throws IOException {
     if (!header.numeric()) {
-      throw new IOException("cannot read dtype " + header.dtype() + (header.fortranOrder() ? " in Fortran order" : "")
-          + " as numbers");
+      throw new IOException(
+          "cannot read dtype "
+              + header.dtype()
+              + (header.fortranOrder() ? " in Fortran order" : "")
+              + " as numbers");
     }
     char kind = header.dtype().charAt(1);
     int size = Integer.parseInt(header.dtype().substring(2));
-    ByteOrder order = header.dtype().charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+    ByteOrder order =
+        header.dtype().charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
     writeHeader(out, header.shape());
     int chunk = 1 << 16;
     byte[] raw = new byte[chunk * size];
@@ -224,7 +249,8 @@ public final class Npy {
 
   /** Returns whether a .npy file already holds float32 little-endian C-order data. */
   public static boolean isFloat32(Path file) throws IOException {
-    try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file))) {
+    try (java.io.InputStream in =
+        new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file))) {
       return readHeader(in).isFloat32();
     }
   }
@@ -235,8 +261,10 @@ public final class Npy {
     for (int d : shape) {
       dims.append(d).append(", ");
     }
-    String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': ("
-        + (shape.size() == 1 ? dims.toString().trim() : dims.substring(0, dims.length() - 2)) + "), }";
+    String dict =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': ("
+            + (shape.size() == 1 ? dims.toString().trim() : dims.substring(0, dims.length() - 2))
+            + "), }";
     int total = MAGIC.length + 4 + dict.length() + 1;
     int padding = (64 - total % 64) % 64;
     String header = dict + " ".repeat(padding) + "\n";
@@ -250,14 +278,16 @@ public final class Npy {
 
   /** Writes floats little-endian. */
   public static void writeFloats(OutputStream out, float[] values) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buffer =
+        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     buffer.asFloatBuffer().put(values);
     out.write(buffer.array());
   }
 
   /** Writes a whole array to a file. */
   public static void write(Path file, List<Integer> shape, float[] values) throws IOException {
-    try (OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file))) {
+    try (OutputStream out =
+        new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file))) {
       writeHeader(out, shape);
       writeFloats(out, values);
     }

@@ -38,15 +38,21 @@ public final class AccumulatorGrid implements Serializable {
   private final List<MeasureSpec> measures;
   private final boolean exact;
   private final int hypotheses;
+
   /** [layer] -> the requested unit numbers. */
   private final int[][] units;
+
   /** [layer] -> how many units the layers before it hold: the layer's first unit in slot order. */
   private final int[] firstUnit;
+
   private final Accumulator[] accumulators;
+
   /** Which accumulators are in their second (exact) pass. */
   private final boolean[] secondPass;
+
   /** Per slot, the batch-means interval of early stopping; null unless tracked (never shipped). */
   private transient BatchMeans @Nullable [] intervals;
+
   /** [layer][hypothesis], entries null without probe measures. */
   private final ProbeAccumulator[][] probes;
 
@@ -56,7 +62,11 @@ public final class AccumulatorGrid implements Serializable {
    * @param measures single-unit measures (probe measures are asked for with {@code probes})
    * @param probes the settings of a probe per (layer, hypothesis), or null for none
    */
-  public AccumulatorGrid(List<LayerRequest> layers, int hypotheses, List<MeasureSpec> measures, boolean exact,
+  public AccumulatorGrid(
+      List<LayerRequest> layers,
+      int hypotheses,
+      List<MeasureSpec> measures,
+      boolean exact,
       ProbeAccumulator.@Nullable Settings probes) {
     this.measures = List.copyOf(measures);
     this.exact = exact;
@@ -103,17 +113,25 @@ public final class AccumulatorGrid implements Serializable {
    * Evaluates each hypothesis once per record of a batch: [hypothesis] -> records x symbols.
    * Hypotheses run in parallel, each over the records in order (see {@link Hypothesis}).
    */
-  private static FloatBuffer[] annotate(List<Hypothesis> hypotheses, DatasetDescriptor dataset, RecordBatch batch) {
+  private static FloatBuffer[] annotate(
+      List<Hypothesis> hypotheses, DatasetDescriptor dataset, RecordBatch batch) {
     FloatBuffer[] out = new FloatBuffer[hypotheses.size()];
     int symbols = dataset.symbolCount();
-    IntStream.range(0, hypotheses.size()).parallel().forEach(h -> {
-      float[] values = new float[batch.size() * symbols];
-      for (int r = 0; r < batch.size(); r++) {
-        System.arraycopy(Hypotheses.annotate(hypotheses.get(h), dataset, batch.records().get(r)), 0, values,
-            r * symbols, symbols);
-      }
-      out[h] = FloatBuffer.wrap(values);
-    });
+    IntStream.range(0, hypotheses.size())
+        .parallel()
+        .forEach(
+            h -> {
+              float[] values = new float[batch.size() * symbols];
+              for (int r = 0; r < batch.size(); r++) {
+                System.arraycopy(
+                    Hypotheses.annotate(hypotheses.get(h), dataset, batch.records().get(r)),
+                    0,
+                    values,
+                    r * symbols,
+                    symbols);
+              }
+              out[h] = FloatBuffer.wrap(values);
+            });
     return out;
   }
 
@@ -124,8 +142,12 @@ public final class AccumulatorGrid implements Serializable {
    * @param first whether this is the first pass (the second feeds only accumulators in it); with
    *     {@link #trackIntervals} on, a first-pass batch also records each accumulator's batch score
    */
-  public void feed(RecordBatch batch, List<Hypothesis> hypotheses, DatasetDescriptor dataset,
-      List<BehaviorBatch> behaviors, boolean first) {
+  public void feed(
+      RecordBatch batch,
+      List<Hypothesis> hypotheses,
+      DatasetDescriptor dataset,
+      List<BehaviorBatch> behaviors,
+      boolean first) {
     try {
       feed(behaviors, annotate(hypotheses, dataset, batch), batch.size(), dataset, first);
     } finally {
@@ -134,7 +156,11 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   /** Feeds one batch: every layer's behaviors against every hypothesis' annotations. */
-  private void feed(List<BehaviorBatch> behaviors, FloatBuffer[] annotations, int records, DatasetDescriptor dataset,
+  private void feed(
+      List<BehaviorBatch> behaviors,
+      FloatBuffer[] annotations,
+      int records,
+      DatasetDescriptor dataset,
       boolean first) {
     if (records == 0) {
       return;
@@ -143,15 +169,27 @@ public final class AccumulatorGrid implements Serializable {
     BatchMeans[] batchScores = first ? intervals : null;
     // What depends on a hypothesis only is computed once per batch for all units.
     SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[annotations.length];
-    IntStream.range(0, annotations.length).parallel().forEach(h ->
-        sharedHypotheses[h] = SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
+    IntStream.range(0, annotations.length)
+        .parallel()
+        .forEach(
+            h ->
+                sharedHypotheses[h] =
+                    SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
     for (int l = 0; l < units.length; l++) {
       BehaviorBatch batch = behaviors.get(l);
       int symbols = batch.symbols();
       if (symbols != dataset.symbolCount()) {
-        throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "layer '" + batch.layer().name() + "' has "
-            + symbols + " symbols per record but the hypotheses annotate " + dataset.symbolCount()
-            + " (dataset symbol shape " + dataset.symbolShape() + ")");
+        throw new DeepBaseException(
+            ErrorCode.SHAPE_MISMATCH,
+            "layer '"
+                + batch.layer().name()
+                + "' has "
+                + symbols
+                + " symbols per record but the hypotheses annotate "
+                + dataset.symbolCount()
+                + " (dataset symbol shape "
+                + dataset.symbolShape()
+                + ")");
       }
       int requested = units[l].length;
       FloatBuffer[] views = new FloatBuffer[requested];
@@ -159,27 +197,36 @@ public final class AccumulatorGrid implements Serializable {
         // The batch may hold more units than requested (when filling the cache): find ours.
         int position = batch.units().length == requested ? u : units[l][u];
         // A view of the Arrow vector's data: no copy.
-        views[u] = batch.vectors().get(position).getDataBuffer().nioBuffer(0, records * symbols * Float.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        views[u] =
+            batch
+                .vectors()
+                .get(position)
+                .getDataBuffer()
+                .nioBuffer(0, records * symbols * Float.BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
       }
       int layer = l;
       // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
-      IntStream.range(0, requested).parallel().forEach(u -> {
-        UnitBatch unit = new UnitBatch(views[u], records, symbols, momentsQuantile);
-        for (int h = 0; h < annotations.length; h++) {
-          for (int m = 0; m < measures.size(); m++) {
-            int s = slot(layer, u, h, m);
-            if (batchScores != null) {
-              Accumulator part = newAccumulator(s);
-              part.add(unit, annotations[h], sharedHypotheses[h]);
-              batchScores[s].add(part.result().value());
-              accumulators[s].merge(part);
-            } else if (first || secondPass[s]) {
-              accumulators[s].add(unit, annotations[h], sharedHypotheses[h]);
-            }
-          }
-        }
-      });
+      IntStream.range(0, requested)
+          .parallel()
+          .forEach(
+              u -> {
+                UnitBatch unit = new UnitBatch(views[u], records, symbols, momentsQuantile);
+                for (int h = 0; h < annotations.length; h++) {
+                  for (int m = 0; m < measures.size(); m++) {
+                    int s = slot(layer, u, h, m);
+                    if (batchScores != null) {
+                      Accumulator part = newAccumulator(s);
+                      part.add(unit, annotations[h], sharedHypotheses[h]);
+                      batchScores[s].add(part.result().value());
+                      accumulators[s].merge(part);
+                    } else if (first || secondPass[s]) {
+                      accumulators[s].add(unit, annotations[h], sharedHypotheses[h]);
+                    }
+                  }
+                }
+              });
       if (first) {
         for (int h = 0; h < annotations.length; h++) {
           if (probes[l][h] != null) {
@@ -228,8 +275,8 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   /**
-   * Adds what another grid has seen in the second pass over other records: only the accumulators
-   * in their second pass take part (both grids share the first-pass state they started from).
+   * Adds what another grid has seen in the second pass over other records: only the accumulators in
+   * their second pass take part (both grids share the first-pass state they started from).
    */
   public void mergeSecondPass(AccumulatorGrid other) {
     merge(other, true);
@@ -267,8 +314,8 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   /**
-   * Returns whether, for every hypothesis and measure, the k best units' lower bounds all lie
-   * above the other units' upper bounds: reading more could not change which units are the top k.
+   * Returns whether, for every hypothesis and measure, the k best units' lower bounds all lie above
+   * the other units' upper bounds: reading more could not change which units are the top k.
    */
   public boolean topStable(int k, double fractionRead) {
     BatchMeans[] tracked = trackedIntervals();
@@ -278,7 +325,10 @@ public final class AccumulatorGrid implements Serializable {
         for (int l = 0; l < units.length; l++) {
           for (int u = 0; u < units[l].length; u++) {
             int s = slot(l, u, h, m);
-            ranked.add(new double[] {accumulators[s].result().value(), tracked[s].halfWidth(fractionRead)});
+            ranked.add(
+                new double[] {
+                  accumulators[s].result().value(), tracked[s].halfWidth(fractionRead)
+                });
           }
         }
         if (ranked.size() <= k) {
@@ -303,7 +353,8 @@ public final class AccumulatorGrid implements Serializable {
 
   private BatchMeans[] trackedIntervals() {
     if (intervals == null) {
-      throw new IllegalStateException("intervals are not tracked: call trackIntervals() before the first pass");
+      throw new IllegalStateException(
+          "intervals are not tracked: call trackIntervals() before the first pass");
     }
     return intervals;
   }
@@ -316,8 +367,14 @@ public final class AccumulatorGrid implements Serializable {
    * @param fractionRead the fraction of the covered records the tracked intervals (if any) were
    *     made from; they widen [ci_low, ci_high]
    */
-  public List<InspectionRow> rows(String model, int checkpoint, List<LayerRequest> layers, List<Hypothesis> hypotheses,
-      List<MeasureSpec> probeMeasures, long recordsUsed, double fractionRead) {
+  public List<InspectionRow> rows(
+      String model,
+      int checkpoint,
+      List<LayerRequest> layers,
+      List<Hypothesis> hypotheses,
+      List<MeasureSpec> probeMeasures,
+      long recordsUsed,
+      double fractionRead) {
     List<InspectionRow> rows = new ArrayList<>();
     for (int l = 0; l < layers.size(); l++) {
       String name = layers.get(l).layer().name();
@@ -334,21 +391,51 @@ public final class AccumulatorGrid implements Serializable {
               low = Math.min(low, score.value() - hw);
               high = Math.max(high, score.value() + hw);
             }
-            rows.add(new InspectionRow(model, checkpoint, name, units[l][u], hypothesis, measures.get(m).label(),
-                score.value(), recordsUsed, low, high));
+            rows.add(
+                new InspectionRow(
+                    model,
+                    checkpoint,
+                    name,
+                    units[l][u],
+                    hypothesis,
+                    measures.get(m).label(),
+                    score.value(),
+                    recordsUsed,
+                    low,
+                    high));
           }
         }
         if (probes[l][h] != null) {
           ProbeAccumulator.Result r = probes[l][h].result();
           for (MeasureSpec m : probeMeasures) {
             double score = m.measure() == Measure.PROBE_ACCURACY ? r.accuracy() : r.f1();
-            rows.add(new InspectionRow(model, checkpoint, name, null, hypothesis, m.label(), score, recordsUsed,
-                score, score));
+            rows.add(
+                new InspectionRow(
+                    model,
+                    checkpoint,
+                    name,
+                    null,
+                    hypothesis,
+                    m.label(),
+                    score,
+                    recordsUsed,
+                    score,
+                    score));
           }
           for (int u = 0; u < units[l].length; u++) {
             double importance = r.importance()[u];
-            rows.add(new InspectionRow(model, checkpoint, name, units[l][u], hypothesis, "probe_importance",
-                importance, recordsUsed, importance, importance));
+            rows.add(
+                new InspectionRow(
+                    model,
+                    checkpoint,
+                    name,
+                    units[l][u],
+                    hypothesis,
+                    "probe_importance",
+                    importance,
+                    recordsUsed,
+                    importance,
+                    importance));
           }
         }
       }

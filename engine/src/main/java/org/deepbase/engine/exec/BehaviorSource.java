@@ -6,7 +6,9 @@ import org.deepbase.engine.extract.BehaviorBatch;
 
 /** Where a scan gets a batch's behaviors: the model (a forward pass) or the behavior cache. */
 interface BehaviorSource extends AutoCloseable {
-  /** Returns the behaviors of every requested layer for the batch; the caller owns and closes them. */
+  /**
+   * Returns the behaviors of every requested layer for the batch; the caller owns and closes them.
+   */
   List<BehaviorBatch> next(RecordBatch batch);
 
   @Override

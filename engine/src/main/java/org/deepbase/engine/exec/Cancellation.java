@@ -6,9 +6,9 @@ import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 
 /**
- * Tells long work that its statement was cancelled (a flag the caller sets, e.g. on
- * {@code Statement.cancel()}) or ran past its query timeout. The SQL layer builds one per statement
- * from its own cancel flag and timeout; the engine only polls it.
+ * Tells long work that its statement was cancelled (a flag the caller sets, e.g. on {@code
+ * Statement.cancel()}) or ran past its query timeout. The SQL layer builds one per statement from
+ * its own cancel flag and timeout; the engine only polls it.
  */
 public final class Cancellation implements BooleanSupplier {
   private final AtomicBoolean flag;
@@ -18,7 +18,8 @@ public final class Cancellation implements BooleanSupplier {
   private Cancellation(AtomicBoolean flag, long timeoutMillis) {
     this.flag = flag;
     this.timeoutMillis = timeoutMillis;
-    this.deadlineNanos = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000 : Long.MAX_VALUE;
+    this.deadlineNanos =
+        timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000 : Long.MAX_VALUE;
   }
 
   /** Creates the check for a cancel flag and a timeout (0: none) counted from now. */
@@ -38,8 +39,9 @@ public final class Cancellation implements BooleanSupplier {
       throw new DeepBaseException(ErrorCode.CANCELLED, what + " cancelled");
     }
     if (System.nanoTime() > deadlineNanos) {
-      throw new DeepBaseException(ErrorCode.CANCELLED, what + " cancelled: query timeout of "
-          + timeoutMillis + " ms reached");
+      throw new DeepBaseException(
+          ErrorCode.CANCELLED,
+          what + " cancelled: query timeout of " + timeoutMillis + " ms reached");
     }
   }
 }

@@ -19,6 +19,7 @@ import org.deepbase.engine.workspace.Workspace;
 public final class CostModel {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final double WEIGHT = 0.5;
+
   /** Assumed until measured: reading cached Arrow files at 300 MB/s. */
   static final double DEFAULT_READ_BYTES_PER_SECOND = 300e6;
 
@@ -33,7 +34,8 @@ public final class CostModel {
       return new TreeMap<>();
     }
     try {
-      return new TreeMap<>(JSON.readValue(file.toFile(), new TypeReference<Map<String, Double>>() { }));
+      return new TreeMap<>(
+          JSON.readValue(file.toFile(), new TypeReference<Map<String, Double>>() {}));
     } catch (IOException e) {
       return new TreeMap<>(); // a damaged stats file only costs a re-measurement
     }
@@ -47,7 +49,8 @@ public final class CostModel {
       Files.createDirectories(file.getParent());
       Path temporary = Files.createTempFile(file.getParent(), "costs", ".tmp");
       JSON.writeValue(temporary.toFile(), costs);
-      Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       // Costs are advisory: failing to store one must not fail the query.
     }

@@ -8,8 +8,7 @@ package org.deepbase.engine.exec;
 public final class DryRun {
   private static final ThreadLocal<Boolean> ACTIVE = ThreadLocal.withInitial(() -> false);
 
-  private DryRun() {
-  }
+  private DryRun() {}
 
   /** Returns whether the current thread only validates. */
   public static boolean active() {

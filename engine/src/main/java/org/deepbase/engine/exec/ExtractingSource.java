@@ -26,8 +26,12 @@ final class ExtractingSource implements BehaviorSource {
     this(extractor, allocator, List.of(), null, "");
   }
 
-  ExtractingSource(Extractor extractor, BufferAllocator allocator, List<BehaviorCache.Writer> writers,
-      @Nullable CostModel costs, String costKey) {
+  ExtractingSource(
+      Extractor extractor,
+      BufferAllocator allocator,
+      List<BehaviorCache.Writer> writers,
+      @Nullable CostModel costs,
+      String costKey) {
     this.extractor = extractor;
     this.allocator = allocator;
     this.writers = writers;

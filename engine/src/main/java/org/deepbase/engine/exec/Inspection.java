@@ -11,9 +11,8 @@ import org.deepbase.engine.cache.BehaviorCache;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.workspace.Workspace;
-import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.data.Allocators;
+import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.BehaviorKind;
 import org.deepbase.engine.extract.Extractor;
@@ -22,6 +21,7 @@ import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.engine.plan.CachePolicy;
 import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.plan.StoppingRule;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * The fused inspection operator: for each checkpoint, streams the dataset in batches; per batch,
@@ -29,8 +29,8 @@ import org.deepbase.engine.plan.StoppingRule;
  * every (unit, hypothesis, measure) accumulator reads the same Arrow buffers in place.
  *
  * <p>Early stopping: with a tolerance or top_k, each accumulator is fed per batch through a fresh
- * partial state whose score feeds a batch-means interval (kept by the grid); reading stops once
- * the stopping rule holds. Exact dataset-threshold measures then take their second pass over the
+ * partial state whose score feeds a batch-means interval (kept by the grid); reading stops once the
+ * stopping rule holds. Exact dataset-threshold measures then take their second pass over the
  * records used.
  */
 public final class Inspection {
@@ -70,8 +70,10 @@ public final class Inspection {
     private final AccumulatorGrid grid;
     private final StoppingRule stopping = request.stopping();
     private long recordsUsed;
+
     /** Records read so far by the first pass, and how many it covers (for the intervals). */
     private long recordsRead;
+
     private long recordsCovered = 1;
 
     CheckpointRun(ModelDescriptor model, Checkpoint checkpoint, ShardScan.Plan plan) {
@@ -95,17 +97,24 @@ public final class Inspection {
       try (BufferAllocator allocator = Allocators.newChild("inspect")) {
         // Gradients cost a backward pass per unit and are not worth keeping: they are never cached.
         boolean activations = request.behavior() == BehaviorKind.ACTIVATION;
-        BehaviorCache cache = request.cache() != CachePolicy.OFF && activations ? new BehaviorCache(workspace) : null;
+        BehaviorCache cache =
+            request.cache() != CachePolicy.OFF && activations ? new BehaviorCache(workspace) : null;
         CostModel costs = new CostModel(workspace);
-        String costKey = model.name() + ":" + layers.stream().mapToInt(l -> l.layer().index()).max().orElse(0)
-            + (activations ? "" : ":" + request.behavior().sqlName());
+        String costKey =
+            model.name()
+                + ":"
+                + layers.stream().mapToInt(l -> l.layer().index()).max().orElse(0)
+                + (activations ? "" : ":" + request.behavior().sqlName());
         List<Path> entries = new ArrayList<>();
         boolean cached = cache != null;
         if (cache != null) {
           for (LayerRequest layer : layers) {
-            Path entry = cache.entry(checkpoint, layer.layer(), dataset, workspace.datasetDir(dataset.name()));
+            Path entry =
+                cache.entry(
+                    checkpoint, layer.layer(), dataset, workspace.datasetDir(dataset.name()));
             entries.add(entry);
-            cached &= cache.isValid(entry, dataset.recordCount(), layer.layer().unitCount(), allocator);
+            cached &=
+                cache.isValid(entry, dataset.recordCount(), layer.layer().unitCount(), allocator);
           }
         }
         if (cached && request.cache() == CachePolicy.AUTO) {
@@ -116,40 +125,67 @@ public final class Inspection {
           long started = System.nanoTime();
           int cachedBatch = cache.batchSize(entries.get(0), allocator);
           pass(new CachedSource(cache, entries, allocator), cachedBatch, true, Long.MAX_VALUE);
-          costs.recordCacheRead(sizeOf(entries) * recordsUsed / Math.max(1, dataset.recordCount()),
+          costs.recordCacheRead(
+              sizeOf(entries) * recordsUsed / Math.max(1, dataset.recordCount()),
               System.nanoTime() - started);
           if (grid.startSecondPass()) {
             pass(new CachedSource(cache, entries, allocator), cachedBatch, false, recordsUsed);
           }
         } else {
           try (LoadedModel loaded = LoadedModel.load(model, checkpoint)) {
-            boolean write = cache != null && request.cache() == CachePolicy.ON && !stopping.stopsEarly()
-                && stopping.maxRecords() == 0;
+            boolean write =
+                cache != null
+                    && request.cache() == CachePolicy.ON
+                    && !stopping.stopsEarly()
+                    && stopping.maxRecords() == 0;
             List<LayerRequest> extracted = write ? allUnits() : layers;
-            Extractor extractor = new Extractor(loaded, extracted, dataset.symbolShape(), request.behavior());
+            Extractor extractor =
+                new Extractor(
+                    loaded,
+                    extracted,
+                    dataset.symbolShape(),
+                    request.behavior(),
+                    workspace.metrics());
             List<BehaviorCache.Writer> writers = new ArrayList<>();
             try {
               if (write) {
                 for (int l = 0; l < layers.size(); l++) {
-                  writers.add(cache.writer(entries.get(l), layers.get(l).layer(), dataset.recordCount(),
-                      batchSize, allocator));
+                  writers.add(
+                      cache.writer(
+                          entries.get(l),
+                          layers.get(l).layer(),
+                          dataset.recordCount(),
+                          batchSize,
+                          allocator));
                 }
               }
-              pass(new ExtractingSource(extractor, allocator, writers, costs, costKey), batchSize, true,
+              pass(
+                  new ExtractingSource(extractor, allocator, writers, costs, costKey),
+                  batchSize,
+                  true,
                   Long.MAX_VALUE);
               writers.forEach(BehaviorCache.Writer::commit);
             } finally {
               writers.forEach(BehaviorCache.Writer::close);
             }
             if (grid.startSecondPass()) {
-              pass(new ExtractingSource(extractor, allocator, List.of(), costs, costKey), batchSize, false,
+              pass(
+                  new ExtractingSource(extractor, allocator, List.of(), costs, costKey),
+                  batchSize,
+                  false,
                   recordsUsed);
             }
           }
         }
       }
-      return grid.rows(model.name(), checkpoint.epoch(), layers, plan.hypotheses(), plan.probeMeasures(),
-          recordsUsed, fractionRead());
+      return grid.rows(
+          model.name(),
+          checkpoint.epoch(),
+          layers,
+          plan.hypotheses(),
+          plan.probeMeasures(),
+          recordsUsed,
+          fractionRead());
     }
 
     private static long sizeOf(List<Path> files) {
@@ -167,7 +203,9 @@ public final class Inspection {
     private List<LayerRequest> allUnits() {
       List<LayerRequest> all = new ArrayList<>();
       for (LayerRequest layer : layers) {
-        all.add(new LayerRequest(layer.layer(), IntStream.range(0, layer.layer().unitCount()).toArray()));
+        all.add(
+            new LayerRequest(
+                layer.layer(), IntStream.range(0, layer.layer().unitCount()).toArray()));
       }
       return all;
     }
@@ -203,21 +241,40 @@ public final class Inspection {
       }
     }
 
-    /** Streams records; the first pass may stop early, the second reads exactly {@code limit} records. */
+    /**
+     * Streams records; the first pass may stop early, the second reads exactly {@code limit}
+     * records.
+     */
     private void pass(BehaviorSource source, int batchSize, boolean first, long limit) {
       long cap = stopping.maxRecords() > 0 ? Math.min(limit, stopping.maxRecords()) : limit;
       long total = Math.min(cap, dataset.recordCount());
       if (first) {
         recordsCovered = Math.max(1, total);
       }
-      RecordScan scan = new RecordScan(workspace, dataset, plan.hypotheses(), batchSize,
-          "inspect " + model.name() + "@" + checkpoint.epoch() + (first ? "" : " (exact pass)"), total, cancelled);
-      long read = scan.run(id -> id < cap, source, grid, first, (done, batches) -> {
-        if (first) {
-          recordsRead = done;
-        }
-        return first && stopping.stopsEarly() && batches >= MIN_BATCHES_BEFORE_STOP && converged();
-      });
+      RecordScan scan =
+          new RecordScan(
+              workspace,
+              dataset,
+              plan.hypotheses(),
+              batchSize,
+              "inspect " + model.name() + "@" + checkpoint.epoch() + (first ? "" : " (exact pass)"),
+              total,
+              cancelled);
+      long read =
+          scan.run(
+              id -> id < cap,
+              source,
+              grid,
+              first,
+              (done, batches) -> {
+                if (first) {
+                  recordsRead = done;
+                }
+                return first
+                    && stopping.stopsEarly()
+                    && batches >= MIN_BATCHES_BEFORE_STOP
+                    && converged();
+              });
       if (first) {
         recordsUsed = read;
       }

@@ -1,6 +1,5 @@
 package org.deepbase.engine.exec;
 
-import org.deepbase.engine.plan.InspectionRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,15 +7,16 @@ import java.util.ServiceLoader;
 import java.util.function.BooleanSupplier;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.workspace.Workspace;
 
 /**
- * Runs an inspection somewhere: in this JVM ({@code local}, the default) or on a cluster
- * ({@code spark}, from the deepbase-spark module). Chosen by the connection setting
- * {@code engine}; the same query returns the same rows on every engine.
+ * Runs an inspection somewhere: in this JVM ({@code local}, the default) or on a cluster ({@code
+ * spark}, from the deepbase-spark module). Chosen by the connection setting {@code engine}; the
+ * same query returns the same rows on every engine.
  *
- * <p>Service provider interface: engines other than {@code local} are found with
- * {@link ServiceLoader} in {@code META-INF/services/org.deepbase.engine.exec.InspectionEngine}.
+ * <p>Service provider interface: engines other than {@code local} are found with {@link
+ * ServiceLoader} in {@code META-INF/services/org.deepbase.engine.exec.InspectionEngine}.
  */
 public interface InspectionEngine {
   /** The connection setting naming the engine. */
@@ -30,7 +30,10 @@ public interface InspectionEngine {
    *
    * @param settings the connection's settings (e.g. {@code spark.master})
    */
-  List<InspectionRow> run(Workspace workspace, InspectionRequest request, BooleanSupplier cancelled,
+  List<InspectionRow> run(
+      Workspace workspace,
+      InspectionRequest request,
+      BooleanSupplier cancelled,
       Map<String, String> settings);
 
   /** Returns the engine a connection's settings select. */
@@ -46,9 +49,16 @@ public interface InspectionEngine {
       }
       known.add(engine.name());
     }
-    throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "unknown engine '" + name + "'; available: " + known
-        + (name.equals("spark") ? " (engine=spark needs the deepbase-spark jar and Spark on the class path:"
-            + " see docs/spark.md)" : ""));
+    throw new DeepBaseException(
+        ErrorCode.BAD_ARGUMENT,
+        "unknown engine '"
+            + name
+            + "'; available: "
+            + known
+            + (name.equals("spark")
+                ? " (engine=spark needs the deepbase-spark jar and Spark on the class path:"
+                    + " see docs/spark.md)"
+                : ""));
   }
 
   /** This JVM's fused operator. */
@@ -61,7 +71,10 @@ public interface InspectionEngine {
     }
 
     @Override
-    public List<InspectionRow> run(Workspace workspace, InspectionRequest request, BooleanSupplier cancelled,
+    public List<InspectionRow> run(
+        Workspace workspace,
+        InspectionRequest request,
+        BooleanSupplier cancelled,
         Map<String, String> settings) {
       return new Inspection(workspace, request, cancelled).run();
     }

@@ -8,6 +8,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param unit null for layer-level measures (probes)
  * @param ciLow lower end of the score's interval (equal to score when exact and complete)
  */
-public record InspectionRow(String model, int checkpoint, String layer, @Nullable Integer unit, String hypothesis,
-    String measure, double score, long recordsUsed, double ciLow, double ciHigh) {
-}
+public record InspectionRow(
+    String model,
+    int checkpoint,
+    String layer,
+    @Nullable Integer unit,
+    String hypothesis,
+    String measure,
+    double score,
+    long recordsUsed,
+    double ciLow,
+    double ciHigh) {}

@@ -5,7 +5,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
-import org.deepbase.engine.Progress;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
@@ -14,16 +13,22 @@ import org.deepbase.engine.workspace.Workspace;
 
 /**
  * The one read loop of every inspection, local or a Spark shard, INSPECT or a probe: streams the
- * selected records of a dataset in batches through a {@link BehaviorSource} into an
- * {@link AccumulatorGrid}, checking for cancellation before each batch. It owns the dataset
- * reader and the source (closing both); the grid takes each batch's behaviors and closes them.
+ * selected records of a dataset in batches through a {@link BehaviorSource} into an {@link
+ * AccumulatorGrid}, checking for cancellation before each batch. It owns the dataset reader and the
+ * source (closing both); the grid takes each batch's behaviors and closes them.
  *
  * @param task the progress task name, also what a cancellation message names
  * @param total the records the task reports progress against
  * @param cancelled polled before each batch; a {@link Cancellation} explains itself
  */
-record RecordScan(Workspace workspace, DatasetDescriptor dataset, List<Hypothesis> hypotheses, int batchSize,
-    String task, long total, BooleanSupplier cancelled) {
+record RecordScan(
+    Workspace workspace,
+    DatasetDescriptor dataset,
+    List<Hypothesis> hypotheses,
+    int batchSize,
+    String task,
+    long total,
+    BooleanSupplier cancelled) {
 
   /** Decides after each batch whether to stop reading. */
   @FunctionalInterface
@@ -32,18 +37,24 @@ record RecordScan(Workspace workspace, DatasetDescriptor dataset, List<Hypothesi
   }
 
   /** Reads until the end of the records or the stop rule; returns how many records were read. */
-  long run(IntPredicate records, BehaviorSource source, AccumulatorGrid grid, boolean first, StopRule stop) {
+  long run(
+      IntPredicate records,
+      BehaviorSource source,
+      AccumulatorGrid grid,
+      boolean first,
+      StopRule stop) {
     long read = 0;
     int batches = 0;
     try (BehaviorSource owned = source;
-         DatasetReader reader = new DatasetReader(workspace.datasetDir(dataset.name()), dataset, records, batchSize)) {
+        DatasetReader reader =
+            new DatasetReader(workspace.datasetDir(dataset.name()), dataset, records, batchSize)) {
       while (reader.hasNext()) {
         checkCancelled(read);
         RecordBatch batch = reader.next();
         grid.feed(batch, hypotheses, dataset, owned.next(batch), first);
         read += batch.size();
         batches++;
-        Progress.current().report(task, read, total);
+        workspace.progress().report(task, read, total);
         if (stop.stop(read, batches)) {
           break;
         }
@@ -57,7 +68,8 @@ record RecordScan(Workspace workspace, DatasetDescriptor dataset, List<Hypothesi
       if (cancelled instanceof Cancellation c) {
         c.check(task + " (after " + read + " records)");
       }
-      throw new DeepBaseException(ErrorCode.CANCELLED, task + " cancelled after " + read + " records");
+      throw new DeepBaseException(
+          ErrorCode.CANCELLED, task + " cancelled after " + read + " records");
     }
   }
 

@@ -11,7 +11,6 @@ import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.LayerRequest;
@@ -20,15 +19,15 @@ import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.plan.MeasureSpec;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
- * One piece of a distributed inspection: one checkpoint over one range of record ids, fed into
- * an {@link AccumulatorGrid} with the same extractor and accumulators as the local engine. Merging
- * the grids of all shards (in any order) and finishing once gives the local engine's scores.
+ * One piece of a distributed inspection: one checkpoint over one range of record ids, fed into an
+ * {@link AccumulatorGrid} with the same extractor and accumulators as the local engine. Merging the
+ * grids of all shards (in any order) and finishing once gives the local engine's scores.
  */
 public final class ShardScan {
-  private ShardScan() {
-  }
+  private ShardScan() {}
 
   /**
    * Names a shard with plain values only, so it can cross a cluster's wire.
@@ -45,9 +44,12 @@ public final class ShardScan {
   }
 
   /** What a plan needs to know about one checkpoint's work, resolved once on the driver. */
-  public record Plan(List<LayerRequest> layers, List<Hypothesis> hypotheses, List<MeasureSpec> measures,
-      List<MeasureSpec> probeMeasures, DatasetDescriptor dataset) {
-  }
+  public record Plan(
+      List<LayerRequest> layers,
+      List<Hypothesis> hypotheses,
+      List<MeasureSpec> measures,
+      List<MeasureSpec> probeMeasures,
+      DatasetDescriptor dataset) {}
 
   /**
    * Resolves the dataset, hypotheses, measures and layers of a request for one model, failing on a
@@ -65,38 +67,72 @@ public final class ShardScan {
       (m.measure().isProbe() ? probes : measures).add(m);
     }
     if (!model.inputShape().equals(dataset.inputShape())) {
-      throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "dataset '" + dataset.name() + "' has input shape "
-          + dataset.inputShape() + " but model '" + model.name() + "' expects " + model.inputShape());
+      throw new DeepBaseException(
+          ErrorCode.SHAPE_MISMATCH,
+          "dataset '"
+              + dataset.name()
+              + "' has input shape "
+              + dataset.inputShape()
+              + " but model '"
+              + model.name()
+              + "' expects "
+              + model.inputShape());
     }
-    return new Plan(Targets.layers(workspace, model, request.units()), hypotheses, measures, probes, dataset);
+    return new Plan(
+        Targets.layers(workspace, model, request.units()), hypotheses, measures, probes, dataset);
   }
 
   /** Returns an empty grid for a plan. */
   public static AccumulatorGrid emptyGrid(Plan plan, InspectionRequest request) {
-    return new AccumulatorGrid(plan.layers(), plan.hypotheses().size(), plan.measures(), request.exact(),
+    return new AccumulatorGrid(
+        plan.layers(),
+        plan.hypotheses().size(),
+        plan.measures(),
+        request.exact(),
         plan.probeMeasures().isEmpty() ? null : ProbeAccumulator.Settings.defaults());
   }
 
   /**
-   * Scans a shard. Spark cancels a task by interrupting its thread: the scan stops at the next batch.
+   * Scans a shard. Spark cancels a task by interrupting its thread: the scan stops at the next
+   * batch.
    *
    * @param loaded the shard's checkpoint, loaded
    * @param secondPass null for the first pass; for the second, the merged first-pass grid with its
    *     second pass started (only accumulators in their second pass are fed)
    */
-  public static AccumulatorGrid scan(Workspace workspace, InspectionRequest request, Shard shard, LoadedModel loaded,
+  public static AccumulatorGrid scan(
+      Workspace workspace,
+      InspectionRequest request,
+      Shard shard,
+      LoadedModel loaded,
       @Nullable AccumulatorGrid secondPass) {
     ModelDescriptor model = workspace.model(shard.model());
     Plan plan = plan(workspace, request, model);
     AccumulatorGrid grid = secondPass != null ? secondPass : emptyGrid(plan, request);
-    Extractor extractor = new Extractor(loaded, plan.layers(), plan.dataset().symbolShape(), request.behavior());
+    Extractor extractor =
+        new Extractor(
+            loaded,
+            plan.layers(),
+            plan.dataset().symbolShape(),
+            request.behavior(),
+            workspace.metrics());
     Thread worker = Thread.currentThread();
-    RecordScan scan = new RecordScan(workspace, plan.dataset(), plan.hypotheses(),
-        request.batchSize() > 0 ? request.batchSize() : 256, "shard " + shard, shard.to() - shard.from(),
-        worker::isInterrupted);
+    RecordScan scan =
+        new RecordScan(
+            workspace,
+            plan.dataset(),
+            plan.hypotheses(),
+            request.batchSize() > 0 ? request.batchSize() : 256,
+            "shard " + shard,
+            shard.to() - shard.from(),
+            worker::isInterrupted);
     try (BufferAllocator allocator = Allocators.newChild("shard")) {
-      scan.run(id -> id >= shard.from() && id < shard.to(), new ExtractingSource(extractor, allocator), grid,
-          secondPass == null, RecordScan.never());
+      scan.run(
+          id -> id >= shard.from() && id < shard.to(),
+          new ExtractingSource(extractor, allocator),
+          grid,
+          secondPass == null,
+          RecordScan.never());
     }
     return grid;
   }

@@ -10,18 +10,17 @@ import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.plan.ModelTarget;
 import org.deepbase.engine.plan.UnitTarget;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * Resolves an inspection's typed targets against the catalog: checkpoints that exist, layers and
  * units in range (failing with the name of what is wrong).
  */
 public final class Targets {
-  private Targets() {
-  }
+  private Targets() {}
 
   /** Returns the checkpoints the model targets name, in the order given. */
   public static List<Checkpoint> checkpoints(Workspace workspace, List<ModelTarget> models) {
@@ -38,8 +37,12 @@ public final class Targets {
     return out;
   }
 
-  /** Returns the layer requests of unit targets for one model, each layer once, units in the order given. */
-  public static List<LayerRequest> layers(Workspace workspace, ModelDescriptor model, List<UnitTarget> units) {
+  /**
+   * Returns the layer requests of unit targets for one model, each layer once, units in the order
+   * given.
+   */
+  public static List<LayerRequest> layers(
+      Workspace workspace, ModelDescriptor model, List<UnitTarget> units) {
     Map<LayerInfo, List<Integer>> chosen = new LinkedHashMap<>();
     for (UnitTarget target : units) {
       if (target.layer() == null) {
@@ -52,9 +55,19 @@ public final class Targets {
       } else {
         int u = target.unit();
         if (u >= layer.unitCount()) {
-          throw new DeepBaseException(ErrorCode.UNIT_OUT_OF_RANGE, "unit " + u + " is out of range for layer '"
-              + layer.name() + "' of model '" + model.name() + "', which has " + layer.unitCount() + " units (0.."
-              + (layer.unitCount() - 1) + ")");
+          throw new DeepBaseException(
+              ErrorCode.UNIT_OUT_OF_RANGE,
+              "unit "
+                  + u
+                  + " is out of range for layer '"
+                  + layer.name()
+                  + "' of model '"
+                  + model.name()
+                  + "', which has "
+                  + layer.unitCount()
+                  + " units (0.."
+                  + (layer.unitCount() - 1)
+                  + ")");
         }
         List<Integer> list = chosen.computeIfAbsent(layer, l -> new ArrayList<>());
         if (!list.contains(u)) {
@@ -63,7 +76,9 @@ public final class Targets {
       }
     }
     List<LayerRequest> requests = new ArrayList<>();
-    chosen.forEach((layer, list) -> requests.add(new LayerRequest(layer, list.stream().mapToInt(i -> i).toArray())));
+    chosen.forEach(
+        (layer, list) ->
+            requests.add(new LayerRequest(layer, list.stream().mapToInt(i -> i).toArray())));
     return requests;
   }
 

@@ -30,7 +30,11 @@ public enum BehaviorKind {
         return kind;
       }
     }
-    throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "unknown behavior '" + name + "'; known: "
-        + Arrays.stream(values()).map(BehaviorKind::sqlName).toList());
+    throw new DeepBaseException(
+        ErrorCode.BAD_ARGUMENT,
+        "unknown behavior '"
+            + name
+            + "'; known: "
+            + Arrays.stream(values()).map(BehaviorKind::sqlName).toList());
   }
 }

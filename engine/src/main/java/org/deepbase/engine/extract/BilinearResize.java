@@ -6,8 +6,7 @@ package org.deepbase.engine.extract;
  * activations to the segmentation mask.
  */
 public final class BilinearResize {
-  private BilinearResize() {
-  }
+  private BilinearResize() {}
 
   /** Resizes {@code src} (h x w, row-major, from {@code offset}) into {@code dst} (oh x ow). */
   public static void resize(float[] src, int offset, int h, int w, float[] dst, int oh, int ow) {

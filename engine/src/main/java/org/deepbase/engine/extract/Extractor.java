@@ -13,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
 import org.deepbase.engine.DeepBaseException;
@@ -29,25 +28,30 @@ import org.deepbase.engine.nn.LoadedModel;
  *
  * <p>The pass stops after the deepest requested layer where the model format allows it. All
  * NDArrays of a batch live in a manager closed before {@link #extract} returns, but for the tapped
- * outputs themselves: behaviors leave as Arrow vectors counted by the caller's allocator
- * (ownership passes to the returned batches), over the tensors' own memory when no resizing is
- * needed ({@link NativeBehaviors}). Layer grids are aligned with the annotation grid: equal grids are copied, different
- * grids of the same rank are resized (bilinear, or linear for 1-D), and a dense unit's one value
- * is broadcast to every symbol of its record.
+ * outputs themselves: behaviors leave as Arrow vectors counted by the caller's allocator (ownership
+ * passes to the returned batches), over the tensors' own memory when no resizing is needed ({@link
+ * NativeBehaviors}). Layer grids are aligned with the annotation grid: equal grids are copied,
+ * different grids of the same rank are resized (bilinear, or linear for 1-D), and a dense unit's
+ * one value is broadcast to every symbol of its record.
  */
 public final class Extractor {
-  private static final AtomicLong FORWARD_PASSES = new AtomicLong();
-  private static final AtomicLong LAYER_FORWARDS = new AtomicLong();
-
   private final LoadedModel model;
   private final List<LayerRequest> requests;
   private final List<Integer> grid;
   private final BehaviorKind kind;
   private final int deepest;
+  private final ExtractionMetrics metrics;
 
-  /** Creates an activation extractor (see {@link #Extractor(LoadedModel, List, List, BehaviorKind)}). */
-  public Extractor(LoadedModel model, List<LayerRequest> requests, List<Integer> grid) {
-    this(model, requests, grid, BehaviorKind.ACTIVATION);
+  /**
+   * Creates an activation extractor (see {@link #Extractor(LoadedModel, List, List, BehaviorKind,
+   * ExtractionMetrics)}).
+   */
+  public Extractor(
+      LoadedModel model,
+      List<LayerRequest> requests,
+      List<Integer> grid,
+      ExtractionMetrics metrics) {
+    this(model, requests, grid, BehaviorKind.ACTIVATION, metrics);
   }
 
   /**
@@ -57,9 +61,16 @@ public final class Extractor {
    * @param requests the layers and units to deliver
    * @param grid the annotation grid (the dataset's symbol shape) behaviors are aligned to
    * @param kind activations, or gradients w.r.t. the input
+   * @param metrics where the forward passes are counted (the workspace's)
    */
-  public Extractor(LoadedModel model, List<LayerRequest> requests, List<Integer> grid, BehaviorKind kind) {
+  public Extractor(
+      LoadedModel model,
+      List<LayerRequest> requests,
+      List<Integer> grid,
+      BehaviorKind kind,
+      ExtractionMetrics metrics) {
     this.model = model;
+    this.metrics = java.util.Objects.requireNonNull(metrics, "metrics is null");
     this.requests = List.copyOf(requests);
     this.grid = List.copyOf(grid);
     this.kind = kind;
@@ -68,16 +79,6 @@ public final class Extractor {
       Saliency.channelAxis(model.descriptor(), this.grid);
       GradientCheck.require();
     }
-  }
-
-  /** Returns how many forward passes ran in this process (tests use it to check sharing). */
-  public static long forwardPasses() {
-    return FORWARD_PASSES.get();
-  }
-
-  /** Returns how many layer forwards ran in this process (tests use it to check early stopping). */
-  public static long layerForwards() {
-    return LAYER_FORWARDS.get();
   }
 
   /** Extracts the requested behaviors of one batch, one {@link BehaviorBatch} per request. */
@@ -92,15 +93,16 @@ public final class Extractor {
     int[] recordIds = batch.records().stream().mapToInt(r -> r.recordId()).toArray();
     List<BehaviorBatch> out = new ArrayList<>(requests.size());
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      NDArray x = manager.create(batch.inputs().duplicate(), Architecture.inputShape(
-          model.descriptor(), batch.size()));
+      NDArray x =
+          manager.create(
+              batch.inputs().duplicate(),
+              Architecture.inputShape(model.descriptor(), batch.size()));
       if (gradient) {
         out.addAll(saliency(x, recordIds, allocator));
         return out;
       }
-      FORWARD_PASSES.incrementAndGet();
       NDArray[] taps = model.forward(x, deepest, false);
-      LAYER_FORWARDS.addAndGet(model.layersComputed(deepest));
+      metrics.recordForward(model.layersComputed(deepest));
       for (LayerRequest request : requests) {
         out.add(toArrow(taps[request.layer().index()], request, recordIds, allocator));
       }
@@ -127,9 +129,8 @@ public final class Extractor {
     // Arrays made by a manager are inference tensors, which autograd refuses: use a copy.
     NDArray x = input.duplicate();
     x.setRequiresGradient(true);
-    FORWARD_PASSES.incrementAndGet();
     NDArray[] taps = model.forward(x, deepest, true);
-    LAYER_FORWARDS.addAndGet(model.layersComputed(deepest));
+    metrics.recordForward(model.layersComputed(deepest));
     int remaining = requests.stream().mapToInt(r -> r.units().length).sum();
     List<BehaviorBatch> out = new ArrayList<>(requests.size());
     try {
@@ -145,7 +146,8 @@ public final class Extractor {
               NDArray gradient = x.getGradient();
               NDArray map = Saliency.reduce(model.descriptor(), grid, gradient);
               map.attach(pass);
-              Float4Vector vector = newVector(request.layer(), unit, batch * symbols, allocator, vectors);
+              Float4Vector vector =
+                  newVector(request.layer(), unit, batch * symbols, allocator, vectors);
               vector.getDataBuffer().setBytes(0, map.toByteBuffer(true));
               vector.setValueCount(batch * symbols);
               gradient.subi(gradient);
@@ -164,8 +166,8 @@ public final class Extractor {
     return out;
   }
 
-  private BehaviorBatch toArrow(NDArray output, LayerRequest request, int[] recordIds,
-      BufferAllocator allocator) {
+  private BehaviorBatch toArrow(
+      NDArray output, LayerRequest request, int[] recordIds, BufferAllocator allocator) {
     LayerInfo layer = request.layer();
     int batch = recordIds.length;
     int symbols = layer.symbolCount();
@@ -175,7 +177,8 @@ public final class Extractor {
     // units are asked for, pick them natively too, so only their values leave native memory.
     // Behaviors are float32 whatever the layer computes in (a TorchScript model may run in
     // float64 or float16): their bytes are read as floats below.
-    NDArray values = output.getDataType() == DataType.FLOAT32 ? output : output.toType(DataType.FLOAT32, false);
+    NDArray values =
+        output.getDataType() == DataType.FLOAT32 ? output : output.toType(DataType.FLOAT32, false);
     NDArray unitMajor = values.reshape(batch, layer.unitCount(), symbols).transpose(1, 0, 2);
     int[] units = request.units();
     boolean all = units.length == layer.unitCount();
@@ -201,12 +204,18 @@ public final class Extractor {
       ByteBuffer bytes;
       try {
         source.attach(owner);
-        bytes = source.toByteBuffer(true); // a contiguous copy, if one is needed, joins the same manager
+        bytes =
+            source.toByteBuffer(
+                true); // a contiguous copy, if one is needed, joins the same manager
       } catch (RuntimeException e) {
         owner.close();
         throw e;
       }
-      return new BehaviorBatch(layer, request.units(), recordIds, outSymbols,
+      return new BehaviorBatch(
+          layer,
+          request.units(),
+          recordIds,
+          outSymbols,
           NativeBehaviors.wrap(bytes, owner, runBytes, names, allocator));
     }
     // tryDirect: a view of the (made contiguous) native array, read once below; without it DJL
@@ -231,8 +240,8 @@ public final class Extractor {
     return new BehaviorBatch(layer, request.units(), recordIds, outSymbols, vectors);
   }
 
-  private static Float4Vector newVector(LayerInfo layer, int unit, int values, BufferAllocator allocator,
-      List<Float4Vector> owned) {
+  private static Float4Vector newVector(
+      LayerInfo layer, int unit, int values, BufferAllocator allocator, List<Float4Vector> owned) {
     Float4Vector vector = new Float4Vector(layer.name() + "." + unit, allocator);
     owned.add(vector);
     vector.allocateNew(values);
@@ -242,7 +251,9 @@ public final class Extractor {
 
   /** How a layer's symbols map onto the annotation grid. */
   private enum Alignment {
-    COPY, RESIZE, BROADCAST;
+    COPY,
+    RESIZE,
+    BROADCAST;
 
     static Alignment of(LayerInfo layer, List<Integer> grid) {
       List<Integer> own = layer.grid();
@@ -255,16 +266,28 @@ public final class Extractor {
       if (own.size() == grid.size() && (own.size() == 1 || own.size() == 2)) {
         return RESIZE;
       }
-      throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "layer '" + layer.name() + "' has output shape "
-          + layer.shape() + " (symbol grid " + own + ") but the dataset's symbol shape is " + grid
-          + "; DeepBase resizes grids of the same rank and broadcasts dense layers");
+      throw new DeepBaseException(
+          ErrorCode.SHAPE_MISMATCH,
+          "layer '"
+              + layer.name()
+              + "' has output shape "
+              + layer.shape()
+              + " (symbol grid "
+              + own
+              + ") but the dataset's symbol shape is "
+              + grid
+              + "; DeepBase resizes grids of the same rank and broadcasts dense layers");
     }
   }
 
   private void fillBroadcast(Float4Vector vector, ByteBuffer run, int batch, int outSymbols) {
     FloatBuffer values = run.order(ByteOrder.nativeOrder()).asFloatBuffer();
-    FloatBuffer target = vector.getDataBuffer().nioBuffer(0, batch * outSymbols * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    FloatBuffer target =
+        vector
+            .getDataBuffer()
+            .nioBuffer(0, batch * outSymbols * Float.BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .asFloatBuffer();
     for (int r = 0; r < batch; r++) {
       float v = values.get(r);
       for (int s = 0; s < outSymbols; s++) {
@@ -283,8 +306,12 @@ public final class Extractor {
     float[] src = new float[batch * h * w];
     run.order(ByteOrder.nativeOrder()).asFloatBuffer().get(src);
     float[] dst = new float[oh * ow];
-    FloatBuffer target = vector.getDataBuffer().nioBuffer(0, batch * oh * ow * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    FloatBuffer target =
+        vector
+            .getDataBuffer()
+            .nioBuffer(0, batch * oh * ow * Float.BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .asFloatBuffer();
     for (int r = 0; r < batch; r++) {
       BilinearResize.resize(src, r * h * w, h, w, dst, oh, ow);
       target.put(dst);

@@ -18,30 +18,37 @@ import org.deepbase.engine.nn.OneDnn;
  *
  * <p>Why: on a machine of this project (AVX-512), libtorch 2.7.1's oneDNN kernels returned wrong
  * input gradients for batched convolutions (and wrong nn.LSTM outputs), run to run; capping oneDNN
- * to SSE4.1 ({@code ONEDNN_MAX_CPU_ISA=SSE41}, read once at process start) made them exact. A
- * wrong saliency map looks plausible, so DeepBase refuses rather than returns it. Because the
- * failure is intermittent (a self-check passed once and the next gradients were wrong), a CPU
- * with AVX2 or wider needs the cap, or an explicit {@code -Ddeepbase.gradients.trustOneDnn=true};
- * the self-check then runs on top.
+ * to SSE4.1 ({@code ONEDNN_MAX_CPU_ISA=SSE41}, read once at process start) made them exact. A wrong
+ * saliency map looks plausible, so DeepBase refuses rather than returns it. Because the failure is
+ * intermittent (a self-check passed once and the next gradients were wrong), a CPU with AVX2 or
+ * wider needs the cap, or an explicit {@code -Ddeepbase.gradients.trustOneDnn=true}; the self-check
+ * then runs on top.
  */
 final class GradientCheck {
   static final String FIX = OneDnn.FIX;
+
   /** Skips the instruction-set requirement on machines whose oneDNN kernels are trusted. */
   static final String TRUST = "deepbase.gradients.trustOneDnn";
+
   private static final int CHECKS = 3;
   private static volatile Boolean passed;
 
-  private GradientCheck() {
-  }
+  private GradientCheck() {}
 
   /** Fails with the reason and the fix unless this JVM's convolution gradients are correct. */
   static void require() {
     if (OneDnn.suspect() && !Boolean.getBoolean(TRUST)) {
-      throw new DeepBaseException(ErrorCode.MODEL_FAILED, "gradient behaviors are refused: on CPUs with AVX2 or"
-          + " wider, libtorch's oneDNN kernels were measured to return wrong convolution gradients intermittently,"
-          + " which no quick self-check can rule out; start DeepBase with the environment variable " + FIX
-          + " (e.g. '" + FIX + " ./deepbase ...'), which makes them exact at some cost in speed, or set -D" + TRUST
-          + "=true if this machine's kernels are known good (see docs/pytorch.md)");
+      throw new DeepBaseException(
+          ErrorCode.MODEL_FAILED,
+          "gradient behaviors are refused: on CPUs with AVX2 or"
+              + " wider, libtorch's oneDNN kernels were measured to return wrong convolution gradients intermittently,"
+              + " which no quick self-check can rule out; start DeepBase with the environment variable "
+              + FIX
+              + " (e.g. '"
+              + FIX
+              + " ./deepbase ...'), which makes them exact at some cost in speed, or set -D"
+              + TRUST
+              + "=true if this machine's kernels are known good (see docs/pytorch.md)");
     }
     Boolean ok = passed;
     if (ok == null) {
@@ -57,10 +64,16 @@ final class GradientCheck {
       }
     }
     if (!ok) {
-      throw new DeepBaseException(ErrorCode.MODEL_FAILED, "gradient behaviors are refused: this machine's native"
-          + " runtime (libtorch oneDNN kernels) computed a wrong convolution input gradient in DeepBase's self-check;"
-          + " start DeepBase with the environment variable " + FIX + " (e.g. '" + FIX + " ./deepbase ...'), which"
-          + " makes them exact at some cost in speed (see docs/pytorch.md)");
+      throw new DeepBaseException(
+          ErrorCode.MODEL_FAILED,
+          "gradient behaviors are refused: this machine's native"
+              + " runtime (libtorch oneDNN kernels) computed a wrong convolution input gradient in DeepBase's self-check;"
+              + " start DeepBase with the environment variable "
+              + FIX
+              + " (e.g. '"
+              + FIX
+              + " ./deepbase ...'), which"
+              + " makes them exact at some cost in speed (see docs/pytorch.md)");
     }
   }
 
@@ -85,7 +98,8 @@ final class GradientCheck {
       NDArray x = manager.create(input, new Shape(n, c, h, w)).duplicate();
       x.setRequiresGradient(true);
       NDArray k = manager.create(weight, new Shape(2, c, 3, 3));
-      NDArray y = Conv2d.conv2d(x, k, null, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).get(0);
+      NDArray y =
+          Conv2d.conv2d(x, k, null, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).get(0);
       NDArray target = y.get(new NDIndex(":, 0")).sum();
       JniUtils.backward((PtNDArray) target, (PtNDArray) target.onesLike(), false, false);
       float[] actual = x.getGradient().toFloatArray();

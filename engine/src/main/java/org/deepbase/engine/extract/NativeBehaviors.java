@@ -12,10 +12,10 @@ import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 
 /**
- * Hands a layer's unit-major output tensor to Arrow without copying it: the tensor's memory
- * becomes one Arrow allocation (counted by the allocator like any other) and each unit's vector
- * is a slice of it. The tensor's manager is closed when the last vector lets go, so the
- * behaviors stay valid exactly as long as Arrow says they are used.
+ * Hands a layer's unit-major output tensor to Arrow without copying it: the tensor's memory becomes
+ * one Arrow allocation (counted by the allocator like any other) and each unit's vector is a slice
+ * of it. The tensor's manager is closed when the last vector lets go, so the behaviors stay valid
+ * exactly as long as Arrow says they are used.
  */
 final class NativeBehaviors extends ForeignAllocation {
   private final NDManager owner;
@@ -33,7 +33,11 @@ final class NativeBehaviors extends ForeignAllocation {
    *     closed here if wrapping fails)
    * @param names one vector name per run
    */
-  static List<Float4Vector> wrap(ByteBuffer bytes, NDManager owner, int runBytes, List<String> names,
+  static List<Float4Vector> wrap(
+      ByteBuffer bytes,
+      NDManager owner,
+      int runBytes,
+      List<String> names,
       BufferAllocator allocator) {
     ArrowBuf whole;
     try {
@@ -52,7 +56,8 @@ final class NativeBehaviors extends ForeignAllocation {
         vectors.add(vector);
         // No nulls: Arrow allocates the validity bitmap itself, all set.
         try (ArrowBuf validity = allocator.getEmpty()) {
-          vector.loadFieldBuffers(new ArrowFieldNode(values, 0),
+          vector.loadFieldBuffers(
+              new ArrowFieldNode(values, 0),
               List.of(validity, whole.slice((long) i * runBytes, runBytes)));
         }
       }

@@ -12,8 +12,7 @@ import org.deepbase.engine.catalog.ModelDescriptor;
  * input [C, H, W] has channels first, a sequence input [T, D] features last.
  */
 final class Saliency {
-  private Saliency() {
-  }
+  private Saliency() {}
 
   /**
    * Returns the batch axis to maximise over (1 or the last), or -1 when the input already has one
@@ -21,8 +20,11 @@ final class Saliency {
    */
   static int channelAxis(ModelDescriptor model, List<Integer> symbols) {
     if ("int64".equals(model.inputDtype())) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "model '" + model.name()
-          + "' takes int64 inputs (token ids): they have no gradient; inspect activations instead");
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT,
+          "model '"
+              + model.name()
+              + "' takes int64 inputs (token ids): they have no gradient; inspect activations instead");
     }
     List<Integer> input = model.inputShape();
     if (input.equals(symbols)) {
@@ -35,9 +37,15 @@ final class Saliency {
     if (n == symbols.size() + 1 && input.subList(0, n - 1).equals(symbols)) {
       return n;
     }
-    throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "gradient behaviors are per input symbol, but model '"
-        + model.name() + "' input shape " + input + " is neither the symbol shape " + symbols
-        + " nor [C, ...symbols] nor [...symbols, D]");
+    throw new DeepBaseException(
+        ErrorCode.SHAPE_MISMATCH,
+        "gradient behaviors are per input symbol, but model '"
+            + model.name()
+            + "' input shape "
+            + input
+            + " is neither the symbol shape "
+            + symbols
+            + " nor [C, ...symbols] nor [...symbols, D]");
   }
 
   static NDArray reduce(ModelDescriptor model, List<Integer> symbols, NDArray gradient) {

@@ -27,7 +27,8 @@ public final class ArrayHypothesis implements Hypothesis {
   private final DatasetDescriptor dataset;
   private volatile FloatBuffer values;
 
-  private ArrayHypothesis(String name, Path datasetDir, Path npz, Npy.Header header, DatasetDescriptor dataset) {
+  private ArrayHypothesis(
+      String name, Path datasetDir, Path npz, Npy.Header header, DatasetDescriptor dataset) {
     this.name = name;
     this.datasetDir = datasetDir;
     this.npz = npz;
@@ -46,13 +47,21 @@ public final class ArrayHypothesis implements Hypothesis {
     try {
       for (Map.Entry<String, Npy.Header> array : DatasetFiles.npzArrays(npz.get()).entrySet()) {
         String key = array.getKey();
-        if (!key.equals(inputs) && (dataset.annotations() == null || dataset.annotations().contains(key))) {
+        if (!key.equals(inputs)
+            && (dataset.annotations() == null || dataset.annotations().contains(key))) {
           out.put(key, new ArrayHypothesis(key, datasetDir, npz.get(), array.getValue(), dataset));
         }
       }
     } catch (IOException e) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "dataset '" + dataset.name() + "': cannot read "
-          + npz.get().getFileName() + ": " + e.getMessage(), e);
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "dataset '"
+              + dataset.name()
+              + "': cannot read "
+              + npz.get().getFileName()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     return out;
   }
@@ -86,18 +95,39 @@ public final class ArrayHypothesis implements Hypothesis {
     if (v == null) {
       List<Integer> expected = new ArrayList<>(List.of(dataset.recordCount()));
       expected.addAll(dataset.symbolShape());
-      boolean sameSymbols = header.shape().size() >= 1
-          && org.deepbase.engine.catalog.Shapes.product(header.recordShape()) == dataset.symbolCount();
-      if (header.shape().isEmpty() || header.shape().get(0) != dataset.recordCount() || !sameSymbols) {
-        throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "annotation array '" + name + "' in "
-            + npz.getFileName() + " has shape " + header.shape() + "; dataset '" + dataset.name()
-            + "' needs " + expected + " (record_count x symbol_shape)");
+      boolean sameSymbols =
+          header.shape().size() >= 1
+              && org.deepbase.engine.catalog.Shapes.product(header.recordShape())
+                  == dataset.symbolCount();
+      if (header.shape().isEmpty()
+          || header.shape().get(0) != dataset.recordCount()
+          || !sameSymbols) {
+        throw new DeepBaseException(
+            ErrorCode.SHAPE_MISMATCH,
+            "annotation array '"
+                + name
+                + "' in "
+                + npz.getFileName()
+                + " has shape "
+                + header.shape()
+                + "; dataset '"
+                + dataset.name()
+                + "' needs "
+                + expected
+                + " (record_count x symbol_shape)");
       }
       try {
         v = Npy.map(DatasetFiles.npzArray(datasetDir, npz, name)).data().asFloatBuffer();
       } catch (IOException e) {
-        throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "cannot read annotation array '" + name + "' of "
-            + npz.getFileName() + ": " + e.getMessage(), e);
+        throw new DeepBaseException(
+            ErrorCode.BAD_WORKSPACE,
+            "cannot read annotation array '"
+                + name
+                + "' of "
+                + npz.getFileName()
+                + ": "
+                + e.getMessage(),
+            e);
       }
       values = v;
     }

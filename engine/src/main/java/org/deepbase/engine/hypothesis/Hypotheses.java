@@ -12,8 +12,7 @@ import org.deepbase.engine.data.DatasetRecord;
 
 /** Finds hypothesis functions for a dataset and evaluates them with shape checks. */
 public final class Hypotheses {
-  private Hypotheses() {
-  }
+  private Hypotheses() {}
 
   /** Returns the hypotheses that apply to a dataset's domain, by name. */
   public static Map<String, Hypothesis> forDataset(DatasetDescriptor dataset) {
@@ -44,21 +43,40 @@ public final class Hypotheses {
     Map<String, Hypothesis> available = forDataset(dataset);
     Hypothesis h = available.get(name);
     if (h == null) {
-      throw new DeepBaseException(ErrorCode.UNKNOWN_HYPOTHESIS, "unknown hypothesis '" + name
-          + "' for dataset '" + dataset.name() + "' (domain " + dataset.domain() + "); available: "
-          + available.keySet());
+      throw new DeepBaseException(
+          ErrorCode.UNKNOWN_HYPOTHESIS,
+          "unknown hypothesis '"
+              + name
+              + "' for dataset '"
+              + dataset.name()
+              + "' (domain "
+              + dataset.domain()
+              + "); available: "
+              + available.keySet());
     }
     return h;
   }
 
   /** Annotates a record, failing with both shapes when the annotation does not fit the symbols. */
-  public static float[] annotate(Hypothesis hypothesis, DatasetDescriptor dataset, DatasetRecord record) {
+  public static float[] annotate(
+      Hypothesis hypothesis, DatasetDescriptor dataset, DatasetRecord record) {
     float[] annotation = hypothesis.annotate(record);
     if (annotation.length != dataset.symbolCount()) {
-      throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "hypothesis '" + hypothesis.name()
-          + "' returned " + annotation.length + " values for record " + record.recordId()
-          + " of dataset '" + dataset.name() + "'; expected symbol shape " + dataset.symbolShape()
-          + " = " + dataset.symbolCount() + " values");
+      throw new DeepBaseException(
+          ErrorCode.SHAPE_MISMATCH,
+          "hypothesis '"
+              + hypothesis.name()
+              + "' returned "
+              + annotation.length
+              + " values for record "
+              + record.recordId()
+              + " of dataset '"
+              + dataset.name()
+              + "'; expected symbol shape "
+              + dataset.symbolShape()
+              + " = "
+              + dataset.symbolCount()
+              + " values");
     }
     return annotation;
   }

@@ -5,10 +5,10 @@ import org.deepbase.engine.data.DatasetRecord;
 /**
  * Annotates a record: one value per symbol, e.g. 1 where the ghost is and 0 elsewhere.
  *
- * <p>Implementations are pure functions of the record, so the engine may evaluate them in any
- * order and once per record however many units they are compared with. Different hypotheses are
- * evaluated on different threads at the same time; one hypothesis is asked on one thread at a
- * time, records in ascending id order within a batch.
+ * <p>Implementations are pure functions of the record, so the engine may evaluate them in any order
+ * and once per record however many units they are compared with. Different hypotheses are evaluated
+ * on different threads at the same time; one hypothesis is asked on one thread at a time, records
+ * in ascending id order within a batch.
  */
 public interface Hypothesis {
   /** Returns the hypothesis' SQL name. */

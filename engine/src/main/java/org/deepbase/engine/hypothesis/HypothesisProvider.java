@@ -5,9 +5,9 @@ import java.util.List;
 /**
  * Supplies the hypothesis functions of a data domain (the {@code domain} of a dataset).
  *
- * <p>Service provider interface: implementations are listed in
- * {@code META-INF/services/org.deepbase.engine.hypothesis.HypothesisProvider} of any jar on the
- * class path and found with {@link java.util.ServiceLoader}.
+ * <p>Service provider interface: implementations are listed in {@code
+ * META-INF/services/org.deepbase.engine.hypothesis.HypothesisProvider} of any jar on the class path
+ * and found with {@link java.util.ServiceLoader}.
  */
 public interface HypothesisProvider {
   /** Returns the domain whose datasets these hypotheses annotate. */

@@ -5,21 +5,21 @@ import java.nio.FloatBuffer;
 /**
  * Streams one unit's values and one hypothesis' annotations into a score.
  *
- * <p>The same accumulator serves the SQL aggregates (a record at a time), the inspection
- * executor (a batch of Arrow values at a time, unit after unit, no boxing) and a distributed
- * engine ({@link #merge} of partial states). Memory does not grow with the number of values added
- * unless the measure's documentation says so.
+ * <p>The same accumulator serves the SQL aggregates (a record at a time), the inspection executor
+ * (a batch of Arrow values at a time, unit after unit, no boxing) and a distributed engine ({@link
+ * #merge} of partial states). Memory does not grow with the number of values added unless the
+ * measure's documentation says so.
  *
  * <p>Some exact measures need a second look at the data ({@link #wantsAnotherPass()}): the caller
  * then calls {@link #startPass()} and adds the same values again. A caller that cannot (an SQL
- * aggregate) takes {@link #result()} after one pass, which is then an estimate whose interval
- * holds the exact score.
+ * aggregate) takes {@link #result()} after one pass, which is then an estimate whose interval holds
+ * the exact score.
  */
 public interface Accumulator extends java.io.Serializable {
   /**
-   * Adds {@code records} records of {@code symbols} symbols each: the value of record r at symbol
-   * s is {@code values.get(values.position() + r * symbols + s)}, likewise for annotations.
-   * Buffers are read with absolute gets and left unchanged.
+   * Adds {@code records} records of {@code symbols} symbols each: the value of record r at symbol s
+   * is {@code values.get(values.position() + r * symbols + s)}, likewise for annotations. Buffers
+   * are read with absolute gets and left unchanged.
    */
   void add(FloatBuffer values, FloatBuffer annotations, int records, int symbols);
 

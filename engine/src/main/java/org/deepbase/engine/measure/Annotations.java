@@ -5,8 +5,7 @@ import org.deepbase.engine.ErrorCode;
 
 /** Checks the kind of annotation a measure accepts. */
 final class Annotations {
-  private Annotations() {
-  }
+  private Annotations() {}
 
   /** Returns whether a binary annotation is on; fails naming the measure for other values. */
   static boolean binary(String measure, float annotation) {
@@ -16,7 +15,12 @@ final class Annotations {
     if (annotation == 0f) {
       return false;
     }
-    throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, measure + " accepts binary annotations (0 or 1);"
-        + " got " + annotation + ": use corr or mutual_info for continuous or categorical hypotheses");
+    throw new DeepBaseException(
+        ErrorCode.BAD_ARGUMENT,
+        measure
+            + " accepts binary annotations (0 or 1);"
+            + " got "
+            + annotation
+            + ": use corr or mutual_info for continuous or categorical hypotheses");
   }
 }

@@ -8,8 +8,8 @@ import java.nio.FloatBuffer;
  * (P N)).
  *
  * <p>Computed from a {@link JointHistogram}: pairs in different buckets are ordered exactly; pairs
- * within one bucket count one half, so the interval is ± (sum over buckets of on_b off_b / 2) /
- * (P N) around the estimate, except in the exact-zero bucket, whose values truly tie. Memory is the
+ * within one bucket count one half, so the interval is ± (sum over buckets of on_b off_b / 2) / (P
+ * N) around the estimate, except in the exact-zero bucket, whose values truly tie. Memory is the
  * histogram's.
  */
 final class AucAccumulator implements Accumulator {
@@ -40,16 +40,17 @@ final class AucAccumulator implements Accumulator {
   @Override
   public Score result() {
     double[] sums = new double[4]; // offBelow, wins, slack, positives
-    histogram.forEachAscending((ordinal, counts) -> {
-      double off = counts[0];
-      double on = counts[1];
-      sums[1] += on * (sums[0] + off / 2);
-      if (ordinal != JointHistogram.ZERO) {
-        sums[2] += on * off / 2;
-      }
-      sums[0] += off;
-      sums[3] += on;
-    });
+    histogram.forEachAscending(
+        (ordinal, counts) -> {
+          double off = counts[0];
+          double on = counts[1];
+          sums[1] += on * (sums[0] + off / 2);
+          if (ordinal != JointHistogram.ZERO) {
+            sums[2] += on * off / 2;
+          }
+          sums[0] += off;
+          sums[3] += on;
+        });
     double pairs = sums[3] * sums[0];
     if (pairs == 0) {
       return new Score(0.0, 0.0, 0.0, count, "auc needs both annotated and unannotated symbols");

@@ -3,13 +3,13 @@ package org.deepbase.engine.measure;
 import java.nio.FloatBuffer;
 
 /**
- * Accumulates Pearson correlation of a unit's values with an annotation over all (record,
- * symbol) pairs.
+ * Accumulates Pearson correlation of a unit's values with an annotation over all (record, symbol)
+ * pairs.
  *
  * <p>Uses Welford's updates of means and co-moments and Chan et al.'s pairwise formula to merge,
  * which stay accurate where naive sums of squares cancel catastrophically. A constant input (zero
- * variance on either side) has no defined correlation: the result is 0 and
- * {@link #constantInput()} reports it, so callers can warn instead of returning NaN.
+ * variance on either side) has no defined correlation: the result is 0 and {@link #constantInput()}
+ * reports it, so callers can warn instead of returning NaN.
  */
 public final class CorrelationAccumulator implements Accumulator {
   private long n;
@@ -34,7 +34,8 @@ public final class CorrelationAccumulator implements Accumulator {
   /** {@inheritDoc} */
   @Override
   public void add(FloatBuffer values, FloatBuffer annotations, int records, int symbols) {
-    // Two passes over the chunk (means, then centred sums) and one Chan merge: no division per value.
+    // Two passes over the chunk (means, then centred sums) and one Chan merge: no division per
+    // value.
     int n = records * symbols;
     if (n == 0) {
       return;
@@ -64,15 +65,22 @@ public final class CorrelationAccumulator implements Accumulator {
   /** Adds a batch from the unit's shared moments (see {@link #addShared}). */
   @Override
   public void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
-    addShared(unit.values(), annotations, unit.moments(), hypothesis, unit.records(), unit.symbols());
+    addShared(
+        unit.values(), annotations, unit.moments(), hypothesis, unit.records(), unit.symbols());
   }
 
   /**
    * Adds a batch from shared statistics: only the co-moment is computed per pair, over the "on"
-   * positions when the annotation is binary (sum (x - mx)(y - my) = sum_on (x - mx) - my sum (x - mx)).
+   * positions when the annotation is binary (sum (x - mx)(y - my) = sum_on (x - mx) - my sum (x -
+   * mx)).
    */
-  public void addShared(FloatBuffer values, FloatBuffer annotations, SharedStats.Unit unit,
-      SharedStats.Hypothesis hypothesis, int records, int symbols) {
+  public void addShared(
+      FloatBuffer values,
+      FloatBuffer annotations,
+      SharedStats.Unit unit,
+      SharedStats.Hypothesis hypothesis,
+      int records,
+      int symbols) {
     int n = records * symbols;
     if (n == 0) {
       return;
@@ -114,8 +122,14 @@ public final class CorrelationAccumulator implements Accumulator {
   /** {@inheritDoc} */
   @Override
   public Score result() {
-    return new Score(correlation(), correlation(), correlation(), n,
-        constantInput() ? "corr: constant input over " + n + " values, correlation undefined; reporting 0" : null);
+    return new Score(
+        correlation(),
+        correlation(),
+        correlation(),
+        n,
+        constantInput()
+            ? "corr: constant input over " + n + " values, correlation undefined; reporting 0"
+            : null);
   }
 
   /** Merges another accumulator into this one. */

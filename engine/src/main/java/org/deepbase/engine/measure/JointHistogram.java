@@ -5,18 +5,23 @@ import java.util.Arrays;
 /**
  * Counts values per (value bucket, annotation class) with relative accuracy: bucket i of positive
  * values holds (γ^(i-1), γ^i] with γ = (1 + α) / (1 - α) (DDSketch's mapping), negative values
- * mirror that, and exact zeros have a bucket of their own. Any value in a bucket is within
- * relative error α of the bucket's representative.
+ * mirror that, and exact zeros have a bucket of their own. Any value in a bucket is within relative
+ * error α of the bucket's representative.
  *
  * <p>Memory: two growable arrays of longs per class spanning the buckets actually hit, about
- * log(max / min) / (2α) entries; independent of how many values are added. Buckets are addressed
- * by an ordinal that increases with the value ({@link #ordinal}).
+ * log(max / min) / (2α) entries; independent of how many values are added. Buckets are addressed by
+ * an ordinal that increases with the value ({@link #ordinal}).
  */
 final class JointHistogram implements java.io.Serializable {
   static final double ALPHA = 0.001;
   private static final double LOG_GAMMA = Math.log((1 + ALPHA) / (1 - ALPHA));
-  /** Ordinals: negative buckets below ZERO, positive above; bucket index i maps to ZERO ± (OFFSET + i). */
+
+  /**
+   * Ordinals: negative buckets below ZERO, positive above; bucket index i maps to ZERO ± (OFFSET +
+   * i).
+   */
   static final long ZERO = 0;
+
   private static final long OFFSET = 1L << 20;
 
   private final int classes;

@@ -5,10 +5,10 @@ import java.nio.FloatBuffer;
 /**
  * Accumulates local IoU of one unit against one binary hypothesis.
  *
- * <p>Per record, the unit fires at the symbols whose value is strictly above T_r, the
- * {@code quantile}-quantile of that record's values (see {@link Quantiles}); the annotation is
- * on where it is 1. IoU = sum_r |fire ∩ on| / sum_r |fire ∪ on|, sums over the whole dataset;
- * 0 when the union is empty. Memory: one record of scratch space. Exact in one pass.
+ * <p>Per record, the unit fires at the symbols whose value is strictly above T_r, the {@code
+ * quantile}-quantile of that record's values (see {@link Quantiles}); the annotation is on where it
+ * is 1. IoU = sum_r |fire ∩ on| / sum_r |fire ∪ on|, sums over the whole dataset; 0 when the union
+ * is empty. Memory: one record of scratch space. Exact in one pass.
  */
 public final class LocalIouAccumulator implements Accumulator {
   /** NetDissect's top 0.5 %: T is the 0.995 quantile. */
@@ -54,10 +54,15 @@ public final class LocalIouAccumulator implements Accumulator {
   }
 
   /**
-   * Computes each record's threshold once, so that a unit compared with several hypotheses does
-   * not select its top values once per hypothesis.
+   * Computes each record's threshold once, so that a unit compared with several hypotheses does not
+   * select its top values once per hypothesis.
    */
-  public static void thresholds(FloatBuffer values, int recordCount, int symbols, double quantile, float[] scratch,
+  public static void thresholds(
+      FloatBuffer values,
+      int recordCount,
+      int symbols,
+      double quantile,
+      float[] scratch,
       double[] out) {
     Quantiles.Rank rank = new Quantiles.Rank(symbols, quantile);
     float[] top = rank.newTop();
@@ -68,7 +73,11 @@ public final class LocalIouAccumulator implements Accumulator {
   }
 
   /** Adds records whose thresholds were computed by {@link #thresholds} at this quantile. */
-  public void addWithThresholds(FloatBuffer values, FloatBuffer annotations, int recordCount, int symbols,
+  public void addWithThresholds(
+      FloatBuffer values,
+      FloatBuffer annotations,
+      int recordCount,
+      int symbols,
       double[] thresholds) {
     for (int r = 0; r < recordCount; r++) {
       int v0 = values.position() + r * symbols;
@@ -93,7 +102,11 @@ public final class LocalIouAccumulator implements Accumulator {
    * Adds a batch from shared statistics: |fire ∩ on| = on symbols above the threshold, |fire ∪ on|
    * = |fire| + |on| - |fire ∩ on|; the same counts as {@link #addWithThresholds} in O(on symbols).
    */
-  public void addShared(FloatBuffer values, SharedStats.Firing unit, SharedStats.Hypothesis hypothesis, int recordCount,
+  public void addShared(
+      FloatBuffer values,
+      SharedStats.Firing unit,
+      SharedStats.Hypothesis hypothesis,
+      int recordCount,
       int symbols) {
     if (!hypothesis.binary()) {
       Annotations.binary("local_iou", hypothesis.firstNonBinary());
@@ -117,8 +130,13 @@ public final class LocalIouAccumulator implements Accumulator {
   }
 
   /** Adds one record held in arrays. */
-  public void addRecord(float[] values, int valueOffset, float[] annotations, int annotationOffset, int n) {
-    add(FloatBuffer.wrap(values, valueOffset, n).slice(), FloatBuffer.wrap(annotations, annotationOffset, n).slice(), 1, n);
+  public void addRecord(
+      float[] values, int valueOffset, float[] annotations, int annotationOffset, int n) {
+    add(
+        FloatBuffer.wrap(values, valueOffset, n).slice(),
+        FloatBuffer.wrap(annotations, annotationOffset, n).slice(),
+        1,
+        n);
   }
 
   /** {@inheritDoc} */

@@ -1,22 +1,26 @@
 package org.deepbase.engine.measure;
 
 /**
- * Multinomial logistic regression on standardised features, trained by full-batch gradient
- * descent with Nesterov momentum; L2 (ridge) or L1 (lasso, by proximal soft-thresholding)
- * penalty; classes weighted by inverse frequency so that a rare class (one ghost cell in 285) is
- * not ignored.
+ * Multinomial logistic regression on standardised features, trained by full-batch gradient descent
+ * with Nesterov momentum; L2 (ridge) or L1 (lasso, by proximal soft-thresholding) penalty; classes
+ * weighted by inverse frequency so that a rare class (one ghost cell in 285) is not ignored.
  */
 final class LogisticProbe {
   /** The penalty on the weights (never on the intercepts). */
-  enum Penalty { L1, L2 }
+  enum Penalty {
+    L1,
+    L2
+  }
 
   private static final int ITERATIONS = 300;
   private static final double STEP = 0.5;
 
   final double[] mean;
   final double[] scale;
+
   /** weights[c][j], j = features; intercepts[c]. */
   final double[][] weights;
+
   final double[] intercepts;
 
   private LogisticProbe(double[] mean, double[] scale, double[][] weights, double[] intercepts) {
@@ -27,7 +31,8 @@ final class LogisticProbe {
   }
 
   /** Fits on the samples whose index is selected. */
-  static LogisticProbe fit(float[][] x, int[] y, boolean[] use, int classes, Penalty penalty, double lambda) {
+  static LogisticProbe fit(
+      float[][] x, int[] y, boolean[] use, int classes, Penalty penalty, double lambda) {
     int d = x.length == 0 ? 0 : x[0].length;
     int n = 0;
     double[] mean = new double[d];

@@ -24,7 +24,12 @@ public enum Measure {
   PROBE_F1("probe_f1", Kind.PROBE);
 
   /** How a measure reads its data. */
-  private enum Kind { THRESHOLD, PER_RECORD_THRESHOLD, CONTINUOUS, PROBE }
+  private enum Kind {
+    THRESHOLD,
+    PER_RECORD_THRESHOLD,
+    CONTINUOUS,
+    PROBE
+  }
 
   private final String sqlName;
   private final Kind kind;
@@ -62,8 +67,12 @@ public enum Measure {
         return m;
       }
     }
-    throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "unknown measure '" + name + "'; known: "
-        + Arrays.stream(values()).map(Measure::sqlName).toList());
+    throw new DeepBaseException(
+        ErrorCode.BAD_ARGUMENT,
+        "unknown measure '"
+            + name
+            + "'; known: "
+            + Arrays.stream(values()).map(Measure::sqlName).toList());
   }
 
   /**
@@ -84,8 +93,11 @@ public enum Measure {
       case LOCAL_IOU -> new LocalIouAccumulator(q);
       case CORR -> new CorrelationAccumulator();
       case AUC -> new AucAccumulator();
-      case PROBE_ACCURACY, PROBE_F1 -> throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, sqlName
-          + " scores a whole layer: use it in INSPECT, not as an aggregate over one unit");
+      case PROBE_ACCURACY, PROBE_F1 ->
+          throw new DeepBaseException(
+              ErrorCode.BAD_ARGUMENT,
+              sqlName
+                  + " scores a whole layer: use it in INSPECT, not as an aggregate over one unit");
     };
   }
 }

@@ -4,8 +4,7 @@ import java.util.List;
 
 /** Creates the single-unit affinity measures by their SQL names (see {@link Measure}). */
 public final class Measures {
-  private Measures() {
-  }
+  private Measures() {}
 
   /** Returns the SQL names of the single-unit measures. */
   public static List<String> names() {

@@ -9,14 +9,14 @@ import org.deepbase.engine.ErrorCode;
 
 /**
  * Accumulates samples for a probing classifier: at each (record, symbol), the values of all units
- * of a layer are the features and the annotation is the class (binary or up to
- * {@link #MAX_CLASSES} discrete values).
+ * of a layer are the features and the annotation is the class (binary or up to {@link #MAX_CLASSES}
+ * discrete values).
  *
  * <p>Probes must hold samples: memory is {@code maxSamples x units x 4} bytes. Past the cap, a
- * seeded reservoir sample (Vitter's algorithm R) keeps a uniform subset and {@link Result}
- * reports that it did. The score is k-fold cross-validated (seeded split) balanced accuracy (mean
- * per-class recall: chance is 1 / classes whatever the class balance) and macro F1 of a
- * {@link LogisticProbe}; unit importance is |coefficient| of a fit on all samples.
+ * seeded reservoir sample (Vitter's algorithm R) keeps a uniform subset and {@link Result} reports
+ * that it did. The score is k-fold cross-validated (seeded split) balanced accuracy (mean per-class
+ * recall: chance is 1 / classes whatever the class balance) and macro F1 of a {@link
+ * LogisticProbe}; unit importance is |coefficient| of a fit on all samples.
  */
 public final class ProbeAccumulator implements java.io.Serializable {
   public static final int MAX_CLASSES = 16;
@@ -26,13 +26,16 @@ public final class ProbeAccumulator implements java.io.Serializable {
       implements java.io.Serializable {
     public Settings {
       if (!penalty.equalsIgnoreCase("l1") && !penalty.equalsIgnoreCase("l2")) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "probe penalty must be 'l1' or 'l2', got '" + penalty + "'");
+        throw new DeepBaseException(
+            ErrorCode.BAD_ARGUMENT, "probe penalty must be 'l1' or 'l2', got '" + penalty + "'");
       }
       if (folds < 2) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "probe folds must be at least 2, got " + folds);
+        throw new DeepBaseException(
+            ErrorCode.BAD_ARGUMENT, "probe folds must be at least 2, got " + folds);
       }
       if (lambda < 0 || maxSamples < folds) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "probe needs lambda >= 0 and max_samples >= folds");
+        throw new DeepBaseException(
+            ErrorCode.BAD_ARGUMENT, "probe needs lambda >= 0 and max_samples >= folds");
       }
     }
 
@@ -52,7 +55,8 @@ public final class ProbeAccumulator implements java.io.Serializable {
    * @param seen samples offered
    * @param classes distinct annotation values
    */
-  public record Result(double accuracy, double f1, double[] importance, int samples, long seen, int classes) {
+  public record Result(
+      double accuracy, double f1, double[] importance, int samples, long seen, int classes) {
     /** Returns whether the samples were a subsample of what was seen. */
     public boolean subsampled() {
       return seen > samples;
@@ -77,8 +81,8 @@ public final class ProbeAccumulator implements java.io.Serializable {
   }
 
   /**
-   * Adds {@code records x symbols} samples: unit u's value at (r, s) is
-   * {@code values[u].get(values[u].position() + r * symbols + s)}.
+   * Adds {@code records x symbols} samples: unit u's value at (r, s) is {@code
+   * values[u].get(values[u].position() + r * symbols + s)}.
    */
   public void add(FloatBuffer[] values, FloatBuffer annotations, int records, int symbols) {
     if (values.length != units) {
@@ -110,8 +114,8 @@ public final class ProbeAccumulator implements java.io.Serializable {
   }
 
   /**
-   * Adds another accumulator's samples as if they had been offered here after this one's
-   * (a reservoir of reservoirs: uniform when neither was subsampled, documented as approximate
+   * Adds another accumulator's samples as if they had been offered here after this one's (a
+   * reservoir of reservoirs: uniform when neither was subsampled, documented as approximate
    * otherwise).
    */
   public void merge(ProbeAccumulator other) {
@@ -131,8 +135,12 @@ public final class ProbeAccumulator implements java.io.Serializable {
     Integer c = classes.get(annotation);
     if (c == null) {
       if (classes.size() == MAX_CLASSES || Float.isNaN(annotation)) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "probes accept discrete annotations with at most "
-            + MAX_CLASSES + " distinct values; got another value " + annotation);
+        throw new DeepBaseException(
+            ErrorCode.BAD_ARGUMENT,
+            "probes accept discrete annotations with at most "
+                + MAX_CLASSES
+                + " distinct values; got another value "
+                + annotation);
       }
       c = classes.size();
       classes.put(annotation, c);
@@ -158,7 +166,8 @@ public final class ProbeAccumulator implements java.io.Serializable {
     for (int rank = 0; rank < size; rank++) {
       fold[byKey[rank]] = rank % settings.folds();
     }
-    LogisticProbe.Penalty penalty = LogisticProbe.Penalty.valueOf(settings.penalty().toUpperCase(java.util.Locale.ROOT));
+    LogisticProbe.Penalty penalty =
+        LogisticProbe.Penalty.valueOf(settings.penalty().toUpperCase(java.util.Locale.ROOT));
     long[][] confusion = new long[k][k];
     for (int f = 0; f < settings.folds(); f++) {
       boolean[] train = new boolean[size];
@@ -175,7 +184,8 @@ public final class ProbeAccumulator implements java.io.Serializable {
     boolean[] all = new boolean[size];
     java.util.Arrays.fill(all, true);
     double[] importance = LogisticProbe.fit(x, y, all, k, penalty, settings.lambda()).importance();
-    return new Result(balancedAccuracy(confusion), macroF1(confusion), importance, size, seen, classes.size());
+    return new Result(
+        balancedAccuracy(confusion), macroF1(confusion), importance, size, seen, classes.size());
   }
 
   private static double balancedAccuracy(long[][] confusion) {

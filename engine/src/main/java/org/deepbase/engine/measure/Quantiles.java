@@ -3,12 +3,11 @@ package org.deepbase.engine.measure;
 import java.nio.FloatBuffer;
 
 /**
- * Computes quantiles with linear interpolation between closest ranks (NumPy's default
- * {@code method='linear'}): for sorted values s[0..n-1], q maps to position q * (n - 1).
+ * Computes quantiles with linear interpolation between closest ranks (NumPy's default {@code
+ * method='linear'}): for sorted values s[0..n-1], q maps to position q * (n - 1).
  */
 public final class Quantiles {
-  private Quantiles() {
-  }
+  private Quantiles() {}
 
   /** Returns the q-quantile of the first n values of an ascending array. */
   public static double ofSorted(float[] sorted, int n, double q) {
@@ -23,9 +22,9 @@ public final class Quantiles {
   }
 
   /**
-   * Returns the q-quantile of {@code n} values of a buffer from {@code offset}, using
-   * {@code scratch} (length >= n): the values are copied once (one bulk copy) and selected in the
-   * array, see {@link Rank#of}.
+   * Returns the q-quantile of {@code n} values of a buffer from {@code offset}, using {@code
+   * scratch} (length >= n): the values are copied once (one bulk copy) and selected in the array,
+   * see {@link Rank#of}.
    */
   public static double of(FloatBuffer values, int offset, int n, double q, float[] scratch) {
     if (n == 0) {
@@ -42,7 +41,10 @@ public final class Quantiles {
    */
   public record Rank(int lo, double fraction, int k) {
     public Rank(int n, double q) {
-      this((int) Math.floor(q * (n - 1)), q * (n - 1) - Math.floor(q * (n - 1)), n - (int) Math.floor(q * (n - 1)));
+      this(
+          (int) Math.floor(q * (n - 1)),
+          q * (n - 1) - Math.floor(q * (n - 1)),
+          n - (int) Math.floor(q * (n - 1)));
     }
 
     /** Returns the scratch space {@link #of} needs for the largest values. */
@@ -51,9 +53,9 @@ public final class Quantiles {
     }
 
     /**
-     * Returns the quantile of the first n values of an array. A high quantile (only a few values
-     * at or above its rank, as the default 0.995 over a 15 x 19 map: 3 of 285) is found by keeping
-     * the k largest values in {@code top} (length >= k when k <= 16), O(n) with one comparison per
+     * Returns the quantile of the first n values of an array. A high quantile (only a few values at
+     * or above its rank, as the default 0.995 over a 15 x 19 map: 3 of 285) is found by keeping the
+     * k largest values in {@code top} (length >= k when k <= 16), O(n) with one comparison per
      * value; otherwise the array is SORTED IN PLACE.
      */
     public double of(float[] values, int n, float[] top) {
@@ -128,7 +130,9 @@ public final class Quantiles {
     }
   }
 
-  /** Replaces the smallest of the k largest values by v (larger than it); returns the new smallest. */
+  /**
+   * Replaces the smallest of the k largest values by v (larger than it); returns the new smallest.
+   */
   static float insert(float[] top, int k, float v) {
     int j = 0;
     while (j + 1 < k && top[j + 1] < v) {

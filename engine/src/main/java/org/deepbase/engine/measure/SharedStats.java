@@ -3,14 +3,13 @@ package org.deepbase.engine.measure;
 import java.nio.FloatBuffer;
 
 /**
- * The parts of a batch's statistics that depend on one side only, computed once and shared by
- * every (unit, hypothesis) pair: a unit's moments and per-record thresholds serve all hypotheses,
- * a hypothesis' moments and "on" positions serve all units. With a sparse binary hypothesis (a
- * ghost mask: 1 symbol in 285) a pair then costs O(on symbols) instead of O(symbols).
+ * The parts of a batch's statistics that depend on one side only, computed once and shared by every
+ * (unit, hypothesis) pair: a unit's moments and per-record thresholds serve all hypotheses, a
+ * hypothesis' moments and "on" positions serve all units. With a sparse binary hypothesis (a ghost
+ * mask: 1 symbol in 285) a pair then costs O(on symbols) instead of O(symbols).
  */
 public final class SharedStats {
-  private SharedStats() {
-  }
+  private SharedStats() {}
 
   /**
    * One unit's values over a batch.
@@ -21,7 +20,9 @@ public final class SharedStats {
    * @param centredSum sum of deviations (0 up to rounding; kept so that covariances stay exact)
    */
   public record Unit(int n, double mean, double m2, double centredSum) {
-    /** Computes a unit's moments in two passes, as {@link CorrelationAccumulator} does per chunk. */
+    /**
+     * Computes a unit's moments in two passes, as {@link CorrelationAccumulator} does per chunk.
+     */
     public static Unit of(FloatBuffer values, int n) {
       int v0 = values.position();
       double sum = 0;
@@ -48,10 +49,17 @@ public final class SharedStats {
    * @param m2 sum of squared deviations
    * @param binary whether every value is 0 or 1
    * @param firstNonBinary a value that is neither 0 nor 1 (when not binary)
-   * @param onStart for binary annotations: record r's on positions are {@code on[onStart[r]..onStart[r+1])}
+   * @param onStart for binary annotations: record r's on positions are {@code
+   *     on[onStart[r]..onStart[r+1])}
    * @param on symbol positions (within the record) where the annotation is 1
    */
-  public record Hypothesis(int n, double mean, double m2, boolean binary, float firstNonBinary, int[] onStart,
+  public record Hypothesis(
+      int n,
+      double mean,
+      double m2,
+      boolean binary,
+      float firstNonBinary,
+      int[] onStart,
       int[] on) {
     /** Indexes a batch of annotations, records x symbols from the buffer's position. */
     public static Hypothesis of(FloatBuffer annotations, int records, int symbols) {
@@ -96,17 +104,22 @@ public final class SharedStats {
   }
 
   /**
-   * Computes a unit's moments and its per-record thresholds and firing counts at one quantile.
-   * Each record's values are copied once into {@code scratch} (length >= symbols) and read once
-   * there, in the CPU's first-level cache: one loop sums them, sums their squared deviations from
-   * a shift and keeps the few largest values, from which both the threshold and the firing count
-   * follow. The shift is the mean of the batch's records so far (the first value for the first
-   * record), close enough to each record's mean that removing it loses nothing in double
-   * precision; records' moments merge with Chan et al.'s formula, so the result is as accurate as
-   * a two-pass computation over the whole batch. Low quantiles (many values at or above the rank)
-   * sort each record instead.
+   * Computes a unit's moments and its per-record thresholds and firing counts at one quantile. Each
+   * record's values are copied once into {@code scratch} (length >= symbols) and read once there,
+   * in the CPU's first-level cache: one loop sums them, sums their squared deviations from a shift
+   * and keeps the few largest values, from which both the threshold and the firing count follow.
+   * The shift is the mean of the batch's records so far (the first value for the first record),
+   * close enough to each record's mean that removing it loses nothing in double precision; records'
+   * moments merge with Chan et al.'s formula, so the result is as accurate as a two-pass
+   * computation over the whole batch. Low quantiles (many values at or above the rank) sort each
+   * record instead.
    */
-  public static Firing unitAndFiring(FloatBuffer values, int records, int symbols, double quantile, float[] scratch,
+  public static Firing unitAndFiring(
+      FloatBuffer values,
+      int records,
+      int symbols,
+      double quantile,
+      float[] scratch,
       Unit[] moments) {
     int v0 = values.position();
     Quantiles.Rank rank = new Quantiles.Rank(symbols, quantile);
@@ -149,11 +162,12 @@ public final class SharedStats {
   }
 
   /**
-   * Returns the sum of the first n values, puts the sum of their squared deviations from
-   * {@code shift} in {@code squares[0]} and their k largest in {@code top}, in one loop (two
-   * partial sums each: one chain would wait on every add's latency).
+   * Returns the sum of the first n values, puts the sum of their squared deviations from {@code
+   * shift} in {@code squares[0]} and their k largest in {@code top}, in one loop (two partial sums
+   * each: one chain would wait on every add's latency).
    */
-  private static double scan(float[] values, int n, double shift, float[] top, int k, double[] squares) {
+  private static double scan(
+      float[] values, int n, double shift, float[] top, int k, double[] squares) {
     Quantiles.seed(values, top, k);
     double s0 = 0;
     double s1 = 0;
@@ -219,6 +233,5 @@ public final class SharedStats {
    * @param thresholds T_r per record
    * @param firing |{s : v > T_r}| per record
    */
-  public record Firing(double[] thresholds, int[] firing) {
-  }
+  public record Firing(double[] thresholds, int[] firing) {}
 }

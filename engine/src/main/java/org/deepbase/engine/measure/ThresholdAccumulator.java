@@ -17,8 +17,8 @@ import org.deepbase.engine.ErrorCode;
  * interval is the range of the statistic over every way the values in the threshold's bucket could
  * fall (it always contains the exact score). When the threshold's bucket is the exact-zero bucket
  * (typical of ReLU units) one pass is already exact. In exact mode, a second pass collects the
- * values of that one bucket, which makes the threshold and the score exact; memory is the
- * histogram plus the distinct values of one bucket.
+ * values of that one bucket, which makes the threshold and the score exact; memory is the histogram
+ * plus the distinct values of one bucket.
  */
 final class ThresholdAccumulator implements Accumulator {
   static final int MAX_CLASSES = 16;
@@ -28,8 +28,10 @@ final class ThresholdAccumulator implements Accumulator {
   private final boolean exact;
   private final String name;
   private final Map<Float, Integer> classes = new LinkedHashMap<>();
+
   /** Annotation classes the histogram counts: 2 for binary statistics. */
   private final int k;
+
   private final JointHistogram histogram;
   private long count;
   private int pass = 1;
@@ -57,8 +59,13 @@ final class ThresholdAccumulator implements Accumulator {
     Integer c = classes.get(annotation);
     if (c == null) {
       if (classes.size() == MAX_CLASSES || Float.isNaN(annotation)) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "mutual_info accepts discrete annotations with at"
-            + " most " + MAX_CLASSES + " distinct values; got another value " + annotation);
+        throw new DeepBaseException(
+            ErrorCode.BAD_ARGUMENT,
+            "mutual_info accepts discrete annotations with at"
+                + " most "
+                + MAX_CLASSES
+                + " distinct values; got another value "
+                + annotation);
       }
       c = classes.size();
       classes.put(annotation, c);
@@ -104,48 +111,57 @@ final class ThresholdAccumulator implements Accumulator {
       histogram.merge(o.histogram, remap);
       count += o.count;
     } else {
-      o.bucketValues.forEach((v, counts) -> {
-        long[] mine = bucketValues.computeIfAbsent(v, key -> new long[k]);
-        for (int c = 0; c < o.classes.size(); c++) {
-          mine[remap[c]] += counts[c];
-        }
-      });
+      o.bucketValues.forEach(
+          (v, counts) -> {
+            long[] mine = bucketValues.computeIfAbsent(v, key -> new long[k]);
+            for (int c = 0; c < o.classes.size(); c++) {
+              mine[remap[c]] += counts[c];
+            }
+          });
       minAbove = Math.min(minAbove, o.minAbove);
     }
   }
 
   /** Where rank floor(q (n - 1)) falls in the histogram. */
-  private record Position(long bucket, long below, double[] bucketCounts, double[] above, double[] total,
-      long aboveCount, long bucketCount) {
-  }
+  private record Position(
+      long bucket,
+      long below,
+      double[] bucketCounts,
+      double[] above,
+      double[] total,
+      long aboveCount,
+      long bucketCount) {}
 
   private Position locate() {
     long lo = (long) Math.floor(quantile * (count - 1));
     double[] total = new double[k];
     double[] above = new double[k];
     double[] inBucket = new double[k];
-    long[] state = {0, Long.MIN_VALUE, 0, 0, 0}; // cumulative, bucket, below, aboveCount, bucketCount
-    histogram.forEachAscending((ordinal, counts) -> {
-      long n = 0;
-      for (int c = 0; c < k; c++) {
-        n += counts[c];
-        total[c] += counts[c];
-      }
-      if (state[1] != Long.MIN_VALUE) {
-        for (int c = 0; c < k; c++) {
-          above[c] += counts[c];
-        }
-        state[3] += n;
-      } else if (state[0] + n > lo) {
-        state[1] = ordinal;
-        state[2] = state[0];
-        state[4] = n;
-        for (int c = 0; c < k; c++) {
-          inBucket[c] = counts[c];
-        }
-      }
-      state[0] += n;
-    });
+    long[] state = {
+      0, Long.MIN_VALUE, 0, 0, 0
+    }; // cumulative, bucket, below, aboveCount, bucketCount
+    histogram.forEachAscending(
+        (ordinal, counts) -> {
+          long n = 0;
+          for (int c = 0; c < k; c++) {
+            n += counts[c];
+            total[c] += counts[c];
+          }
+          if (state[1] != Long.MIN_VALUE) {
+            for (int c = 0; c < k; c++) {
+              above[c] += counts[c];
+            }
+            state[3] += n;
+          } else if (state[0] + n > lo) {
+            state[1] = ordinal;
+            state[2] = state[0];
+            state[4] = n;
+            for (int c = 0; c < k; c++) {
+              inBucket[c] = counts[c];
+            }
+          }
+          state[0] += n;
+        });
     return new Position(state[1], state[2], inBucket, above, total, state[3], state[4]);
   }
 
@@ -179,13 +195,14 @@ final class ThresholdAccumulator implements Accumulator {
     }
     if (pass == 2) {
       double threshold = exactThreshold(p);
-      bucketValues.forEach((v, counts) -> {
-        if (v > threshold) {
-          for (int c = 0; c < k; c++) {
-            fire[c] += counts[c];
-          }
-        }
-      });
+      bucketValues.forEach(
+          (v, counts) -> {
+            if (v > threshold) {
+              for (int c = 0; c < k; c++) {
+                fire[c] += counts[c];
+              }
+            }
+          });
       return Score.exact(statistic.compute(fire, p.total()), count);
     }
     long lo = (long) Math.floor(quantile * (count - 1));

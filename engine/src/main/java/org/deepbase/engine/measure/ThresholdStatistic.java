@@ -1,8 +1,8 @@
 package org.deepbase.engine.measure;
 
 /**
- * A statistic of the thresholded unit ("fires" where its value exceeds T_u) against the
- * annotation, computed from the 2 x K contingency table of (fires, annotation class).
+ * A statistic of the thresholded unit ("fires" where its value exceeds T_u) against the annotation,
+ * computed from the 2 x K contingency table of (fires, annotation class).
  */
 enum ThresholdStatistic {
   /** |fire ∩ on| / |fire ∪ on| (NetDissect). */
@@ -13,7 +13,9 @@ enum ThresholdStatistic {
   RECALL,
   /** 2 |fire ∩ on| / (|fire| + |on|). */
   F1,
-  /** Mutual information, in bits, between fire and the annotation's class (any discrete annotation). */
+  /**
+   * Mutual information, in bits, between fire and the annotation's class (any discrete annotation).
+   */
   MUTUAL_INFO;
 
   /** Returns whether the statistic needs a binary annotation (class 1 = on). */

@@ -7,8 +7,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * One unit's values over a batch of records, with what depends on the unit only (moments,
- * per-record thresholds and firing counts) computed on first use and shared by every hypothesis
- * and measure the unit is compared with. Not thread-safe: one per (unit, batch) and thread.
+ * per-record thresholds and firing counts) computed on first use and shared by every hypothesis and
+ * measure the unit is compared with. Not thread-safe: one per (unit, batch) and thread.
  */
 public final class UnitBatch {
   private final FloatBuffer values;
@@ -45,19 +45,25 @@ public final class UnitBatch {
     return symbols;
   }
 
-  /** Returns the per-record thresholds and firing counts at a quantile; the unit's moments come along. */
+  /**
+   * Returns the per-record thresholds and firing counts at a quantile; the unit's moments come
+   * along.
+   */
   public SharedStats.Firing firing(double quantile) {
-    return firing.computeIfAbsent(quantile, q -> {
-      if (scratch == null) {
-        scratch = new float[symbols];
-      }
-      SharedStats.Unit[] out = new SharedStats.Unit[1];
-      SharedStats.Firing f = SharedStats.unitAndFiring(values, records, symbols, q, scratch, out);
-      if (moments == null) {
-        moments = out[0];
-      }
-      return f;
-    });
+    return firing.computeIfAbsent(
+        quantile,
+        q -> {
+          if (scratch == null) {
+            scratch = new float[symbols];
+          }
+          SharedStats.Unit[] out = new SharedStats.Unit[1];
+          SharedStats.Firing f =
+              SharedStats.unitAndFiring(values, records, symbols, q, scratch, out);
+          if (moments == null) {
+            moments = out[0];
+          }
+          return f;
+        });
   }
 
   /** Returns the unit's mean and squared deviations over the batch. */

@@ -23,8 +23,7 @@ import org.deepbase.engine.catalog.ModelDescriptor;
  * layer, so that child i's output is layer i's behavior.
  */
 public final class Architecture {
-  private Architecture() {
-  }
+  private Architecture() {}
 
   /** Creates an uninitialised block whose children are the descriptor's layers, in order. */
   public static SequentialBlock build(ModelDescriptor model) {
@@ -70,27 +69,46 @@ public final class Architecture {
   private static Block layer(ModelDescriptor model, LayerSpec spec) {
     SequentialBlock block = new SequentialBlock();
     switch (String.valueOf(spec.kind())) {
-      case "conv2d" -> block.add(Conv2d.builder()
-          .setKernelShape(new Shape(required(model, spec, spec.kernel(), "kernel"), spec.kernel()))
-          .optPadding(new Shape(pad(spec), pad(spec)))
-          .setFilters(required(model, spec, spec.size(), "size"))
-          .build());
+      case "conv2d" ->
+          block.add(
+              Conv2d.builder()
+                  .setKernelShape(
+                      new Shape(required(model, spec, spec.kernel(), "kernel"), spec.kernel()))
+                  .optPadding(new Shape(pad(spec), pad(spec)))
+                  .setFilters(required(model, spec, spec.size(), "size"))
+                  .build());
       case "maxpool" -> {
         int k = required(model, spec, spec.kernel(), "kernel");
         block.add(Pool.maxPool2dBlock(new Shape(k, k), new Shape(k, k)));
       }
       case "globalmaxpool" -> block.add(Pool.globalMaxPool2dBlock());
-      case "linear" -> block.add(Blocks.batchFlattenBlock())
-          .add(Linear.builder().setUnits(required(model, spec, spec.size(), "size")).build());
-      default -> throw new DeepBaseException(ErrorCode.BAD_WORKSPACE,
-          "model '" + model.name() + "' layer '" + spec.name() + "' has unknown kind '" + spec.kind()
-              + "' (known: conv2d, maxpool, globalmaxpool, linear)");
+      case "linear" ->
+          block
+              .add(Blocks.batchFlattenBlock())
+              .add(Linear.builder().setUnits(required(model, spec, spec.size(), "size")).build());
+      default ->
+          throw new DeepBaseException(
+              ErrorCode.BAD_WORKSPACE,
+              "model '"
+                  + model.name()
+                  + "' layer '"
+                  + spec.name()
+                  + "' has unknown kind '"
+                  + spec.kind()
+                  + "' (known: conv2d, maxpool, globalmaxpool, linear)");
     }
     if ("relu".equals(spec.activation())) {
       block.add(Activation.reluBlock());
     } else if (spec.activation() != null) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "model '" + model.name() + "' layer '"
-          + spec.name() + "' has unknown activation '" + spec.activation() + "' (known: relu)");
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "model '"
+              + model.name()
+              + "' layer '"
+              + spec.name()
+              + "' has unknown activation '"
+              + spec.activation()
+              + "' (known: relu)");
     }
     return block;
   }
@@ -101,8 +119,17 @@ public final class Architecture {
 
   private static int required(ModelDescriptor model, LayerSpec spec, Integer value, String field) {
     if (value == null) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "model '" + model.name() + "' layer '"
-          + spec.name() + "' of kind " + spec.kind() + " needs '" + field + "'");
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "model '"
+              + model.name()
+              + "' layer '"
+              + spec.name()
+              + "' of kind "
+              + spec.kind()
+              + " needs '"
+              + field
+              + "'");
     }
     return value;
   }

@@ -28,8 +28,8 @@ public final class DjlModel implements LoadedModel {
   private final SequentialBlock block;
   private final ParameterStore parameters;
 
-  private DjlModel(ModelDescriptor descriptor, Checkpoint checkpoint, Model model,
-      SequentialBlock block) {
+  private DjlModel(
+      ModelDescriptor descriptor, Checkpoint checkpoint, Model model, SequentialBlock block) {
     this.descriptor = descriptor;
     this.checkpoint = checkpoint;
     this.model = model;
@@ -44,14 +44,24 @@ public final class DjlModel implements LoadedModel {
       SequentialBlock block = Architecture.build(descriptor);
       model.setBlock(block);
       model.setDataType(DataType.FLOAT32);
-      model.load(checkpoint.path().getParent(), descriptor.name(),
+      model.load(
+          checkpoint.path().getParent(),
+          descriptor.name(),
           Map.of("epoch", String.valueOf(checkpoint.epoch())));
       return new DjlModel(descriptor, checkpoint, model, block);
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
-      throw new DeepBaseException(ErrorCode.MODEL_LOAD_FAILED, "cannot load model '"
-          + descriptor.name() + "' checkpoint " + checkpoint.epoch() + " from " + checkpoint.path()
-          + ": " + e.getMessage(), e);
+      throw new DeepBaseException(
+          ErrorCode.MODEL_LOAD_FAILED,
+          "cannot load model '"
+              + descriptor.name()
+              + "' checkpoint "
+              + checkpoint.epoch()
+              + " from "
+              + checkpoint.path()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

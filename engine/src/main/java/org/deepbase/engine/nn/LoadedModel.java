@@ -12,7 +12,8 @@ import org.deepbase.engine.catalog.ModelDescriptor;
 public interface LoadedModel extends AutoCloseable {
   /** Loads a checkpoint in the format its descriptor names. */
   static LoadedModel load(ModelDescriptor descriptor, Checkpoint checkpoint) {
-    return descriptor.isTorchScript() ? TorchScriptModel.load(descriptor, checkpoint)
+    return descriptor.isTorchScript()
+        ? TorchScriptModel.load(descriptor, checkpoint)
         : DjlModel.load(descriptor, checkpoint);
   }
 
@@ -23,8 +24,8 @@ public interface LoadedModel extends AutoCloseable {
   /**
    * Runs one forward pass over a batch [B, ...input_shape] and returns the outputs of layers 0 to
    * {@code deepest} (by layer index), each unit-major per record ([B, units, ...symbols]). Arrays
-   * belong to the input's manager. Formats that can stop early compute nothing past
-   * {@code deepest}.
+   * belong to the input's manager. Formats that can stop early compute nothing past {@code
+   * deepest}.
    *
    * @param withGradient record the autograd graph (the caller has enabled grad mode and marked the
    *     input as requiring a gradient)

@@ -3,14 +3,14 @@ package org.deepbase.engine.nn;
 /**
  * What DeepBase knows about libtorch's oneDNN kernels on this machine. On this project's AVX-512
  * machines libtorch 2.7.1's oneDNN gave wrong nn.LSTM outputs and intermittently wrong convolution
- * input gradients; capping it to SSE4.1 before the process starts made both exact (docs/pytorch.md).
+ * input gradients; capping it to SSE4.1 before the process starts made both exact
+ * (docs/pytorch.md).
  */
 public final class OneDnn {
   /** The environment setting that makes the suspect kernels exact. */
   public static final String FIX = "ONEDNN_MAX_CPU_ISA=SSE41";
 
-  private OneDnn() {
-  }
+  private OneDnn() {}
 
   /** Returns whether oneDNN was capped to SSE4.1 before the process started. */
   public static boolean capped() {
@@ -21,7 +21,9 @@ public final class OneDnn {
     return isa != null && isa.trim().equalsIgnoreCase("SSE41");
   }
 
-  /** Returns whether the CPU offers AVX2 or wider vectors (where oneDNN picks the suspect kernels). */
+  /**
+   * Returns whether the CPU offers AVX2 or wider vectors (where oneDNN picks the suspect kernels).
+   */
   public static boolean wideVectors() {
     try {
       String cpu = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));

@@ -10,8 +10,7 @@ import org.deepbase.engine.catalog.Preprocess;
 
 /** Applies a descriptor's {@link Preprocess} to a batch, in native code. */
 final class Preprocessing {
-  private Preprocessing() {
-  }
+  private Preprocessing() {}
 
   static NDArray apply(ModelDescriptor model, NDArray batch) {
     Preprocess p = model.preprocess();
@@ -28,12 +27,23 @@ final class Preprocessing {
     return x;
   }
 
-  private static NDArray perChannel(ModelDescriptor model, NDArray batch, List<Double> values, String field) {
+  private static NDArray perChannel(
+      ModelDescriptor model, NDArray batch, List<Double> values, String field) {
     int channels = model.inputShape().get(0);
     if (values.size() != channels) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "model '" + model.name() + "' preprocess." + field
-          + " has " + values.size() + " values; input_shape " + model.inputShape() + " has " + channels
-          + " channels");
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "model '"
+              + model.name()
+              + "' preprocess."
+              + field
+              + " has "
+              + values.size()
+              + " values; input_shape "
+              + model.inputShape()
+              + " has "
+              + channels
+              + " channels");
     }
     float[] v = new float[channels];
     for (int c = 0; c < channels; c++) {

@@ -30,6 +30,7 @@ import org.deepbase.engine.catalog.ModelDescriptor;
 public final class TorchScriptModel implements LoadedModel {
   /** The exported method looked for first; forward otherwise. */
   public static final String METHOD = "activations";
+
   static final String HELPER = "tools/deepbase_export.py";
 
   private final ModelDescriptor descriptor;
@@ -44,7 +45,8 @@ public final class TorchScriptModel implements LoadedModel {
     this.checkpoint = checkpoint;
     this.model = model;
     this.block = (PtSymbolBlock) model.getBlock();
-    this.method = Arrays.asList(JniUtils.getMethodNames(block)).contains(METHOD) ? METHOD : "forward";
+    this.method =
+        Arrays.asList(JniUtils.getMethodNames(block)).contains(METHOD) ? METHOD : "forward";
     this.layers = probe();
   }
 
@@ -56,13 +58,23 @@ public final class TorchScriptModel implements LoadedModel {
       String file = checkpoint.path().getFileName().toString();
       // trainParam: parameters loaded as ordinary tensors, so a gradient behavior can backpropagate
       // through them (as inference tensors autograd refuses them); inference runs stay graph-free.
-      model.load(checkpoint.path().getParent(), file.substring(0, file.length() - ".pt".length()),
+      model.load(
+          checkpoint.path().getParent(),
+          file.substring(0, file.length() - ".pt".length()),
           Map.of("trainParam", "true"));
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
-      throw new DeepBaseException(ErrorCode.MODEL_LOAD_FAILED, "cannot load TorchScript model '"
-          + descriptor.name() + "' checkpoint " + checkpoint.epoch() + " from " + checkpoint.path()
-          + " (is it a file saved by torch.jit.save?): " + firstLine(e), e);
+      throw new DeepBaseException(
+          ErrorCode.MODEL_LOAD_FAILED,
+          "cannot load TorchScript model '"
+              + descriptor.name()
+              + "' checkpoint "
+              + checkpoint.epoch()
+              + " from "
+              + checkpoint.path()
+              + " (is it a file saved by torch.jit.save?): "
+              + firstLine(e),
+          e);
     }
     try {
       return new TorchScriptModel(descriptor, checkpoint, model);
@@ -74,32 +86,51 @@ public final class TorchScriptModel implements LoadedModel {
 
   /** Trusts this machine's oneDNN LSTM kernels (known good) instead of refusing LSTM models. */
   public static final String TRUST_LSTM = "deepbase.lstm.trustOneDnn";
-  private static final java.util.regex.Pattern LSTM_CALL = java.util.regex.Pattern.compile("\\blstm\\s*\\(");
+
+  private static final java.util.regex.Pattern LSTM_CALL =
+      java.util.regex.Pattern.compile("\\blstm\\s*\\(");
 
   /**
    * Refuses a model whose TorchScript code calls an LSTM where libtorch's oneDNN LSTM kernels are
-   * suspect ({@link OneDnn#suspect}): they returned wrong outputs on this project's AVX-512 machines,
-   * which would be inspected without a word. The code is read from the archive's {@code code/}
-   * entries (TorchScript keeps each module's code there; nn.LSTM compiles to a {@code lstm(...)} call).
+   * suspect ({@link OneDnn#suspect}): they returned wrong outputs on this project's AVX-512
+   * machines, which would be inspected without a word. The code is read from the archive's {@code
+   * code/} entries (TorchScript keeps each module's code there; nn.LSTM compiles to a {@code
+   * lstm(...)} call).
    */
   static void refuseSuspectLstm(ModelDescriptor descriptor, Checkpoint checkpoint) {
     if (!OneDnn.suspect() || Boolean.getBoolean(TRUST_LSTM) || !callsLstm(checkpoint.path())) {
       return;
     }
-    throw new DeepBaseException(ErrorCode.MODEL_LOAD_FAILED, "model '" + descriptor.name() + "' runs an LSTM, and on"
-        + " this CPU (AVX2 or wider) libtorch's oneDNN LSTM kernels were measured to return wrong outputs: start"
-        + " DeepBase with the environment variable " + OneDnn.FIX + " (e.g. '" + OneDnn.FIX + " ./deepbase ...'), which"
-        + " makes them exact at some cost in speed, or set -D" + TRUST_LSTM + "=true if this machine's kernels are"
-        + " known good (see docs/pytorch.md)");
+    throw new DeepBaseException(
+        ErrorCode.MODEL_LOAD_FAILED,
+        "model '"
+            + descriptor.name()
+            + "' runs an LSTM, and on"
+            + " this CPU (AVX2 or wider) libtorch's oneDNN LSTM kernels were measured to return wrong outputs: start"
+            + " DeepBase with the environment variable "
+            + OneDnn.FIX
+            + " (e.g. '"
+            + OneDnn.FIX
+            + " ./deepbase ...'), which"
+            + " makes them exact at some cost in speed, or set -D"
+            + TRUST_LSTM
+            + "=true if this machine's kernels are"
+            + " known good (see docs/pytorch.md)");
   }
 
-  /** Returns whether a TorchScript archive's code calls an LSTM (false when it cannot be read as one). */
+  /**
+   * Returns whether a TorchScript archive's code calls an LSTM (false when it cannot be read as
+   * one).
+   */
   static boolean callsLstm(java.nio.file.Path archive) {
     try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(archive.toFile())) {
       for (java.util.zip.ZipEntry entry : java.util.Collections.list(zip.entries())) {
-        if (entry.getName().contains("/code/") && entry.getName().endsWith(".py") && entry.getSize() < (8 << 20)) {
+        if (entry.getName().contains("/code/")
+            && entry.getName().endsWith(".py")
+            && entry.getSize() < (8 << 20)) {
           try (java.io.InputStream in = zip.getInputStream(entry)) {
-            String code = new String(in.readNBytes(8 << 20), java.nio.charset.StandardCharsets.UTF_8);
+            String code =
+                new String(in.readNBytes(8 << 20), java.nio.charset.StandardCharsets.UTF_8);
             if (LSTM_CALL.matcher(code).find()) {
               return true;
             }
@@ -162,8 +193,13 @@ public final class TorchScriptModel implements LoadedModel {
     if ("int64".equals(descriptor.inputDtype())) {
       x = x.toType(DataType.INT64, false);
     } else if (!"float32".equals(descriptor.inputDtype())) {
-      throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "model '" + descriptor.name()
-          + "' has input_dtype '" + descriptor.inputDtype() + "'; known: float32, int64");
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "model '"
+              + descriptor.name()
+              + "' has input_dtype '"
+              + descriptor.inputDtype()
+              + "'; known: float32, int64");
     }
     NDList call = new NDList(x);
     if (!"forward".equals(method)) {
@@ -177,16 +213,32 @@ public final class TorchScriptModel implements LoadedModel {
       // dropout and batch norm behave as at inference.
       result = ai.djl.pytorch.jni.IValueUtils.forward(block, call, withGradient);
     } catch (RuntimeException e) {
-      throw new DeepBaseException(ErrorCode.MODEL_FAILED, "TorchScript model '" + descriptor.name()
-          + "' failed on a batch of shape " + input.getShape() + ": " + torchMessage(e), e);
+      throw new DeepBaseException(
+          ErrorCode.MODEL_FAILED,
+          "TorchScript model '"
+              + descriptor.name()
+              + "' failed on a batch of shape "
+              + input.getShape()
+              + ": "
+              + torchMessage(e),
+          e);
     }
     Map<String, NDArray> byName = new TreeMap<>();
     for (NDArray array : result) {
       if (array.getName() == null || array.getName().isEmpty()) {
-        throw new DeepBaseException(ErrorCode.BAD_WORKSPACE, "TorchScript model '" + descriptor.name()
-            + "' (" + checkpoint.path().getFileName() + ") returns a tensor, not a Dict[str, Tensor] of"
-            + " layer outputs: export it with " + HELPER + " (wraps any nn.Module), or add"
-            + " '@torch.jit.export def " + METHOD + "(self, x) -> Dict[str, Tensor]'");
+        throw new DeepBaseException(
+            ErrorCode.BAD_WORKSPACE,
+            "TorchScript model '"
+                + descriptor.name()
+                + "' ("
+                + checkpoint.path().getFileName()
+                + ") returns a tensor, not a Dict[str, Tensor] of"
+                + " layer outputs: export it with "
+                + HELPER
+                + " (wraps any nn.Module), or add"
+                + " '@torch.jit.export def "
+                + METHOD
+                + "(self, x) -> Dict[str, Tensor]'");
       }
       byName.put(array.getName(), array);
     }
@@ -203,21 +255,40 @@ public final class TorchScriptModel implements LoadedModel {
         if (e.code() != ErrorCode.MODEL_FAILED) {
           throw e;
         }
-        throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "model '" + descriptor.name() + "': model.json says"
-            + " input_shape " + descriptor.inputShape() + " (dtype " + descriptor.inputDtype() + "), but "
-            + checkpoint.path().getFileName() + " fails on such an input: " + torchMessage(e.getCause()), e);
+        throw new DeepBaseException(
+            ErrorCode.SHAPE_MISMATCH,
+            "model '"
+                + descriptor.name()
+                + "': model.json says"
+                + " input_shape "
+                + descriptor.inputShape()
+                + " (dtype "
+                + descriptor.inputDtype()
+                + "), but "
+                + checkpoint.path().getFileName()
+                + " fails on such an input: "
+                + torchMessage(e.getCause()),
+            e);
       }
       List<LayerSpec> specs = descriptor.layers();
       if (specs.isEmpty()) {
-        specs = outputs.keySet().stream().map(n -> new LayerSpec(n, null, null, null, null, null)).toList();
+        specs =
+            outputs.keySet().stream()
+                .map(n -> new LayerSpec(n, null, null, null, null, null))
+                .toList();
       }
       List<LayerInfo> infos = new ArrayList<>();
       for (LayerSpec spec : specs) {
         NDArray out = outputs.get(spec.name());
         if (out == null) {
-          throw new DeepBaseException(ErrorCode.UNKNOWN_LAYER, "TorchScript model '" + descriptor.name()
-              + "' has no output named '" + spec.name() + "' (model.json lists it); its outputs: "
-              + outputs.keySet());
+          throw new DeepBaseException(
+              ErrorCode.UNKNOWN_LAYER,
+              "TorchScript model '"
+                  + descriptor.name()
+                  + "' has no output named '"
+                  + spec.name()
+                  + "' (model.json lists it); its outputs: "
+                  + outputs.keySet());
         }
         infos.add(layerInfo(spec, infos.size(), out.getShape().getShape()));
       }
@@ -230,14 +301,22 @@ public final class TorchScriptModel implements LoadedModel {
     for (int d = 1; d < batchShape.length; d++) {
       shape.add((int) batchShape[d]);
     }
-    String kind = switch (shape.size()) {
-      case 1 -> "dense";
-      case 2 -> "conv1d".equals(spec.kind()) ? "conv1d" : "sequence";
-      case 3 -> "conv2d";
-      default -> throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "TorchScript model '"
-          + descriptor.name() + "' layer '" + spec.name() + "' has per-record shape " + shape
-          + "; DeepBase reads [C, H, W] (conv), [T, D] (sequence), [C, L] (conv1d) or [D] (dense)");
-    };
+    String kind =
+        switch (shape.size()) {
+          case 1 -> "dense";
+          case 2 -> "conv1d".equals(spec.kind()) ? "conv1d" : "sequence";
+          case 3 -> "conv2d";
+          default ->
+              throw new DeepBaseException(
+                  ErrorCode.SHAPE_MISMATCH,
+                  "TorchScript model '"
+                      + descriptor.name()
+                      + "' layer '"
+                      + spec.name()
+                      + "' has per-record shape "
+                      + shape
+                      + "; DeepBase reads [C, H, W] (conv), [T, D] (sequence), [C, L] (conv1d) or [D] (dense)");
+        };
     if ("sequence".equals(kind)) {
       shape = List.of(shape.get(1), shape.get(0));
     }

@@ -22,11 +22,11 @@ import org.deepbase.engine.data.DatasetRecord;
 public final class Pictures {
   /** Pixels per symbol. */
   public static final int CELL = 24;
+
   private static final int TITLE = 22;
   private static final int LEGEND = 34;
 
-  private Pictures() {
-  }
+  private Pictures() {}
 
   /**
    * Draws a grid of values as a heat image.
@@ -36,14 +36,16 @@ public final class Pictures {
    * @param background the record to draw under the heat (translucent), or null
    * @param domain the record's domain, to find its renderer
    */
-  public static byte[] heat(float[] values, int rows, int cols, String title, DatasetRecord background,
-      String domain) {
+  public static byte[] heat(
+      float[] values, int rows, int cols, String title, DatasetRecord background, String domain) {
     int width = Math.max(cols * CELL, 240);
-    BufferedImage image = new BufferedImage(width, TITLE + rows * CELL + LEGEND, BufferedImage.TYPE_INT_RGB);
+    BufferedImage image =
+        new BufferedImage(width, TITLE + rows * CELL + LEGEND, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
       g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, image.getWidth(), image.getHeight());
       float min = Float.POSITIVE_INFINITY;
@@ -101,7 +103,10 @@ public final class Pictures {
   /** Maps [0, 1] to black, red, yellow, white (the "hot" colour scale). */
   public static Color heat(float t) {
     float c = Math.max(0, Math.min(1, t));
-    return new Color(Math.min(1, 3 * c), Math.max(0, Math.min(1, 3 * c - 1)), Math.max(0, Math.min(1, 3 * c - 2)));
+    return new Color(
+        Math.min(1, 3 * c),
+        Math.max(0, Math.min(1, 3 * c - 1)),
+        Math.max(0, Math.min(1, 3 * c - 2)));
   }
 
   /** Returns the renderer of a domain, or one that draws nothing. */
@@ -118,8 +123,7 @@ public final class Pictures {
       }
 
       @Override
-      public void draw(DatasetRecord record, Graphics2D g, int x, int y, int cell) {
-      }
+      public void draw(DatasetRecord record, Graphics2D g, int x, int y, int cell) {}
     };
   }
 
@@ -131,7 +135,8 @@ public final class Pictures {
         images.add(ImageIO.read(new java.io.ByteArrayInputStream(p)));
       }
       int gap = 12;
-      int width = images.stream().mapToInt(BufferedImage::getWidth).sum() + gap * (images.size() - 1);
+      int width =
+          images.stream().mapToInt(BufferedImage::getWidth).sum() + gap * (images.size() - 1);
       int height = images.stream().mapToInt(BufferedImage::getHeight).max().orElse(1);
       BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
       Graphics2D g = out.createGraphics();

@@ -4,8 +4,8 @@ import java.awt.Graphics2D;
 import org.deepbase.engine.data.DatasetRecord;
 
 /**
- * Draws a record of a data domain as a person recognises it (a PacMan map, a line of text), cell
- * by cell on the dataset's symbol grid. Service provider interface, found with ServiceLoader.
+ * Draws a record of a data domain as a person recognises it (a PacMan map, a line of text), cell by
+ * cell on the dataset's symbol grid. Service provider interface, found with ServiceLoader.
  */
 public interface RecordRenderer {
   /** Returns the domain whose records this draws. */

@@ -7,8 +7,7 @@ import org.deepbase.engine.ErrorCode;
 
 /** Splitting and number parsing shared by the parsers of INSPECT's text arguments. */
 public final class Arguments {
-  private Arguments() {
-  }
+  private Arguments() {}
 
   /** Splits a comma-separated argument, failing on an empty one. */
   public static List<String> split(String value, String argument) {
@@ -21,7 +20,8 @@ public final class Arguments {
       }
     }
     if (items.isEmpty()) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT needs a non-empty '" + argument + "' argument");
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT, "INSPECT needs a non-empty '" + argument + "' argument");
     }
     return items;
   }
@@ -30,7 +30,8 @@ public final class Arguments {
     try {
       return Integer.parseInt(text);
     } catch (NumberFormatException e) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "bad " + what + ": '" + text + "' is not a number");
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT, "bad " + what + ": '" + text + "' is not a number");
     }
   }
 }

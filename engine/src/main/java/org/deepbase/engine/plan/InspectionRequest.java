@@ -17,14 +17,24 @@ import org.deepbase.engine.extract.BehaviorKind;
  * @param measures the measures (single-unit measures, probe_accuracy, probe_f1)
  * @param dataset the dataset
  * @param stopping when reading may stop early
- * @param batchSize records per forward pass; 0 lets the engine choose (see {@link #chooseBatchSize})
+ * @param batchSize records per forward pass; 0 lets the engine choose (see {@link
+ *     #chooseBatchSize})
  * @param exact whether dataset-threshold measures take a second pass to be exact
  * @param cache how the behavior cache is used
  * @param behavior activations (default) or input gradients (never cached)
  */
-public record InspectionRequest(List<ModelTarget> models, List<UnitTarget> units, List<String> hypotheses,
-    List<MeasureSpec> measures, String dataset, StoppingRule stopping, int batchSize, boolean exact,
-    CachePolicy cache, BehaviorKind behavior) implements java.io.Serializable {
+public record InspectionRequest(
+    List<ModelTarget> models,
+    List<UnitTarget> units,
+    List<String> hypotheses,
+    List<MeasureSpec> measures,
+    String dataset,
+    StoppingRule stopping,
+    int batchSize,
+    boolean exact,
+    CachePolicy cache,
+    BehaviorKind behavior)
+    implements java.io.Serializable {
 
   public InspectionRequest {
     models = nonEmpty(models, "models");
@@ -36,18 +46,22 @@ public record InspectionRequest(List<ModelTarget> models, List<UnitTarget> units
     Objects.requireNonNull(cache, "cache is null");
     Objects.requireNonNull(behavior, "behavior is null");
     if (batchSize < 0) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "batch_size must be >= 0, got " + batchSize);
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT, "batch_size must be >= 0, got " + batchSize);
     }
   }
 
   private static <T> List<T> nonEmpty(List<T> items, String argument) {
     if (items == null || items.isEmpty()) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "INSPECT needs a non-empty '" + argument + "' argument");
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT, "INSPECT needs a non-empty '" + argument + "' argument");
     }
     return List.copyOf(items);
   }
 
-  /** Starts a request over a dataset: exhaustive, exact, cache AUTO, activations, automatic batches. */
+  /**
+   * Starts a request over a dataset: exhaustive, exact, cache AUTO, activations, automatic batches.
+   */
   public static Builder builder(String dataset) {
     return new Builder(dataset);
   }
@@ -68,15 +82,26 @@ public record InspectionRequest(List<ModelTarget> models, List<UnitTarget> units
    */
   public int chooseBatchSize(long bytesPerRecord) {
     if (batchSize > 0 && (double) batchSize * 2 * bytesPerRecord > MAX_BATCH_BYTES) {
-      throw new DeepBaseException(ErrorCode.RESOURCE_LIMIT, "batch_size " + batchSize + " would hold "
-          + (long) ((double) batchSize * 2 * bytesPerRecord / (1 << 20)) + " MiB of behaviors (" + 2 * bytesPerRecord
-          + " bytes per record); a query may use " + (MAX_BATCH_BYTES >> 20) + " MiB per batch: use batch_size <= "
-          + Math.max(1, MAX_BATCH_BYTES / Math.max(1, 2 * bytesPerRecord)) + " or leave it out");
+      throw new DeepBaseException(
+          ErrorCode.RESOURCE_LIMIT,
+          "batch_size "
+              + batchSize
+              + " would hold "
+              + (long) ((double) batchSize * 2 * bytesPerRecord / (1 << 20))
+              + " MiB of behaviors ("
+              + 2 * bytesPerRecord
+              + " bytes per record); a query may use "
+              + (MAX_BATCH_BYTES >> 20)
+              + " MiB per batch: use batch_size <= "
+              + Math.max(1, MAX_BATCH_BYTES / Math.max(1, 2 * bytesPerRecord))
+              + " or leave it out");
     }
     return batchSize > 0 ? batchSize : automaticBatchSize(bytesPerRecord);
   }
 
-  /** The most memory a requested batch may take for its behaviors (automatic batches take far less). */
+  /**
+   * The most memory a requested batch may take for its behaviors (automatic batches take far less).
+   */
   static final long MAX_BATCH_BYTES = 1L << 30;
 
   /** Returns the batch size the engine picks for behaviors of this many bytes per record. */
@@ -151,7 +176,16 @@ public record InspectionRequest(List<ModelTarget> models, List<UnitTarget> units
 
     /** Returns the request, failing with the argument's name on an empty or invalid part. */
     public InspectionRequest build() {
-      return new InspectionRequest(models, units, hypotheses, measures, dataset, stopping, batchSize, exact, cache,
+      return new InspectionRequest(
+          models,
+          units,
+          hypotheses,
+          measures,
+          dataset,
+          stopping,
+          batchSize,
+          exact,
+          cache,
           behavior);
     }
   }

@@ -11,15 +11,18 @@ import org.deepbase.engine.measure.Accumulator;
 import org.deepbase.engine.measure.Measure;
 
 /**
- * A measure an inspection computes, with its parameter: INSPECT's {@code name} or
- * {@code name(quantile)}, e.g. {@code local_iou(0.5)}.
+ * A measure an inspection computes, with its parameter: INSPECT's {@code name} or {@code
+ * name(quantile)}, e.g. {@code local_iou(0.5)}.
  *
  * @param measure the measure
  * @param quantile its threshold quantile, NaN for the default
  * @param label how result rows name it: the item as the user wrote it, or {@link #format()}
  */
-public record MeasureSpec(@JsonProperty("measure") Measure measure, @JsonProperty("quantile") double quantile,
-    @JsonProperty("label") String label) implements java.io.Serializable {
+public record MeasureSpec(
+    @JsonProperty("measure") Measure measure,
+    @JsonProperty("quantile") double quantile,
+    @JsonProperty("label") String label)
+    implements java.io.Serializable {
   public MeasureSpec {
     java.util.Objects.requireNonNull(measure, "measure is null");
     java.util.Objects.requireNonNull(label, "label is null");
@@ -30,23 +33,29 @@ public record MeasureSpec(@JsonProperty("measure") Measure measure, @JsonPropert
     return new MeasureSpec(measure, quantile, format(measure, quantile));
   }
 
-  private static final Pattern FORM = Pattern.compile("\\s*([a-z_0-9]+)\\s*(?:\\(\\s*([0-9.eE+-]+)\\s*\\))?\\s*");
+  private static final Pattern FORM =
+      Pattern.compile("\\s*([a-z_0-9]+)\\s*(?:\\(\\s*([0-9.eE+-]+)\\s*\\))?\\s*");
 
   /** Parses a measure item, naming it when malformed. */
   public static MeasureSpec parse(String item) {
     Matcher m = FORM.matcher(item.toLowerCase(java.util.Locale.ROOT));
     if (!m.matches()) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "bad measure '" + item + "': write name or name(quantile)");
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT, "bad measure '" + item + "': write name or name(quantile)");
     }
     try {
-      return new MeasureSpec(Measure.of(m.group(1)), m.group(2) == null ? Double.NaN : Double.parseDouble(m.group(2)),
+      return new MeasureSpec(
+          Measure.of(m.group(1)),
+          m.group(2) == null ? Double.NaN : Double.parseDouble(m.group(2)),
           item.trim());
     } catch (NumberFormatException e) {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "bad quantile in measure '" + item + "'");
     }
   }
 
-  /** Parses INSPECT's {@code measures} argument (comma-separated items), failing on an empty one. */
+  /**
+   * Parses INSPECT's {@code measures} argument (comma-separated items), failing on an empty one.
+   */
   public static List<MeasureSpec> parseList(String text) {
     List<MeasureSpec> out = new ArrayList<>();
     for (String item : Arguments.split(text, "measures")) {
@@ -66,7 +75,11 @@ public record MeasureSpec(@JsonProperty("measure") Measure measure, @JsonPropert
   }
 
   private static String format(Measure measure, double quantile) {
-    return Double.isNaN(quantile) ? measure.sqlName()
-        : measure.sqlName() + "(" + java.math.BigDecimal.valueOf(quantile).stripTrailingZeros().toPlainString() + ")";
+    return Double.isNaN(quantile)
+        ? measure.sqlName()
+        : measure.sqlName()
+            + "("
+            + java.math.BigDecimal.valueOf(quantile).stripTrailingZeros().toPlainString()
+            + ")";
   }
 }

@@ -10,13 +10,21 @@ import java.util.Objects;
  *
  * @param model the model's name
  * @param checkpoints the latest checkpoint, one numbered checkpoint, or all of them
- * @param checkpoint the checkpoint number when {@code checkpoints} is {@link Checkpoints#ONE}, else 0
+ * @param checkpoint the checkpoint number when {@code checkpoints} is {@link Checkpoints#ONE}, else
+ *     0
  */
-public record ModelTarget(@JsonProperty("model") String model, @JsonProperty("checkpoints") Checkpoints checkpoints,
-    @JsonProperty("checkpoint") int checkpoint) implements java.io.Serializable {
+public record ModelTarget(
+    @JsonProperty("model") String model,
+    @JsonProperty("checkpoints") Checkpoints checkpoints,
+    @JsonProperty("checkpoint") int checkpoint)
+    implements java.io.Serializable {
 
   /** Which checkpoints of the model. */
-  public enum Checkpoints { LATEST, ONE, ALL }
+  public enum Checkpoints {
+    LATEST,
+    ONE,
+    ALL
+  }
 
   public ModelTarget {
     Objects.requireNonNull(model, "model is null");
@@ -54,7 +62,10 @@ public record ModelTarget(@JsonProperty("model") String model, @JsonProperty("ch
       } else if (item.substring(at + 1).equals("*")) {
         out.add(every(item.substring(0, at)));
       } else {
-        out.add(at(item.substring(0, at), Arguments.parseInt(item.substring(at + 1), "checkpoint in '" + item + "'")));
+        out.add(
+            at(
+                item.substring(0, at),
+                Arguments.parseInt(item.substring(at + 1), "checkpoint in '" + item + "'")));
       }
     }
     return out;

@@ -12,20 +12,25 @@ import org.deepbase.engine.ErrorCode;
  *     from the others by their intervals; 0 = off
  * @param maxRecords read at most this many records (0 = all)
  */
-public record StoppingRule(@JsonProperty("tolerance") double tolerance, @JsonProperty("topK") int topK,
-    @JsonProperty("maxRecords") int maxRecords) implements java.io.Serializable {
+public record StoppingRule(
+    @JsonProperty("tolerance") double tolerance,
+    @JsonProperty("topK") int topK,
+    @JsonProperty("maxRecords") int maxRecords)
+    implements java.io.Serializable {
   /** Read every record. */
   public static final StoppingRule EXHAUSTIVE = new StoppingRule(Double.NaN, 0, 0);
 
   public StoppingRule {
     if (!Double.isNaN(tolerance) && !(tolerance > 0)) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "tolerance must be positive, got " + tolerance);
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT, "tolerance must be positive, got " + tolerance);
     }
     if (topK < 0) {
       throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "top_k must be >= 0, got " + topK);
     }
     if (maxRecords < 0) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "max_records must be >= 0, got " + maxRecords);
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT, "max_records must be >= 0, got " + maxRecords);
     }
   }
 

@@ -14,7 +14,8 @@ import org.deepbase.engine.ErrorCode;
  * @param layer the layer's name; null for every layer
  * @param unit the unit, or {@link #ALL} for every unit of the layer
  */
-public record UnitTarget(@JsonProperty("layer") @Nullable String layer, @JsonProperty("unit") int unit)
+public record UnitTarget(
+    @JsonProperty("layer") @Nullable String layer, @JsonProperty("unit") int unit)
     implements java.io.Serializable {
   /** Every unit of the layer. */
   public static final int ALL = -1;
@@ -38,8 +39,9 @@ public record UnitTarget(@JsonProperty("layer") @Nullable String layer, @JsonPro
   /** One unit of one layer; units are numbered from 0. */
   public static UnitTarget of(String layer, int unit) {
     if (unit < 0) {
-      throw new DeepBaseException(ErrorCode.UNIT_OUT_OF_RANGE, "unit " + unit + " is out of range for layer '"
-          + layer + "': units are numbered from 0");
+      throw new DeepBaseException(
+          ErrorCode.UNIT_OUT_OF_RANGE,
+          "unit " + unit + " is out of range for layer '" + layer + "': units are numbered from 0");
     }
     return new UnitTarget(layer, unit);
   }
@@ -50,8 +52,8 @@ public record UnitTarget(@JsonProperty("layer") @Nullable String layer, @JsonPro
   }
 
   /**
-   * Parses INSPECT's {@code units} argument: comma-separated {@code layer.*} (every unit of a layer)
-   * or {@code layer.N}; {@code *} alone means every unit of every layer.
+   * Parses INSPECT's {@code units} argument: comma-separated {@code layer.*} (every unit of a
+   * layer) or {@code layer.N}; {@code *} alone means every unit of every layer.
    */
   public static List<UnitTarget> parseList(String text) {
     List<UnitTarget> out = new ArrayList<>();
@@ -62,12 +64,15 @@ public record UnitTarget(@JsonProperty("layer") @Nullable String layer, @JsonPro
       }
       int dot = item.lastIndexOf('.');
       if (dot <= 0) {
-        throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, "units item '" + item
-            + "' must be layer.* or layer.N (e.g. 'conv1.*,conv2.14')");
+        throw new DeepBaseException(
+            ErrorCode.BAD_ARGUMENT,
+            "units item '" + item + "' must be layer.* or layer.N (e.g. 'conv1.*,conv2.14')");
       }
       String unit = item.substring(dot + 1);
-      out.add(unit.equals("*") ? allOf(item.substring(0, dot))
-          : of(item.substring(0, dot), Arguments.parseInt(unit, "unit in '" + item + "'")));
+      out.add(
+          unit.equals("*")
+              ? allOf(item.substring(0, dot))
+              : of(item.substring(0, dot), Arguments.parseInt(unit, "unit in '" + item + "'")));
     }
     return out;
   }

@@ -25,18 +25,31 @@ public record Principal(String user, Role role) {
   /** Fails with {@link ErrorCode#PERMISSION_DENIED} unless this principal has {@code needed}. */
   public void require(Role needed, String what) {
     if (!role.includes(needed)) {
-      throw new DeepBaseException(ErrorCode.PERMISSION_DENIED, "permission denied: " + what + " needs the "
-          + needed.name().toLowerCase(java.util.Locale.ROOT) + " role; user '" + user + "' is "
-          + role.name().toLowerCase(java.util.Locale.ROOT));
+      throw new DeepBaseException(
+          ErrorCode.PERMISSION_DENIED,
+          "permission denied: "
+              + what
+              + " needs the "
+              + needed.name().toLowerCase(java.util.Locale.ROOT)
+              + " role; user '"
+              + user
+              + "' is "
+              + role.name().toLowerCase(java.util.Locale.ROOT));
     }
   }
 
   /** Fails unless this principal owns an object (recorded owner) or is an administrator. */
   public void requireOwnerOf(String kind, String name, String owner) {
     if (role != Role.ADMIN && !user.equals(owner)) {
-      throw new DeepBaseException(ErrorCode.PERMISSION_DENIED, "permission denied: " + kind + " '" + name
-          + "' belongs to " + (SYSTEM.equals(owner) ? "the workspace (installed)" : "'" + owner + "'")
-          + "; only its owner or an admin may replace or drop it");
+      throw new DeepBaseException(
+          ErrorCode.PERMISSION_DENIED,
+          "permission denied: "
+              + kind
+              + " '"
+              + name
+              + "' belongs to "
+              + (SYSTEM.equals(owner) ? "the workspace (installed)" : "'" + owner + "'")
+              + "; only its owner or an admin may replace or drop it");
     }
   }
 }

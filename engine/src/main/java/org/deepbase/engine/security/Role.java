@@ -4,9 +4,11 @@ package org.deepbase.engine.security;
  * What a connection may do. Roles are ordered: each includes the rights of the ones before it.
  *
  * <ul>
- * <li>{@link #READER}: queries (catalog tables, behaviors, INSPECT, probes, views and stored tables).
- * <li>{@link #WRITER}: also creates views and result tables, and replaces or drops its own.
- * <li>{@link #ADMIN}: also registers datasets and replaces or drops any object, installed views included.
+ *   <li>{@link #READER}: queries (catalog tables, behaviors, INSPECT, probes, views and stored
+ *       tables).
+ *   <li>{@link #WRITER}: also creates views and result tables, and replaces or drops its own.
+ *   <li>{@link #ADMIN}: also registers datasets and replaces or drops any object, installed views
+ *       included.
  * </ul>
  */
 public enum Role {

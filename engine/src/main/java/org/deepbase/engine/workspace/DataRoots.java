@@ -14,8 +14,9 @@ import org.deepbase.engine.catalog.Json;
 /**
  * Where files named in SQL may come from: the workspace itself and the directories an administrator
  * lists in {@code <workspace>/settings.json} as {@code "data_roots": ["/data/shared", ...]}. Paths
- * are resolved (symbolic links and {@code ..} included) before they are compared, and a path outside
- * every root gets the same error whether or not it exists, so SQL cannot probe the server's files.
+ * are resolved (symbolic links and {@code ..} included) before they are compared, and a path
+ * outside every root gets the same error whether or not it exists, so SQL cannot probe the server's
+ * files.
  */
 public final class DataRoots {
   static final String SETTINGS_FILE = "settings.json";
@@ -27,8 +28,7 @@ public final class DataRoots {
   }
 
   /** The settings a workspace's administrator writes; unknown keys are ignored. */
-  record Settings(@JsonProperty("data_roots") List<String> dataRoots) {
-  }
+  record Settings(@JsonProperty("data_roots") List<String> dataRoots) {}
 
   /** Returns the roots of a workspace: itself plus the listed ones that exist. */
   public static DataRoots of(Workspace workspace) {
@@ -86,7 +86,11 @@ public final class DataRoots {
   }
 
   private static DeepBaseException outside(String path) {
-    return new DeepBaseException(ErrorCode.PERMISSION_DENIED, "permission denied: '" + path + "' is outside the "
-        + "workspace and the data roots its administrator allows (settings.json, \"data_roots\")");
+    return new DeepBaseException(
+        ErrorCode.PERMISSION_DENIED,
+        "permission denied: '"
+            + path
+            + "' is outside the "
+            + "workspace and the data roots its administrator allows (settings.json, \"data_roots\")");
   }
 }

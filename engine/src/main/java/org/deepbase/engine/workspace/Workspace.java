@@ -10,37 +10,71 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
-import org.deepbase.engine.nn.Architecture;
-import org.deepbase.engine.nn.TorchScriptModel;
+import org.deepbase.engine.Progress;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.Json;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.extract.ExtractionMetrics;
+import org.deepbase.engine.nn.Architecture;
+import org.deepbase.engine.nn.TorchScriptModel;
 
 /**
  * Reads the catalog of a workspace directory: {@code models/<model>/} (model.json plus DJL
  * parameter files {@code <model>-NNNN.params}, one per checkpoint) and {@code datasets/<name>/}.
  *
  * <p>The directory is the source of truth and is re-read on every call, so models a user drops in
- * are visible to the next query; only layer shapes (which need a DJL block) are cached.
+ * are visible to the next query; only layer shapes and inferred dataset descriptions are cached
+ * ({@link WorkspaceCaches}, keyed by the files' sizes and modification times).
  */
 public final class Workspace {
-  private static final Map<LayerKey, List<LayerInfo>> LAYER_CACHE = new ConcurrentHashMap<>();
-
   private final Path root;
+  private final WorkspaceCaches caches;
+  private final ExtractionMetrics metrics;
+  private final Progress progress;
   private final List<org.deepbase.engine.hypothesis.HypothesisSource> hypothesisSources =
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /** Opens a workspace with caches and metrics of its own, reporting no progress. */
   public Workspace(Path root) {
+    this(root, Progress.SILENT);
+  }
+
+  /**
+   * Opens a workspace with caches and metrics of its own, reporting long work to {@code progress}.
+   */
+  public Workspace(Path root, Progress progress) {
+    this(root, new WorkspaceCaches(), new ExtractionMetrics(), progress);
+  }
+
+  /**
+   * Opens a workspace whose caches another owner keeps (e.g. a server's, shared by the connections
+   * to one workspace), whose extractors count their work in {@code metrics} and whose long work
+   * reports to {@code progress}.
+   */
+  public Workspace(
+      Path root, WorkspaceCaches caches, ExtractionMetrics metrics, Progress progress) {
     this.root = Objects.requireNonNull(root, "root is null").toAbsolutePath().normalize();
+    this.caches = Objects.requireNonNull(caches, "caches is null");
+    this.metrics = Objects.requireNonNull(metrics, "metrics is null");
+    this.progress = Objects.requireNonNull(progress, "progress is null");
+  }
+
+  /** Returns where long work on this workspace reports its progress. */
+  public Progress progress() {
+    return progress;
+  }
+
+  /** Returns where the extractors of this workspace count their forward passes. */
+  public ExtractionMetrics metrics() {
+    return metrics;
   }
 
   public Path root() {
@@ -66,13 +100,18 @@ public final class Workspace {
   }
 
   /**
-   * Checks that a model or dataset name is a name, not a path: names come from SQL, and
-   * {@code '../../elsewhere'} must not reach a directory outside the workspace.
+   * Checks that a model or dataset name is a name, not a path: names come from SQL, and {@code
+   * '../../elsewhere'} must not reach a directory outside the workspace.
    */
   public static String checkName(String kind, String name) {
     if (name == null || !VALID_NAME.matcher(name).matches()) {
-      throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, kind + " name '" + name + "' is not a valid name: "
-          + "letters, digits, '_', '.' and '-', starting with a letter, digit or '_' (at most 128)");
+      throw new DeepBaseException(
+          ErrorCode.BAD_ARGUMENT,
+          kind
+              + " name '"
+              + name
+              + "' is not a valid name: "
+              + "letters, digits, '_', '.' and '-', starting with a letter, digit or '_' (at most 128)");
     }
     return name;
   }
@@ -81,14 +120,16 @@ public final class Workspace {
 
   /** Lists every model, by name. */
   public Map<String, ModelDescriptor> models() {
-    return descriptors(modelsDir(), ModelDescriptor.FILE_NAME, ModelDescriptor.class, ModelDescriptor::name);
+    return descriptors(
+        modelsDir(), ModelDescriptor.FILE_NAME, ModelDescriptor.class, ModelDescriptor::name);
   }
 
   /** Returns a model, or fails naming the known ones. */
   public ModelDescriptor model(String name) {
     ModelDescriptor model = models().get(name);
     if (model == null) {
-      throw new DeepBaseException(ErrorCode.UNKNOWN_MODEL,
+      throw new DeepBaseException(
+          ErrorCode.UNKNOWN_MODEL,
           "unknown model '" + name + "'; known models: " + models().keySet());
     }
     return model;
@@ -113,63 +154,85 @@ public final class Workspace {
   /** Returns one checkpoint, or fails naming the available epochs. */
   public Checkpoint checkpoint(String model, int epoch) {
     List<Checkpoint> all = checkpoints(model);
-    return all.stream().filter(c -> c.epoch() == epoch).findFirst().orElseThrow(() ->
-        new DeepBaseException(ErrorCode.UNKNOWN_CHECKPOINT, "model '" + model + "' has no checkpoint "
-            + epoch + "; available: " + all.stream().map(Checkpoint::epoch).toList()));
+    return all.stream()
+        .filter(c -> c.epoch() == epoch)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new DeepBaseException(
+                    ErrorCode.UNKNOWN_CHECKPOINT,
+                    "model '"
+                        + model
+                        + "' has no checkpoint "
+                        + epoch
+                        + "; available: "
+                        + all.stream().map(Checkpoint::epoch).toList()));
   }
 
   /** Returns the latest checkpoint of a model. */
   public Checkpoint latestCheckpoint(String model) {
     List<Checkpoint> all = checkpoints(model);
     if (all.isEmpty()) {
-      throw new DeepBaseException(ErrorCode.UNKNOWN_CHECKPOINT, "model '" + model + "' has no checkpoints in "
-          + modelDir(model));
+      throw new DeepBaseException(
+          ErrorCode.UNKNOWN_CHECKPOINT,
+          "model '" + model + "' has no checkpoints in " + modelDir(model));
     }
     return all.get(all.size() - 1);
   }
 
   /**
-   * Returns a model's layers with their output shapes: computed from the descriptor for DJL
-   * blocks, and discovered by one probe forward of the latest checkpoint for TorchScript (cached
-   * per checkpoint file version).
+   * Returns a model's layers with their output shapes: computed from the descriptor for DJL blocks,
+   * and discovered by one probe forward of the latest checkpoint for TorchScript (cached per
+   * checkpoint file version).
    */
   public List<LayerInfo> layers(ModelDescriptor model) {
     if (!model.isTorchScript()) {
-      return LAYER_CACHE.computeIfAbsent(new LayerKey(model, null, 0, 0), k -> Architecture.describeLayers(model));
+      return caches.layers(
+          new LayerKey(model, null, 0, 0), k -> Architecture.describeLayers(model));
     }
     Checkpoint latest = latestCheckpoint(model.name());
     Path file = latest.path();
     try {
-      LayerKey key = new LayerKey(model, file, Files.getLastModifiedTime(file).toMillis(), Files.size(file));
-      return LAYER_CACHE.computeIfAbsent(key, k -> TorchScriptModel.describeLayers(model, latest));
+      LayerKey key =
+          new LayerKey(model, file, Files.getLastModifiedTime(file).toMillis(), Files.size(file));
+      return caches.layers(key, k -> TorchScriptModel.describeLayers(model, latest));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   /**
-   * Returns a model's layers, or none when the model cannot be read: catalog listings skip a
-   * broken model (so one bad file does not hide the others) while a query naming it gets the
-   * error.
+   * Returns a model's layers, or none when the model cannot be read: catalog listings skip a broken
+   * model (so one bad file does not hide the others) while a query naming it gets the error.
    */
   public List<LayerInfo> layersIfReadable(ModelDescriptor model) {
     try {
       return layers(model);
     } catch (DeepBaseException e) {
-      org.slf4j.LoggerFactory.getLogger(Workspace.class).warn("skipping model {}: {}", model.name(), e.getMessage());
+      org.slf4j.LoggerFactory.getLogger(Workspace.class)
+          .warn("skipping model {}: {}", model.name(), e.getMessage());
       return List.of();
     }
   }
 
-  private record LayerKey(ModelDescriptor model, Path file, long modified, long size) {
-  }
+  private record LayerKey(ModelDescriptor model, Path file, long modified, long size) {}
 
   /** Returns one layer of a model, or fails naming the model's layers. */
   public LayerInfo layer(ModelDescriptor model, String name) {
     List<LayerInfo> layers = layers(model);
-    return layers.stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow(() ->
-        new DeepBaseException(ErrorCode.UNKNOWN_LAYER, "model '" + model.name() + "' has no layer '" + name
-            + "'; its layers: " + layers.stream().map(LayerInfo::name).toList()));
+    return layers.stream()
+        .filter(l -> l.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new DeepBaseException(
+                    ErrorCode.UNKNOWN_LAYER,
+                    "model '"
+                        + model.name()
+                        + "' has no layer '"
+                        + name
+                        + "'; its layers: "
+                        + layers.stream().map(LayerInfo::name).toList()));
   }
 
   /** Adds hypotheses kept in the workspace (annotation tables) to those of the class path. */
@@ -178,7 +241,8 @@ public final class Workspace {
   }
 
   /** Returns every hypothesis that applies to a dataset, by name. */
-  public Map<String, org.deepbase.engine.hypothesis.Hypothesis> hypotheses(DatasetDescriptor dataset) {
+  public Map<String, org.deepbase.engine.hypothesis.Hypothesis> hypotheses(
+      DatasetDescriptor dataset) {
     Map<String, org.deepbase.engine.hypothesis.Hypothesis> all =
         new TreeMap<>(org.deepbase.engine.hypothesis.Hypotheses.forDataset(dataset));
     org.deepbase.engine.hypothesis.ArrayHypothesis.forDataset(datasetDir(dataset.name()), dataset)
@@ -190,22 +254,30 @@ public final class Workspace {
   }
 
   /** Returns one hypothesis of a dataset, or fails naming those available. */
-  public org.deepbase.engine.hypothesis.Hypothesis hypothesis(DatasetDescriptor dataset, String name) {
+  public org.deepbase.engine.hypothesis.Hypothesis hypothesis(
+      DatasetDescriptor dataset, String name) {
     Map<String, org.deepbase.engine.hypothesis.Hypothesis> available = hypotheses(dataset);
     org.deepbase.engine.hypothesis.Hypothesis h = available.get(name);
     if (h == null) {
-      throw new DeepBaseException(ErrorCode.UNKNOWN_HYPOTHESIS, "unknown hypothesis '" + name
-          + "' for dataset '" + dataset.name() + "' (domain " + dataset.domain() + "); available: "
-          + available.keySet());
+      throw new DeepBaseException(
+          ErrorCode.UNKNOWN_HYPOTHESIS,
+          "unknown hypothesis '"
+              + name
+              + "' for dataset '"
+              + dataset.name()
+              + "' (domain "
+              + dataset.domain()
+              + "); available: "
+              + available.keySet());
     }
     return h;
   }
 
   /**
    * Lists every dataset, by name: directories with a dataset.json (completed from their inputs file
-   * where it leaves out record_count or shapes) and directories holding just one data file
-   * (.npy, .npz, .arrow, .csv), described from it. A directory that cannot be read is skipped
-   * with a warning, so one bad dataset does not hide the others; naming it gets its error.
+   * where it leaves out record_count or shapes) and directories holding just one data file (.npy,
+   * .npz, .arrow, .csv), described from it. A directory that cannot be read is skipped with a
+   * warning, so one bad dataset does not hide the others; naming it gets its error.
    */
   public Map<String, DatasetDescriptor> datasets() {
     Map<String, DatasetDescriptor> byName = new TreeMap<>();
@@ -213,9 +285,10 @@ public final class Workspace {
       try {
         describeDataset(dir).ifPresent(d -> byName.put(d.name(), d));
       } catch (RuntimeException e) {
-        // Any failure (a damaged file's reader may throw more than DeepBase's own errors) hides only this dataset.
-        org.slf4j.LoggerFactory.getLogger(Workspace.class).warn("skipping dataset {}: {}", dir.getFileName(),
-            e.getMessage());
+        // Any failure (a damaged file's reader may throw more than DeepBase's own errors) hides
+        // only this dataset.
+        org.slf4j.LoggerFactory.getLogger(Workspace.class)
+            .warn("skipping dataset {}: {}", dir.getFileName(), e.getMessage());
       }
     }
     return byName;
@@ -225,11 +298,17 @@ public final class Workspace {
     Path file = dir.resolve(DatasetDescriptor.FILE_NAME);
     if (Files.isRegularFile(file)) {
       DatasetDescriptor d = Json.read(file, DatasetDescriptor.class);
-      return java.util.Optional.of(d.complete() ? d : DATASET_CACHE.computeIfAbsent(new DatasetKey(dir, stamp(dir), d),
-          k -> org.deepbase.engine.data.DatasetFiles.complete(dir, d)));
+      return java.util.Optional.of(
+          d.complete()
+              ? d
+              : caches.dataset(
+                  new DatasetKey(dir, stamp(dir), d),
+                  k -> org.deepbase.engine.data.DatasetFiles.complete(dir, d)));
     }
-    return java.util.Optional.ofNullable(DATASET_CACHE.computeIfAbsent(new DatasetKey(dir, stamp(dir), null),
-        k -> org.deepbase.engine.data.DatasetFiles.infer(dir).orElse(null)));
+    return java.util.Optional.ofNullable(
+        caches.dataset(
+            new DatasetKey(dir, stamp(dir), null),
+            k -> org.deepbase.engine.data.DatasetFiles.infer(dir).orElse(null)));
   }
 
   /** Identifies a directory's contents cheaply: its files' names, sizes and modification times. */
@@ -237,8 +316,13 @@ public final class Workspace {
     StringBuilder stamp = new StringBuilder();
     for (Path f : files(dir)) {
       try {
-        stamp.append(f.getFileName()).append(':').append(Files.size(f)).append(':')
-            .append(Files.getLastModifiedTime(f).toMillis()).append(';');
+        stamp
+            .append(f.getFileName())
+            .append(':')
+            .append(Files.size(f))
+            .append(':')
+            .append(Files.getLastModifiedTime(f).toMillis())
+            .append(';');
       } catch (IOException e) {
         stamp.append(f.getFileName()).append(":?;");
       }
@@ -246,10 +330,7 @@ public final class Workspace {
     return stamp.toString();
   }
 
-  private record DatasetKey(Path dir, String stamp, DatasetDescriptor declared) {
-  }
-
-  private static final Map<DatasetKey, DatasetDescriptor> DATASET_CACHE = new ConcurrentHashMap<>();
+  private record DatasetKey(Path dir, String stamp, DatasetDescriptor declared) {}
 
   /** Returns a dataset, or fails naming the known ones. */
   public DatasetDescriptor dataset(String name) {
@@ -258,15 +339,18 @@ public final class Workspace {
       dataset = describeDataset(datasetDir(name)).orElse(null); // throws the reason it was skipped
     }
     if (dataset == null) {
-      throw new DeepBaseException(ErrorCode.UNKNOWN_DATASET,
+      throw new DeepBaseException(
+          ErrorCode.UNKNOWN_DATASET,
           "unknown dataset '" + name + "'; known datasets: " + datasets().keySet());
     }
     return dataset;
   }
 
-  /** Reads the descriptor file of every subdirectory that has one, keyed by the name it declares. */
-  private static <T> Map<String, T> descriptors(Path parent, String fileName, Class<T> type,
-      java.util.function.Function<T, String> name) {
+  /**
+   * Reads the descriptor file of every subdirectory that has one, keyed by the name it declares.
+   */
+  private static <T> Map<String, T> descriptors(
+      Path parent, String fileName, Class<T> type, java.util.function.Function<T, String> name) {
     Map<String, T> byName = new TreeMap<>();
     for (Path dir : subdirectories(parent)) {
       Path file = dir.resolve(fileName);

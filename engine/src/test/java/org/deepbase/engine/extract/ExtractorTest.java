@@ -1,7 +1,5 @@
 package org.deepbase.engine.extract;
 
-import org.deepbase.engine.data.Allocators;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +19,7 @@ import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.LayerSpec;
 import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.data.DatasetRecord;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.nn.Architecture;
@@ -30,15 +29,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ExtractorTest {
-  static final ModelDescriptor MODEL = new ModelDescriptor("tiny", "djl", List.of(2, 4, 6), List.of(
-      LayerSpec.conv2d("conv1", 3, 3),
-      LayerSpec.maxPool("pool1", 2),
-      LayerSpec.linear("fc", 5, true),
-      LayerSpec.linear("out", 2, false)));
+  static final ModelDescriptor MODEL =
+      new ModelDescriptor(
+          "tiny",
+          "djl",
+          List.of(2, 4, 6),
+          List.of(
+              LayerSpec.conv2d("conv1", 3, 3),
+              LayerSpec.maxPool("pool1", 2),
+              LayerSpec.linear("fc", 5, true),
+              LayerSpec.linear("out", 2, false)));
 
   @Test
   void tapsMatchAPlainForwardPassAndFreeEverything(@TempDir Path dir) throws Exception {
-    try (NDManager manager = NDManager.newBaseManager("PyTorch"); Model model = Model.newInstance("tiny", "PyTorch")) {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Model model = Model.newInstance("tiny", "PyTorch")) {
       SequentialBlock net = Architecture.build(MODEL);
       net.initialize(manager, DataType.FLOAT32, Architecture.inputShape(MODEL, 1));
       model.setBlock(net);
@@ -53,26 +58,40 @@ class ExtractorTest {
     }
     List<DatasetRecord> records = new ArrayList<>();
     for (int r = 0; r < batch; r++) {
-      records.add(new DatasetRecord(10 + r, FloatBuffer.wrap(inputs, r * 48, 48), java.util.Map.of()));
+      records.add(
+          new DatasetRecord(10 + r, FloatBuffer.wrap(inputs, r * 48, 48), java.util.Map.of()));
     }
     List<LayerInfo> layers = Architecture.describeLayers(MODEL);
     assertEquals(List.of(3, 2, 3), layers.get(1).shape(), "pool halves the grid");
-    try (DjlModel loaded = DjlModel.load(MODEL, new Checkpoint("tiny", 2, dir.resolve("tiny-0002.params")));
-         BufferAllocator allocator = Allocators.newChild("test");
-         NDManager manager = NDManager.newBaseManager("PyTorch")) {
+    try (DjlModel loaded =
+            DjlModel.load(MODEL, new Checkpoint("tiny", 2, dir.resolve("tiny-0002.params")));
+        BufferAllocator allocator = Allocators.newChild("test");
+        NDManager manager = NDManager.newBaseManager("PyTorch")) {
       // Reference: run every child by hand and keep conv1 and fc.
       NDArray x = manager.create(inputs, Architecture.inputShape(MODEL, batch));
       float[][] expected = new float[4][];
       for (int i = 0; i < 4; i++) {
-        x = loaded.layers().get(i).forward(loaded.parameters(), new NDList(x), false).singletonOrThrow();
+        x =
+            loaded
+                .layers()
+                .get(i)
+                .forward(loaded.parameters(), new NDList(x), false)
+                .singletonOrThrow();
         expected[i] = x.toFloatArray();
       }
-      long before = Extractor.layerForwards();
-      Extractor extractor = new Extractor(loaded, List.of(
-          new LayerRequest(layers.get(0), new int[] {2, 0}),
-          new LayerRequest(layers.get(2), new int[] {4})), List.of(4, 6));
-      List<BehaviorBatch> out = extractor.extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator);
-      assertEquals(3, Extractor.layerForwards() - before, "stops after fc, the deepest requested layer");
+      ExtractionMetrics metrics = new ExtractionMetrics();
+      Extractor extractor =
+          new Extractor(
+              loaded,
+              List.of(
+                  new LayerRequest(layers.get(0), new int[] {2, 0}),
+                  new LayerRequest(layers.get(2), new int[] {4})),
+              List.of(4, 6),
+              metrics);
+      List<BehaviorBatch> out =
+          extractor.extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator);
+      assertEquals(1, metrics.forwardPasses(), "one forward pass for both layers");
+      assertEquals(3, metrics.layerForwards(), "stops after fc, the deepest requested layer");
       BehaviorBatch conv = out.get(0);
       assertEquals(24, conv.symbols());
       for (int r = 0; r < batch; r++) {
@@ -85,8 +104,14 @@ class ExtractorTest {
       assertEquals(10, conv.recordIds()[0]);
       out.forEach(BehaviorBatch::close);
       // The pooled 2 x 3 grid is resized to the 4 x 6 annotation grid.
-      BehaviorBatch pooled = new Extractor(loaded, List.of(new LayerRequest(layers.get(1), new int[] {1})),
-          List.of(4, 6)).extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator).get(0);
+      BehaviorBatch pooled =
+          new Extractor(
+                  loaded,
+                  List.of(new LayerRequest(layers.get(1), new int[] {1})),
+                  List.of(4, 6),
+                  metrics)
+              .extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator)
+              .get(0);
       float[] resized = new float[24];
       BilinearResize.resize(expected[1], (0 * 3 + 1) * 6, 2, 3, resized, 4, 6);
       for (int s = 0; s < 24; s++) {
@@ -97,9 +122,16 @@ class ExtractorTest {
       // A model computing in float64 (a TorchScript export may): behaviors are still float32
       // values, and the tensor they live in is counted by the allocator until the batch closes.
       LoadedModel inDouble = new InDouble(loaded);
-      BehaviorBatch wide = new Extractor(inDouble, List.of(new LayerRequest(layers.get(0), new int[] {0, 1, 2})),
-          List.of(4, 6)).extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator).get(0);
-      assertTrue(allocator.getAllocatedMemory() >= (long) batch * 3 * 24 * Float.BYTES,
+      BehaviorBatch wide =
+          new Extractor(
+                  inDouble,
+                  List.of(new LayerRequest(layers.get(0), new int[] {0, 1, 2})),
+                  List.of(4, 6),
+                  metrics)
+              .extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator)
+              .get(0);
+      assertTrue(
+          allocator.getAllocatedMemory() >= (long) batch * 3 * 24 * Float.BYTES,
           "the behaviors' memory is counted: " + allocator.getAllocatedMemory());
       for (int r = 0; r < batch; r++) {
         for (int u = 0; u < 3; u++) {
@@ -140,7 +172,6 @@ class ExtractorTest {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
   }
 }

@@ -32,7 +32,8 @@ class MeasureReferenceTest {
     for (int i = 0; i < N; i++) {
       mask[i] = rng.nextDouble() < 0.03 ? 1 : 0;
       double v = mask[i] * 2 + rng.nextGaussian();
-      values[i] = (float) (v < -0.5 ? 0 : v); // a block of exact zeros, as after ReLU, and negatives
+      values[i] =
+          (float) (v < -0.5 ? 0 : v); // a block of exact zeros, as after ReLU, and negatives
     }
     return new float[][] {values, mask};
   }
@@ -42,7 +43,8 @@ class MeasureReferenceTest {
     Arrays.sort(sorted);
     double pos = q * (sorted.length - 1);
     int lo = (int) Math.floor(pos);
-    return sorted[lo] + (pos - lo) * ((double) sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]);
+    return sorted[lo]
+        + (pos - lo) * ((double) sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]);
   }
 
   /** Returns {tp, fp, on, total} for the unit thresholded at the global quantile. */
@@ -103,8 +105,12 @@ class MeasureReferenceTest {
     };
   }
 
-  /** Feeds the data in batches of {@code batch} records, split over {@code parts} merged accumulators. */
-  static Accumulator run(String measure, double q, boolean exact, float[] values, float[] mask, int batch, int parts) {
+  /**
+   * Feeds the data in batches of {@code batch} records, split over {@code parts} merged
+   * accumulators.
+   */
+  static Accumulator run(
+      String measure, double q, boolean exact, float[] values, float[] mask, int batch, int parts) {
     List<Accumulator> partials = new ArrayList<>();
     for (int p = 0; p < parts; p++) {
       partials.add(Measures.create(measure, q, exact));
@@ -114,8 +120,11 @@ class MeasureReferenceTest {
       for (int start = 0; start < RECORDS; start += batch) {
         int records = Math.min(batch, RECORDS - start);
         Accumulator target = partials.get((start / batch) % parts);
-        target.add(FloatBuffer.wrap(values, start * SYMBOLS, records * SYMBOLS).slice(),
-            FloatBuffer.wrap(mask, start * SYMBOLS, records * SYMBOLS).slice(), records, SYMBOLS);
+        target.add(
+            FloatBuffer.wrap(values, start * SYMBOLS, records * SYMBOLS).slice(),
+            FloatBuffer.wrap(mask, start * SYMBOLS, records * SYMBOLS).slice(),
+            records,
+            SYMBOLS);
       }
       if (pass == 0 && parts > 1) {
         // Merge the first pass, then let the merged accumulator do the second pass alone.
@@ -145,10 +154,12 @@ class MeasureReferenceTest {
       assertEquals(exact.value(), exact.ciLow(), 0, "exact has a zero-width interval");
       Accumulator onePass = Measures.create(measure, q, true);
       onePass.add(FloatBuffer.wrap(data[0]), FloatBuffer.wrap(data[1]), RECORDS, SYMBOLS);
-      assertTrue(onePass.wantsAnotherPass(), "a threshold inside a value bucket needs the second pass");
+      assertTrue(
+          onePass.wantsAnotherPass(), "a threshold inside a value bucket needs the second pass");
       Score sketch = run(measure, q, false, data[0], data[1], 7, 1).result();
       assertFalse(Measures.create(measure, q, false).wantsAnotherPass(), "sketch mode is one pass");
-      assertTrue(sketch.ciLow() <= expected + 1e-12 && expected <= sketch.ciHigh() + 1e-12,
+      assertTrue(
+          sketch.ciLow() <= expected + 1e-12 && expected <= sketch.ciHigh() + 1e-12,
           measure + " one-pass interval " + sketch + " holds " + expected);
       assertEquals(expected, sketch.value(), 0.02, measure + " one-pass estimate");
     }
@@ -165,13 +176,17 @@ class MeasureReferenceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"iou", "local_iou", "corr", "precision", "recall", "f1", "mutual_info", "auc"})
+  @ValueSource(
+      strings = {"iou", "local_iou", "corr", "precision", "recall", "f1", "mutual_info", "auc"})
   void batchingAndMergeOrderDoNotChangeTheScore(String measure) {
     float[][] data = fixture(3);
     double whole = run(measure, 0.99, true, data[0], data[1], RECORDS, 1).result().value();
     for (int batch : new int[] {1, 7, 64}) {
       for (int parts : new int[] {1, 2, 5}) {
-        assertEquals(whole, run(measure, 0.99, true, data[0], data[1], batch, parts).result().value(), 1e-9,
+        assertEquals(
+            whole,
+            run(measure, 0.99, true, data[0], data[1], batch, parts).result().value(),
+            1e-9,
             measure + " batch " + batch + " parts " + parts);
       }
     }
@@ -191,7 +206,8 @@ class MeasureReferenceTest {
       iou.add(v, m, 1, 4);
       local.add(v, m, 1, 4);
     }
-    // T = sorted[5] + 0.25 (sorted[6] - sorted[5]) = 2 + 0.25 = 2.25: fire = {3, 4}; on = {1, 2, 3}.
+    // T = sorted[5] + 0.25 (sorted[6] - sorted[5]) = 2 + 0.25 = 2.25: fire = {3, 4}; on = {1, 2,
+    // 3}.
     assertEquals(1.0 / 4.0, iou.result().value(), 1e-12);
     // Per image: image 0 fires at 2 (T = 1.25), image 1 at 4 (T = 3.25): |∩| = 1, |∪| = 4.
     assertEquals(1.0 / 4.0, local.result().value(), 1e-12);
@@ -200,12 +216,23 @@ class MeasureReferenceTest {
   @Test
   void binaryMeasuresRejectContinuousAnnotations() {
     Accumulator iou = Measures.create("iou", Double.NaN, false);
-    DeepBaseException e = assertThrows(DeepBaseException.class, () ->
-        iou.add(FloatBuffer.wrap(new float[] {1, 2}), FloatBuffer.wrap(new float[] {0, 0.5f}), 1, 2));
+    DeepBaseException e =
+        assertThrows(
+            DeepBaseException.class,
+            () ->
+                iou.add(
+                    FloatBuffer.wrap(new float[] {1, 2}),
+                    FloatBuffer.wrap(new float[] {0, 0.5f}),
+                    1,
+                    2));
     assertTrue(e.getMessage().contains("iou accepts binary annotations"), e.getMessage());
     // mutual_info takes any discrete annotation; corr any number.
     Accumulator mi = Measures.create("mutual_info", 0.5, true);
-    mi.add(FloatBuffer.wrap(new float[] {1, 2, 3, 4}), FloatBuffer.wrap(new float[] {0, 0, 2, 2}), 1, 4);
+    mi.add(
+        FloatBuffer.wrap(new float[] {1, 2, 3, 4}),
+        FloatBuffer.wrap(new float[] {0, 0, 2, 2}),
+        1,
+        4);
     assertEquals(1.0, mi.result().value(), 1e-12, "firing decides the class exactly: 1 bit");
   }
 }

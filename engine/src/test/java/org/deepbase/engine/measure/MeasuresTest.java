@@ -31,7 +31,12 @@ class MeasuresTest {
         // Brute force: threshold = value at rank position by counting, no sorting helper.
         double position = q * (symbols - 1);
         double lo = kth(values, r * symbols, symbols, (int) Math.floor(position));
-        double hi = kth(values, r * symbols, symbols, Math.min((int) Math.floor(position) + 1, symbols - 1));
+        double hi =
+            kth(
+                values,
+                r * symbols,
+                symbols,
+                Math.min((int) Math.floor(position) + 1, symbols - 1));
         double t = lo + (position - Math.floor(position)) * (hi - lo);
         for (int s = 0; s < symbols; s++) {
           boolean fire = values[r * symbols + s] > t;
@@ -122,8 +127,11 @@ class MeasuresTest {
       float[] sorted = values.clone();
       java.util.Arrays.sort(sorted);
       for (double q : new double[] {0, 0.5, 0.9, 0.99, 0.995, 0.999}) {
-        assertEquals(Quantiles.ofSorted(sorted, n, q),
-            Quantiles.of(java.nio.FloatBuffer.wrap(values), 0, n, q, scratch), 0.0, "n=" + n + " q=" + q);
+        assertEquals(
+            Quantiles.ofSorted(sorted, n, q),
+            Quantiles.of(java.nio.FloatBuffer.wrap(values), 0, n, q, scratch),
+            0.0,
+            "n=" + n + " q=" + q);
       }
     }
   }

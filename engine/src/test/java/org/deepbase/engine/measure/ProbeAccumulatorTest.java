@@ -12,8 +12,11 @@ class ProbeAccumulatorTest {
   static final int UNITS = 8;
 
   /** Samples where unit 2 carries the class (with noise) and the others are noise. */
-  /** Unit 2 separates the classes by 4 standard deviations: Bayes balanced accuracy is about 0.977. */
-  static ProbeAccumulator probe(ProbeAccumulator.Settings settings, int n, int classes, boolean randomLabels, long seed) {
+  /**
+   * Unit 2 separates the classes by 4 standard deviations: Bayes balanced accuracy is about 0.977.
+   */
+  static ProbeAccumulator probe(
+      ProbeAccumulator.Settings settings, int n, int classes, boolean randomLabels, long seed) {
     Random rng = new Random(seed);
     float[][] columns = new float[UNITS][n];
     float[] labels = new float[n];
@@ -35,7 +38,8 @@ class ProbeAccumulatorTest {
 
   @Test
   void informativeUnitIsFoundAndScoredHigh() {
-    ProbeAccumulator.Result r = probe(ProbeAccumulator.Settings.defaults(), 3000, 2, false, 1).result();
+    ProbeAccumulator.Result r =
+        probe(ProbeAccumulator.Settings.defaults(), 3000, 2, false, 1).result();
     assertTrue(r.accuracy() > 0.95, "balanced accuracy " + r.accuracy());
     assertTrue(r.f1() > 0.9, "macro F1 " + r.f1());
     for (int u = 0; u < UNITS; u++) {
@@ -48,7 +52,8 @@ class ProbeAccumulatorTest {
 
   @Test
   void randomLabelsScoreNearChance() {
-    ProbeAccumulator.Result r = probe(ProbeAccumulator.Settings.defaults(), 3000, 2, true, 2).result();
+    ProbeAccumulator.Result r =
+        probe(ProbeAccumulator.Settings.defaults(), 3000, 2, true, 2).result();
     assertEquals(0.5, r.accuracy(), 0.06, "balanced accuracy of a control task");
   }
 
@@ -57,18 +62,23 @@ class ProbeAccumulatorTest {
     ProbeAccumulator.Settings l1 = new ProbeAccumulator.Settings("l1", 0.02, 3, 7, 1000);
     ProbeAccumulator.Result r = probe(l1, 4000, 3, false, 3).result();
     assertEquals(3, r.classes());
-    assertTrue(r.subsampled() && r.samples() == 1000 && r.seen() == 4000, "reservoir capped the samples");
+    assertTrue(
+        r.subsampled() && r.samples() == 1000 && r.seen() == 4000, "reservoir capped the samples");
     assertTrue(r.accuracy() > 0.8, "three classes separated by one unit: " + r.accuracy());
     int zeroed = 0;
     for (int u = 0; u < UNITS; u++) {
       zeroed += u != 2 && r.importance()[u] < 1e-6 ? 1 : 0;
     }
-    assertTrue(zeroed >= 4, "the lasso drops most noise units: " + java.util.Arrays.toString(r.importance()));
+    assertTrue(
+        zeroed >= 4,
+        "the lasso drops most noise units: " + java.util.Arrays.toString(r.importance()));
   }
 
   @Test
   void seededResultsRepeat() {
     ProbeAccumulator.Settings s = new ProbeAccumulator.Settings("l2", 1e-3, 4, 11, 500);
-    assertEquals(probe(s, 2000, 2, false, 5).result().accuracy(), probe(s, 2000, 2, false, 5).result().accuracy());
+    assertEquals(
+        probe(s, 2000, 2, false, 5).result().accuracy(),
+        probe(s, 2000, 2, false, 5).result().accuracy());
   }
 }

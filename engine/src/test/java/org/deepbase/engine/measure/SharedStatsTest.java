@@ -24,14 +24,17 @@ class SharedStatsTest {
         values[i] = rng.nextInt(3) == 0 ? 0f : (float) (rng.nextGaussian() + trial % 3 * 50);
       }
       // A direct buffer view, as the engine reads Arrow vectors, positioned past a prefix.
-      ByteBuffer bytes = ByteBuffer.allocateDirect((values.length + 5) * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer bytes =
+          ByteBuffer.allocateDirect((values.length + 5) * Float.BYTES)
+              .order(ByteOrder.LITTLE_ENDIAN);
       FloatBuffer buffer = bytes.asFloatBuffer();
       buffer.position(5);
       buffer.put(values);
       buffer.position(5);
       for (double q : new double[] {0, 0.5, 0.9, 0.995, 0.999}) {
         SharedStats.Unit[] moments = new SharedStats.Unit[1];
-        SharedStats.Firing firing = SharedStats.unitAndFiring(buffer, records, symbols, q, new float[symbols], moments);
+        SharedStats.Firing firing =
+            SharedStats.unitAndFiring(buffer, records, symbols, q, new float[symbols], moments);
         double[] thresholds = new double[records];
         int[] above = new int[records];
         for (int r = 0; r < records; r++) {
@@ -58,7 +61,8 @@ class SharedStatsTest {
         assertEquals(values.length, moments[0].n(), where);
         assertEquals(mean, moments[0].mean(), 1e-12 * Math.max(1, Math.abs(mean)), where);
         assertEquals(m2, moments[0].m2(), 1e-10 * Math.max(1, m2), where);
-        assertEquals(0, moments[0].centredSum(), 1e-9 * values.length * Math.max(1, Math.abs(mean)), where);
+        assertEquals(
+            0, moments[0].centredSum(), 1e-9 * values.length * Math.max(1, Math.abs(mean)), where);
         assertEquals(5, buffer.position(), "the buffer's position is left alone");
       }
     }

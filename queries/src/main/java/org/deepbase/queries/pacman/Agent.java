@@ -33,33 +33,38 @@ import org.deepbase.engine.nn.LoadedModel;
  * policy, saving one checkpoint per epoch.
  */
 public final class Agent {
-  private Agent() {
-  }
+  private Agent() {}
 
   /**
    * Returns the agent's architecture; conv layers keep the 15 x 19 grid, and a global max pool
-   * makes the move features translation invariant (a dense layer over the grid would need
-   * examples of every PacMan position).
+   * makes the move features translation invariant (a dense layer over the grid would need examples
+   * of every PacMan position).
    */
   public static ModelDescriptor descriptor(String name) {
-    return new ModelDescriptor(name, "djl", List.of(GameState.CHANNELS, Maze.HEIGHT, Maze.WIDTH), List.of(
-        LayerSpec.conv2d("conv1", 16, 3),
-        LayerSpec.conv2d("conv2", 32, 3),
-        LayerSpec.globalMaxPool("pool"),
-        LayerSpec.linear("fc1", 64, true),
-        LayerSpec.linear("out", Move.values().length, false)));
+    return new ModelDescriptor(
+        name,
+        "djl",
+        List.of(GameState.CHANNELS, Maze.HEIGHT, Maze.WIDTH),
+        List.of(
+            LayerSpec.conv2d("conv1", 16, 3),
+            LayerSpec.conv2d("conv2", 32, 3),
+            LayerSpec.globalMaxPool("pool"),
+            LayerSpec.linear("fc1", 64, true),
+            LayerSpec.linear("out", Move.values().length, false)));
   }
 
   /** Training settings. */
-  public record Settings(int epochs, int batchSize, float learningRate, int seed) {
-  }
+  public record Settings(int epochs, int batchSize, float learningRate, int seed) {}
 
   /**
    * Trains on a dataset directory and writes model.json plus {@code <name>-NNNN.params} for each
    * epoch into {@code modelDir}.
    */
-  public static void train(Path modelDir, String name, Path datasetDir, Settings settings) throws IOException {
-    DatasetDescriptor dataset = Json.read(datasetDir.resolve(DatasetDescriptor.FILE_NAME), DatasetDescriptor.class);
+  public static void train(
+      Path modelDir, String name, Path datasetDir, Settings settings, Progress progress)
+      throws IOException {
+    DatasetDescriptor dataset =
+        Json.read(datasetDir.resolve(DatasetDescriptor.FILE_NAME), DatasetDescriptor.class);
     ModelDescriptor descriptor = descriptor(name);
     Files.createDirectories(modelDir);
     Json.write(modelDir.resolve(ModelDescriptor.FILE_NAME), descriptor);
@@ -70,8 +75,12 @@ public final class Agent {
     Random shuffle = new Random(settings.seed());
     try (Model model = Model.newInstance(name, "PyTorch")) {
       model.setBlock(Architecture.build(descriptor));
-      DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-          .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(settings.learningRate())).build());
+      DefaultTrainingConfig config =
+          new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+              .optOptimizer(
+                  Optimizer.adam()
+                      .optLearningRateTracker(Tracker.fixed(settings.learningRate()))
+                      .build());
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(Architecture.inputShape(descriptor, settings.batchSize()));
         int[] order = new int[dataset.recordCount()];
@@ -82,7 +91,9 @@ public final class Agent {
           shuffle(order, shuffle);
           double lossSum = 0;
           int batches = 0;
-          for (int start = 0; start + settings.batchSize() <= order.length; start += settings.batchSize()) {
+          for (int start = 0;
+              start + settings.batchSize() <= order.length;
+              start += settings.batchSize()) {
             float[] x = new float[settings.batchSize() * size];
             float[] y = new float[settings.batchSize()];
             for (int b = 0; b < settings.batchSize(); b++) {
@@ -91,17 +102,25 @@ public final class Agent {
               y[b] = labels[record];
             }
             try (NDManager batch = trainer.getManager().newSubManager();
-                 GradientCollector collector = trainer.newGradientCollector()) {
-              NDArray xs = batch.create(x, Architecture.inputShape(descriptor, settings.batchSize()));
+                GradientCollector collector = trainer.newGradientCollector()) {
+              NDArray xs =
+                  batch.create(x, Architecture.inputShape(descriptor, settings.batchSize()));
               NDArray ys = batch.create(y, new Shape(settings.batchSize()));
               NDList predictions = trainer.forward(new NDList(xs));
               NDArray loss = trainer.getLoss().evaluate(new NDList(ys), predictions);
               collector.backward(loss);
               lossSum += loss.getFloat();
               batches++;
-              Progress.current().report("train " + name, (long) (epoch - 1) * order.length + start + settings.batchSize(),
-                  (long) settings.epochs() * order.length, String.format(java.util.Locale.ROOT,
-                      "epoch %d/%d, loss %.3f", epoch, settings.epochs(), lossSum / batches));
+              progress.report(
+                  "train " + name,
+                  (long) (epoch - 1) * order.length + start + settings.batchSize(),
+                  (long) settings.epochs() * order.length,
+                  String.format(
+                      java.util.Locale.ROOT,
+                      "epoch %d/%d, loss %.3f",
+                      epoch,
+                      settings.epochs(),
+                      lossSum / batches));
             }
             trainer.step();
           }
@@ -122,9 +141,10 @@ public final class Agent {
     Json.write(modelDir.resolve(ModelDescriptor.FILE_NAME), descriptor);
     Engine.getEngine("PyTorch").setRandomSeed(seed);
     try (Model model = Model.newInstance(name, "PyTorch");
-         NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        NDManager manager = NDManager.newBaseManager("PyTorch")) {
       var block = Architecture.build(descriptor);
-      block.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, Architecture.inputShape(descriptor, 1));
+      block.initialize(
+          manager, ai.djl.ndarray.types.DataType.FLOAT32, Architecture.inputShape(descriptor, 1));
       model.setBlock(block);
       model.setProperty("Epoch", "0");
       model.save(modelDir, name);
@@ -133,7 +153,8 @@ public final class Agent {
 
   /** Returns the fraction of a dataset's records where the checkpoint picks the scripted move. */
   public static double accuracy(LoadedModel model, Path datasetDir) throws IOException {
-    DatasetDescriptor dataset = Json.read(datasetDir.resolve(DatasetDescriptor.FILE_NAME), DatasetDescriptor.class);
+    DatasetDescriptor dataset =
+        Json.read(datasetDir.resolve(DatasetDescriptor.FILE_NAME), DatasetDescriptor.class);
     float[] inputs = readInputs(datasetDir, dataset);
     int[] labels = readLabels(datasetDir, dataset.recordCount());
     int correct = 0;
@@ -142,8 +163,10 @@ public final class Agent {
     for (int start = 0; start < labels.length; start += batchSize) {
       int n = Math.min(batchSize, labels.length - start);
       try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-        NDArray x = manager.create(FloatBuffer.wrap(inputs, start * size, n * size),
-            Architecture.inputShape(model.descriptor(), n));
+        NDArray x =
+            manager.create(
+                FloatBuffer.wrap(inputs, start * size, n * size),
+                Architecture.inputShape(model.descriptor(), n));
         NDArray[] layers = model.forward(x, model.descriptor().layers().size() - 1, false);
         x = layers[layers.length - 1];
         long[] predicted = x.argMax(1).toLongArray();

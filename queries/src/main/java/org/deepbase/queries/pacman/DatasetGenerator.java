@@ -24,8 +24,7 @@ public final class DatasetGenerator {
   public static final int[] HORIZONS = {1, 2, 4, 8};
   private static final int LAYOUTS = 16;
 
-  private DatasetGenerator() {
-  }
+  private DatasetGenerator() {}
 
   /** Generates record i of a dataset with the given seed, with its future ghost positions. */
   public static GeneratedRecord record(long seed, int i) {
@@ -59,19 +58,27 @@ public final class DatasetGenerator {
   }
 
   /** A generated record: the state, its scripted move and the ghost's future cells. */
-  public record GeneratedRecord(GameState state, Move move, int[] futureGhost) {
-  }
+  public record GeneratedRecord(GameState state, Move move, int[] futureGhost) {}
 
   /** Writes a dataset directory (dataset.json, inputs.npy, records.csv) of n records. */
-  public static DatasetDescriptor write(Path dir, String name, long seed, int n) throws IOException {
+  public static DatasetDescriptor write(Path dir, String name, long seed, int n)
+      throws IOException {
+    return write(dir, name, seed, n, Progress.SILENT);
+  }
+
+  /** Writes a dataset directory of n records, reporting progress. */
+  public static DatasetDescriptor write(Path dir, String name, long seed, int n, Progress progress)
+      throws IOException {
     Files.createDirectories(dir);
     List<Integer> inputShape = List.of(GameState.CHANNELS, Maze.HEIGHT, Maze.WIDTH);
-    DatasetDescriptor descriptor = new DatasetDescriptor(name, DOMAIN, n, inputShape,
-        List.of(Maze.HEIGHT, Maze.WIDTH));
-    try (OutputStream inputs = new BufferedOutputStream(Files.newOutputStream(dir.resolve(DatasetDescriptor.INPUTS)));
-         BufferedWriter csv = Files.newBufferedWriter(dir.resolve(DatasetDescriptor.RECORDS))) {
+    DatasetDescriptor descriptor =
+        new DatasetDescriptor(name, DOMAIN, n, inputShape, List.of(Maze.HEIGHT, Maze.WIDTH));
+    try (OutputStream inputs =
+            new BufferedOutputStream(Files.newOutputStream(dir.resolve(DatasetDescriptor.INPUTS)));
+        BufferedWriter csv = Files.newBufferedWriter(dir.resolve(DatasetDescriptor.RECORDS))) {
       Npy.writeHeader(inputs, List.of(n, GameState.CHANNELS, Maze.HEIGHT, Maze.WIDTH));
-      StringBuilder header = new StringBuilder("record_id,move,pacman_y,pacman_x,ghost_y,ghost_x,pill_y,pill_x");
+      StringBuilder header =
+          new StringBuilder("record_id,move,pacman_y,pacman_x,ghost_y,ghost_x,pill_y,pill_x");
       for (int horizon : HORIZONS) {
         header.append(",ghost_").append(horizon).append("_y,ghost_").append(horizon).append("_x");
       }
@@ -88,7 +95,7 @@ public final class DatasetGenerator {
         }
         csv.write(row.append('\n').toString());
         if ((i + 1) % 1000 == 0 || i + 1 == n) {
-          Progress.current().report("generate " + name, i + 1, n);
+          progress.report("generate " + name, i + 1, n);
         }
       }
     }

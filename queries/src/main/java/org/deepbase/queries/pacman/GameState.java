@@ -14,6 +14,7 @@ import java.util.Objects;
 public record GameState(Maze maze, boolean[] dots, int pill, int pacman, int ghost) {
   /** Input channels, one per cell type, in this order. */
   public static final int WALL = 0;
+
   public static final int ROAD = 1;
   public static final int DOT = 2;
   public static final int PACMAN = 3;

@@ -7,8 +7,8 @@ import java.util.Random;
 /**
  * A 15 x 19 PacMan maze: walls and roads, row-major, border all walls, every road connected.
  *
- * <p>Generated from a pillar pattern (walls at even rows and columns inside the border) with
- * seeded random pillars removed and short wall segments added, then unreachable roads walled off.
+ * <p>Generated from a pillar pattern (walls at even rows and columns inside the border) with seeded
+ * random pillars removed and short wall segments added, then unreachable roads walled off.
  */
 public final class Maze {
   public static final int HEIGHT = 15;

@@ -2,7 +2,10 @@ package org.deepbase.queries.pacman;
 
 /** The agent's four actions; the ordinal is the model's output index. */
 public enum Move {
-  UP(-1, 0), DOWN(1, 0), LEFT(0, -1), RIGHT(0, 1);
+  UP(-1, 0),
+  DOWN(1, 0),
+  LEFT(0, -1),
+  RIGHT(0, 1);
 
   private final int dy;
   private final int dx;

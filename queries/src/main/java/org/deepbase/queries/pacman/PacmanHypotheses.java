@@ -30,32 +30,45 @@ public final class PacmanHypotheses implements HypothesisProvider {
     all.add(channel("power_pill", GameState.PILL, "1 at the power pill"));
     for (int horizon : DatasetGenerator.HORIZONS) {
       String prefix = "ghost_" + horizon;
-      all.add(of(prefix, "1 where the ghost will be " + horizon + " step(s) ahead", r -> {
-        float[] mask = new float[Maze.CELLS];
-        mask[r.intColumn(prefix + "_y") * Maze.WIDTH + r.intColumn(prefix + "_x")] = 1f;
-        return mask;
-      }));
+      all.add(
+          of(
+              prefix,
+              "1 where the ghost will be " + horizon + " step(s) ahead",
+              r -> {
+                float[] mask = new float[Maze.CELLS];
+                mask[r.intColumn(prefix + "_y") * Maze.WIDTH + r.intColumn(prefix + "_x")] = 1f;
+                return mask;
+              }));
     }
-    all.add(of("control_random", "seeded coin flips, 1 at about 10% of cells: a control task for probes", r -> {
-      float[] mask = new float[Maze.CELLS];
-      java.util.SplittableRandom coin = new java.util.SplittableRandom(0x5eedL * 31 + r.recordId());
-      for (int c = 0; c < Maze.CELLS; c++) {
-        mask[c] = coin.nextDouble() < 0.1 ? 1f : 0f;
-      }
-      return mask;
-    }));
+    all.add(
+        of(
+            "control_random",
+            "seeded coin flips, 1 at about 10% of cells: a control task for probes",
+            r -> {
+              float[] mask = new float[Maze.CELLS];
+              java.util.SplittableRandom coin =
+                  new java.util.SplittableRandom(0x5eedL * 31 + r.recordId());
+              for (int c = 0; c < Maze.CELLS; c++) {
+                mask[c] = coin.nextDouble() < 0.1 ? 1f : 0f;
+              }
+              return mask;
+            }));
     return all;
   }
 
   private static Hypothesis channel(String name, int channel, String description) {
-    return of(name, description, r -> {
-      float[] mask = new float[Maze.CELLS];
-      r.input().get(channel * Maze.CELLS, mask);
-      return mask;
-    });
+    return of(
+        name,
+        description,
+        r -> {
+          float[] mask = new float[Maze.CELLS];
+          r.input().get(channel * Maze.CELLS, mask);
+          return mask;
+        });
   }
 
-  private static Hypothesis of(String name, String description, Function<DatasetRecord, float[]> f) {
+  private static Hypothesis of(
+      String name, String description, Function<DatasetRecord, float[]> f) {
     return new Hypothesis() {
       @Override
       public String name() {

@@ -15,8 +15,12 @@ public final class PacmanViews implements InstalledViews {
   public Map<String, String> views() {
     Map<String, String> views = new LinkedHashMap<>();
     for (String name : NAMES) {
-      views.put(name, SavedQueries.load(name, Map.of()).lines()
-          .filter(line -> !line.trim().startsWith("--")).collect(Collectors.joining("\n")));
+      views.put(
+          name,
+          SavedQueries.load(name, Map.of())
+              .lines()
+              .filter(line -> !line.trim().startsWith("--"))
+              .collect(Collectors.joining("\n")));
     }
     return views;
   }

@@ -5,16 +5,15 @@ import java.util.Random;
 /**
  * The scripted behaviour of both characters.
  *
- * <p>PacMan flees when the ghost is within {@link #DANGER} steps (the move that maximises its
- * maze distance from the ghost), otherwise eats an adjacent dot (first in move order) or walks
- * towards the nearest dot (or the pill). The ghost
- * chases PacMan along a shortest path with probability 0.75 and wanders otherwise.
+ * <p>PacMan flees when the ghost is within {@link #DANGER} steps (the move that maximises its maze
+ * distance from the ghost), otherwise eats an adjacent dot (first in move order) or walks towards
+ * the nearest dot (or the pill). The ghost chases PacMan along a shortest path with probability
+ * 0.75 and wanders otherwise.
  */
 public final class Policies {
   public static final int DANGER = 3;
 
-  private Policies() {
-  }
+  private Policies() {}
 
   /** Returns PacMan's scripted move: the imitation target of the agent. */
   public static Move pacman(GameState s) {
@@ -24,7 +23,8 @@ public final class Policies {
       Move best = null;
       int bestDistance = -1;
       for (Move m : Move.values()) {
-        if (maze.canMove(s.pacman(), m) && fromGhost[m.from(s.pacman(), Maze.WIDTH)] > bestDistance) {
+        if (maze.canMove(s.pacman(), m)
+            && fromGhost[m.from(s.pacman(), Maze.WIDTH)] > bestDistance) {
           best = m;
           bestDistance = fromGhost[m.from(s.pacman(), Maze.WIDTH)];
         }
@@ -46,7 +46,9 @@ public final class Policies {
       int bestDistance = Integer.MAX_VALUE;
       for (Move m : Move.values()) {
         int next = m.from(s.pacman(), Maze.WIDTH);
-        if (maze.canMove(s.pacman(), m) && fromTarget[next] >= 0 && fromTarget[next] < bestDistance) {
+        if (maze.canMove(s.pacman(), m)
+            && fromTarget[next] >= 0
+            && fromTarget[next] < bestDistance) {
           best = m;
           bestDistance = fromTarget[next];
         }
@@ -68,7 +70,10 @@ public final class Policies {
     int best = -1;
     for (int c = 0; c < Maze.CELLS; c++) {
       boolean target = s.dots()[c] || c == s.pill();
-      if (target && c != s.pacman() && fromPacman[c] > 0 && (best < 0 || fromPacman[c] < fromPacman[best])) {
+      if (target
+          && c != s.pacman()
+          && fromPacman[c] > 0
+          && (best < 0 || fromPacman[c] < fromPacman[best])) {
         best = c;
       }
     }
@@ -82,13 +87,17 @@ public final class Policies {
       int[] fromPacman = maze.distancesFrom(s.pacman());
       for (Move m : Move.values()) {
         int next = m.from(s.ghost(), Maze.WIDTH);
-        if (maze.canMove(s.ghost(), m) && fromPacman[next] >= 0 && fromPacman[next] < fromPacman[s.ghost()]) {
+        if (maze.canMove(s.ghost(), m)
+            && fromPacman[next] >= 0
+            && fromPacman[next] < fromPacman[s.ghost()]) {
           return m;
         }
       }
     }
-    Move[] legal = java.util.Arrays.stream(Move.values()).filter(m -> maze.canMove(s.ghost(), m))
-        .toArray(Move[]::new);
+    Move[] legal =
+        java.util.Arrays.stream(Move.values())
+            .filter(m -> maze.canMove(s.ghost(), m))
+            .toArray(Move[]::new);
     return legal[rng.nextInt(legal.length)];
   }
 

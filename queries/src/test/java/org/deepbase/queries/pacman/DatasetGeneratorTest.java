@@ -14,8 +14,12 @@ class DatasetGeneratorTest {
   void sameSeedSameFiles(@TempDir Path dir) throws Exception {
     DatasetGenerator.write(dir.resolve("a"), "a", 7, 50);
     DatasetGenerator.write(dir.resolve("b"), "b", 7, 50);
-    assertArrayEquals(Files.readAllBytes(dir.resolve("a/inputs.npy")), Files.readAllBytes(dir.resolve("b/inputs.npy")));
-    assertEquals(Files.readString(dir.resolve("a/records.csv")), Files.readString(dir.resolve("b/records.csv")));
+    assertArrayEquals(
+        Files.readAllBytes(dir.resolve("a/inputs.npy")),
+        Files.readAllBytes(dir.resolve("b/inputs.npy")));
+    assertEquals(
+        Files.readString(dir.resolve("a/records.csv")),
+        Files.readString(dir.resolve("b/records.csv")));
   }
 
   @Test
@@ -34,7 +38,9 @@ class DatasetGeneratorTest {
       int[] fromNow = s.maze().distancesFrom(s.ghost());
       for (int h = 0; h < DatasetGenerator.HORIZONS.length; h++) {
         int d = fromNow[r.futureGhost()[h]];
-        assertTrue(d >= 0 && d <= DatasetGenerator.HORIZONS[h], "ghost_" + DatasetGenerator.HORIZONS[h] + " reachable");
+        assertTrue(
+            d >= 0 && d <= DatasetGenerator.HORIZONS[h],
+            "ghost_" + DatasetGenerator.HORIZONS[h] + " reachable");
       }
       assertTrue(s.maze().canMove(s.pacman(), r.move()), "scripted move is legal");
     }

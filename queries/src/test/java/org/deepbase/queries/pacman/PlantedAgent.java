@@ -15,38 +15,40 @@ import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.nn.Architecture;
 
 /**
- * Writes an agent whose conv1 weights are set by hand: {@link #GHOST_UNIT} copies the ghost
- * channel and {@link #WALL_UNIT} the wall channel; every other conv1 unit mixes all channels with
- * seeded random weights. The known answer ("unit 3 sees ghosts") checks the whole pipeline
- * independently of training luck.
+ * Writes an agent whose conv1 weights are set by hand: {@link #GHOST_UNIT} copies the ghost channel
+ * and {@link #WALL_UNIT} the wall channel; every other conv1 unit mixes all channels with seeded
+ * random weights. The known answer ("unit 3 sees ghosts") checks the whole pipeline independently
+ * of training luck.
  */
 public final class PlantedAgent {
   public static final int GHOST_UNIT = 3;
   public static final int WALL_UNIT = 7;
 
-  private PlantedAgent() {
-  }
+  private PlantedAgent() {}
 
   /**
    * Creates a small verification workspace: a seeded {@code pacman_test} dataset and the planted
    * agent under the given model name.
    */
-  public static org.deepbase.engine.workspace.Workspace workspace(Path dir, String model, long datasetSeed, int records)
-      throws IOException {
-    org.deepbase.engine.workspace.Workspace workspace = new org.deepbase.engine.workspace.Workspace(dir);
-    DatasetGenerator.write(workspace.datasetDir(PacmanWorkspace.TEST), PacmanWorkspace.TEST, datasetSeed, records);
+  public static org.deepbase.engine.workspace.Workspace workspace(
+      Path dir, String model, long datasetSeed, int records) throws IOException {
+    org.deepbase.engine.workspace.Workspace workspace =
+        new org.deepbase.engine.workspace.Workspace(dir);
+    DatasetGenerator.write(
+        workspace.datasetDir(PacmanWorkspace.TEST), PacmanWorkspace.TEST, datasetSeed, records);
     write(workspace.modelDir(model), model, 5);
     return workspace;
   }
 
   /** Writes model.json and checkpoint 1 of the planted agent into {@code modelDir}. */
   public static ModelDescriptor write(Path modelDir, String name, long seed) throws IOException {
-    ModelDescriptor descriptor = new ModelDescriptor(name, "djl", Agent.descriptor(name).inputShape(),
-        Agent.descriptor(name).layers());
+    ModelDescriptor descriptor =
+        new ModelDescriptor(
+            name, "djl", Agent.descriptor(name).inputShape(), Agent.descriptor(name).layers());
     Files.createDirectories(modelDir);
     Json.write(modelDir.resolve(ModelDescriptor.FILE_NAME), descriptor);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-         Model model = Model.newInstance(name, "PyTorch")) {
+        Model model = Model.newInstance(name, "PyTorch")) {
       SequentialBlock net = Architecture.build(descriptor);
       net.initialize(manager, DataType.FLOAT32, Architecture.inputShape(descriptor, 1));
       Block conv1 = net.getChildren().get(0).getValue().getChildren().get(0).getValue();

@@ -26,17 +26,18 @@ import org.apache.calcite.rel.RelWriter;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rel.type.RelDataType;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.sql.schema.StatementCancellation;
+import org.deepbase.engine.exec.InspectionRow;
 import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.plan.MeasureSpec;
-import org.deepbase.engine.exec.InspectionRow;
 import org.deepbase.sql.schema.DeepBaseSchema;
+import org.deepbase.sql.schema.StatementCancellation;
 
 /**
- * The fused inspection operator as a physical plan node: replaces an aggregate of affinity
- * measures over {@code behaviors JOIN annotations} and runs the same {@link org.deepbase.engine.exec.Inspection} as
- * INSPECT, producing the aggregate's rows. EXPLAIN shows it as
- * {@code FusedInspection(models=[..], units=[..], hypotheses=[..], measures=[..], dataset=[..])}.
+ * The fused inspection operator as a physical plan node: replaces an aggregate of affinity measures
+ * over {@code behaviors JOIN annotations} and runs the same {@link
+ * org.deepbase.engine.exec.Inspection} as INSPECT, producing the aggregate's rows. EXPLAIN shows it
+ * as {@code FusedInspection(models=[..], units=[..], hypotheses=[..], measures=[..],
+ * dataset=[..])}.
  */
 public final class FusedInspection extends AbstractRelNode implements EnumerableRel {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -87,15 +88,22 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
   /** {@inheritDoc} */
   @Override
   public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
-    PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(), JavaRowFormat.ARRAY);
+    PhysType physType =
+        PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(), JavaRowFormat.ARRAY);
     String json;
     try {
       json = JSON.writeValueAsString(spec);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    return implementor.result(physType, Blocks.toBlock(Expressions.call(FusedInspection.class, "execute",
-        implementor.getRootExpression(), Expressions.constant(json))));
+    return implementor.result(
+        physType,
+        Blocks.toBlock(
+            Expressions.call(
+                FusedInspection.class,
+                "execute",
+                implementor.getRootExpression(),
+                Expressions.constant(json))));
   }
 
   /** Runs a fused inspection; called from generated code. */
@@ -107,38 +115,55 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
       throw new IllegalStateException(e);
     }
     // The relational form's semantics: every record, exact scores, the cache when it pays.
-    InspectionRequest request = InspectionRequest.builder(spec.dataset()).models(spec.models()).units(spec.units())
-        .hypotheses(spec.hypotheses()).measures(spec.measures()).build();
-    List<InspectionRow> result = org.deepbase.engine.exec.InspectionEngine.of(DeepBaseSchema.settingsOf(root)).run(
-        DeepBaseSchema.workspaceOf(root, "a fused inspection"), request, StatementCancellation.of(root),
-        DeepBaseSchema.settingsOf(root));
+    InspectionRequest request =
+        InspectionRequest.builder(spec.dataset())
+            .models(spec.models())
+            .units(spec.units())
+            .hypotheses(spec.hypotheses())
+            .measures(spec.measures())
+            .build();
+    List<InspectionRow> result =
+        org.deepbase.engine.exec.InspectionEngine.of(DeepBaseSchema.settingsOf(root))
+            .run(
+                DeepBaseSchema.workspaceOf(root, "a fused inspection"),
+                request,
+                StatementCancellation.of(root),
+                DeepBaseSchema.settingsOf(root));
     // Pivot: one output row per (model, checkpoint, layer, unit, hypothesis), one column per score.
     Map<List<Object>, Map<String, Double>> byKey = new LinkedHashMap<>();
     Map<List<Object>, InspectionRow> first = new HashMap<>();
     for (InspectionRow r : result) {
-      List<Object> key = List.of(r.model(), r.checkpoint(), r.layer(), r.unit() == null ? -1 : r.unit(),
-          r.hypothesis());
+      List<Object> key =
+          List.of(
+              r.model(),
+              r.checkpoint(),
+              r.layer(),
+              r.unit() == null ? -1 : r.unit(),
+              r.hypothesis());
       byKey.computeIfAbsent(key, k -> new HashMap<>()).put(r.measure(), r.score());
       first.putIfAbsent(key, r);
     }
     List<@Nullable Object[]> rows = new ArrayList<>(byKey.size());
-    byKey.forEach((key, scores) -> {
-      InspectionRow r = first.get(key);
-      Object[] row = new Object[spec.columns().size()];
-      for (int i = 0; i < row.length; i++) {
-        FusedSpec.Column column = spec.columns().get(i);
-        row[i] = column.key() == null ? scores.get(spec.measures().get(column.score()).label())
-            : switch (column.key()) {
-              case MODEL -> r.model();
-              case CHECKPOINT -> r.checkpoint();
-              case LAYER -> r.layer();
-              case UNIT -> r.unit();
-              case HYPOTHESIS -> r.hypothesis();
-              case DATASET -> spec.dataset();
-            };
-      }
-      rows.add(row);
-    });
+    byKey.forEach(
+        (key, scores) -> {
+          InspectionRow r = first.get(key);
+          Object[] row = new Object[spec.columns().size()];
+          for (int i = 0; i < row.length; i++) {
+            FusedSpec.Column column = spec.columns().get(i);
+            row[i] =
+                column.key() == null
+                    ? scores.get(spec.measures().get(column.score()).label())
+                    : switch (column.key()) {
+                      case MODEL -> r.model();
+                      case CHECKPOINT -> r.checkpoint();
+                      case LAYER -> r.layer();
+                      case UNIT -> r.unit();
+                      case HYPOTHESIS -> r.hypothesis();
+                      case DATASET -> spec.dataset();
+                    };
+          }
+          rows.add(row);
+        });
     return Linq4j.asEnumerable(rows);
   }
 }

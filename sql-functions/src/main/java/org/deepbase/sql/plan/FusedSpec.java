@@ -30,7 +30,14 @@ public record FusedSpec(
   }
 
   /** A key of an inspection row that can be a group key of the relational form. */
-  public enum Key { MODEL, CHECKPOINT, LAYER, UNIT, HYPOTHESIS, DATASET }
+  public enum Key {
+    MODEL,
+    CHECKPOINT,
+    LAYER,
+    UNIT,
+    HYPOTHESIS,
+    DATASET
+  }
 
   /**
    * One output column: a key of the inspection row, or the score of {@code measures[score]}.

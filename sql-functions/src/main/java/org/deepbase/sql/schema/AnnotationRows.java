@@ -3,11 +3,11 @@ package org.deepbase.sql.schema;
 import java.util.List;
 import org.apache.calcite.linq4j.Enumerator;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.DatasetRecord;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.hypothesis.Hypotheses;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * Streams annotation rows: per batch, per hypothesis, per record, per symbol. Each hypothesis is
@@ -69,8 +69,12 @@ final class AnnotationRows implements Enumerator<@Nullable Object[]> {
         return false;
       }
       AnnotationStep step = steps.get(stepIndex);
-      reader = new DatasetReader(workspace.datasetDir(step.dataset().name()), step.dataset(),
-          step.records(), BehaviorRows.BATCH_SIZE);
+      reader =
+          new DatasetReader(
+              workspace.datasetDir(step.dataset().name()),
+              step.dataset(),
+              step.records(),
+              BehaviorRows.BATCH_SIZE);
     }
     AnnotationStep step = steps.get(stepIndex);
     batch = reader.next();
@@ -91,14 +95,15 @@ final class AnnotationRows implements Enumerator<@Nullable Object[]> {
     AnnotationStep step = steps.get(stepIndex);
     Object[] row = new Object[fields.length];
     for (int i = 0; i < fields.length; i++) {
-      row[i] = switch (fields[i]) {
-        case 0 -> step.hypotheses().get(hypothesisIndex).name();
-        case 1 -> step.dataset().name();
-        case 2 -> batch.records().get(recordPos).recordId();
-        case 3 -> symbol;
-        case 4 -> (double) annotations[hypothesisIndex][recordPos][symbol];
-        default -> throw new IllegalStateException("no column " + fields[i]);
-      };
+      row[i] =
+          switch (fields[i]) {
+            case 0 -> step.hypotheses().get(hypothesisIndex).name();
+            case 1 -> step.dataset().name();
+            case 2 -> batch.records().get(recordPos).recordId();
+            case 3 -> symbol;
+            case 4 -> (double) annotations[hypothesisIndex][recordPos][symbol];
+            default -> throw new IllegalStateException("no column " + fields[i]);
+          };
     }
     return row;
   }

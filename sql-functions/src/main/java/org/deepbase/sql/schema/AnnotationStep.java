@@ -12,5 +12,5 @@ import org.deepbase.engine.hypothesis.Hypothesis;
  * @param hypotheses the hypotheses
  * @param records which record ids to read
  */
-record AnnotationStep(DatasetDescriptor dataset, List<Hypothesis> hypotheses, IntPredicate records) {
-}
+record AnnotationStep(
+    DatasetDescriptor dataset, List<Hypothesis> hypotheses, IntPredicate records) {}

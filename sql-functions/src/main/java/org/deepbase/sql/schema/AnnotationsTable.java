@@ -14,21 +14,22 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.DatasetDescriptor;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.hypothesis.Hypotheses;
 import org.deepbase.engine.hypothesis.Hypothesis;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * The virtual {@code annotations} table: one row per (hypothesis, dataset, record, symbol),
  * computed by the hypothesis functions when scanned.
  */
 public final class AnnotationsTable extends VirtualTable {
-  static final Columns COLUMNS = new Columns()
-      .add("hypothesis", SqlTypeName.VARCHAR)
-      .add("dataset", SqlTypeName.VARCHAR)
-      .add("record_id", SqlTypeName.INTEGER)
-      .add("symbol", SqlTypeName.INTEGER)
-      .add("annotation", SqlTypeName.DOUBLE);
+  static final Columns COLUMNS =
+      new Columns()
+          .add("hypothesis", SqlTypeName.VARCHAR)
+          .add("dataset", SqlTypeName.VARCHAR)
+          .add("record_id", SqlTypeName.INTEGER)
+          .add("symbol", SqlTypeName.INTEGER)
+          .add("annotation", SqlTypeName.DOUBLE);
 
   public AnnotationsTable(Workspace workspace) {
     super(workspace, COLUMNS, 1e6);
@@ -36,10 +37,14 @@ public final class AnnotationsTable extends VirtualTable {
 
   /** {@inheritDoc} */
   @Override
-  public Enumerable<@Nullable Object[]> scan(DataContext root, List<RexNode> filters,
-      int @Nullable [] projects) {
-    ScanFilters pushed = ScanFilters.consume(filters, COLUMNS.stringColumns(),
-        COLUMNS.indexes("hypothesis", "dataset", "record_id"), root);
+  public Enumerable<@Nullable Object[]> scan(
+      DataContext root, List<RexNode> filters, int @Nullable [] projects) {
+    ScanFilters pushed =
+        ScanFilters.consume(
+            filters,
+            COLUMNS.stringColumns(),
+            COLUMNS.indexes("hypothesis", "dataset", "record_id"),
+            root);
     ColumnFilter hypotheses = pushed.column(COLUMNS.index("hypothesis"));
     ColumnFilter datasets = pushed.column(COLUMNS.index("dataset"));
     if (datasets.strings() != null) {
@@ -55,23 +60,33 @@ public final class AnnotationsTable extends VirtualTable {
       if (hypotheses.strings() != null && datasets.strings() != null) {
         hypotheses.strings().forEach(name -> chosen.put(name, workspace.hypothesis(dataset, name)));
       } else {
-        available.forEach((name, h) -> {
-          if (hypotheses.allows(name)) {
-            chosen.put(name, h);
-          }
-        });
+        available.forEach(
+            (name, h) -> {
+              if (hypotheses.allows(name)) {
+                chosen.put(name, h);
+              }
+            });
       }
       if (!chosen.isEmpty()) {
-        steps.add(new AnnotationStep(dataset, List.copyOf(chosen.values()),
-            pushed.column(COLUMNS.index("record_id")).asIntPredicate()));
+        steps.add(
+            new AnnotationStep(
+                dataset,
+                List.copyOf(chosen.values()),
+                pushed.column(COLUMNS.index("record_id")).asIntPredicate()));
       }
     }
     if (hypotheses.strings() != null) {
       for (String name : hypotheses.strings()) {
-        boolean found = steps.stream().anyMatch(s -> s.hypotheses().stream().anyMatch(h -> h.name().equals(name)));
+        boolean found =
+            steps.stream()
+                .anyMatch(s -> s.hypotheses().stream().anyMatch(h -> h.name().equals(name)));
         if (!found) {
-          throw new DeepBaseException(ErrorCode.UNKNOWN_HYPOTHESIS, "unknown hypothesis '" + name
-              + "'; known: " + Hypotheses.all().stream().map(e -> e.getValue().name()).distinct().toList());
+          throw new DeepBaseException(
+              ErrorCode.UNKNOWN_HYPOTHESIS,
+              "unknown hypothesis '"
+                  + name
+                  + "'; known: "
+                  + Hypotheses.all().stream().map(e -> e.getValue().name()).distinct().toList());
         }
       }
     }

@@ -2,16 +2,15 @@ package org.deepbase.sql.schema;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
 import org.apache.calcite.linq4j.Enumerator;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.engine.Progress;
-import org.deepbase.engine.workspace.Workspace;
-import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.Allocators;
+import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.nn.LoadedModel;
-import org.apache.arrow.memory.BufferAllocator;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * Streams behavior rows out of extraction steps, batch by batch.
@@ -41,7 +40,10 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
   private int symbol = -1;
   private @Nullable Object[] current;
 
-  BehaviorRows(Workspace workspace, List<ExtractionStep> steps, int[] fields,
+  BehaviorRows(
+      Workspace workspace,
+      List<ExtractionStep> steps,
+      int[] fields,
       org.deepbase.engine.exec.Cancellation cancel) {
     this.workspace = workspace;
     this.steps = steps;
@@ -100,8 +102,17 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
     var records = reader.next();
     batches = extractor.extract(records, allocator);
     recordsDone += records.size();
-    Progress.current().report("extract " + step.model().name() + "@" + step.checkpoint().epoch()
-        + " on " + step.dataset().name(), recordsDone, step.dataset().recordCount());
+    workspace
+        .progress()
+        .report(
+            "extract "
+                + step.model().name()
+                + "@"
+                + step.checkpoint().epoch()
+                + " on "
+                + step.dataset().name(),
+            recordsDone,
+            step.dataset().recordCount());
     batchIndex = 0;
     unitIndex = 0;
     recordPos = 0;
@@ -116,9 +127,14 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
     }
     ExtractionStep step = steps.get(stepIndex);
     model = LoadedModel.load(step.model(), step.checkpoint());
-    reader = new DatasetReader(workspace.datasetDir(step.dataset().name()), step.dataset(),
-        step.records(), BATCH_SIZE);
-    extractor = new Extractor(model, step.layers(), step.dataset().symbolShape());
+    reader =
+        new DatasetReader(
+            workspace.datasetDir(step.dataset().name()),
+            step.dataset(),
+            step.records(),
+            BATCH_SIZE);
+    extractor =
+        new Extractor(model, step.layers(), step.dataset().symbolShape(), workspace.metrics());
     recordsDone = 0;
     return true;
   }
@@ -128,17 +144,18 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
     BehaviorBatch b = batches.get(batchIndex);
     Object[] row = new Object[fields.length];
     for (int i = 0; i < fields.length; i++) {
-      row[i] = switch (fields[i]) {
-        case 0 -> step.model().name();
-        case 1 -> step.checkpoint().epoch();
-        case 2 -> b.layer().name();
-        case 3 -> b.units()[unitIndex];
-        case 4 -> step.dataset().name();
-        case 5 -> b.recordIds()[recordPos];
-        case 6 -> symbol;
-        case 7 -> (double) b.value(unitIndex, recordPos, symbol);
-        default -> throw new IllegalStateException("no column " + fields[i]);
-      };
+      row[i] =
+          switch (fields[i]) {
+            case 0 -> step.model().name();
+            case 1 -> step.checkpoint().epoch();
+            case 2 -> b.layer().name();
+            case 3 -> b.units()[unitIndex];
+            case 4 -> step.dataset().name();
+            case 5 -> b.recordIds()[recordPos];
+            case 6 -> symbol;
+            case 7 -> (double) b.value(unitIndex, recordPos, symbol);
+            default -> throw new IllegalStateException("no column " + fields[i]);
+          };
     }
     return row;
   }

@@ -11,8 +11,8 @@ import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.engine.extract.LayerRequest;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * Turns the predicates pushed into a {@code behaviors} scan into extraction steps, checking that
@@ -22,12 +22,17 @@ import org.deepbase.engine.extract.LayerRequest;
  * defaults to the latest), every layer and unit, and every dataset whose input shape fits.
  */
 public final class BehaviorSelection {
-  private BehaviorSelection() {
-  }
+  private BehaviorSelection() {}
 
   /** Plans the steps, failing on explicitly named objects that do not exist. */
-  public static List<ExtractionStep> plan(Workspace workspace, ColumnFilter models, ColumnFilter checkpoints,
-      ColumnFilter layers, ColumnFilter units, ColumnFilter datasets, ColumnFilter records) {
+  public static List<ExtractionStep> plan(
+      Workspace workspace,
+      ColumnFilter models,
+      ColumnFilter checkpoints,
+      ColumnFilter layers,
+      ColumnFilter units,
+      ColumnFilter datasets,
+      ColumnFilter records) {
     Map<String, ModelDescriptor> allModels = workspace.models();
     if (models.strings() != null) {
       models.strings().forEach(workspace::model);
@@ -47,11 +52,19 @@ public final class BehaviorSelection {
       for (Checkpoint checkpoint : checkpoints(workspace, model, checkpoints, models)) {
         for (DatasetDescriptor dataset : workspace.datasets().values()) {
           if (datasets.allows(dataset.name()) && dataset.inputShape().equals(model.inputShape())) {
-            steps.add(new ExtractionStep(model, checkpoint, dataset, requests, records.asIntPredicate()));
+            steps.add(
+                new ExtractionStep(model, checkpoint, dataset, requests, records.asIntPredicate()));
           } else if (datasets.strings() != null && datasets.allows(dataset.name())) {
-            throw new DeepBaseException(ErrorCode.SHAPE_MISMATCH, "dataset '" + dataset.name()
-                + "' has input shape " + dataset.inputShape() + " but model '" + model.name()
-                + "' expects " + model.inputShape());
+            throw new DeepBaseException(
+                ErrorCode.SHAPE_MISMATCH,
+                "dataset '"
+                    + dataset.name()
+                    + "' has input shape "
+                    + dataset.inputShape()
+                    + " but model '"
+                    + model.name()
+                    + "' expects "
+                    + model.inputShape());
           }
         }
       }
@@ -59,18 +72,20 @@ public final class BehaviorSelection {
     return steps;
   }
 
-  private static List<Checkpoint> checkpoints(Workspace workspace, ModelDescriptor model,
-      ColumnFilter checkpoints, ColumnFilter models) {
+  private static List<Checkpoint> checkpoints(
+      Workspace workspace, ModelDescriptor model, ColumnFilter checkpoints, ColumnFilter models) {
     Set<Integer> points = checkpoints.points();
     if (points != null && models.strings() != null && models.strings().size() == 1) {
       // A pinned model and checkpoint must exist together: a typo should not return nothing.
       return points.stream().map(epoch -> workspace.checkpoint(model.name(), epoch)).toList();
     }
-    return workspace.checkpoints(model.name()).stream().filter(c -> checkpoints.allows(c.epoch())).toList();
+    return workspace.checkpoints(model.name()).stream()
+        .filter(c -> checkpoints.allows(c.epoch()))
+        .toList();
   }
 
-  private static List<LayerRequest> layerRequests(Workspace workspace, ModelDescriptor model,
-      ColumnFilter layers, ColumnFilter units) {
+  private static List<LayerRequest> layerRequests(
+      Workspace workspace, ModelDescriptor model, ColumnFilter layers, ColumnFilter units) {
     List<LayerInfo> chosen = new ArrayList<>();
     if (layers.strings() != null) {
       for (String name : layers.strings()) {
@@ -85,9 +100,19 @@ public final class BehaviorSelection {
       if (unitPoints != null && layers.strings() != null) {
         for (int u : unitPoints) {
           if (u < 0 || u >= layer.unitCount()) {
-            throw new DeepBaseException(ErrorCode.UNIT_OUT_OF_RANGE, "unit " + u + " is out of range for layer '"
-                + layer.name() + "' of model '" + model.name() + "', which has " + layer.unitCount()
-                + " units (0.." + (layer.unitCount() - 1) + ")");
+            throw new DeepBaseException(
+                ErrorCode.UNIT_OUT_OF_RANGE,
+                "unit "
+                    + u
+                    + " is out of range for layer '"
+                    + layer.name()
+                    + "' of model '"
+                    + model.name()
+                    + "', which has "
+                    + layer.unitCount()
+                    + " units (0.."
+                    + (layer.unitCount() - 1)
+                    + ")");
           }
         }
       }

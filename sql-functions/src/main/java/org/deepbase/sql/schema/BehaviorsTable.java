@@ -18,15 +18,16 @@ import org.deepbase.engine.workspace.Workspace;
  * predicates and extracts only that, one forward pass per batch for all requested layers.
  */
 public final class BehaviorsTable extends VirtualTable {
-  static final Columns COLUMNS = new Columns()
-      .add("model", SqlTypeName.VARCHAR)
-      .add("checkpoint", SqlTypeName.INTEGER)
-      .add("layer", SqlTypeName.VARCHAR)
-      .add("unit", SqlTypeName.INTEGER)
-      .add("dataset", SqlTypeName.VARCHAR)
-      .add("record_id", SqlTypeName.INTEGER)
-      .add("symbol", SqlTypeName.INTEGER)
-      .add("behavior", SqlTypeName.DOUBLE);
+  static final Columns COLUMNS =
+      new Columns()
+          .add("model", SqlTypeName.VARCHAR)
+          .add("checkpoint", SqlTypeName.INTEGER)
+          .add("layer", SqlTypeName.VARCHAR)
+          .add("unit", SqlTypeName.INTEGER)
+          .add("dataset", SqlTypeName.VARCHAR)
+          .add("record_id", SqlTypeName.INTEGER)
+          .add("symbol", SqlTypeName.INTEGER)
+          .add("behavior", SqlTypeName.DOUBLE);
 
   public BehaviorsTable(Workspace workspace) {
     // records x symbols x units rows: far more than any other table.
@@ -35,14 +36,23 @@ public final class BehaviorsTable extends VirtualTable {
 
   /** {@inheritDoc} */
   @Override
-  public Enumerable<@Nullable Object[]> scan(DataContext root, List<RexNode> filters,
-      int @Nullable [] projects) {
-    ScanFilters pushed = ScanFilters.consume(filters, COLUMNS.stringColumns(),
-        COLUMNS.indexes("model", "checkpoint", "layer", "unit", "dataset", "record_id"), root);
-    List<ExtractionStep> steps = BehaviorSelection.plan(workspace,
-        pushed.column(COLUMNS.index("model")), pushed.column(COLUMNS.index("checkpoint")),
-        pushed.column(COLUMNS.index("layer")), pushed.column(COLUMNS.index("unit")),
-        pushed.column(COLUMNS.index("dataset")), pushed.column(COLUMNS.index("record_id")));
+  public Enumerable<@Nullable Object[]> scan(
+      DataContext root, List<RexNode> filters, int @Nullable [] projects) {
+    ScanFilters pushed =
+        ScanFilters.consume(
+            filters,
+            COLUMNS.stringColumns(),
+            COLUMNS.indexes("model", "checkpoint", "layer", "unit", "dataset", "record_id"),
+            root);
+    List<ExtractionStep> steps =
+        BehaviorSelection.plan(
+            workspace,
+            pushed.column(COLUMNS.index("model")),
+            pushed.column(COLUMNS.index("checkpoint")),
+            pushed.column(COLUMNS.index("layer")),
+            pushed.column(COLUMNS.index("unit")),
+            pushed.column(COLUMNS.index("dataset")),
+            pushed.column(COLUMNS.index("record_id")));
     int[] fields = fields(projects);
     if (org.deepbase.engine.exec.DryRun.active()) {
       return org.apache.calcite.linq4j.Linq4j.emptyEnumerable();

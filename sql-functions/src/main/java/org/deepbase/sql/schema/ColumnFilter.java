@@ -9,8 +9,8 @@ import java.util.function.IntPredicate;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * What a scan's WHERE clause allows for one column: a set of strings, or a set of integer ranges.
- * A column without a filter allows everything.
+ * What a scan's WHERE clause allows for one column: a set of strings, or a set of integer ranges. A
+ * column without a filter allows everything.
  */
 public final class ColumnFilter {
   private @Nullable Set<String> strings;
@@ -69,8 +69,12 @@ public final class ColumnFilter {
       if (!r.hasLowerBound() || !r.hasUpperBound()) {
         return null;
       }
-      int lo = r.lowerEndpoint() + (r.lowerBoundType() == com.google.common.collect.BoundType.OPEN ? 1 : 0);
-      int hi = r.upperEndpoint() - (r.upperBoundType() == com.google.common.collect.BoundType.OPEN ? 1 : 0);
+      int lo =
+          r.lowerEndpoint()
+              + (r.lowerBoundType() == com.google.common.collect.BoundType.OPEN ? 1 : 0);
+      int hi =
+          r.upperEndpoint()
+              - (r.upperBoundType() == com.google.common.collect.BoundType.OPEN ? 1 : 0);
       if (hi - lo > 10_000) {
         return null;
       }

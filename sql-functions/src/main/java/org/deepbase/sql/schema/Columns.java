@@ -32,8 +32,10 @@ public final class Columns {
 
   /** Returns the indexes of the VARCHAR columns. */
   public Set<Integer> stringColumns() {
-    return IntStream.range(0, names.size()).filter(i -> types.get(i) == SqlTypeName.VARCHAR)
-        .boxed().collect(Collectors.toSet());
+    return IntStream.range(0, names.size())
+        .filter(i -> types.get(i) == SqlTypeName.VARCHAR)
+        .boxed()
+        .collect(Collectors.toSet());
   }
 
   /** Returns the indexes of the named columns. */

@@ -1,7 +1,5 @@
 package org.deepbase.sql.schema;
 
-import org.deepbase.engine.security.Principal;
-import org.deepbase.engine.security.Role;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,19 +12,20 @@ import org.apache.calcite.schema.impl.AbstractSchema;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
-import org.deepbase.engine.data.CsvLine;
-import org.deepbase.engine.data.DatasetFiles;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.catalog.Shapes;
-import org.deepbase.engine.workspace.Workspace;
-import org.deepbase.engine.hypothesis.Hypotheses;
+import org.deepbase.engine.data.CsvLine;
+import org.deepbase.engine.data.DatasetFiles;
 import org.deepbase.engine.hypothesis.Hypothesis;
+import org.deepbase.engine.security.Principal;
+import org.deepbase.engine.security.Role;
+import org.deepbase.engine.workspace.Workspace;
 
 /**
  * The {@code deepbase} schema over a workspace: catalog tables (models, layers, units, datasets,
- * records, hypotheses) and the virtual behaviors and annotations tables. Table and column names
- * are DeepBase's public SQL surface (DESIGN.md, "Relational model").
+ * records, hypotheses) and the virtual behaviors and annotations tables. Table and column names are
+ * DeepBase's public SQL surface (DESIGN.md, "Relational model").
  */
 public final class DeepBaseSchema extends AbstractSchema {
   public static final String NAME = "deepbase";
@@ -41,7 +40,10 @@ public final class DeepBaseSchema extends AbstractSchema {
    * @param settings the connection's DeepBase settings ({@code engine}, {@code spark.*})
    * @param principal who the connection's statements run as
    */
-  public DeepBaseSchema(Workspace workspace, SchemaExtension extension, Map<String, String> settings,
+  public DeepBaseSchema(
+      Workspace workspace,
+      SchemaExtension extension,
+      Map<String, String> settings,
       Principal principal) {
     this.workspace = workspace;
     this.extension = extension;
@@ -54,11 +56,14 @@ public final class DeepBaseSchema extends AbstractSchema {
   private static @org.checkerframework.checker.nullness.qual.Nullable DeepBaseSchema of(
       org.apache.calcite.DataContext root) {
     org.apache.calcite.schema.SchemaPlus rootSchema = root.getRootSchema();
-    org.apache.calcite.schema.SchemaPlus schema = rootSchema == null ? null : rootSchema.getSubSchema(NAME);
+    org.apache.calcite.schema.SchemaPlus schema =
+        rootSchema == null ? null : rootSchema.getSubSchema(NAME);
     return schema == null ? null : schema.unwrap(DeepBaseSchema.class);
   }
 
-  /** Returns the DeepBase settings of the connection a query runs on (empty when there are none). */
+  /**
+   * Returns the DeepBase settings of the connection a query runs on (empty when there are none).
+   */
   public static Map<String, String> settingsOf(org.apache.calcite.DataContext root) {
     DeepBaseSchema deepbase = of(root);
     return deepbase == null ? Map.of() : deepbase.settings;
@@ -71,14 +76,23 @@ public final class DeepBaseSchema extends AbstractSchema {
   }
 
   /** Names of the built-in tables, which stored tables and views may not shadow. */
-  public static final java.util.Set<String> BUILT_IN = java.util.Set.of("models", "layers", "units", "datasets",
-      "records", "hypotheses", "behaviors", "annotations");
+  public static final java.util.Set<String> BUILT_IN =
+      java.util.Set.of(
+          "models",
+          "layers",
+          "units",
+          "datasets",
+          "records",
+          "hypotheses",
+          "behaviors",
+          "annotations");
 
   /** {@inheritDoc} */
   @Override
-  protected com.google.common.collect.Multimap<String, org.apache.calcite.schema.Function> getFunctionMultimap() {
-    com.google.common.collect.ImmutableMultimap.Builder<String, org.apache.calcite.schema.Function> views =
-        com.google.common.collect.ImmutableMultimap.builder();
+  protected com.google.common.collect.Multimap<String, org.apache.calcite.schema.Function>
+      getFunctionMultimap() {
+    com.google.common.collect.ImmutableMultimap.Builder<String, org.apache.calcite.schema.Function>
+        views = com.google.common.collect.ImmutableMultimap.builder();
     extension.views().forEach(views::put);
     return views.build();
   }
@@ -87,11 +101,14 @@ public final class DeepBaseSchema extends AbstractSchema {
     return workspace;
   }
 
-  /** Returns the workspace of the connection a query runs in (its root schema's deepbase schema). */
+  /**
+   * Returns the workspace of the connection a query runs in (its root schema's deepbase schema).
+   */
   public static Workspace workspaceOf(org.apache.calcite.DataContext root, String what) {
     DeepBaseSchema deepbase = of(root);
     if (deepbase == null) {
-      throw new org.deepbase.engine.DeepBaseException(org.deepbase.engine.ErrorCode.BAD_WORKSPACE,
+      throw new org.deepbase.engine.DeepBaseException(
+          org.deepbase.engine.ErrorCode.BAD_WORKSPACE,
           what + " runs on a jdbc:deepbase: connection");
     }
     return deepbase.workspace();
@@ -107,40 +124,58 @@ public final class DeepBaseSchema extends AbstractSchema {
 
   private Map<String, Table> builtIn() {
     return Map.of(
-        "models", new CatalogTable(new Columns()
-            .add("model", SqlTypeName.VARCHAR)
-            .add("checkpoint", SqlTypeName.INTEGER)
-            .add("format", SqlTypeName.VARCHAR)
-            .add("path", SqlTypeName.VARCHAR)
-            .add("input_shape", SqlTypeName.VARCHAR)
-            .add("latest", SqlTypeName.BOOLEAN), this::models),
-        "layers", new CatalogTable(new Columns()
-            .add("model", SqlTypeName.VARCHAR)
-            .add("layer", SqlTypeName.VARCHAR)
-            .add("layer_index", SqlTypeName.INTEGER)
-            .add("kind", SqlTypeName.VARCHAR)
-            .add("shape", SqlTypeName.VARCHAR)
-            .add("unit_count", SqlTypeName.INTEGER), this::layers),
-        "units", new CatalogTable(new Columns()
-            .add("model", SqlTypeName.VARCHAR)
-            .add("layer", SqlTypeName.VARCHAR)
-            .add("unit", SqlTypeName.INTEGER), this::units),
-        "datasets", new CatalogTable(new Columns()
-            .add("dataset", SqlTypeName.VARCHAR)
-            .add("domain", SqlTypeName.VARCHAR)
-            .add("record_count", SqlTypeName.INTEGER)
-            .add("input_shape", SqlTypeName.VARCHAR)
-            .add("symbol_shape", SqlTypeName.VARCHAR), this::datasets),
-        "records", new CatalogTable(new Columns()
-            .add("dataset", SqlTypeName.VARCHAR)
-            .add("record_id", SqlTypeName.INTEGER)
-            .add("metadata", SqlTypeName.VARCHAR), this::records),
-        "hypotheses", new CatalogTable(new Columns()
-            .add("hypothesis", SqlTypeName.VARCHAR)
-            .add("kind", SqlTypeName.VARCHAR)
-            .add("dataset", SqlTypeName.VARCHAR)
-            .add("symbol_shape", SqlTypeName.VARCHAR)
-            .add("description", SqlTypeName.VARCHAR), this::hypotheses),
+        "models",
+            new CatalogTable(
+                new Columns()
+                    .add("model", SqlTypeName.VARCHAR)
+                    .add("checkpoint", SqlTypeName.INTEGER)
+                    .add("format", SqlTypeName.VARCHAR)
+                    .add("path", SqlTypeName.VARCHAR)
+                    .add("input_shape", SqlTypeName.VARCHAR)
+                    .add("latest", SqlTypeName.BOOLEAN),
+                this::models),
+        "layers",
+            new CatalogTable(
+                new Columns()
+                    .add("model", SqlTypeName.VARCHAR)
+                    .add("layer", SqlTypeName.VARCHAR)
+                    .add("layer_index", SqlTypeName.INTEGER)
+                    .add("kind", SqlTypeName.VARCHAR)
+                    .add("shape", SqlTypeName.VARCHAR)
+                    .add("unit_count", SqlTypeName.INTEGER),
+                this::layers),
+        "units",
+            new CatalogTable(
+                new Columns()
+                    .add("model", SqlTypeName.VARCHAR)
+                    .add("layer", SqlTypeName.VARCHAR)
+                    .add("unit", SqlTypeName.INTEGER),
+                this::units),
+        "datasets",
+            new CatalogTable(
+                new Columns()
+                    .add("dataset", SqlTypeName.VARCHAR)
+                    .add("domain", SqlTypeName.VARCHAR)
+                    .add("record_count", SqlTypeName.INTEGER)
+                    .add("input_shape", SqlTypeName.VARCHAR)
+                    .add("symbol_shape", SqlTypeName.VARCHAR),
+                this::datasets),
+        "records",
+            new CatalogTable(
+                new Columns()
+                    .add("dataset", SqlTypeName.VARCHAR)
+                    .add("record_id", SqlTypeName.INTEGER)
+                    .add("metadata", SqlTypeName.VARCHAR),
+                this::records),
+        "hypotheses",
+            new CatalogTable(
+                new Columns()
+                    .add("hypothesis", SqlTypeName.VARCHAR)
+                    .add("kind", SqlTypeName.VARCHAR)
+                    .add("dataset", SqlTypeName.VARCHAR)
+                    .add("symbol_shape", SqlTypeName.VARCHAR)
+                    .add("description", SqlTypeName.VARCHAR),
+                this::hypotheses),
         "behaviors", new BehaviorsTable(workspace),
         "annotations", new AnnotationsTable(workspace));
   }
@@ -150,8 +185,15 @@ public final class DeepBaseSchema extends AbstractSchema {
     for (ModelDescriptor model : workspace.models().values()) {
       List<Checkpoint> checkpoints = workspace.checkpoints(model.name());
       for (Checkpoint c : checkpoints) {
-        rows.add(new Object[] {model.name(), c.epoch(), model.format(), c.path().toString(),
-            Shapes.format(model.inputShape()), c == checkpoints.get(checkpoints.size() - 1)});
+        rows.add(
+            new Object[] {
+              model.name(),
+              c.epoch(),
+              model.format(),
+              c.path().toString(),
+              Shapes.format(model.inputShape()),
+              c.equals(checkpoints.get(checkpoints.size() - 1))
+            });
       }
     }
     return rows;
@@ -161,8 +203,10 @@ public final class DeepBaseSchema extends AbstractSchema {
     List<Object[]> rows = new ArrayList<>();
     for (ModelDescriptor model : workspace.models().values()) {
       for (LayerInfo l : workspace.layersIfReadable(model)) {
-        rows.add(new Object[] {model.name(), l.name(), l.index(), l.kind(), Shapes.format(l.shape()),
-            l.unitCount()});
+        rows.add(
+            new Object[] {
+              model.name(), l.name(), l.index(), l.kind(), Shapes.format(l.shape()), l.unitCount()
+            });
       }
     }
     return rows;
@@ -183,8 +227,14 @@ public final class DeepBaseSchema extends AbstractSchema {
   private List<Object[]> datasets() {
     List<Object[]> rows = new ArrayList<>();
     for (DatasetDescriptor d : workspace.datasets().values()) {
-      rows.add(new Object[] {d.name(), d.domain(), d.recordCount(), Shapes.format(d.inputShape()),
-          Shapes.format(d.symbolShape())});
+      rows.add(
+          new Object[] {
+            d.name(),
+            d.domain(),
+            d.recordCount(),
+            Shapes.format(d.inputShape()),
+            Shapes.format(d.symbolShape())
+          });
     }
     return rows;
   }
@@ -192,7 +242,8 @@ public final class DeepBaseSchema extends AbstractSchema {
   private List<Object[]> records() {
     List<Object[]> rows = new ArrayList<>();
     for (DatasetDescriptor d : workspace.datasets().values()) {
-      java.util.Optional<java.nio.file.Path> csv = DatasetFiles.records(workspace.datasetDir(d.name()), d);
+      java.util.Optional<java.nio.file.Path> csv =
+          DatasetFiles.records(workspace.datasetDir(d.name()), d);
       if (csv.isEmpty()) {
         for (int id = 0; id < d.recordCount(); id++) {
           rows.add(new Object[] {d.name(), id, "{}"});
@@ -208,7 +259,9 @@ public final class DeepBaseSchema extends AbstractSchema {
           StringBuilder json = new StringBuilder("{");
           for (int i = 0; i < header.size() && i < values.size(); i++) {
             if (!header.get(i).equals("record_id")) {
-              json.append(json.length() > 1 ? ", " : "").append(jsonString(header.get(i))).append(": ")
+              json.append(json.length() > 1 ? ", " : "")
+                  .append(jsonString(header.get(i)))
+                  .append(": ")
                   .append(jsonValue(values.get(i)));
             }
           }
@@ -233,8 +286,10 @@ public final class DeepBaseSchema extends AbstractSchema {
     List<Object[]> rows = new ArrayList<>();
     for (DatasetDescriptor d : workspace.datasets().values()) {
       for (Hypothesis h : workspace.hypotheses(d).values()) {
-        rows.add(new Object[] {h.name(), h.kind(), d.name(), Shapes.format(d.symbolShape()),
-            h.description()});
+        rows.add(
+            new Object[] {
+              h.name(), h.kind(), d.name(), Shapes.format(d.symbolShape()), h.description()
+            });
       }
     }
     return rows;

@@ -16,6 +16,9 @@ import org.deepbase.engine.extract.LayerRequest;
  * @param layers the layers and units to deliver
  * @param records which record ids to read
  */
-public record ExtractionStep(ModelDescriptor model, Checkpoint checkpoint, DatasetDescriptor dataset,
-    List<LayerRequest> layers, IntPredicate records) {
-}
+public record ExtractionStep(
+    ModelDescriptor model,
+    Checkpoint checkpoint,
+    DatasetDescriptor dataset,
+    List<LayerRequest> layers,
+    IntPredicate records) {}

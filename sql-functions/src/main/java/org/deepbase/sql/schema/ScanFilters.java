@@ -6,8 +6,8 @@ import com.google.common.collect.Range;
 import com.google.common.collect.RangeSet;
 import com.google.common.collect.TreeRangeSet;
 import java.math.BigDecimal;
-import java.util.HashSet;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.calcite.plan.RelOptUtil;
@@ -47,8 +47,8 @@ public final class ScanFilters {
    * @param stringColumns which column indexes hold strings (others hold integers)
    * @param consumable which column indexes the scan can filter on at all
    */
-  public static ScanFilters consume(List<RexNode> filters, Set<Integer> stringColumns,
-      Set<Integer> consumable) {
+  public static ScanFilters consume(
+      List<RexNode> filters, Set<Integer> stringColumns, Set<Integer> consumable) {
     return consume(filters, stringColumns, consumable, null);
   }
 
@@ -57,10 +57,14 @@ public final class ScanFilters {
    * included: at scan time their values are in the DataContext ("?0", "?1", ...), so a prepared
    * {@code WHERE model = ? AND layer = ?} narrows the extraction like literals do.
    *
-   * @param parameters the executing statement's context, or null at planning time (parameters unknown)
+   * @param parameters the executing statement's context, or null at planning time (parameters
+   *     unknown)
    */
-  public static ScanFilters consume(List<RexNode> filters, Set<Integer> stringColumns,
-      Set<Integer> consumable, org.apache.calcite.@Nullable DataContext parameters) {
+  public static ScanFilters consume(
+      List<RexNode> filters,
+      Set<Integer> stringColumns,
+      Set<Integer> consumable,
+      org.apache.calcite.@Nullable DataContext parameters) {
     ScanFilters result = new ScanFilters(64);
     result.parameters = parameters;
     // Calcite hands over the whole WHERE as one AND: split it so each conjunct is judged alone.
@@ -115,21 +119,26 @@ public final class ScanFilters {
       columns[column].restrictStrings(Set.of(value));
       return true;
     }
-    BigDecimal number = constant instanceof BigDecimal d ? d
-        : constant instanceof Number n && !(constant instanceof Double || constant instanceof Float)
-            ? BigDecimal.valueOf(n.longValue()) : null;
+    BigDecimal number =
+        constant instanceof BigDecimal d
+            ? d
+            : constant instanceof Number n
+                    && !(constant instanceof Double || constant instanceof Float)
+                ? BigDecimal.valueOf(n.longValue())
+                : null;
     if (number == null || number.stripTrailingZeros().scale() > 0) {
       return false;
     }
     int v = number.intValueExact();
-    Range<Integer> range = switch (kind) {
-      case EQUALS -> Range.singleton(v);
-      case LESS_THAN -> Range.lessThan(v);
-      case LESS_THAN_OR_EQUAL -> Range.atMost(v);
-      case GREATER_THAN -> Range.greaterThan(v);
-      case GREATER_THAN_OR_EQUAL -> Range.atLeast(v);
-      default -> null;
-    };
+    Range<Integer> range =
+        switch (kind) {
+          case EQUALS -> Range.singleton(v);
+          case LESS_THAN -> Range.lessThan(v);
+          case LESS_THAN_OR_EQUAL -> Range.atMost(v);
+          case GREATER_THAN -> Range.greaterThan(v);
+          case GREATER_THAN_OR_EQUAL -> Range.atLeast(v);
+          default -> null;
+        };
     if (range == null) {
       return false;
     }
@@ -193,13 +202,16 @@ public final class ScanFilters {
    */
   private @Nullable Object constant(RexNode node) {
     if (node instanceof RexLiteral literal) {
-      if (literal.getTypeName().getFamily() == org.apache.calcite.sql.type.SqlTypeFamily.CHARACTER) {
+      if (literal.getTypeName().getFamily()
+          == org.apache.calcite.sql.type.SqlTypeFamily.CHARACTER) {
         return literal.getValueAs(String.class);
       }
       return literal.getValueAs(BigDecimal.class);
     }
     RexNode inner = node;
-    if (inner instanceof RexCall cast && cast.getKind() == SqlKind.CAST && cast.getOperands().size() == 1) {
+    if (inner instanceof RexCall cast
+        && cast.getKind() == SqlKind.CAST
+        && cast.getOperands().size() == 1) {
       inner = cast.getOperands().get(0);
     }
     if (parameters != null && inner instanceof org.apache.calcite.rex.RexDynamicParam param) {
@@ -211,8 +223,9 @@ public final class ScanFilters {
 
   @SuppressWarnings({"rawtypes", "unchecked"})
   private boolean absorbSarg(int column, boolean isString, @Nullable Sarg sarg) {
-    if (sarg == null || sarg.nullAs != org.apache.calcite.rex.RexUnknownAs.UNKNOWN
-        && sarg.nullAs != org.apache.calcite.rex.RexUnknownAs.FALSE) {
+    if (sarg == null
+        || sarg.nullAs != org.apache.calcite.rex.RexUnknownAs.UNKNOWN
+            && sarg.nullAs != org.apache.calcite.rex.RexUnknownAs.FALSE) {
       return false;
     }
     Set<Range> ranges = sarg.rangeSet.asRanges();
@@ -241,8 +254,11 @@ public final class ScanFilters {
   }
 
   private static boolean isSingleton(Range<?> r) {
-    return r.hasLowerBound() && r.hasUpperBound() && r.lowerBoundType() == BoundType.CLOSED
-        && r.upperBoundType() == BoundType.CLOSED && r.lowerEndpoint().equals(r.upperEndpoint());
+    return r.hasLowerBound()
+        && r.hasUpperBound()
+        && r.lowerBoundType() == BoundType.CLOSED
+        && r.upperBoundType() == BoundType.CLOSED
+        && r.lowerEndpoint().equals(r.upperEndpoint());
   }
 
   private static @Nullable Range<Integer> toIntRange(Range<?> r) {

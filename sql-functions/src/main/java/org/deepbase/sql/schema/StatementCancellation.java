@@ -16,7 +16,7 @@ public final class StatementCancellation {
   public static Cancellation of(DataContext root) {
     AtomicBoolean flag = DataContext.Variable.CANCEL_FLAG.get(root);
     Object timeout = root.get(DataContext.Variable.TIMEOUT.camelName);
-    return Cancellation.of(flag == null ? new AtomicBoolean() : flag,
-        timeout instanceof Number n ? n.longValue() : 0);
+    return Cancellation.of(
+        flag == null ? new AtomicBoolean() : flag, timeout instanceof Number n ? n.longValue() : 0);
   }
 }

@@ -43,6 +43,8 @@ public abstract class VirtualTable extends AbstractTable implements ProjectableF
 
   /** Returns the projected column indexes, all columns when Calcite passes none. */
   int[] fields(int[] projects) {
-    return projects == null ? java.util.stream.IntStream.range(0, columns.size()).toArray() : projects;
+    return projects == null
+        ? java.util.stream.IntStream.range(0, columns.size()).toArray()
+        : projects;
   }
 }
