@@ -13,6 +13,7 @@ import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.exec.LayerProbe;
+import org.deepbase.engine.measure.Measure;
 import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.sql.schema.DeepBaseSchema;
 
@@ -77,8 +78,8 @@ public final class ProbeFunction {
               org.deepbase.sql.schema.StatementCancellation.of(root));
       ProbeAccumulator.Result r = outcome.result();
       List<@Nullable Object[]> rows = new ArrayList<>();
-      rows.add(row(outcome, null, "probe_accuracy", r.accuracy()));
-      rows.add(row(outcome, null, "probe_f1", r.f1()));
+      rows.add(row(outcome, null, Measure.PROBE_ACCURACY.sqlName(), r.accuracy()));
+      rows.add(row(outcome, null, Measure.PROBE_F1.sqlName(), r.f1()));
       for (int u = 0; u < r.importance().length; u++) {
         rows.add(row(outcome, u, "probe_importance", r.importance()[u]));
       }

@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import org.apache.calcite.plan.RelOptRule;
-import org.deepbase.queries.pacman.PlantedAgent;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -18,18 +14,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * FusedInspection} (plan in, plan out) and which it leaves to the relational path, because the
  * fused operator would not compute exactly what the plan asks.
  */
-class FuseInspectionRuleTest {
+class FuseInspectionRuleTest extends PlantedRuleTest {
   private static final RelOptRule RULE = FuseInspectionRule.Config.DEFAULT.toRule();
   private static final String JOIN =
       " FROM behaviors b JOIN annotations a"
           + " ON b.dataset = a.dataset AND b.record_id = a.record_id AND b.symbol = a.symbol";
-  @TempDir static Path dir;
-  private static RulePlans plans;
-
-  @BeforeAll
-  static void workspace() throws Exception {
-    plans = new RulePlans(PlantedAgent.workspace(dir, "pacman", 7, 4));
-  }
 
   @Test
   void fusesTheDocumentedForm() throws Exception {
@@ -119,7 +108,7 @@ class FuseInspectionRuleTest {
         "SELECT b.unit, iou(b.behavior * 2, a.annotation)" + JOIN + where, "a computed behavior");
   }
 
-  private static void assertUnchanged(String sql, String why) throws Exception {
+  private void assertUnchanged(String sql, String why) throws Exception {
     String before = plans.before(sql);
     assertEquals(before, plans.after(sql, RULE), why);
   }

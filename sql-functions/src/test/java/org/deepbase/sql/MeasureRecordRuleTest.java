@@ -4,27 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import org.apache.calcite.plan.RelOptRule;
-import org.deepbase.queries.pacman.PlantedAgent;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link MeasureRecordRule} on its own: a measure call gains the record boundaries it needs ({@code
  * measure_by_record(name, quantile, behavior, annotation, record_id)}), from whichever table brings
  * record_id, or -1 when none does; other aggregates are left alone.
  */
-class MeasureRecordRuleTest {
+class MeasureRecordRuleTest extends PlantedRuleTest {
   private static final RelOptRule RULE = MeasureRecordRule.Config.DEFAULT.toRule();
-  @TempDir static Path dir;
-  private static RulePlans plans;
-
-  @BeforeAll
-  static void workspace() throws Exception {
-    plans = new RulePlans(PlantedAgent.workspace(dir, "pacman", 7, 4));
-  }
 
   @Test
   void measureGainsRecordIdFromTheJoin() throws Exception {

@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.engine.DeepBaseException;
-import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
@@ -66,18 +64,7 @@ public final class ShardScan {
     for (MeasureSpec m : request.measures()) {
       (m.measure().isProbe() ? probes : measures).add(m);
     }
-    if (!model.inputShape().equals(dataset.inputShape())) {
-      throw new DeepBaseException(
-          ErrorCode.SHAPE_MISMATCH,
-          "dataset '"
-              + dataset.name()
-              + "' has input shape "
-              + dataset.inputShape()
-              + " but model '"
-              + model.name()
-              + "' expects "
-              + model.inputShape());
-    }
+    Targets.checkInputs(model, dataset);
     return new Plan(
         Targets.layers(workspace, model, request.units()), hypotheses, measures, probes, dataset);
   }

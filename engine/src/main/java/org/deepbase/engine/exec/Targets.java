@@ -8,6 +8,7 @@ import java.util.stream.IntStream;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
+import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.extract.LayerRequest;
@@ -54,21 +55,7 @@ public final class Targets {
         chosen.put(layer, all(layer));
       } else {
         int u = target.unit();
-        if (u >= layer.unitCount()) {
-          throw new DeepBaseException(
-              ErrorCode.UNIT_OUT_OF_RANGE,
-              "unit "
-                  + u
-                  + " is out of range for layer '"
-                  + layer.name()
-                  + "' of model '"
-                  + model.name()
-                  + "', which has "
-                  + layer.unitCount()
-                  + " units (0.."
-                  + (layer.unitCount() - 1)
-                  + ")");
-        }
+        checkUnit(model, layer, u);
         List<Integer> list = chosen.computeIfAbsent(layer, l -> new ArrayList<>());
         if (!list.contains(u)) {
           list.add(u);
@@ -84,5 +71,40 @@ public final class Targets {
 
   private static List<Integer> all(LayerInfo layer) {
     return new ArrayList<>(IntStream.range(0, layer.unitCount()).boxed().toList());
+  }
+
+  /** Fails naming the layer's unit range when {@code unit} is not one of its units. */
+  public static void checkUnit(ModelDescriptor model, LayerInfo layer, int unit) {
+    if (unit < 0 || unit >= layer.unitCount()) {
+      throw new DeepBaseException(
+          ErrorCode.UNIT_OUT_OF_RANGE,
+          "unit "
+              + unit
+              + " is out of range for layer '"
+              + layer.name()
+              + "' of model '"
+              + model.name()
+              + "', which has "
+              + layer.unitCount()
+              + " units (0.."
+              + (layer.unitCount() - 1)
+              + ")");
+    }
+  }
+
+  /** Fails naming both shapes when the model cannot take the dataset's inputs. */
+  public static void checkInputs(ModelDescriptor model, DatasetDescriptor dataset) {
+    if (!model.inputShape().equals(dataset.inputShape())) {
+      throw new DeepBaseException(
+          ErrorCode.SHAPE_MISMATCH,
+          "dataset '"
+              + dataset.name()
+              + "' has input shape "
+              + dataset.inputShape()
+              + " but model '"
+              + model.name()
+              + "' expects "
+              + model.inputShape());
+    }
   }
 }

@@ -38,9 +38,11 @@ public final class Hypotheses {
     return all;
   }
 
-  /** Returns one hypothesis of a dataset, or fails naming those available. */
-  public static Hypothesis find(DatasetDescriptor dataset, String name) {
-    Map<String, Hypothesis> available = forDataset(dataset);
+  /**
+   * Returns the hypothesis {@code name} among those available for a dataset, or fails naming them.
+   */
+  public static Hypothesis pick(
+      Map<String, Hypothesis> available, DatasetDescriptor dataset, String name) {
     Hypothesis h = available.get(name);
     if (h == null) {
       throw new DeepBaseException(

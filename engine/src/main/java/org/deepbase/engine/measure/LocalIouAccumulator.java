@@ -22,7 +22,7 @@ public final class LocalIouAccumulator implements Accumulator {
   private long count;
 
   public LocalIouAccumulator(double quantile) {
-    this.quantile = Quantiles.check("local_iou", quantile);
+    this.quantile = Quantiles.check(Measure.LOCAL_IOU.sqlName(), quantile);
   }
 
   /** {@inheritDoc} */
@@ -85,7 +85,7 @@ public final class LocalIouAccumulator implements Accumulator {
       double threshold = thresholds[r];
       for (int s = 0; s < symbols; s++) {
         boolean fires = values.get(v0 + s) > threshold;
-        boolean on = Annotations.binary("local_iou", annotations.get(a0 + s));
+        boolean on = Annotations.binary(Measure.LOCAL_IOU.sqlName(), annotations.get(a0 + s));
         if (fires && on) {
           intersection++;
         }
@@ -109,7 +109,7 @@ public final class LocalIouAccumulator implements Accumulator {
       int recordCount,
       int symbols) {
     if (!hypothesis.binary()) {
-      Annotations.binary("local_iou", hypothesis.firstNonBinary());
+      Annotations.binary(Measure.LOCAL_IOU.sqlName(), hypothesis.firstNonBinary());
     }
     int v0 = values.position();
     int[] onStart = hypothesis.onStart();

@@ -256,21 +256,7 @@ public final class Workspace {
   /** Returns one hypothesis of a dataset, or fails naming those available. */
   public org.deepbase.engine.hypothesis.Hypothesis hypothesis(
       DatasetDescriptor dataset, String name) {
-    Map<String, org.deepbase.engine.hypothesis.Hypothesis> available = hypotheses(dataset);
-    org.deepbase.engine.hypothesis.Hypothesis h = available.get(name);
-    if (h == null) {
-      throw new DeepBaseException(
-          ErrorCode.UNKNOWN_HYPOTHESIS,
-          "unknown hypothesis '"
-              + name
-              + "' for dataset '"
-              + dataset.name()
-              + "' (domain "
-              + dataset.domain()
-              + "); available: "
-              + available.keySet());
-    }
-    return h;
+    return org.deepbase.engine.hypothesis.Hypotheses.pick(hypotheses(dataset), dataset, name);
   }
 
   /**

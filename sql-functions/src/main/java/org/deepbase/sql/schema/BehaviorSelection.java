@@ -5,12 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
-import org.deepbase.engine.DeepBaseException;
-import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.exec.Targets;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.workspace.Workspace;
 
@@ -55,16 +54,7 @@ public final class BehaviorSelection {
             steps.add(
                 new ExtractionStep(model, checkpoint, dataset, requests, records.asIntPredicate()));
           } else if (datasets.strings() != null && datasets.allows(dataset.name())) {
-            throw new DeepBaseException(
-                ErrorCode.SHAPE_MISMATCH,
-                "dataset '"
-                    + dataset.name()
-                    + "' has input shape "
-                    + dataset.inputShape()
-                    + " but model '"
-                    + model.name()
-                    + "' expects "
-                    + model.inputShape());
+            Targets.checkInputs(model, dataset);
           }
         }
       }
@@ -99,21 +89,7 @@ public final class BehaviorSelection {
     for (LayerInfo layer : chosen) {
       if (unitPoints != null && layers.strings() != null) {
         for (int u : unitPoints) {
-          if (u < 0 || u >= layer.unitCount()) {
-            throw new DeepBaseException(
-                ErrorCode.UNIT_OUT_OF_RANGE,
-                "unit "
-                    + u
-                    + " is out of range for layer '"
-                    + layer.name()
-                    + "' of model '"
-                    + model.name()
-                    + "', which has "
-                    + layer.unitCount()
-                    + " units (0.."
-                    + (layer.unitCount() - 1)
-                    + ")");
-          }
+          Targets.checkUnit(model, layer, u);
         }
       }
       int[] selected = IntStream.range(0, layer.unitCount()).filter(units::allows).toArray();
