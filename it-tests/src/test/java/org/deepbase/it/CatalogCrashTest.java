@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -70,48 +68,9 @@ class CatalogCrashTest {
 
   /** Runs one trial; returns how many statements were acknowledged before the kill. */
   static int trial(Path dir, int trial) throws Exception {
-    Random random = new Random(1500 + trial);
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-Dai.djl.offline=true",
-                "-Xmx1g",
-                "-cp",
-                System.getProperty("java.class.path"),
-                DdlLoop.class.getName(),
-                dir.toString(),
-                "k" + trial)
-            .redirectErrorStream(true)
-            .start();
-    List<String> acks = new ArrayList<>();
-    StringBuilder other = new StringBuilder();
-    long killAt = -1;
-    long delay = 50 + random.nextInt(1500);
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-      for (String line; (line = in.readLine()) != null; ) {
-        if (line.startsWith("ack ")) {
-          acks.add(line.substring(4));
-          if (killAt < 0) {
-            killAt = System.nanoTime() + delay * 1_000_000;
-          }
-        } else {
-          other.append(line).append('\n');
-        }
-        if (killAt > 0 && System.nanoTime() >= killAt) {
-          p.destroyForcibly(); // SIGKILL
-          break;
-        }
-      }
-      p.waitFor(60, TimeUnit.SECONDS);
-      // Lines the process printed before dying are acknowledgements too.
-      for (String line; in.ready() && (line = in.readLine()) != null; ) {
-        if (line.startsWith("ack ")) {
-          acks.add(line.substring(4));
-        }
-      }
-    }
-    assertFalse(acks.isEmpty(), "trial " + trial + " acknowledged nothing:\n" + other);
+    List<String> acks =
+        KillNine.run(
+            DdlLoop.class, new Random(1500 + trial), 50, 1500, dir.toString(), "k" + trial);
     check(dir, trial, acks);
     return acks.size();
   }

@@ -13,17 +13,22 @@ final class Rows {
 
   /** Runs a query; returns one line per row. */
   static List<String> of(Connection c, String sql) throws SQLException {
-    List<String> rows = new ArrayList<>();
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        StringBuilder line = new StringBuilder();
-        for (int i = 1; i <= n; i++) {
-          line.append(i > 1 ? "|" : "").append(rs.getString(i));
-        }
-        rows.add(line.toString());
+      return of(rs);
+    }
+  }
+
+  /** Reads a result set to its end; returns one line per row. */
+  static List<String> of(ResultSet rs) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    int n = rs.getMetaData().getColumnCount();
+    while (rs.next()) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 1; i <= n; i++) {
+        line.append(i > 1 ? "|" : "").append(rs.getString(i));
       }
+      rows.add(line.toString());
     }
     return rows;
   }

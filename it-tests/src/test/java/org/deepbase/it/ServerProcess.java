@@ -37,21 +37,30 @@ final class ServerProcess implements AutoCloseable {
   /** Starts a server on a free port of 127.0.0.1 and waits until it prints its URL. */
   static ServerProcess start(Path workspace, Map<String, String> environment, String... options)
       throws Exception {
+    return start(workspace, environment, List.of("-Xmx2g"), options);
+  }
+
+  /** Starts a server whose JVM gets {@code jvmFlags} (heap settings) before the launcher's own. */
+  static ServerProcess start(
+      Path workspace, Map<String, String> environment, List<String> jvmFlags, String... options)
+      throws Exception {
     List<String> command =
         new ArrayList<>(
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-Dai.djl.offline=true",
-                "-Xmx2g",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.deepbase.cli.Main",
-                "serve",
-                "--workspace",
-                workspace.toString(),
-                "--port",
-                "0"));
+                "-Dai.djl.offline=true"));
+    command.addAll(jvmFlags);
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "org.deepbase.cli.Main",
+            "serve",
+            "--workspace",
+            workspace.toString(),
+            "--port",
+            "0"));
     command.addAll(List.of(options));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(environment);

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.calcite.schema.Table;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.InstalledViews;
-import org.deepbase.engine.workspace.WorkspaceCaches;
+import org.deepbase.engine.workspace.WorkspaceShared;
 import org.deepbase.sql.schema.SchemaExtension;
 
 /**
@@ -49,7 +49,7 @@ public final class CatalogStore implements SchemaExtension {
    */
   private static final class Shared {
     final CatalogDatabase database;
-    final WorkspaceCaches caches = new WorkspaceCaches();
+    final WorkspaceShared caches = new WorkspaceShared();
     int users;
     volatile @Nullable Listing listing;
 
@@ -112,7 +112,7 @@ public final class CatalogStore implements SchemaExtension {
    * Returns the caches of the workspace, shared by every connection of this process to it and
    * dropped with the catalog when the last one closes.
    */
-  public WorkspaceCaches caches() {
+  public WorkspaceShared caches() {
     return shared.caches;
   }
 

@@ -13,7 +13,7 @@ final class Cancels {
   /** Fails with the cancellation's reason if the statement was cancelled or timed out. */
   static void check(BooleanSupplier cancelled) {
     if (cancelled.getAsBoolean()) {
-      if (cancelled instanceof org.deepbase.engine.exec.Cancellation c) {
+      if (cancelled instanceof org.deepbase.engine.Cancellation c) {
         c.check("INSPECT on Spark");
       }
       throw new org.deepbase.engine.DeepBaseException(

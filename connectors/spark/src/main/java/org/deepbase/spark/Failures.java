@@ -1,9 +1,9 @@
 package org.deepbase.spark;
 
 import java.util.function.BooleanSupplier;
+import org.deepbase.engine.Cancellation;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
-import org.deepbase.engine.exec.Cancellation;
 
 /** Turns a failed Spark job into the DeepBase error a SQL user reads. */
 final class Failures {

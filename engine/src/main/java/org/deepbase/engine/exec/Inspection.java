@@ -21,6 +21,7 @@ import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.engine.plan.CachePolicy;
 import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.plan.StoppingRule;
+import org.deepbase.engine.workspace.MemoryGrants;
 import org.deepbase.engine.workspace.Workspace;
 
 /**
@@ -48,14 +49,26 @@ public final class Inspection {
 
   /** Runs the inspection and returns its rows. */
   public List<InspectionRow> run() {
+    // Names are resolved first (cheap): a typo fails at once, and the memory grant is sized from
+    // the plans. Checkpoints run one after the other: the largest one's accumulators are asked for.
+    List<Checkpoint> checkpoints = Targets.checkpoints(workspace, request.models());
+    List<ShardScan.Plan> plans = new ArrayList<>();
+    long heap = 0;
+    for (Checkpoint checkpoint : checkpoints) {
+      ShardScan.Plan plan = ShardScan.plan(workspace, request, workspace.model(checkpoint.model()));
+      plans.add(plan);
+      heap = Math.max(heap, plan.heapBytes());
+    }
+    if (DryRun.active()) {
+      return List.of(); // everything named exists: validation done, no model runs
+    }
     List<InspectionRow> rows = new ArrayList<>();
-    for (Checkpoint checkpoint : Targets.checkpoints(workspace, request.models())) {
-      ModelDescriptor model = workspace.model(checkpoint.model());
-      ShardScan.Plan plan = ShardScan.plan(workspace, request, model);
-      if (DryRun.active()) {
-        continue; // everything named exists: validation done, no model runs
+    try (MemoryGrants.Grant grant = workspace.memory().acquire(heap, cancelled, "INSPECT")) {
+      for (int c = 0; c < checkpoints.size(); c++) {
+        Checkpoint checkpoint = checkpoints.get(c);
+        rows.addAll(
+            new CheckpointRun(workspace.model(checkpoint.model()), checkpoint, plans.get(c)).run());
       }
-      rows.addAll(new CheckpointRun(model, checkpoint, plan).run());
     }
     return rows;
   }

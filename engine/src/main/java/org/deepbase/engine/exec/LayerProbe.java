@@ -3,6 +3,7 @@ package org.deepbase.engine.exec;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
+import org.deepbase.engine.Cancellation;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.Checkpoint;
@@ -15,6 +16,7 @@ import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypothesis;
 import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.nn.LoadedModel;
+import org.deepbase.engine.workspace.MemoryGrants;
 import org.deepbase.engine.workspace.Workspace;
 
 /**
@@ -79,7 +81,11 @@ public final class LayerProbe {
             "probe " + model.name() + "@" + checkpoint.epoch() + " " + layer.name(),
             dataset.recordCount(),
             cancelled);
-    try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
+    try (MemoryGrants.Grant grant =
+            workspace
+                .memory()
+                .acquire(request.settings().heapBytes(layer.unitCount()), cancelled, "probe");
+        LoadedModel loaded = LoadedModel.load(model, checkpoint);
         BufferAllocator allocator = Allocators.newChild("probe")) {
       scan.run(
           id -> true,

@@ -3,6 +3,7 @@ package org.deepbase.engine.exec;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
+import org.deepbase.engine.Cancellation;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.DatasetDescriptor;

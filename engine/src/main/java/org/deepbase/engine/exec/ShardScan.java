@@ -47,7 +47,26 @@ public final class ShardScan {
       List<Hypothesis> hypotheses,
       List<MeasureSpec> measures,
       List<MeasureSpec> probeMeasures,
-      DatasetDescriptor dataset) {}
+      DatasetDescriptor dataset) {
+    /** Returns the heap this plan's accumulators and probes may hold (for admission control). */
+    public long heapBytes() {
+      long pairs = 0;
+      long probes = 0;
+      for (LayerRequest layer : layers) {
+        pairs += (long) layer.units().length * hypotheses.size();
+        if (!probeMeasures.isEmpty()) {
+          probes +=
+              hypotheses.size()
+                  * ProbeAccumulator.Settings.defaults().heapBytes(layer.units().length);
+        }
+      }
+      long perPair = 0;
+      for (MeasureSpec m : measures) {
+        perPair += m.measure().heapBytesPerPair();
+      }
+      return pairs * perPair + probes;
+    }
+  }
 
   /**
    * Resolves the dataset, hypotheses, measures and layers of a request for one model, failing on a

@@ -54,6 +54,20 @@ public enum Measure {
     return kind == Kind.PER_RECORD_THRESHOLD;
   }
 
+  /**
+   * Returns the heap one accumulator of this measure may hold, for admission control: measures with
+   * a dataset-level threshold keep joint histograms over the values' range (~120 KB each measured
+   * on conv activations); per-record and continuous ones keep a few numbers.
+   */
+  public long heapBytesPerPair() {
+    return switch (kind) {
+      case THRESHOLD -> 128 << 10;
+      case CONTINUOUS -> this == AUC ? 128 << 10 : 1 << 10;
+      case PER_RECORD_THRESHOLD -> 1 << 10;
+      case PROBE -> 0; // per layer, see ProbeAccumulator
+    };
+  }
+
   /** Returns the single-unit measures (those with an {@link Accumulator}). */
   public static List<Measure> singleUnit() {
     return Arrays.stream(values()).filter(m -> !m.isProbe()).toList();

@@ -40,6 +40,11 @@ public final class ProbeAccumulator implements java.io.Serializable {
     }
 
     /** Returns the defaults: L2, lambda 1e-3, 5 folds, seed 42, 20,000 samples. */
+    /** Returns the heap a probe over {@code units} units holds: its samples. */
+    public long heapBytes(int units) {
+      return (long) maxSamples * (units * Float.BYTES + 16 + Integer.BYTES);
+    }
+
     public static Settings defaults() {
       return new Settings("l2", 1e-3, 5, 42, 20_000);
     }

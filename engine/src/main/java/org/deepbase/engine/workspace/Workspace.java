@@ -32,11 +32,11 @@ import org.deepbase.engine.nn.TorchScriptModel;
  *
  * <p>The directory is the source of truth and is re-read on every call, so models a user drops in
  * are visible to the next query; only layer shapes and inferred dataset descriptions are cached
- * ({@link WorkspaceCaches}, keyed by the files' sizes and modification times).
+ * ({@link WorkspaceShared}, keyed by the files' sizes and modification times).
  */
 public final class Workspace {
   private final Path root;
-  private final WorkspaceCaches caches;
+  private final WorkspaceShared caches;
   private final ExtractionMetrics metrics;
   private final Progress progress;
   private final List<org.deepbase.engine.hypothesis.HypothesisSource> hypothesisSources =
@@ -51,7 +51,7 @@ public final class Workspace {
    * Opens a workspace with caches and metrics of its own, reporting long work to {@code progress}.
    */
   public Workspace(Path root, Progress progress) {
-    this(root, new WorkspaceCaches(), new ExtractionMetrics(), progress);
+    this(root, new WorkspaceShared(), new ExtractionMetrics(), progress);
   }
 
   /**
@@ -60,11 +60,16 @@ public final class Workspace {
    * reports to {@code progress}.
    */
   public Workspace(
-      Path root, WorkspaceCaches caches, ExtractionMetrics metrics, Progress progress) {
+      Path root, WorkspaceShared caches, ExtractionMetrics metrics, Progress progress) {
     this.root = Objects.requireNonNull(root, "root is null").toAbsolutePath().normalize();
     this.caches = Objects.requireNonNull(caches, "caches is null");
     this.metrics = Objects.requireNonNull(metrics, "metrics is null");
     this.progress = Objects.requireNonNull(progress, "progress is null");
+  }
+
+  /** Returns the admission control of compute-bound work on this workspace. */
+  public MemoryGrants memory() {
+    return caches.memory();
   }
 
   /** Returns where long work on this workspace reports its progress. */

@@ -25,7 +25,7 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
   private final Workspace workspace;
   private final List<ExtractionStep> steps;
   private final int[] fields;
-  private final org.deepbase.engine.exec.Cancellation cancel;
+  private final org.deepbase.engine.Cancellation cancel;
   private final BufferAllocator allocator = Allocators.newChild("behaviors-scan");
 
   private int stepIndex = -1;
@@ -44,7 +44,7 @@ final class BehaviorRows implements Enumerator<@Nullable Object[]> {
       Workspace workspace,
       List<ExtractionStep> steps,
       int[] fields,
-      org.deepbase.engine.exec.Cancellation cancel) {
+      org.deepbase.engine.Cancellation cancel) {
     this.workspace = workspace;
     this.steps = steps;
     this.fields = fields;

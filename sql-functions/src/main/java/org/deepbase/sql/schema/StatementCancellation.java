@@ -2,7 +2,7 @@ package org.deepbase.sql.schema;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.calcite.DataContext;
-import org.deepbase.engine.exec.Cancellation;
+import org.deepbase.engine.Cancellation;
 
 /** Builds the engine's cancellation check from a Calcite statement's context. */
 public final class StatementCancellation {

@@ -16,7 +16,7 @@ import org.deepbase.engine.catalog.LayerInfo;
  * long-running server shares one per workspace between its connections, a batch job has its own.
  * Nothing here is process-wide.
  */
-public final class WorkspaceCaches {
+public final class WorkspaceShared {
   /** Layer lists kept: a few per model and checkpoint version in use. */
   static final int LAYER_ENTRIES = 256;
 
@@ -25,6 +25,25 @@ public final class WorkspaceCaches {
 
   private final Lru<Object, List<LayerInfo>> layers = new Lru<>(LAYER_ENTRIES);
   private final Lru<Object, DatasetDescriptor> datasets = new Lru<>(DATASET_ENTRIES);
+  private final MemoryGrants memory;
+
+  /**
+   * Shared state whose memory grants take half of this JVM's heap ({@link
+   * MemoryGrants#forThisJvm()}).
+   */
+  public WorkspaceShared() {
+    this(MemoryGrants.forThisJvm());
+  }
+
+  /** Shared state with the given admission control. */
+  public WorkspaceShared(MemoryGrants memory) {
+    this.memory = java.util.Objects.requireNonNull(memory, "memory is null");
+  }
+
+  /** Returns the memory grants that admit compute-bound work on this workspace. */
+  public MemoryGrants memory() {
+    return memory;
+  }
 
   List<LayerInfo> layers(Object key, Function<Object, List<LayerInfo>> describe) {
     return layers.computeIfAbsent(key, describe);
@@ -35,7 +54,7 @@ public final class WorkspaceCaches {
     return datasets.computeIfAbsent(key, describe);
   }
 
-  /** Returns how many entries are kept (layer lists + dataset descriptions). */
+  /** Returns how many cache entries are kept (layer lists + dataset descriptions). */
   public int size() {
     return layers.size() + datasets.size();
   }

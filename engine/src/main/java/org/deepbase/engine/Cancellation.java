@@ -1,9 +1,7 @@
-package org.deepbase.engine.exec;
+package org.deepbase.engine;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import org.deepbase.engine.DeepBaseException;
-import org.deepbase.engine.ErrorCode;
 
 /**
  * Tells long work that its statement was cancelled (a flag the caller sets, e.g. on {@code

@@ -1,0 +1,80 @@
+package org.deepbase.it;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a loop class in its own JVM and kills it with SIGKILL at a seeded random moment after its
+ * first acknowledgement; returns what it acknowledged ("ack ..." lines printed after a statement
+ * returned), the lines it printed while dying included.
+ */
+final class KillNine {
+  private KillNine() {}
+
+  /**
+   * Runs {@code main} with {@code args} and kills it between {@code minMillis} and {@code minMillis
+   * + spreadMillis} after its first acknowledgement.
+   */
+  static List<String> run(
+      Class<?> main, Random random, int minMillis, int spreadMillis, String... args)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "-Dai.djl.offline=true",
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    List<String> acks = new ArrayList<>();
+    StringBuilder other = new StringBuilder();
+    long delay = minMillis + random.nextInt(spreadMillis);
+    Thread killer = null;
+    Thread watchdog = new Thread(() -> killAfter(p, 180_000), "kill-9-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start(); // a loop that never acknowledges must not hang the build
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      // Read to the end: the process dies by the kill, and what it printed before is read too.
+      for (String line; (line = in.readLine()) != null; ) {
+        if (line.startsWith("ack ")) {
+          acks.add(line.substring(4));
+          if (killer == null) {
+            // The kill is timed from the first acknowledgement, wherever the process is then.
+            killer = new Thread(() -> killAfter(p, delay), "kill-9");
+            killer.setDaemon(true);
+            killer.start();
+          }
+        } else {
+          other.append(line).append('\n');
+        }
+      }
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(60, TimeUnit.SECONDS);
+    }
+    assertFalse(acks.isEmpty(), main.getSimpleName() + " acknowledged nothing:\n" + other);
+    return acks;
+  }
+
+  private static void killAfter(Process p, long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    p.destroyForcibly(); // SIGKILL
+  }
+}
