@@ -94,4 +94,49 @@ class SqlStateTest {
     assertState("42601", "SELEC 1", "SELEC");
     assertState("42000", "SELECT * FROM no_such_table", "no_such_table");
   }
+
+  /**
+   * The rows of docs/errors.md about INSPECT's arguments: each names the argument and its value.
+   */
+  @Test
+  void everyInspectArgumentNamesWhatIsWrong() throws Exception {
+    String ok = String.format(INSPECT, "pacman", "conv1.*", "");
+    assertState(
+        "42704",
+        ok.replace("hypotheses => 'ghost'", "hypotheses => 'banshee'"),
+        "UNKNOWN_HYPOTHESIS: unknown hypothesis 'banshee'");
+    assertState(
+        "42704",
+        ok.replace("'pacman_test'", "'nosuch'"),
+        "UNKNOWN_DATASET: unknown dataset 'nosuch'");
+    assertState("42704", String.format(INSPECT, "pacman@9", "conv1.*", ""), "UNKNOWN_CHECKPOINT");
+    assertState(
+        "22003",
+        String.format(INSPECT, "pacman", "conv1.99", ""),
+        "UNIT_OUT_OF_RANGE: unit 99 is out of range for layer 'conv1'");
+    assertState(
+        "22003",
+        String.format(INSPECT, "pacman", "conv1.-2", ""),
+        "UNIT_OUT_OF_RANGE: unit -2 is out of range for layer 'conv1'");
+    assertState(
+        "22023",
+        ok.replace("measures => 'local_iou'", "measures => 'iuo'"),
+        "unknown measure 'iuo'");
+    assertState(
+        "22023",
+        String.format(INSPECT, "pacman", "conv1", ""),
+        "units item 'conv1' must be layer.* or layer.N");
+    assertState(
+        "22023",
+        String.format(INSPECT, "pacman@x", "conv1.*", ""),
+        "bad checkpoint in 'pacman@x': 'x' is not a number");
+    assertState(
+        "22023",
+        String.format(INSPECT, "pacman", "conv1.*", ", tolerance => -0.5"),
+        "tolerance must be positive");
+    assertState(
+        "22023",
+        String.format(INSPECT, "pacman", "conv1.*", ", top_k => -1"),
+        "top_k must be >= 0");
+  }
 }
