@@ -82,6 +82,15 @@ class CatalogCrashTest {
         dropped.add(ack.split(" ")[1]);
       }
     }
+    // The kill may land inside the statement after the last acknowledgement: when that is a DROP
+    // (DdlLoop drops t_(i-2) right after creating t_i, i even), it may have taken effect
+    // unacknowledged.
+    String[] last = acks.get(acks.size() - 1).split(" ");
+    int lastIndex = Integer.parseInt(last[2]);
+    String maybeDropped =
+        last[0].equals("table") && lastIndex >= 2 && lastIndex % 2 == 0
+            ? "t_k" + trial + "_" + (lastIndex - 2)
+            : "";
     try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
         Statement s = c.createStatement()) {
       int units = count(s, "SELECT COUNT(*) FROM units");
@@ -89,6 +98,9 @@ class CatalogCrashTest {
         String[] f = ack.split(" ");
         if (f[0].equals("drop") || dropped.contains(f[1])) {
           continue;
+        }
+        if (f[1].equals(maybeDropped) && !exists(c, f[1])) {
+          continue; // dropped by the statement the kill interrupted
         }
         try (ResultSet rs = s.executeQuery("SELECT COUNT(*), MIN(n), MAX(n) FROM " + f[1])) {
           assertTrue(rs.next());
@@ -117,6 +129,17 @@ class CatalogCrashTest {
             count(s, "SELECT COUNT(*) FROM " + table),
             "trial " + trial + ": " + table + " is whole");
       }
+    }
+  }
+
+  static boolean exists(Connection c, String table) throws Exception {
+    try (ResultSet rs = c.getMetaData().getTables(null, "deepbase", table, null)) {
+      while (rs.next()) {
+        if (rs.getString("TABLE_NAME").equals(table)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 

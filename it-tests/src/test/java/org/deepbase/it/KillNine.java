@@ -75,6 +75,8 @@ final class KillNine {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    p.destroyForcibly(); // SIGKILL
+    // SIGKILL through the process handle: Process.destroyForcibly would also close the pipe, and
+    // the lines the process printed before dying (acknowledgements) would be lost to the reader.
+    p.toHandle().destroyForcibly();
   }
 }
