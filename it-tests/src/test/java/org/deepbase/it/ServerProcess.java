@@ -60,6 +60,8 @@ final class ServerProcess implements AutoCloseable {
             "--workspace",
             workspace.toString(),
             "--port",
+            "0",
+            "--flight-port",
             "0"));
     command.addAll(List.of(options));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);

@@ -1,175 +1,437 @@
 package org.deepbase.cli;
 
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.deepbase.engine.Progress;
+import java.util.concurrent.Callable;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
- * The {@code deepbase} command line: {@code demo} builds and inspects the PacMan workspace, {@code
- * sql} runs one statement against a workspace.
+ * The {@code deepbase} command line (picocli): {@code demo} builds and inspects the PacMan
+ * workspace, {@code sql} runs one statement, {@code serve} starts the server, and so on. Unknown
+ * options and values are errors with the command's usage.
  */
+@Command(
+    name = "deepbase",
+    mixinStandardHelpOptions = true,
+    description = "SQL over neural network inspection. DIR defaults to ./workspace.",
+    subcommands = {
+      Main.Demo.class,
+      Main.Sql.class,
+      Main.Shell.class,
+      Main.Plot.class,
+      Main.Report.class,
+      Main.Serve.class,
+      Main.User.class,
+      Main.BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
   private Main() {}
 
-  /** Runs a command; exits non-zero with the error's message on failure. */
+  /** Runs a command; exits non-zero with the error's message on failure (2 for a usage error). */
   public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command line; returns the exit code. */
+  static int run(String... args) {
     System.setProperty("java.awt.headless", "true");
-    Progress progress = new ConsoleProgress(System.err);
-    if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
-      usage();
-      return;
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parsed) -> {
+          commandLine.getErr().println("error: " + rootMessage(e));
+          if (System.getenv("DEEPBASE_DEBUG") != null) {
+            e.printStackTrace(commandLine.getErr());
+          }
+          return 1;
+        });
+    if (args.length == 0) {
+      cli.usage(System.out);
+      return 0;
     }
-    Map<String, String> options = options(Arrays.copyOfRange(args, 1, args.length));
-    Path workspace = Path.of(options.getOrDefault("--workspace", "workspace"));
-    try {
-      switch (args[0]) {
-        case "demo" -> new DemoCommand(workspace, options.containsKey("--quick"), progress).run();
-        case "sql" -> sql(workspace, options, progress);
-        case "bench" -> org.deepbase.bench.Bench.run(workspace, options, System.out);
-        case "serve" -> serve(workspace, options);
-        case "shell" -> shell(workspace, options);
-        case "plot" -> plot(workspace, options, progress);
-        case "report" -> report(workspace, options, progress);
-        case "user" -> user(workspace, options);
-        default -> {
-          System.err.println("unknown command '" + args[0] + "'");
-          usage();
-          System.exit(2);
+    return cli.execute(args);
+  }
+
+  /** The workspace option every command shares. */
+  static final class WorkspaceOption {
+    @Option(
+        names = "--workspace",
+        paramLabel = "DIR",
+        defaultValue = "workspace",
+        description = "the workspace directory (default: ${DEFAULT-VALUE})")
+    Path dir;
+  }
+
+  /** Where a command's SQL comes from: -e, --file, or standard input. */
+  static final class SqlSource {
+    @Option(names = "-e", paramLabel = "SQL", description = "the statement")
+    @Nullable String sql;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "read the statement from FILE")
+    @Nullable Path file;
+
+    String read(boolean stdinAllowed) throws java.io.IOException {
+      if (sql != null && file != null) {
+        throw new ParameterException(new CommandLine(this), "give -e or --file, not both");
+      }
+      if (sql != null) {
+        return sql;
+      }
+      if (file != null) {
+        return Files.readString(file);
+      }
+      if (stdinAllowed && System.console() == null) {
+        String text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        if (!text.isBlank()) {
+          return text;
         }
       }
-    } catch (Exception e) {
-      System.err.println("error: " + rootMessage(e));
-      if (System.getenv("DEEPBASE_DEBUG") != null) {
-        e.printStackTrace();
-      }
-      System.exit(1);
+      throw new IllegalArgumentException("no SQL: give -e \"SQL\", --file FILE or pipe it in");
     }
   }
 
-  private static void sql(Path workspace, Map<String, String> options, Progress progress)
-      throws SQLException {
-    String sql = options.get("-e");
-    if (sql == null) {
-      throw new IllegalArgumentException("sql needs -e \"<statement>\"");
+  @Command(
+      name = "demo",
+      description =
+          "Build the PacMan workspace if absent (datasets, trained agent), ask \"does PacMan see"
+              + " ghosts?\", draw the best unit.")
+  static final class Demo implements Callable<Integer> {
+    @Mixin WorkspaceOption workspace;
+
+    @Option(names = "--quick", description = "a smaller, faster workspace")
+    boolean quick;
+
+    @Override
+    public Integer call() throws Exception {
+      new DemoCommand(workspace.dir, quick, new ConsoleProgress(System.err)).run();
+      return 0;
     }
-    try (Connection c = Connections.open(workspace, progress);
-        Statement s = c.createStatement()) {
-      if (s.execute(sql)) {
-        try (ResultSet rs = s.getResultSet()) {
-          TablePrinter.print(
-              rs, System.out, options.getOrDefault("--format", "table"), Integer.MAX_VALUE);
+  }
+
+  @Command(
+      name = "sql",
+      description = "Run one statement on jdbc:deepbase:DIR (SQL from -e, --file or stdin).")
+  static final class Sql implements Callable<Integer> {
+    @Mixin WorkspaceOption workspace;
+    @Mixin SqlSource source;
+
+    @Option(
+        names = "--format",
+        defaultValue = "table",
+        description = "table, csv (RFC 4180), json or arrow (IPC stream); default ${DEFAULT-VALUE}")
+    ResultFormat format;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "write the result to FILE")
+    @Nullable Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      String sql = source.read(true);
+      try (Connection c = Connections.open(workspace.dir, new ConsoleProgress(System.err));
+          Statement s = c.createStatement();
+          OutputStream target =
+              out == null ? new CloseShield(System.out) : Files.newOutputStream(out)) {
+        if (s.execute(sql)) {
+          try (ResultSet rs = s.getResultSet()) {
+            long rows = format.write(rs, target);
+            if (out != null) {
+              System.err.println(rows + " row(s) written to " + out.toAbsolutePath());
+            }
+          }
+        } else {
+          System.out.println("ok (" + Math.max(0, s.getUpdateCount()) + " rows)");
         }
-      } else {
-        System.out.println("ok (" + Math.max(0, s.getUpdateCount()) + " rows)");
       }
+      return 0;
+    }
+  }
+
+  /** Standard output stays open after a command writes to it. */
+  private static final class CloseShield extends java.io.FilterOutputStream {
+    CloseShield(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      flush();
+    }
+  }
+
+  @Command(name = "shell", description = "Interactive SQL (sqlline: history, !tables, !columns T).")
+  static final class Shell implements Callable<Integer> {
+    @Mixin WorkspaceOption workspace;
+
+    @Option(names = "--url", description = "a server's JDBC URL instead of the workspace")
+    @Nullable String url;
+
+    @Option(names = "--user", defaultValue = "")
+    String user;
+
+    @Option(names = "--password", defaultValue = "")
+    String password;
+
+    @Override
+    public Integer call() throws Exception {
+      shell(workspace.dir, url, user, password);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "plot",
+      description =
+          "Chart of a query's scores (bars per unit, lines per checkpoint, unit x hypothesis"
+              + " table), chosen by the result's columns.")
+  static final class Plot implements Callable<Integer> {
+    @Mixin WorkspaceOption workspace;
+    @Mixin SqlSource source;
+
+    @Option(names = "--out", defaultValue = "plot.svg", description = "FILE.svg or FILE.png")
+    Path out;
+
+    @Option(names = "--title", defaultValue = "scores")
+    String title;
+
+    @Override
+    public Integer call() throws Exception {
+      plot(workspace.dir, source.read(false), out, title);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "report",
+      description = "Self-contained HTML: query, chart, sortable table, best units.")
+  static final class Report implements Callable<Integer> {
+    @Mixin WorkspaceOption workspace;
+    @Mixin SqlSource source;
+
+    @Option(names = "--view", description = "report a saved view")
+    @Nullable String view;
+
+    @Option(names = "--out", defaultValue = "report.html")
+    Path out;
+
+    @Option(names = "--top", defaultValue = "3", description = "best units drawn")
+    int top;
+
+    @Option(names = "--dataset", defaultValue = "pacman_test")
+    String dataset;
+
+    @Option(names = "--title")
+    @Nullable String title;
+
+    @Override
+    public Integer call() throws Exception {
+      String sql =
+          view != null
+              ? "SELECT * FROM \"" + view.replace("\"", "\"\"") + "\""
+              : source.read(false);
+      report(
+          workspace.dir,
+          sql,
+          out,
+          top,
+          dataset,
+          title != null ? title : view != null ? view : "inspection");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "serve",
+      description =
+          "Avatica JDBC server (protobuf or JSON over HTTP Basic auth; HTTPS with a keystore whose"
+              + " password is in DEEPBASE_TLS_PASSWORD) and Arrow Flight SQL on its own port.")
+  static final class Serve implements Callable<Integer> {
+    @Mixin WorkspaceOption workspace;
+
+    @Option(names = "--port", defaultValue = "8765", description = "Avatica port")
+    int port;
+
+    @Option(
+        names = "--flight-port",
+        defaultValue = "8815",
+        description = "Arrow Flight SQL port; -1 for none (default ${DEFAULT-VALUE})")
+    int flightPort;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1")
+    String bind;
+
+    @Option(names = "--serialization", defaultValue = "protobuf", description = "protobuf or json")
+    org.deepbase.server.DeepBaseServer.Serialization serialization;
+
+    @Option(names = "--anonymous", description = "no users: every client is a reader")
+    boolean anonymous;
+
+    @Option(names = "--allow-spark", description = "clients may choose engine=spark")
+    boolean allowSpark;
+
+    @Option(names = "--tls-keystore", paramLabel = "KEYSTORE.p12")
+    @Nullable Path keystore;
+
+    @Option(names = "--query-timeout", paramLabel = "SECONDS", defaultValue = "0")
+    int queryTimeout;
+
+    @Option(names = "--idle-minutes", defaultValue = "10")
+    int idleMinutes;
+
+    @Override
+    public Integer call() throws Exception {
+      serve(this);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "user",
+      description = "Add or change a server user (bcrypt hash; password from stdin or --password).")
+  static final class User implements Callable<Integer> {
+    @Mixin WorkspaceOption workspace;
+
+    @Option(names = "--name", required = true)
+    String name;
+
+    @Option(names = "--role", defaultValue = "reader", description = "reader, writer or admin")
+    String role;
+
+    @Option(names = "--password")
+    @Nullable String password;
+
+    @Override
+    public Integer call() throws Exception {
+      user(workspace.dir, name, role, password);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "bench",
+      description =
+          "Throughput with ratios against a baseline in the same run: measures (values/s per"
+              + " measure), inspect (the PacMan workload: forward-only vs unfused vs DeepBase),"
+              + " transports (rows/s of a behaviors result over Avatica JSON, protobuf, Flight SQL"
+              + " and the CLI's Arrow output).")
+  static final class BenchCommand implements Callable<Integer> {
+    @Mixin WorkspaceOption workspace;
+
+    @Option(names = "--what", defaultValue = "measures")
+    String what;
+
+    @Option(names = "--dataset", defaultValue = "pacman_train")
+    String dataset;
+
+    @Option(names = "--unfused-records", defaultValue = "300")
+    int unfusedRecords;
+
+    @Option(names = "--rounds", defaultValue = "5")
+    int rounds;
+
+    @Option(names = "--rows", defaultValue = "1000000", description = "rows for --what transports")
+    int rows;
+
+    @Override
+    public Integer call() throws Exception {
+      if (what.equals("transports")) {
+        new TransportBench(workspace.dir, rows, System.out).run();
+        return 0;
+      }
+      org.deepbase.bench.Bench.run(
+          workspace.dir,
+          java.util.Map.of(
+              "--what",
+              what,
+              "--dataset",
+              dataset,
+              "--unfused-records",
+              String.valueOf(unfusedRecords),
+              "--rounds",
+              String.valueOf(rounds)),
+          System.out);
+      return 0;
     }
   }
 
   /** Writes a chart of a query's scores (PNG or SVG by the file extension). */
-  private static void plot(Path workspace, Map<String, String> options, Progress progress)
-      throws Exception {
-    String sql = options.get("-e");
-    Path out = Path.of(options.getOrDefault("--out", "plot.svg"));
-    if (sql == null) {
-      throw new IllegalArgumentException(
-          "plot needs -e \"<query with a score column>\" [--out file.svg|file.png]");
-    }
-    try (Connection c = Connections.open(workspace, progress);
+  private static void plot(Path workspace, String sql, Path out, String title) throws Exception {
+    try (Connection c = Connections.open(workspace, new ConsoleProgress(System.err));
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
-      var chart =
-          org.deepbase.report.HtmlReport.chart(
-              options.getOrDefault("--title", "scores"), org.deepbase.report.Results.read(rs));
+      var chart = org.deepbase.report.HtmlReport.chart(title, org.deepbase.report.Results.read(rs));
       if (out.toString().endsWith(".png")) {
-        java.nio.file.Files.write(out, org.deepbase.report.Charts.png(chart));
+        Files.write(out, org.deepbase.report.Charts.png(chart));
       } else {
-        java.nio.file.Files.writeString(out, org.deepbase.report.Charts.svg(chart));
+        Files.writeString(out, org.deepbase.report.Charts.svg(chart));
       }
     }
     System.out.println("wrote " + out.toAbsolutePath());
   }
 
-  /** Writes an HTML report of a view, a query file or a query. */
-  private static void report(Path workspace, Map<String, String> options, Progress progress)
+  /** Writes an HTML report of a query. */
+  private static void report(
+      Path workspace, String sql, Path out, int top, String dataset, String title)
       throws Exception {
-    String sql =
-        options.containsKey("--view")
-            ? "SELECT * FROM \"" + options.get("--view") + "\""
-            : options.containsKey("--file")
-                ? java.nio.file.Files.readString(Path.of(options.get("--file")))
-                : options.get("-e");
-    if (sql == null) {
-      throw new IllegalArgumentException(
-          "report needs --view NAME, --file QUERY.sql or -e \"SQL\"");
-    }
-    Path out = Path.of(options.getOrDefault("--out", "report.html"));
-    try (Connection c = Connections.open(workspace, progress)) {
-      new org.deepbase.report.HtmlReport(
-              c,
-              options.getOrDefault("--dataset", "pacman_test"),
-              Integer.parseInt(options.getOrDefault("--top", "3")))
-          .write(
-              out,
-              List.of(
-                  new org.deepbase.report.HtmlReport.Analysis(
-                      options.getOrDefault("--title", options.getOrDefault("--view", "inspection")),
-                      sql)));
+    try (Connection c = Connections.open(workspace, new ConsoleProgress(System.err))) {
+      new org.deepbase.report.HtmlReport(c, dataset, top)
+          .write(out, List.of(new org.deepbase.report.HtmlReport.Analysis(title, sql)));
     }
     System.out.println("wrote " + out.toAbsolutePath());
   }
 
-  /** Starts sqlline on the embedded workspace, or on a server given by --url. */
-  private static void shell(Path workspace, Map<String, String> options)
+  /** Starts sqlline on the embedded workspace, or on a server given by a URL. */
+  private static void shell(Path workspace, @Nullable String url, String user, String password)
       throws java.io.IOException {
-    String url = options.getOrDefault("--url", "jdbc:deepbase:" + workspace.toAbsolutePath());
+    String target = url != null ? url : "jdbc:deepbase:" + workspace.toAbsolutePath();
     String driver =
-        url.startsWith("jdbc:deepbase:")
+        target.startsWith("jdbc:deepbase:")
             ? "org.deepbase.jdbc.DeepBaseDriver"
             : "org.apache.calcite.avatica.remote.Driver";
     // The shell's connection reports no progress: its lines would interleave with the shell's
     // output.
     sqlline.SqlLine.main(
-        new String[] {
-          "-u",
-          url,
-          "-d",
-          driver,
-          "-n",
-          options.getOrDefault("--user", ""),
-          "-p",
-          options.getOrDefault("--password", ""),
-          "--maxWidth=240"
-        });
+        new String[] {"-u", target, "-d", driver, "-n", user, "-p", password, "--maxWidth=240"});
   }
 
-  private static void serve(Path workspace, Map<String, String> options) throws Exception {
-    String keystore = options.get("--tls-keystore");
+  private static void serve(Serve options) throws Exception {
     // The keystore password comes from the environment: a command line is visible to every local
     // user (ps).
     String keystorePassword = System.getenv("DEEPBASE_TLS_PASSWORD");
-    if (keystore != null && keystorePassword == null) {
+    if (options.keystore != null && keystorePassword == null) {
       throw new IllegalArgumentException(
           "--tls-keystore needs the keystore password in DEEPBASE_TLS_PASSWORD");
     }
+    Path workspace = options.workspace.dir.toAbsolutePath();
     org.deepbase.server.DeepBaseServer server =
         org.deepbase.server.DeepBaseServer.start(
             new org.deepbase.server.DeepBaseServer.Settings(
-                workspace.toAbsolutePath(),
-                options.getOrDefault("--bind", "127.0.0.1"),
-                Integer.parseInt(options.getOrDefault("--port", "8765")),
-                options.containsKey("--anonymous"),
-                options.containsKey("--allow-spark"),
-                keystore == null ? null : Path.of(keystore),
+                workspace,
+                options.bind,
+                options.port,
+                options.anonymous,
+                options.allowSpark,
+                options.keystore,
                 keystorePassword,
-                Integer.parseInt(options.getOrDefault("--query-timeout", "0")),
-                Integer.parseInt(options.getOrDefault("--idle-minutes", "10"))));
+                options.queryTimeout,
+                options.idleMinutes,
+                options.flightPort,
+                options.serialization));
     // SIGTERM and Ctrl-C run shutdown hooks: stop accepting, close client connections.
     // JVM-wide by nature: the hook is how a process reacts to SIGTERM. The stop is bounded: running
     // queries are cancelled, and after STOP_SECONDS the process exits whatever is still running.
@@ -189,46 +451,43 @@ public final class Main {
                 }));
     System.err.println(
         "DeepBase server ready on workspace "
-            + workspace.toAbsolutePath()
+            + workspace
             + "; JDBC URL: "
             + server.url()
-            + (options.containsKey("--anonymous")
+            + (options.anonymous
                 ? ""
                 : ";authentication=BASIC;avatica_user=NAME;avatica_password=..."));
+    if (server.flightPort() >= 0) {
+      System.err.println(
+          "Arrow Flight SQL: grpc"
+              + (options.keystore != null ? "+tls" : "+tcp")
+              + "://"
+              + options.bind
+              + ":"
+              + server.flightPort());
+    }
     server.join();
   }
 
   /** How long a stopping server waits for its clients' work to end before the process exits. */
   private static final int STOP_SECONDS = 4;
 
-  private static void user(Path workspace, Map<String, String> options) throws Exception {
-    String name = options.get("--name");
-    if (name == null) {
-      throw new IllegalArgumentException(
-          "user needs --name NAME (the password is read from stdin or --password)");
-    }
-    String password = options.get("--password");
+  private static void user(Path workspace, String name, String role, @Nullable String password)
+      throws Exception {
     if (password == null) {
       java.io.Console console = System.console();
       password =
           console != null
               ? new String(console.readPassword("password for %s: ", name))
               : new java.io.BufferedReader(
-                      new java.io.InputStreamReader(
-                          System.in, java.nio.charset.StandardCharsets.UTF_8))
+                      new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
                   .readLine();
     }
+    org.deepbase.engine.workspace.Workspace target =
+        new org.deepbase.engine.workspace.Workspace(workspace);
     org.deepbase.server.Users.put(
-        new org.deepbase.engine.workspace.Workspace(workspace),
-        name,
-        password,
-        org.deepbase.engine.security.Role.of(options.getOrDefault("--role", "reader")));
-    System.out.println(
-        "user "
-            + name
-            + " saved in "
-            + org.deepbase.server.Users.file(
-                new org.deepbase.engine.workspace.Workspace(workspace)));
+        target, name, password, org.deepbase.engine.security.Role.of(role));
+    System.out.println("user " + name + " saved in " + org.deepbase.server.Users.file(target));
   }
 
   static String rootMessage(Throwable e) {
@@ -242,45 +501,5 @@ public final class Main {
       }
     }
     return message;
-  }
-
-  private static Map<String, String> options(String[] args) {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      if (List.of("--quick", "--anonymous", "--allow-spark").contains(args[i])) {
-        options.put(args[i], "true");
-      } else if (args[i].startsWith("-") && i + 1 < args.length) {
-        options.put(args[i], args[++i]);
-      } else {
-        throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
-      }
-    }
-    return options;
-  }
-
-  private static void usage() {
-    System.out.println(
-        """
-        usage: deepbase <command> [options]
-          demo [--workspace DIR] [--quick]   build the PacMan workspace if absent (datasets, trained
-                                             agent), ask "does PacMan see ghosts?", draw the best unit
-          sql  [--workspace DIR] -e "SQL" [--format table|csv|json]
-                                             run one statement on jdbc:deepbase:DIR
-          shell [--workspace DIR | --url JDBC_URL]  interactive SQL (sqlline: history, !tables, !columns T)
-          plot  [--workspace DIR] -e "SQL" [--out chart.svg|chart.png] [--title T]
-                                             chart of a query's scores (bars per unit, lines per checkpoint,
-                                             unit x hypothesis table), chosen by the result's columns
-          report [--workspace DIR] (--view V | --file Q.sql | -e "SQL") [--out report.html] [--top 3]
-                                             self-contained HTML: query, chart, sortable table, best units
-          serve [--workspace DIR] [--port 8765] [--bind 127.0.0.1] [--anonymous] [--allow-spark]
-                [--tls-keystore KEYSTORE.p12] [--query-timeout SECONDS] [--idle-minutes 10]
-                                             Avatica JDBC server (protobuf, HTTP Basic auth; HTTPS with
-                                             a keystore whose password is in DEEPBASE_TLS_PASSWORD)
-          user  [--workspace DIR] --name NAME [--role reader|writer|admin] [--password P]
-                                             add or change a server user (bcrypt hash; default role reader)
-          bench [--what measures]            measure throughput (values/s per measure, ratios)
-          bench --what inspect [--workspace DIR] [--dataset pacman_train] [--unfused-records 300] [--rounds 5]
-                                             the PacMan workload: forward-only vs unfused vs DeepBase
-        DIR defaults to ./workspace.""");
   }
 }

@@ -9,6 +9,8 @@ import java.util.concurrent.Callable;
 import org.apache.calcite.avatica.metrics.noop.NoopMetricsSystem;
 import org.apache.calcite.avatica.remote.AuthenticationType;
 import org.apache.calcite.avatica.remote.LocalService;
+import org.apache.calcite.avatica.server.AvaticaHandler;
+import org.apache.calcite.avatica.server.AvaticaJsonHandler;
 import org.apache.calcite.avatica.server.AvaticaProtobufHandler;
 import org.apache.calcite.avatica.server.AvaticaServerConfiguration;
 import org.apache.calcite.avatica.server.HttpRequestRemoteUserExtractor;
@@ -17,9 +19,14 @@ import org.apache.calcite.avatica.server.RemoteUserDisallowedException;
 import org.apache.calcite.avatica.server.RemoteUserExtractor;
 import org.apache.calcite.avatica.server.ServerCustomizer;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.extract.ExtractionMetrics;
 import org.deepbase.engine.security.Principal;
 import org.deepbase.engine.security.Role;
 import org.deepbase.engine.workspace.Workspace;
+import org.deepbase.jdbc.ClientProperties;
+import org.deepbase.jdbc.DeepBaseDriver;
+import org.deepbase.server.flight.FlightSessions;
+import org.deepbase.server.flight.FlightSqlEndpoint;
 import org.deepbase.store.CatalogStore;
 import org.eclipse.jetty.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.security.HashLoginService;
@@ -46,6 +53,7 @@ public final class DeepBaseServer implements AutoCloseable {
   private final HttpServer server;
   private final String host;
   private final boolean tls;
+  private final Serialization serialization;
 
   /**
    * Held while the server runs: the workspace's catalog stays this process's (see CatalogDatabase).
@@ -53,14 +61,28 @@ public final class DeepBaseServer implements AutoCloseable {
   private final CatalogStore catalog;
 
   private final ClientMeta meta;
+  private final @Nullable FlightSqlEndpoint flight;
+
+  /** Counts the forward passes of the Flight SQL endpoint's statements. */
+  private final ExtractionMetrics flightMetrics;
 
   private DeepBaseServer(
-      HttpServer server, String host, boolean tls, CatalogStore catalog, ClientMeta meta) {
+      HttpServer server,
+      String host,
+      boolean tls,
+      Serialization serialization,
+      CatalogStore catalog,
+      ClientMeta meta,
+      @Nullable FlightSqlEndpoint flight,
+      ExtractionMetrics flightMetrics) {
     this.server = server;
     this.host = host;
     this.tls = tls;
+    this.serialization = serialization;
     this.catalog = catalog;
     this.meta = meta;
+    this.flight = flight;
+    this.flightMetrics = flightMetrics;
   }
 
   /**
@@ -72,6 +94,9 @@ public final class DeepBaseServer implements AutoCloseable {
    * @param tlsPassword the keystore's password (null without TLS)
    * @param queryTimeoutSeconds the longest a statement may run (cancelled after); 0 for no limit
    * @param idleMinutes how long a client connection may stay unused before the server closes it
+   * @param flightPort the Arrow Flight SQL port (0: any free port); negative for no Flight SQL
+   * @param serialization Avatica's wire format: protobuf (faster), or JSON (readable by any HTTP
+   *     client, e.g. tools/deepbase_client.py)
    */
   public record Settings(
       Path workspace,
@@ -82,11 +107,22 @@ public final class DeepBaseServer implements AutoCloseable {
       @Nullable Path tlsKeystore,
       @Nullable String tlsPassword,
       int queryTimeoutSeconds,
-      int idleMinutes) {
-    /** Plain HTTP, no Spark, no query time limit, connections closed after 10 idle minutes. */
+      int idleMinutes,
+      int flightPort,
+      Serialization serialization) {
+    /**
+     * Plain HTTP, no Spark, no query time limit, connections closed after 10 idle minutes, no
+     * Flight SQL.
+     */
     public Settings(Path workspace, String bind, int port, boolean anonymous) {
-      this(workspace, bind, port, anonymous, false, null, null, 0, 10);
+      this(workspace, bind, port, anonymous, false, null, null, 0, 10, -1, Serialization.protobuf);
     }
+  }
+
+  /** Avatica's wire formats; lower-case as the command line writes them. */
+  public enum Serialization {
+    protobuf,
+    json
   }
 
   /** Starts a server; port 0 picks a free port. */
@@ -110,11 +146,12 @@ public final class DeepBaseServer implements AutoCloseable {
             settings.queryTimeoutSeconds(),
             settings.idleMinutes());
     PasswordLoginService logins = new PasswordLoginService(users);
-    AvaticaProtobufHandler handler =
-        new AvaticaProtobufHandler(
-            new LocalService(meta.guarded()),
-            NoopMetricsSystem.getInstance(),
-            new CallerConfiguration(settings.anonymous(), logins, caller));
+    CallerConfiguration callers = new CallerConfiguration(settings.anonymous(), logins, caller);
+    LocalService service = new LocalService(meta.guarded());
+    AvaticaHandler handler =
+        settings.serialization() == Serialization.json
+            ? new AvaticaJsonHandler(service, NoopMetricsSystem.getInstance(), callers)
+            : new AvaticaProtobufHandler(service, NoopMetricsSystem.getInstance(), callers);
     ServerCustomizer<Server> bind =
         server -> {
           for (Connector c : server.getConnectors()) {
@@ -159,15 +196,74 @@ public final class DeepBaseServer implements AutoCloseable {
       builder.withTLS(keystore, password, keystore, password);
     }
     CatalogStore catalog = new CatalogStore(workspace.root());
+    ExtractionMetrics flightMetrics = new ExtractionMetrics();
+    FlightSqlEndpoint flight = null;
     try {
+      if (settings.flightPort() >= 0) {
+        flight = startFlight(settings, logins, "jdbc:deepbase:" + workspace.root(), flightMetrics);
+      }
       HttpServer server = builder.build();
       server.start();
       return new DeepBaseServer(
-          server, settings.bind(), settings.tlsKeystore() != null, catalog, meta);
-    } catch (RuntimeException e) {
+          server,
+          settings.bind(),
+          settings.tlsKeystore() != null,
+          settings.serialization(),
+          catalog,
+          meta,
+          flight,
+          flightMetrics);
+    } catch (IOException | RuntimeException e) {
+      if (flight != null) {
+        flight.close();
+      }
       catalog.release();
       throw e;
     }
+  }
+
+  /** Starts the Flight SQL endpoint: same bind address, users, roles and keystore. */
+  private static FlightSqlEndpoint startFlight(
+      Settings settings, PasswordLoginService logins, String url, ExtractionMetrics metrics)
+      throws IOException {
+    FlightSessions sessions =
+        new FlightSessions() {
+          @Override
+          public @Nullable Principal principal(String peerIdentity) {
+            if (settings.anonymous()) {
+              return ANONYMOUS;
+            }
+            Role role = logins.roleOf(peerIdentity);
+            return role == null ? null : new Principal(peerIdentity, role);
+          }
+
+          @Override
+          public java.sql.Connection open(Principal principal) throws SQLException {
+            java.util.Properties properties = new java.util.Properties();
+            properties.setProperty(ClientProperties.USER, principal.user());
+            properties.setProperty(ClientProperties.ROLE, principal.role().name());
+            if (settings.queryTimeoutSeconds() > 0) {
+              properties.setProperty(
+                  ClientProperties.QUERY_TIMEOUT, String.valueOf(settings.queryTimeoutSeconds()));
+            }
+            properties.put(DeepBaseDriver.METRICS, metrics);
+            return java.sql.DriverManager.getConnection(url, properties);
+          }
+        };
+    return FlightSqlEndpoint.start(
+        new FlightSqlEndpoint.Settings(
+            settings.bind(),
+            settings.flightPort(),
+            settings.anonymous()
+                ? null
+                // Flight's Basic header carries no client address: the per-user lock-out applies,
+                // and the user name stands in for the address.
+                : (user, password) -> logins.check(user, password, "flight:" + user) != null,
+            settings.tlsKeystore(),
+            settings.tlsPassword(),
+            settings.idleMinutes(),
+            String.valueOf(DeepBaseServer.class.getPackage().getImplementationVersion())),
+        sessions);
   }
 
   /**
@@ -261,7 +357,18 @@ public final class DeepBaseServer implements AutoCloseable {
         + host
         + ":"
         + port()
-        + ";serialization=PROTOBUF";
+        + ";serialization="
+        + serialization.name().toUpperCase(java.util.Locale.ROOT);
+  }
+
+  /** Returns the Flight SQL port, or -1 when the server has no Flight SQL endpoint. */
+  public int flightPort() {
+    return flight == null ? -1 : flight.port();
+  }
+
+  /** Returns the forward passes the Flight SQL endpoint's statements have run. */
+  public long flightForwardPasses() {
+    return flightMetrics.forwardPasses();
   }
 
   /** Blocks until the server stops. */
@@ -273,6 +380,9 @@ public final class DeepBaseServer implements AutoCloseable {
   public void close() {
     try {
       meta.closeAll(); // cancels running statements: Jetty's stop would otherwise wait for them
+      if (flight != null) {
+        flight.close();
+      }
       server.stop();
     } finally {
       catalog.release();

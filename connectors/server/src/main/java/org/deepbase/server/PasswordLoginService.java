@@ -71,9 +71,24 @@ final class PasswordLoginService implements LoginService {
   @Override
   public @Nullable UserIdentity login(String username, Object credentials, ServletRequest request) {
     String address = request == null ? "?" : request.getRemoteAddr();
-    if (username == null || !(credentials instanceof String password)) {
+    if (username == null
+        || !(credentials instanceof String password)
+        || check(username, password, address) == null) {
       return null;
     }
+    Subject subject = new Subject();
+    java.security.Principal principal = new NamedPrincipal(username);
+    subject.getPrincipals().add(principal);
+    return identityService.newUserIdentity(subject, principal, new String[] {DeepBaseServer.ROLE});
+  }
+
+  /**
+   * Checks a user's password, whatever the transport (HTTP Basic for Avatica, Flight's Basic
+   * header); returns the user's role, or null when refused (wrong password, unknown or locked).
+   *
+   * @param address the client's address for the per-address lock-out
+   */
+  @Nullable Role check(String username, String password, String address) {
     if (throttle.locked(username, address)) {
       LOG.warn("login of '{}' from {} refused: locked after repeated failures", username, address);
       return null;
@@ -96,10 +111,7 @@ final class PasswordLoginService implements LoginService {
       return null;
     }
     throttle.succeeded(username);
-    Subject subject = new Subject();
-    java.security.Principal principal = new NamedPrincipal(username);
-    subject.getPrincipals().add(principal);
-    return identityService.newUserIdentity(subject, principal, new String[] {DeepBaseServer.ROLE});
+    return user.role();
   }
 
   private record NamedPrincipal(String getName) implements java.security.Principal {}
