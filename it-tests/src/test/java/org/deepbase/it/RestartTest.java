@@ -1,41 +1,16 @@
 package org.deepbase.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.deepbase.queries.pacman.PlantedAgent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A view and a stored result made by one process are there for the next process. */
 class RestartTest {
-  /**
-   * Runs {@code deepbase sql -e} in a fresh JVM; returns its output (failing on a non-zero exit).
-   */
   static String deepbase(Path workspace, String sql) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.deepbase.cli.Main",
-                "sql",
-                "--workspace",
-                workspace.toString(),
-                "-e",
-                sql,
-                "--format",
-                "csv")
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(180, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), output);
-    return output;
+    return Cli.sql(workspace, sql, "--format", "csv");
   }
 
   @Test

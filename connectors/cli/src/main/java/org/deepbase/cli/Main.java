@@ -56,6 +56,14 @@ public final class Main {
           }
           return 1;
         });
+    cli.setParameterExceptionHandler(
+        (e, given) -> {
+          CommandLine command = e.getCommandLine();
+          command.getErr().println("error: " + e.getMessage());
+          CommandLine.UnmatchedArgumentException.printSuggestions(e, command.getErr());
+          command.usage(command.getErr());
+          return 2;
+        });
     if (args.length == 0) {
       cli.usage(System.out);
       return 0;

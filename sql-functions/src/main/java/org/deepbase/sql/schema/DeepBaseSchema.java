@@ -1,5 +1,7 @@
 package org.deepbase.sql.schema;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -256,16 +258,18 @@ public final class DeepBaseSchema extends AbstractSchema {
         int id = 0;
         while ((line = in.readLine()) != null) {
           List<String> values = CsvLine.split(line);
-          StringBuilder json = new StringBuilder("{");
+          ObjectNode json = JSON.createObjectNode();
           for (int i = 0; i < header.size() && i < values.size(); i++) {
             if (!header.get(i).equals("record_id")) {
-              json.append(json.length() > 1 ? ", " : "")
-                  .append(jsonString(header.get(i)))
-                  .append(": ")
-                  .append(jsonValue(values.get(i)));
+              String value = values.get(i);
+              if (NUMBER.matcher(value).matches()) {
+                json.put(header.get(i), new java.math.BigDecimal(value));
+              } else {
+                json.put(header.get(i), value);
+              }
             }
           }
-          rows.add(new Object[] {d.name(), id++, json.append('}').toString()});
+          rows.add(new Object[] {d.name(), id++, JSON.writeValueAsString(json)});
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -274,13 +278,12 @@ public final class DeepBaseSchema extends AbstractSchema {
     return rows;
   }
 
-  private static String jsonValue(String value) {
-    return value.matches("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?") ? value : jsonString(value);
-  }
+  /** A CSV value written as a JSON number (not '007': leading zeros stay text). */
+  private static final java.util.regex.Pattern NUMBER =
+      java.util.regex.Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
 
-  private static String jsonString(String value) {
-    return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
-  }
+  /** Writes records.metadata: Jackson escapes every control character (a tab, a newline). */
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private List<Object[]> hypotheses() {
     List<Object[]> rows = new ArrayList<>();
