@@ -14,6 +14,7 @@ import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.grpc.CredentialCallOption;
 import org.apache.arrow.flight.sql.FlightSqlClient;
+import org.apache.arrow.flight.sql.impl.FlightSql;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VarCharVector;
@@ -23,7 +24,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * A Flight SQL client run by FlightSqlTest in its own JVM with only Arrow Flight's jars on the class
  * path (no DeepBase class). Arguments: port user password command [args]; user "-" for none.
- * Commands: tables; query SQL; digest SQL (row count and SHA-256 of the rows); prepared SQL
+ * Commands: metadata (catalogs, schemas, SQL info); tables; query SQL; digest SQL (row count and SHA-256 of the rows); prepared SQL
  * PARAM...; cancel SQL SECONDS. Rows print as columns joined by '|'.
  */
 public class FlightSqlProgram {
@@ -43,6 +44,13 @@ public class FlightSqlProgram {
           for (String row : rows(sql, info, auth)) {
             System.out.println("table " + row);
           }
+        }
+        case "metadata" -> {
+          rows(sql, sql.getCatalogs(auth), auth).forEach(r -> System.out.println("catalog " + r));
+          rows(sql, sql.getSchemas(null, null, auth), auth).forEach(r -> System.out.println("schema " + r));
+          FlightInfo info = sql.getSqlInfo(new FlightSql.SqlInfo[] {FlightSql.SqlInfo.FLIGHT_SQL_SERVER_NAME,
+              FlightSql.SqlInfo.FLIGHT_SQL_SERVER_CANCEL, FlightSql.SqlInfo.SQL_IDENTIFIER_QUOTE_CHAR}, auth);
+          rows(sql, info, auth).forEach(r -> System.out.println("info " + r));
         }
         case "query" -> rows(sql, sql.execute(args[4], auth), auth).forEach(System.out::println);
         case "digest" -> System.out.println(digest(rows(sql, sql.execute(args[4], auth), auth)));

@@ -144,6 +144,44 @@ class FlightSqlTest {
   }
 
   @Test
+  void catalogMetadataAnswers() throws Exception {
+    String[] info = run("alice", "s3cret-pw", "metadata");
+    assertEquals("0", info[0], info[1]);
+    assertTrue(info[1].contains("schema null|deepbase"), info[1]);
+    assertTrue(info[1].contains("DeepBase"), info[1]);
+    assertTrue(info[1].contains("\""), "identifier quote: " + info[1]);
+  }
+
+  /** DBeaver's way in: Arrow's Flight SQL JDBC driver, alone on the class path. */
+  @Test
+  void theFlightSqlJdbcDriverRunsInspect() throws Exception {
+    String classpath;
+    try (var files = Files.list(Path.of("target", "flight-jdbc"))) {
+      classpath = String.join(java.io.File.pathSeparator, files.map(Path::toString).toList());
+    }
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "-cp",
+                classpath,
+                Path.of("src", "test", "resources", "client", "RemoteClient.java").toString(),
+                "jdbc:arrow-flight-sql://127.0.0.1:"
+                    + server.flightPort()
+                    + "?useEncryption=false&user=alice&password=s3cret-pw",
+                "-",
+                "-",
+                INSPECT)
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(180, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), output);
+    List<String> rows = output.lines().filter(l -> l.matches("\\d+\\|.*")).toList();
+    assertEquals(embedded(INSPECT), rows, output);
+  }
+
+  @Test
   void wrongOrNoPasswordIsRefused() throws Exception {
     String[] wrong = run("alice", "guess", "tables");
     assertNotEquals("0", wrong[0]);
@@ -153,12 +191,33 @@ class FlightSqlTest {
     assertTrue(none[1].toLowerCase(Locale.ROOT).contains("auth"), none[1]);
   }
 
+  private static final String LONG_INSPECT =
+      "SELECT * FROM TABLE(inspect(models => 'pacman', units => 'conv1.*,conv2.*', "
+          + "hypotheses => 'ghost,ghost_1,ghost_2,walls,dots', measures => 'iou,local_iou,corr,auc', "
+          + "dataset => 'pacman_test', batch_size => 1))";
+
+  @Test
+  void aClientThatVanishesStopsItsQuery() throws Exception {
+    long before = server.flightForwardPasses();
+    Process p = client("alice", "s3cret-pw", "query", LONG_INSPECT);
+    long start = System.nanoTime();
+    while (server.flightForwardPasses() == before && System.nanoTime() - start < 60e9) {
+      Thread.sleep(100);
+    }
+    Thread.sleep(1000);
+    p.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no goodbye, the TCP link drops
+    Thread.sleep(1500);
+    long afterKill = server.flightForwardPasses();
+    Thread.sleep(3000);
+    long later = server.flightForwardPasses();
+    assertTrue(afterKill > before, "the query ran");
+    assertTrue(later - afterKill <= 2, "passes stopped: " + afterKill + " then " + later);
+    assertTrue(later - before < 2000, "the query did not run to its end: " + (later - before));
+  }
+
   @Test
   void cancelStopsTheServersForwardPasses() throws Exception {
-    String longInspect =
-        "SELECT * FROM TABLE(inspect(models => 'pacman', units => 'conv1.*,conv2.*', "
-            + "hypotheses => 'ghost,ghost_1,ghost_2,walls,dots', measures => 'iou,local_iou,corr,auc', "
-            + "dataset => 'pacman_test', batch_size => 1))";
+    String longInspect = LONG_INSPECT;
     long before = server.flightForwardPasses();
     Process p = client("alice", "s3cret-pw", "cancel", longInspect, "3");
     long atCancel = -1;

@@ -429,6 +429,12 @@ final class DeepBaseFlightProducer extends BasicFlightSqlProducer implements Aut
       return;
     }
     listener.setOnCancelHandler(query::cancel);
+    // The cancel handler runs on the call's executor, which this method occupies while the
+    // statement computes; gRPC cancels the call's Context at once, from the transport thread, when
+    // the client cancels or its connection drops.
+    io.grpc.Context call = io.grpc.Context.current();
+    io.grpc.Context.CancellationListener gone = cancelled -> query.cancel();
+    call.addListener(gone, Runnable::run);
     BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
     backpressure.register(listener);
     VectorSchemaRoot out = null;
@@ -460,6 +466,7 @@ final class DeepBaseFlightProducer extends BasicFlightSqlProducer implements Aut
         listener.error(FlightErrors.of(e));
       }
     } finally {
+      call.removeListener(gone);
       if (out != null) {
         out.close();
       }
