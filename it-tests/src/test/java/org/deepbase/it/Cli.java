@@ -16,17 +16,10 @@ final class Cli {
 
   /** Runs a command; returns {exit code, standard output, standard error}. */
   static String[] run(String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.deepbase.cli.Main"));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).start();
+    Process p =
+        new ProcessBuilder(
+                Jvm.command(Jvm.testClasspath(), List.of(), "org.deepbase.cli.Main", List.of(args)))
+            .start();
     var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
     String out = read(p.getInputStream());
     assertTrue(p.waitFor(180, TimeUnit.SECONDS));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -47,18 +46,8 @@ class FlightSqlTest {
     Users.put(workspace, "alice", "s3cret-pw", Role.WRITER);
     server =
         DeepBaseServer.start(
-            new DeepBaseServer.Settings(
-                dir,
-                "127.0.0.1",
-                0,
-                false,
-                false,
-                null,
-                null,
-                0,
-                10,
-                0,
-                DeepBaseServer.Serialization.protobuf));
+            new DeepBaseServer.Settings(dir, "127.0.0.1", 0, false).withFlightPort(0));
+    ;
   }
 
   @AfterAll
@@ -67,31 +56,20 @@ class FlightSqlTest {
   }
 
   static Process client(String user, String password, String... command) throws Exception {
-    String classpath;
-    try (var files = Files.list(Path.of("target", "flight-jars"))) {
-      classpath = String.join(java.io.File.pathSeparator, files.map(Path::toString).toList());
-    }
-    List<String> line =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-cp",
-                classpath,
-                Path.of("src", "test", "resources", "client", "FlightSqlProgram.java").toString(),
-                String.valueOf(server.flightPort()),
-                user,
-                password));
-    line.addAll(List.of(command));
-    return new ProcessBuilder(line).redirectErrorStream(true).start();
+    List<String> args =
+        new ArrayList<>(List.of(String.valueOf(server.flightPort()), user, password));
+    args.addAll(List.of(command));
+    return Jvm.client(
+        Path.of("target", "flight-jars"), "FlightSqlProgram.java", args.toArray(new String[0]));
   }
 
   /** Runs the client to its end; returns {exit code, output}. */
   static String[] run(String user, String password, String... command) throws Exception {
-    Process p = client(user, password, command);
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(180, TimeUnit.SECONDS));
-    return new String[] {String.valueOf(p.exitValue()), output};
+    List<String> args =
+        new ArrayList<>(List.of(String.valueOf(server.flightPort()), user, password));
+    args.addAll(List.of(command));
+    return Jvm.runClient(
+        Path.of("target", "flight-jars"), "FlightSqlProgram.java", args.toArray(new String[0]));
   }
 
   static List<String> embedded(String sql) throws SQLException {
@@ -155,28 +133,18 @@ class FlightSqlTest {
   /** DBeaver's way in: Arrow's Flight SQL JDBC driver, alone on the class path. */
   @Test
   void theFlightSqlJdbcDriverRunsInspect() throws Exception {
-    String classpath;
-    try (var files = Files.list(Path.of("target", "flight-jdbc"))) {
-      classpath = String.join(java.io.File.pathSeparator, files.map(Path::toString).toList());
-    }
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-cp",
-                classpath,
-                Path.of("src", "test", "resources", "client", "RemoteClient.java").toString(),
-                "jdbc:arrow-flight-sql://127.0.0.1:"
-                    + server.flightPort()
-                    + "?useEncryption=false&user=alice&password=s3cret-pw",
-                "-",
-                "-",
-                INSPECT)
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(180, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), output);
+    String[] result =
+        Jvm.runClient(
+            Path.of("target", "flight-jdbc"),
+            "RemoteClient.java",
+            "jdbc:arrow-flight-sql://127.0.0.1:"
+                + server.flightPort()
+                + "?useEncryption=false&user=alice&password=s3cret-pw",
+            "-",
+            "-",
+            INSPECT);
+    assertEquals("0", result[0], result[1]);
+    String output = result[1];
     List<String> rows = output.lines().filter(l -> l.matches("\\d+\\|.*")).toList();
     assertEquals(embedded(INSPECT), rows, output);
   }

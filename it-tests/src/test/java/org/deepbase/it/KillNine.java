@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,18 +25,11 @@ final class KillNine {
   static List<String> run(
       Class<?> main, Random random, int minMillis, int spreadMillis, String... args)
       throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-Dai.djl.offline=true",
-                "-Xmx1g",
-                "-cp",
-                System.getProperty("java.class.path"),
-                main.getName()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Jvm.command(Jvm.testClasspath(), List.of("-Xmx1g"), main.getName(), List.of(args)))
+            .redirectErrorStream(true)
+            .start();
     List<String> acks = new ArrayList<>();
     StringBuilder other = new StringBuilder();
     long delay = minMillis + random.nextInt(spreadMillis);

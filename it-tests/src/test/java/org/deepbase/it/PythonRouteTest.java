@@ -44,18 +44,8 @@ class PythonRouteTest {
     Files.writeString(file, script);
     try (DeepBaseServer server =
         DeepBaseServer.start(
-            new DeepBaseServer.Settings(
-                dir,
-                "127.0.0.1",
-                0,
-                false,
-                false,
-                null,
-                null,
-                0,
-                10,
-                -1,
-                DeepBaseServer.Serialization.json))) {
+            new DeepBaseServer.Settings(dir, "127.0.0.1", 0, false)
+                .withSerialization(DeepBaseServer.Serialization.json))) {
       ProcessBuilder python =
           new ProcessBuilder("/usr/bin/python3", file.toString())
               .directory(repo.toFile())

@@ -44,27 +44,15 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess start(
       Path workspace, Map<String, String> environment, List<String> jvmFlags, String... options)
       throws Exception {
-    List<String> command =
+    List<String> args =
         new ArrayList<>(
             List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-Dai.djl.offline=true"));
-    command.addAll(jvmFlags);
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            "org.deepbase.cli.Main",
-            "serve",
-            "--workspace",
-            workspace.toString(),
-            "--port",
-            "0",
-            "--flight-port",
-            "0"));
-    command.addAll(List.of(options));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+                "serve", "--workspace", workspace.toString(), "--port", "0", "--flight-port", "0"));
+    args.addAll(List.of(options));
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Jvm.command(Jvm.testClasspath(), jvmFlags, "org.deepbase.cli.Main", args))
+            .redirectErrorStream(true);
     builder.environment().putAll(environment);
     Process process = builder.start();
     StringBuffer output = new StringBuffer();

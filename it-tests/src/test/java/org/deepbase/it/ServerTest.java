@@ -55,27 +55,8 @@ class ServerTest {
 
   /** Runs the remote client in its own JVM; returns {exit code, stdout + stderr}. */
   static String[] remote(String user, String password, String sql) throws Exception {
-    Path jars = Path.of("target", "client-jars");
-    String classpath;
-    try (var files = Files.list(jars)) {
-      classpath = String.join(java.io.File.pathSeparator, files.map(Path::toString).toList());
-    }
-    Path source = Path.of("src", "test", "resources", "client", "RemoteClient.java");
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                classpath,
-                source.toString(),
-                server.url(),
-                user,
-                password,
-                sql)
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-    return new String[] {String.valueOf(p.exitValue()), output};
+    return Jvm.runClient(
+        Path.of("target", "client-jars"), "RemoteClient.java", server.url(), user, password, sql);
   }
 
   static List<String> embedded(String sql) throws SQLException {

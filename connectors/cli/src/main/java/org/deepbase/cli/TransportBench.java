@@ -73,8 +73,9 @@ final class TransportBench {
   private DeepBaseServer server(DeepBaseServer.Serialization serialization, int flightPort)
       throws Exception {
     return DeepBaseServer.start(
-        new DeepBaseServer.Settings(
-            workspace, "127.0.0.1", 0, true, false, null, null, 0, 10, flightPort, serialization));
+        new DeepBaseServer.Settings(workspace, "127.0.0.1", 0, true)
+            .withFlightPort(flightPort)
+            .withSerialization(serialization));
   }
 
   private void report(List<Arm> arms) {

@@ -117,6 +117,38 @@ public final class DeepBaseServer implements AutoCloseable {
     public Settings(Path workspace, String bind, int port, boolean anonymous) {
       this(workspace, bind, port, anonymous, false, null, null, 0, 10, -1, Serialization.protobuf);
     }
+
+    /** These settings with a Flight SQL port (0: any free port; negative: none). */
+    public Settings withFlightPort(int port) {
+      return new Settings(
+          workspace,
+          bind,
+          this.port,
+          anonymous,
+          sparkAllowed,
+          tlsKeystore,
+          tlsPassword,
+          queryTimeoutSeconds,
+          idleMinutes,
+          port,
+          serialization);
+    }
+
+    /** These settings with another Avatica wire format. */
+    public Settings withSerialization(Serialization format) {
+      return new Settings(
+          workspace,
+          bind,
+          port,
+          anonymous,
+          sparkAllowed,
+          tlsKeystore,
+          tlsPassword,
+          queryTimeoutSeconds,
+          idleMinutes,
+          flightPort,
+          format);
+    }
   }
 
   /** Avatica's wire formats; lower-case as the command line writes them. */
