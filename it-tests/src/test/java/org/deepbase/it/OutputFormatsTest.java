@@ -111,8 +111,8 @@ class OutputFormatsTest {
     assertTrue(expected.size() > 1, "rows to compare");
     Path csv = dir.resolve("q" + query + ".csv");
     Path json = dir.resolve("q" + query + ".json");
-    Cli.sql(dir, sql, "--format", "csv", "--out", csv.toString());
-    Cli.sql(dir, sql, "--format", "json", "--out", json.toString());
+    write(sql, "csv", csv);
+    write(sql, "json", json);
 
     Process python =
         new ProcessBuilder(
@@ -181,7 +181,7 @@ class OutputFormatsTest {
       List<String> names = new ArrayList<>();
       List<Object[]> expected = jdbc(sql, types, names);
       Path file = dir.resolve("result.arrow");
-      Cli.sql(dir, sql, "--format", "arrow", "--out", file.toString());
+      write(sql, "arrow", file);
       List<Object[]> read = new ArrayList<>();
       try (BufferAllocator allocator = new RootAllocator();
           ArrowStreamReader reader = new ArrowStreamReader(Files.newInputStream(file), allocator)) {
@@ -225,6 +225,23 @@ class OutputFormatsTest {
     Files.writeString(file, "SELECT 41 + 1 AS answer");
     assertEquals(
         "\"answer\"\r\n42\r\n", Cli.sql(dir, null, "--file", file.toString(), "--format", "csv"));
+  }
+
+  /** Runs {@code deepbase sql --format F --out FILE} in this JVM (the file is what is checked). */
+  private static void write(String sql, String format, Path out) {
+    assertEquals(
+        0,
+        org.deepbase.cli.Main.run(
+            "sql",
+            "--workspace",
+            dir.toString(),
+            "-e",
+            sql,
+            "--format",
+            format,
+            "--out",
+            out.toString()),
+        "deepbase sql --format " + format);
   }
 
   private static Object fromArrow(Object value) {

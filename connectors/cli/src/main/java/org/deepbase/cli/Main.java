@@ -44,8 +44,8 @@ public final class Main {
     System.exit(run(args));
   }
 
-  /** Runs a command line; returns the exit code. */
-  static int run(String... args) {
+  /** Runs a command line in this process (no exit); returns the exit code. */
+  public static int run(String... args) {
     System.setProperty("java.awt.headless", "true");
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(

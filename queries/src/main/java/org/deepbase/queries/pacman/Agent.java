@@ -3,15 +3,7 @@ package org.deepbase.queries.pacman;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -65,69 +57,102 @@ public final class Agent {
       throws IOException {
     DatasetDescriptor dataset =
         Json.read(datasetDir.resolve(DatasetDescriptor.FILE_NAME), DatasetDescriptor.class);
-    ModelDescriptor descriptor = descriptor(name);
-    Files.createDirectories(modelDir);
-    Json.write(modelDir.resolve(ModelDescriptor.FILE_NAME), descriptor);
     float[] inputs = readInputs(datasetDir, dataset);
     int[] labels = readLabels(datasetDir, dataset.recordCount());
+    try (AgentTraining training = new AgentTraining(modelDir, name, settings)) {
+      for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+        training.epoch(
+            inputs, labels, labels.length, "epoch " + epoch + "/" + settings.epochs(), progress);
+        training.save(epoch);
+      }
+    }
+  }
+
+  /**
+   * DAgger's schedule: rounds of training, and between rounds games played by the learner (the
+   * scripted player steps in with probability {@code beta}, halved each round) whose states the
+   * scripted player labels and adds to the training set.
+   */
+  public record Dagger(int rounds, int epochsPerRound, int statesPerRound, double beta) {}
+
+  /**
+   * Trains by imitation on the states the learner itself visits (DAgger): starts from a dataset of
+   * played states, then alternates training epochs with rounds of play. One checkpoint per epoch
+   * ({@code rounds * epochsPerRound} in all).
+   */
+  public static void trainDagger(
+      Path modelDir,
+      String name,
+      Path datasetDir,
+      Settings settings,
+      Dagger plan,
+      Progress progress)
+      throws IOException {
+    DatasetDescriptor dataset =
+        Json.read(datasetDir.resolve(DatasetDescriptor.FILE_NAME), DatasetDescriptor.class);
     int size = dataset.inputSize();
-    Engine.getEngine("PyTorch").setRandomSeed(settings.seed());
-    Random shuffle = new Random(settings.seed());
-    try (Model model = Model.newInstance(name, "PyTorch")) {
-      model.setBlock(Architecture.build(descriptor));
-      DefaultTrainingConfig config =
-          new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-              .optOptimizer(
-                  Optimizer.adam()
-                      .optLearningRateTracker(Tracker.fixed(settings.learningRate()))
-                      .build());
-      try (Trainer trainer = model.newTrainer(config)) {
-        trainer.initialize(Architecture.inputShape(descriptor, settings.batchSize()));
-        int[] order = new int[dataset.recordCount()];
-        for (int i = 0; i < order.length; i++) {
-          order[i] = i;
+    int capacity = dataset.recordCount() + (plan.rounds() - 1) * plan.statesPerRound();
+    float[] inputs = java.util.Arrays.copyOf(readInputs(datasetDir, dataset), capacity * size);
+    int[] labels = java.util.Arrays.copyOf(readLabels(datasetDir, dataset.recordCount()), capacity);
+    int n = dataset.recordCount();
+    int epochs = plan.rounds() * plan.epochsPerRound();
+    try (AgentTraining training = new AgentTraining(modelDir, name, settings)) {
+      int epoch = 0;
+      for (int round = 0; round < plan.rounds(); round++) {
+        for (int e = 0; e < plan.epochsPerRound(); e++) {
+          epoch++;
+          training.epoch(
+              inputs,
+              labels,
+              n,
+              "DAgger round "
+                  + (round + 1)
+                  + "/"
+                  + plan.rounds()
+                  + ", epoch "
+                  + epoch
+                  + "/"
+                  + epochs,
+              progress);
+          training.save(epoch);
         }
-        for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
-          shuffle(order, shuffle);
-          double lossSum = 0;
-          int batches = 0;
-          for (int start = 0;
-              start + settings.batchSize() <= order.length;
-              start += settings.batchSize()) {
-            float[] x = new float[settings.batchSize() * size];
-            float[] y = new float[settings.batchSize()];
-            for (int b = 0; b < settings.batchSize(); b++) {
-              int record = order[start + b];
-              System.arraycopy(inputs, record * size, x, b * size, size);
-              y[b] = labels[record];
+        if (round + 1 == plan.rounds()) {
+          break;
+        }
+        double beta = plan.beta() * Math.pow(0.5, round);
+        Player learner = training.player();
+        Player scripted = Player.scripted();
+        Player mixture =
+            (s, rng) -> rng.nextDouble() < beta ? scripted.act(s, rng) : learner.act(s, rng);
+        int added = 0;
+        for (int game = 0; added < plan.statesPerRound(); game++) {
+          Random rng = new Random(settings.seed() * 1_000_003L + round * 100_003L + game);
+          for (GameState s : Episodes.play(mixture, rng).states()) {
+            if (added == plan.statesPerRound()) {
+              break;
             }
-            try (NDManager batch = trainer.getManager().newSubManager();
-                GradientCollector collector = trainer.newGradientCollector()) {
-              NDArray xs =
-                  batch.create(x, Architecture.inputShape(descriptor, settings.batchSize()));
-              NDArray ys = batch.create(y, new Shape(settings.batchSize()));
-              NDList predictions = trainer.forward(new NDList(xs));
-              NDArray loss = trainer.getLoss().evaluate(new NDList(ys), predictions);
-              collector.backward(loss);
-              lossSum += loss.getFloat();
-              batches++;
-              progress.report(
-                  "train " + name,
-                  (long) (epoch - 1) * order.length + start + settings.batchSize(),
-                  (long) settings.epochs() * order.length,
-                  String.format(
-                      java.util.Locale.ROOT,
-                      "epoch %d/%d, loss %.3f",
-                      epoch,
-                      settings.epochs(),
-                      lossSum / batches));
-            }
-            trainer.step();
+            System.arraycopy(s.encode(), 0, inputs, n * size, size);
+            labels[n++] = Policies.pacman(s).ordinal();
+            added++;
           }
-          model.setProperty("Epoch", String.valueOf(epoch));
-          model.save(modelDir, name);
+          progress.report(
+              "play " + name, added, plan.statesPerRound(), "DAgger round " + (round + 1));
         }
       }
+    }
+  }
+
+  /** Returns a saved checkpoint as a player (the move of highest score). */
+  public static Player player(LoadedModel model) {
+    return (state, rng) -> act(model, state.encode());
+  }
+
+  /** Returns the checkpoint's move for one encoded state ([6, 15, 19] flat). */
+  public static Move act(LoadedModel model, float[] input) {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      NDArray x = manager.create(input, Architecture.inputShape(model.descriptor(), 1));
+      NDArray[] layers = model.forward(x, model.descriptor().layers().size() - 1, false);
+      return Move.values()[(int) layers[layers.length - 1].argMax(1).getLong(0)];
     }
   }
 
@@ -185,15 +210,6 @@ public final class Agent {
       counts[label]++;
     }
     return (double) java.util.Arrays.stream(counts).max().orElse(0) / n;
-  }
-
-  private static void shuffle(int[] order, Random rng) {
-    for (int i = order.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
   }
 
   private static float[] readInputs(Path dir, DatasetDescriptor dataset) throws IOException {

@@ -77,23 +77,11 @@ public final class DatasetGenerator {
             new BufferedOutputStream(Files.newOutputStream(dir.resolve(DatasetDescriptor.INPUTS)));
         BufferedWriter csv = Files.newBufferedWriter(dir.resolve(DatasetDescriptor.RECORDS))) {
       Npy.writeHeader(inputs, List.of(n, GameState.CHANNELS, Maze.HEIGHT, Maze.WIDTH));
-      StringBuilder header =
-          new StringBuilder("record_id,move,pacman_y,pacman_x,ghost_y,ghost_x,pill_y,pill_x");
-      for (int horizon : HORIZONS) {
-        header.append(",ghost_").append(horizon).append("_y,ghost_").append(horizon).append("_x");
-      }
-      csv.write(header.append('\n').toString());
+      csv.write(header());
       for (int i = 0; i < n; i++) {
         GeneratedRecord r = record(seed, i);
         Npy.writeFloats(inputs, r.state().encode());
-        StringBuilder row = new StringBuilder().append(i).append(',').append(r.move().ordinal());
-        appendCell(row, r.state().pacman());
-        appendCell(row, r.state().ghost());
-        appendCell(row, r.state().pill());
-        for (int future : r.futureGhost()) {
-          appendCell(row, future);
-        }
-        csv.write(row.append('\n').toString());
+        csv.write(row(i, r.state(), r.move(), r.futureGhost()));
         if ((i + 1) % 1000 == 0 || i + 1 == n) {
           progress.report("generate " + name, i + 1, n);
         }
@@ -101,6 +89,28 @@ public final class DatasetGenerator {
     }
     Json.write(dir.resolve(DatasetDescriptor.FILE_NAME), descriptor);
     return descriptor;
+  }
+
+  /** The records.csv header line of a PacMan dataset. */
+  static String header() {
+    StringBuilder header =
+        new StringBuilder("record_id,move,pacman_y,pacman_x,ghost_y,ghost_x,pill_y,pill_x");
+    for (int horizon : HORIZONS) {
+      header.append(",ghost_").append(horizon).append("_y,ghost_").append(horizon).append("_x");
+    }
+    return header.append('\n').toString();
+  }
+
+  /** One records.csv line: id, scripted move, cells (y, x; -1 for none) and future ghost cells. */
+  static String row(int id, GameState state, Move move, int[] futureGhost) {
+    StringBuilder row = new StringBuilder().append(id).append(',').append(move.ordinal());
+    appendCell(row, state.pacman());
+    appendCell(row, state.ghost());
+    appendCell(row, state.pill());
+    for (int future : futureGhost) {
+      appendCell(row, future);
+    }
+    return row.append('\n').toString();
   }
 
   private static void appendCell(StringBuilder row, int cell) {

@@ -36,10 +36,36 @@ public final class PacmanHypotheses implements HypothesisProvider {
               "1 where the ghost will be " + horizon + " step(s) ahead",
               r -> {
                 float[] mask = new float[Maze.CELLS];
-                mask[r.intColumn(prefix + "_y") * Maze.WIDTH + r.intColumn(prefix + "_x")] = 1f;
+                int y = r.intColumn(prefix + "_y");
+                if (y >= 0) { // -1: the game ended before that step (datasets from play)
+                  mask[y * Maze.WIDTH + r.intColumn(prefix + "_x")] = 1f;
+                }
                 return mask;
               }));
     }
+    all.add(
+        of(
+            "ghost_adjacent",
+            "1 at the road cells next to the ghost (not the ghost's own): the control for"
+                + " anticipation, since a moving ghost's next cell is always one of them",
+            r -> {
+              float[] ghost = new float[Maze.CELLS];
+              float[] road = new float[Maze.CELLS];
+              r.input().get(GameState.GHOST * Maze.CELLS, ghost);
+              r.input().get(GameState.ROAD * Maze.CELLS, road);
+              float[] mask = new float[Maze.CELLS];
+              for (int c = 0; c < Maze.CELLS; c++) {
+                if (ghost[c] > 0) {
+                  for (Move m : Move.values()) {
+                    int next = m.from(c, Maze.WIDTH);
+                    if (next >= 0 && next < Maze.CELLS && road[next] > 0) {
+                      mask[next] = 1f;
+                    }
+                  }
+                }
+              }
+              return mask;
+            }));
     all.add(
         of(
             "control_random",
