@@ -52,7 +52,7 @@ class PacmanJdbcTest {
           previous = score;
         }
       }
-      assertEquals(16 + 32, units.size(), "one row per unit of conv1 and conv2");
+      assertEquals(16 + 32 + 32, units.size(), "one row per unit of conv1, conv2 and conv3");
     }
     assertEquals(0, Allocators.allocatedBytes(), "the scan closed its Arrow allocator");
   }

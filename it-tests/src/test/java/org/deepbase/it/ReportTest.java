@@ -48,9 +48,9 @@ class ReportTest {
         String svg = Charts.svg(HtmlReport.chart("Ghost detectors", Results.read(rs)));
         assertTrue(
             svg.contains(
-                "<desc>x axis: unit (layer.unit); y axis: score; series: conv1, conv2</desc>"),
+                "<desc>x axis: unit (layer.unit); y axis: score; series: conv1, conv2, conv3</desc>"),
             svg.substring(0, 600));
-        int units = 16 + 32;
+        int units = 16 + 32 + 32;
         // Overlapped series: each layer's colour fills one bar per unit (zero height for the other
         // layer) plus its legend swatch.
         String first = svg.substring(svg.indexOf("fill:rgb(", svg.indexOf("<desc>")));

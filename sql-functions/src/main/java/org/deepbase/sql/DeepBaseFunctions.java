@@ -58,6 +58,10 @@ public final class DeepBaseFunctions {
     schema.add(
         "probe",
         org.apache.calcite.schema.impl.TableFunctionImpl.create(ProbeFunction.class, "probe"));
+    schema.add(
+        "overlap_ceiling",
+        org.apache.calcite.schema.impl.ScalarFunctionImpl.create(
+            CeilingFunctions.class, "overlap_ceiling"));
     for (String image : List.of("heatmap", "heatmap_overlay", "mask")) {
       schema.add(image, ContextFunction.of(ImageFunctions.class, image));
     }

@@ -28,12 +28,12 @@ final class DemoCommand {
   private static final int PICTURE_RECORD = 0;
 
   private final Workspace workspace;
-  private final boolean quick;
+  private final PacmanWorkspace.Plan plan;
   private final Progress progress;
 
-  DemoCommand(Path dir, boolean quick, Progress progress) {
+  DemoCommand(Path dir, PacmanWorkspace.Plan plan, Progress progress) {
     this.workspace = new Workspace(dir, progress);
-    this.quick = quick;
+    this.plan = plan;
     this.progress = progress;
   }
 
@@ -42,13 +42,9 @@ final class DemoCommand {
       System.out.println(
           "Creating the PacMan workspace in "
               + workspace.root()
-              + " (datasets, then the agent trained by imitation, one checkpoint per epoch)");
-      PacmanWorkspace.create(
-          workspace,
-          quick
-              ? new PacmanWorkspace.Plan(
-                  4_000, 500, new org.deepbase.queries.pacman.Agent.Settings(3, 64, 2e-3f, 1))
-              : PacmanWorkspace.Plan.demo());
+              + " (datasets of played games, then the agent trained by imitation of the scripted"
+              + " player on the states it visits itself (DAgger), one checkpoint per epoch)");
+      PacmanWorkspace.create(workspace, plan);
     }
     Checkpoint latest = workspace.latestCheckpoint(PacmanWorkspace.MODEL);
     Path test = workspace.datasetDir(PacmanWorkspace.TEST);
@@ -63,6 +59,7 @@ final class DemoCommand {
           100 * Agent.accuracy(model, test),
           PacmanWorkspace.TEST,
           100 * Agent.majorityBaseline(test, testRecords));
+      Play.report(model, System.out);
     }
     String sql =
         SavedQueries.load("ghost_units", Map.of("checkpoint", String.valueOf(latest.epoch())));
@@ -79,10 +76,29 @@ final class DemoCommand {
     }
     String layer = top.get(0)[0];
     int unit = Integer.parseInt(top.get(0)[1]);
+    double score = Double.parseDouble(top.get(0)[2]);
+    double onGhost;
+    try (Connection c = Connections.open(workspace.root(), progress);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                SavedQueries.load(
+                    "ghost_hit_rate",
+                    Map.of(
+                        "checkpoint",
+                        String.valueOf(latest.epoch()),
+                        "layer",
+                        layer,
+                        "unit",
+                        String.valueOf(unit))))) {
+      rs.next();
+      onGhost = rs.getDouble(1);
+    }
+    String answer = CaseStudy.ghostDetector(layer, unit, score, onGhost);
+    System.out.println(answer);
     Path png = picture(latest.epoch(), layer, unit);
     System.out.printf(
-        "%nBest unit: %s.%d. Its activation on record %d beside the ghost mask: %s%n",
-        layer, unit, PICTURE_RECORD, png);
+        "%nIts activation on record %d beside the ghost mask: %s%n", PICTURE_RECORD, png);
     Path report = workspace.root().resolve("reports").resolve("pacman.html");
     try (Connection c = Connections.open(workspace.root(), progress)) {
       new org.deepbase.report.HtmlReport(c, PacmanWorkspace.TEST, 3)
@@ -90,15 +106,20 @@ final class DemoCommand {
               report,
               List.of(
                   new org.deepbase.report.HtmlReport.Analysis(
-                      "1. Does PacMan see ghosts?", SavedQueries.load("ghost_detectors", Map.of())),
+                      "1. Does PacMan see ghosts?",
+                      SavedQueries.load("ghost_detectors", Map.of()),
+                      results -> answer),
                   new org.deepbase.report.HtmlReport.Analysis(
                       "2. When does learning happen? (" + layer + "." + unit + ")",
                       SavedQueries.load(
-                          "learning_curve", Map.of("layer", layer, "unit", String.valueOf(unit)))),
+                          "learning_curve", Map.of("layer", layer, "unit", String.valueOf(unit))),
+                      results -> CaseStudy.learningCurve(results, layer, unit)),
                   new org.deepbase.report.HtmlReport.Analysis(
-                      "3. Does PacMan anticipate?", SavedQueries.load("anticipation", Map.of()))));
+                      "3. Does PacMan anticipate?",
+                      SavedQueries.load("anticipation", Map.of()),
+                      CaseStudy::anticipation)));
     }
-    System.out.println("Report of the three analyses: " + report);
+    System.out.println("Report of the three analyses, with their answers: " + report);
     System.out.println("The workspace stays in place: query it with " + url);
   }
 

@@ -10,6 +10,8 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.queries.pacman.Agent;
+import org.deepbase.queries.pacman.PacmanWorkspace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -120,9 +122,39 @@ public final class Main {
     @Option(names = "--quick", description = "a smaller, faster workspace")
     boolean quick;
 
+    @Option(names = "--seed", description = "training seed (default: the plan's)")
+    @Nullable Integer seed;
+
+    @Option(names = "--rounds", description = "DAgger rounds (default: the plan's)")
+    @Nullable Integer rounds;
+
+    @Option(names = "--epochs-per-round", description = "epochs per DAgger round")
+    @Nullable Integer epochsPerRound;
+
+    @Option(names = "--learning-rate", description = "Adam's learning rate")
+    @Nullable Float learningRate;
+
     @Override
     public Integer call() throws Exception {
-      new DemoCommand(workspace.dir, quick, new ConsoleProgress(System.err)).run();
+      PacmanWorkspace.Plan plan =
+          quick ? PacmanWorkspace.Plan.quick() : PacmanWorkspace.Plan.demo();
+      Agent.Settings t = plan.training();
+      Agent.Dagger d = java.util.Objects.requireNonNull(plan.dagger());
+      plan =
+          new PacmanWorkspace.Plan(
+              plan.trainRecords(),
+              plan.testRecords(),
+              new Agent.Settings(
+                  t.epochs(),
+                  t.batchSize(),
+                  learningRate != null ? learningRate : t.learningRate(),
+                  seed != null ? seed : t.seed()),
+              new Agent.Dagger(
+                  rounds != null ? rounds : d.rounds(),
+                  epochsPerRound != null ? epochsPerRound : d.epochsPerRound(),
+                  d.statesPerRound(),
+                  d.beta()));
+      new DemoCommand(workspace.dir, plan, new ConsoleProgress(System.err)).run();
       return 0;
     }
   }

@@ -226,7 +226,7 @@ class InspectQueryTest {
           rows++;
         }
       }
-      assertEquals(5 * 48, rows);
+      assertEquals(6 * 80, rows, "6 hypotheses (4 horizons, 2 controls) x conv1-conv3 units");
     }
   }
 

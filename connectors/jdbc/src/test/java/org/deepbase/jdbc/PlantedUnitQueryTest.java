@@ -276,7 +276,12 @@ class PlantedUnitQueryTest {
       }
       assertEquals(
           List.of(
-              "conv1[16, 15, 19]16", "conv2[32, 15, 19]32", "pool[32]32", "fc1[64]64", "out[4]4"),
+              "conv1[16, 15, 19]16",
+              "conv2[32, 15, 19]32",
+              "conv3[32, 15, 19]32",
+              "pool[32]32",
+              "fc1[64]64",
+              "out[4]4"),
           layers);
       try (ResultSet rs =
           s.executeQuery(

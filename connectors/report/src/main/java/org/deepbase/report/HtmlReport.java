@@ -20,8 +20,17 @@ import java.util.Locale;
  * file: no scripts, fonts or images by URL.
  */
 public final class HtmlReport {
-  /** One analysis to report: a title, the SQL, and where to draw its best units. */
-  public record Analysis(String title, String sql) {}
+  /**
+   * One analysis to report: a title, the SQL, and what its numbers show in words (computed from the
+   * result by the caller; empty for none).
+   */
+  public record Analysis(
+      String title, String sql, java.util.function.Function<Results, String> conclusion) {
+    /** An analysis reported without a conclusion. */
+    public Analysis(String title, String sql) {
+      this(title, sql, results -> "");
+    }
+  }
 
   private final Connection connection;
   private final String dataset;
@@ -53,6 +62,12 @@ public final class HtmlReport {
           .append("</h2><pre>")
           .append(escape(a.sql().trim()))
           .append("</pre>");
+      String conclusion = a.conclusion().apply(results);
+      if (!conclusion.isEmpty()) {
+        html.append("<p class=\"conclusion\"><b>Answer.</b> ")
+            .append(escape(conclusion))
+            .append("</p>");
+      }
       html.append("<div class=\"chart\">")
           .append(stripXmlHeader(Charts.svg(chart(a.title(), results))))
           .append("</div>");

@@ -21,8 +21,8 @@ import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.LoadedModel;
 
 /**
- * The PacMan agent: a CNN (conv1, conv2, fc1, out) trained in Java by imitating the scripted
- * policy, saving one checkpoint per epoch.
+ * The PacMan agent: a CNN (conv1, conv2, conv3, fc1, out) trained in Java by imitating the scripted
+ * player on the states it visits itself (DAgger), saving one checkpoint per epoch.
  */
 public final class Agent {
   private Agent() {}
@@ -30,7 +30,9 @@ public final class Agent {
   /**
    * Returns the agent's architecture; conv layers keep the 15 x 19 grid, and a global max pool
    * makes the move features translation invariant (a dense layer over the grid would need examples
-   * of every PacMan position).
+   * of every PacMan position). Three 3x3 layers see 7x7 cells before the pool: the whole danger
+   * zone (the ghost within {@link Policies#DANGER} steps) around PacMan, so no single layer has to
+   * encode "ghost next to PacMan" by itself.
    */
   public static ModelDescriptor descriptor(String name) {
     return new ModelDescriptor(
@@ -40,6 +42,7 @@ public final class Agent {
         List.of(
             LayerSpec.conv2d("conv1", 16, 3),
             LayerSpec.conv2d("conv2", 32, 3),
+            LayerSpec.conv2d("conv3", 32, 3),
             LayerSpec.globalMaxPool("pool"),
             LayerSpec.linear("fc1", 64, true),
             LayerSpec.linear("out", Move.values().length, false)));

@@ -5,8 +5,9 @@ import java.nio.file.Files;
 import org.deepbase.engine.workspace.Workspace;
 
 /**
- * Creates the PacMan case-study workspace: a training and a test dataset and the trained agent with
- * one checkpoint per epoch. Sizes are parameters so tests can build a small one.
+ * Creates the PacMan case-study workspace: a training and a test dataset of states visited while
+ * playing, and the agent trained on them (DAgger by default) with one checkpoint per epoch. Sizes
+ * are parameters so tests can build a small one.
  */
 public final class PacmanWorkspace {
   public static final String MODEL = "pacman";
@@ -15,13 +16,40 @@ public final class PacmanWorkspace {
 
   private PacmanWorkspace() {}
 
-  /** Sizes and seeds of a workspace. */
-  public record Plan(int trainRecords, int testRecords, Agent.Settings training) {
-    /** Returns the demo's defaults: a few minutes of training on 2 cores. */
+  /**
+   * Sizes and seeds of a workspace.
+   *
+   * @param dagger DAgger's schedule; null to imitate on the training set alone for {@code
+   *     training.epochs()} epochs
+   */
+  public record Plan(
+      int trainRecords,
+      int testRecords,
+      Agent.Settings training,
+      Agent.@org.checkerframework.checker.nullness.qual.Nullable Dagger dagger) {
+    /** Imitation on the training set alone. */
+    public Plan(int trainRecords, int testRecords, Agent.Settings training) {
+      this(trainRecords, testRecords, training, null);
+    }
+
+    /** Returns the demo's defaults: DAgger, 20 epochs, a few minutes of training on 2 cores. */
     public static Plan demo() {
-      return new Plan(20_000, 2_000, new Agent.Settings(10, 64, 1e-3f, 42));
+      return new Plan(
+          20_000, 2_000, new Agent.Settings(20, 64, 1e-3f, 42), new Agent.Dagger(4, 5, 5_000, 0.5));
+    }
+
+    /** Returns a smaller, faster plan (the demo's --quick). */
+    public static Plan quick() {
+      return new Plan(
+          6_000, 1_000, new Agent.Settings(8, 64, 2e-3f, 1), new Agent.Dagger(4, 2, 2_000, 0.5));
     }
   }
+
+  /**
+   * How the datasets are played: the scripted player with 20% random moves, so that the states
+   * cover more than its own habits (PlayedDataset).
+   */
+  static final double EXPLORATION = 0.2;
 
   /** Returns whether the workspace already holds a trained agent and both datasets. */
   public static boolean exists(Workspace workspace) {
@@ -34,21 +62,32 @@ public final class PacmanWorkspace {
   /** Generates the datasets and trains the agent (whatever is missing). */
   public static void create(Workspace workspace, Plan plan) throws IOException {
     Files.createDirectories(workspace.root());
+    Player player = Player.scripted().exploring(EXPLORATION);
     if (!workspace.datasets().containsKey(TRAIN)) {
-      DatasetGenerator.write(
-          workspace.datasetDir(TRAIN), TRAIN, 1, plan.trainRecords(), workspace.progress());
+      PlayedDataset.write(
+          workspace.datasetDir(TRAIN), TRAIN, 1, plan.trainRecords(), player, workspace.progress());
     }
     if (!workspace.datasets().containsKey(TEST)) {
-      DatasetGenerator.write(
-          workspace.datasetDir(TEST), TEST, 2, plan.testRecords(), workspace.progress());
+      PlayedDataset.write(
+          workspace.datasetDir(TEST), TEST, 2, plan.testRecords(), player, workspace.progress());
     }
     if (!workspace.models().containsKey(MODEL) || workspace.checkpoints(MODEL).isEmpty()) {
-      Agent.train(
-          workspace.modelDir(MODEL),
-          MODEL,
-          workspace.datasetDir(TRAIN),
-          plan.training(),
-          workspace.progress());
+      if (plan.dagger() == null) {
+        Agent.train(
+            workspace.modelDir(MODEL),
+            MODEL,
+            workspace.datasetDir(TRAIN),
+            plan.training(),
+            workspace.progress());
+      } else {
+        Agent.trainDagger(
+            workspace.modelDir(MODEL),
+            MODEL,
+            workspace.datasetDir(TRAIN),
+            plan.training(),
+            plan.dagger(),
+            workspace.progress());
+      }
     }
   }
 }

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 import org.deepbase.engine.Progress;
 import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.engine.workspace.Workspace;
@@ -63,42 +60,13 @@ class AgentPlayTest {
           agentScore.meanSteps() > 1.5 * randomScore.meanSteps(),
           "survives longer than the random player: " + agentScore + " vs " + randomScore);
 
-      // Danger states where the scripted move depends on the ghost (moving it away changes it).
-      List<GameState> dependent = new ArrayList<>();
-      for (int game = 0; dependent.size() < 200 && game < 400; game++) {
-        for (GameState s :
-            Episodes.play(Player.scripted().exploring(0.2), new Random(99 + game)).states()) {
-          if (PlayedDataset.inDanger(s) && Policies.pacman(s) != Policies.pacman(withoutGhost(s))) {
-            dependent.add(s);
-          }
-        }
-      }
-      int changed = 0;
-      for (GameState s : dependent) {
-        float[] input = s.encode();
-        float[] blind = input.clone();
-        java.util.Arrays.fill(
-            blind, GameState.GHOST * Maze.CELLS, (GameState.GHOST + 1) * Maze.CELLS, 0f);
-        changed += Agent.act(model, input) != Agent.act(model, blind) ? 1 : 0;
-      }
-      double share = (double) changed / dependent.size();
+      GhostUse use = GhostUse.measure(input -> Agent.act(model, input), 200, 99);
       System.out.printf(
           "ghost channel zeroed: the agent's move changes on %.0f%% of %d danger states where the"
-              + " scripted move depends on the ghost%n",
-          100 * share, dependent.size());
-      assertTrue(share >= 0.3, "the agent uses the ghost: " + share);
+              + " scripted move depends on the ghost (ghost moved away: %.0f%%)%n",
+          100 * use.zeroed(), use.dependent(), 100 * use.movedAway());
+      assertTrue(use.dependent() >= 100, "enough danger states: " + use.dependent());
+      assertTrue(use.zeroed() >= 0.3, "the agent uses the ghost: " + use.zeroed());
     }
-  }
-
-  /** The state with the ghost on the road cell farthest from PacMan. */
-  static GameState withoutGhost(GameState s) {
-    int[] distance = s.maze().distancesFrom(s.pacman());
-    int far = s.ghost();
-    for (int c = 0; c < Maze.CELLS; c++) {
-      if (distance[c] > distance[far]) {
-        far = c;
-      }
-    }
-    return new GameState(s.maze(), s.dots(), s.pill(), s.pacman(), far);
   }
 }
