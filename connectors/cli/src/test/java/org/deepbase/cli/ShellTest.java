@@ -31,7 +31,7 @@ class ShellTest {
         false);
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("behaviors") && text.contains("SYSTEM TABLE"), text);
-    assertTrue(text.contains("48"), "16 + 32 conv units: " + text);
+    assertTrue(text.contains("80"), "16 + 32 + 32 conv units: " + text);
     assertTrue(!text.contains("Operation not yet supported"), text);
     assertTrue(text.contains("unit_count"), "!columns layers lists its columns: " + text);
     assertTrue(text.contains("input_shape"), "!describe models lists its columns: " + text);
