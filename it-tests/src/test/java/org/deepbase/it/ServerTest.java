@@ -247,7 +247,7 @@ class ServerTest {
           long start = System.nanoTime();
           try (ResultSet rs = p.executeQuery()) {
             rs.next();
-            assertEquals(5, rs.getInt(1));
+            assertEquals(6, rs.getInt(1), "conv1-3, pool, fc1, out");
           }
           prepared[i] = System.nanoTime() - start;
         }
