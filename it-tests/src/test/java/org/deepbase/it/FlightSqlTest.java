@@ -56,20 +56,21 @@ class FlightSqlTest {
   }
 
   static Process client(String user, String password, String... command) throws Exception {
-    List<String> args =
-        new ArrayList<>(List.of(String.valueOf(server.flightPort()), user, password));
-    args.addAll(List.of(command));
-    return Jvm.client(
-        Path.of("target", "flight-jars"), "FlightSqlProgram.java", args.toArray(new String[0]));
+    return Jvm.client(FLIGHT_JARS, "FlightSqlProgram.java", args(user, password, command));
   }
 
   /** Runs the client to its end; returns {exit code, output}. */
   static String[] run(String user, String password, String... command) throws Exception {
+    return Jvm.runClient(FLIGHT_JARS, "FlightSqlProgram.java", args(user, password, command));
+  }
+
+  private static final Path FLIGHT_JARS = Path.of("target", "flight-jars");
+
+  private static String[] args(String user, String password, String... command) {
     List<String> args =
         new ArrayList<>(List.of(String.valueOf(server.flightPort()), user, password));
     args.addAll(List.of(command));
-    return Jvm.runClient(
-        Path.of("target", "flight-jars"), "FlightSqlProgram.java", args.toArray(new String[0]));
+    return args.toArray(new String[0]);
   }
 
   static List<String> embedded(String sql) throws SQLException {

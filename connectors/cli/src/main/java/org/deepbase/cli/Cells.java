@@ -7,7 +7,6 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -38,20 +37,11 @@ final class Cells {
     if (array == null) {
       return null;
     }
-    Object elements = array.getArray();
+    Object elements = array.getArray(); // Object[], or int[], double[], ... for primitives
     List<@Nullable Object> list = new ArrayList<>();
-    if (elements instanceof Object[] objects) {
-      for (Object element : objects) {
-        list.add(element instanceof Array nested ? list(nested) : element);
-      }
-    } else if (elements instanceof int[] ints) {
-      Arrays.stream(ints).forEach(list::add);
-    } else if (elements instanceof long[] longs) {
-      Arrays.stream(longs).forEach(list::add);
-    } else if (elements instanceof double[] doubles) {
-      Arrays.stream(doubles).forEach(list::add);
-    } else {
-      throw new SQLException("cannot write an array of " + elements.getClass().getName(), "0A000");
+    for (int i = 0; i < java.lang.reflect.Array.getLength(elements); i++) {
+      Object element = java.lang.reflect.Array.get(elements, i);
+      list.add(element instanceof Array nested ? list(nested) : element);
     }
     return list;
   }

@@ -16,14 +16,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.apache.arrow.adapter.jdbc.ArrowVectorIterator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.server.arrow.ArrowResults;
 
@@ -125,42 +121,38 @@ enum ResultFormat {
   }
 
   private static long arrow(ResultSet rs, OutputStream out) throws SQLException, IOException {
-    long rows = 0;
-    try (BufferAllocator allocator = new RootAllocator();
-        ArrowVectorIterator batches = ArrowResults.batches(rs, allocator);
-        VectorSchemaRoot root =
-            VectorSchemaRoot.create(ArrowResults.schema(rs.getMetaData(), allocator), allocator);
-        ArrowStreamWriter writer =
-            new ArrowStreamWriter(
-                root, null, java.nio.channels.Channels.newChannel(unclosed(out)))) {
-      writer.start();
-      VectorLoader loader = new VectorLoader(root);
-      while (batches.hasNext()) {
-        try (VectorSchemaRoot batch = batches.next();
-            ArrowRecordBatch records = new VectorUnloader(batch).getRecordBatch()) {
-          loader.load(records);
-        }
-        rows += root.getRowCount();
-        writer.writeBatch();
-      }
-      writer.end();
+    try (BufferAllocator allocator = new RootAllocator()) {
+      long rows = ArrowResults.stream(rs, allocator, new IpcStream(out));
+      out.flush();
+      return rows;
     }
-    out.flush();
-    return rows;
   }
 
-  /** The writer closes its channel; standard output must stay open for what follows. */
-  private static OutputStream unclosed(OutputStream out) {
-    return new java.io.FilterOutputStream(out) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
+  /** Writes the batches as an Arrow IPC stream. */
+  private static final class IpcStream implements ArrowResults.BatchSink {
+    private final OutputStream out;
+    private @Nullable ArrowStreamWriter writer;
 
-      @Override
-      public void close() throws IOException {
-        flush();
-      }
-    };
+    IpcStream(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void start(VectorSchemaRoot root) throws IOException {
+      writer = new ArrowStreamWriter(root, null, java.nio.channels.Channels.newChannel(out));
+      writer.start();
+    }
+
+    @Override
+    public boolean next(VectorSchemaRoot root) throws IOException {
+      java.util.Objects.requireNonNull(writer).writeBatch();
+      return true;
+    }
+
+    @Override
+    public void end() throws IOException {
+      // end(), not close(): closing the writer would close the caller's stream (standard output).
+      java.util.Objects.requireNonNull(writer).end();
+    }
   }
 }

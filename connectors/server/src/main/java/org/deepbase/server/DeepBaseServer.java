@@ -294,7 +294,8 @@ public final class DeepBaseServer implements AutoCloseable {
             settings.tlsKeystore(),
             settings.tlsPassword(),
             settings.idleMinutes(),
-            String.valueOf(DeepBaseServer.class.getPackage().getImplementationVersion())),
+            java.util.Objects.requireNonNullElse(
+                DeepBaseServer.class.getPackage().getImplementationVersion(), "development")),
         sessions);
   }
 

@@ -21,33 +21,36 @@ public record GhostUse(
     int states, double dangerFraction, int dependent, double movedAway, double zeroed) {
 
   /**
-   * Measures an agent (its move for an encoded state) on games of the scripted player with 20%
-   * random moves, until {@code wanted} dependent states are found.
+   * Measures an agent (its move for an encoded state) on games of the scripted player exploring as
+   * the datasets do, until {@code wanted} dependent states are found.
    */
   public static GhostUse measure(Function<float[], Move> agent, int wanted, long seed) {
-    List<GameState> dependent = new ArrayList<>();
+    List<GameState[]> dependent = new ArrayList<>(); // {state, the same with the ghost far away}
     int states = 0;
     int danger = 0;
     for (int game = 0; dependent.size() < wanted && game < 20 * wanted; game++) {
       for (GameState s :
-          Episodes.play(Player.scripted().exploring(0.2), new Random(seed + game)).states()) {
+          Episodes.play(
+                  Player.scripted().exploring(PacmanWorkspace.EXPLORATION), new Random(seed + game))
+              .states()) {
         states++;
         if (PlayedDataset.inDanger(s)) {
           danger++;
-          if (dependent.size() < wanted && Policies.pacman(s) != Policies.pacman(ghostFarAway(s))) {
-            dependent.add(s);
+          GameState away = ghostFarAway(s);
+          if (dependent.size() < wanted && Policies.pacman(s) != Policies.pacman(away)) {
+            dependent.add(new GameState[] {s, away});
           }
         }
       }
     }
     int moved = 0;
     int zeroed = 0;
-    for (GameState s : dependent) {
-      float[] input = s.encode();
+    for (GameState[] pair : dependent) {
+      float[] input = pair[0].encode();
       Move now = agent.apply(input);
       float[] blind = input.clone();
       Arrays.fill(blind, GameState.GHOST * Maze.CELLS, (GameState.GHOST + 1) * Maze.CELLS, 0f);
-      moved += now != agent.apply(ghostFarAway(s).encode()) ? 1 : 0;
+      moved += now != agent.apply(pair[1].encode()) ? 1 : 0;
       zeroed += now != agent.apply(blind) ? 1 : 0;
     }
     int n = Math.max(1, dependent.size());

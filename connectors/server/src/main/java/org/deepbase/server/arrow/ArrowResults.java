@@ -1,5 +1,6 @@
 package org.deepbase.server.arrow;
 
+import java.io.IOException;
 import java.sql.JDBCType;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -19,8 +20,12 @@ import org.apache.arrow.adapter.jdbc.consumer.JdbcConsumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VarBinaryVector;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.complex.impl.UnionListWriter;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -46,12 +51,52 @@ public final class ArrowResults {
     return JdbcToArrowUtils.jdbcToArrowSchema(meta, config(meta, allocator));
   }
 
+  /** Receives a result's batches, each moved in turn into the one root the stream started with. */
+  public interface BatchSink {
+    /** Called once, before any batch (also for an empty result), with the stream's root. */
+    void start(VectorSchemaRoot root) throws IOException;
+
+    /** Takes the batch now in the root; returns false to stop the stream. */
+    boolean next(VectorSchemaRoot root) throws IOException;
+
+    /** Called after the last batch, while the root is still open (not when next stopped it). */
+    void end() throws IOException;
+  }
+
+  /**
+   * Streams a result set into a sink: one root for the whole stream, each batch read from the
+   * result set as the sink asks for it and moved into the root (buffers transferred, not copied).
+   * Returns the rows handed to the sink.
+   */
+  public static long stream(ResultSet rs, BufferAllocator allocator, BatchSink sink)
+      throws SQLException, IOException {
+    try (ArrowVectorIterator batches = batches(rs, allocator);
+        VectorSchemaRoot root =
+            VectorSchemaRoot.create(schema(rs.getMetaData(), allocator), allocator)) {
+      sink.start(root);
+      VectorLoader loader = new VectorLoader(root);
+      long rows = 0;
+      while (batches.hasNext()) {
+        try (VectorSchemaRoot batch = batches.next();
+            ArrowRecordBatch records = new VectorUnloader(batch).getRecordBatch()) {
+          loader.load(records);
+        }
+        rows += root.getRowCount();
+        if (!sink.next(root)) {
+          return rows;
+        }
+      }
+      sink.end();
+      return rows;
+    }
+  }
+
   /** Returns the record batches of a result set, read as they are asked for. */
-  public static ArrowVectorIterator batches(ResultSet rs, BufferAllocator allocator)
+  private static ArrowVectorIterator batches(ResultSet rs, BufferAllocator allocator)
       throws SQLException {
     try {
       return JdbcToArrow.sqlToArrowVectorIterator(rs, config(rs.getMetaData(), allocator));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new SQLException("cannot read the result as Arrow: " + e.getMessage(), "HY000", e);
     }
   }

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -13,7 +14,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.arrow.adapter.jdbc.ArrowVectorIterator;
 import org.apache.arrow.adapter.jdbc.JdbcParameterBinder;
 import org.apache.arrow.adapter.jdbc.JdbcToArrowUtils;
 import org.apache.arrow.flight.BackpressureStrategy;
@@ -33,10 +33,7 @@ import org.apache.arrow.flight.sql.SqlInfoBuilder;
 import org.apache.arrow.flight.sql.impl.FlightSql;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.VectorUnloader;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.security.Principal;
@@ -69,7 +66,9 @@ final class DeepBaseFlightProducer extends BasicFlightSqlProducer implements Aut
         new SqlInfoBuilder()
             .withFlightSqlServerName("DeepBase")
             .withFlightSqlServerVersion(version)
-            .withFlightSqlServerArrowVersion(Schema.class.getPackage().getImplementationVersion())
+            .withFlightSqlServerArrowVersion(
+                java.util.Objects.requireNonNullElse(
+                    Schema.class.getPackage().getImplementationVersion(), "unknown"))
             .withFlightSqlServerReadOnly(false)
             .withFlightSqlServerSql(true)
             .withFlightSqlServerSubstrait(false)
@@ -374,9 +373,10 @@ final class DeepBaseFlightProducer extends BasicFlightSqlProducer implements Aut
   }
 
   private FlightQuery prepare(CallContext context, String sql, boolean oneShot) {
+    Principal principal = caller(context);
     Connection connection = null;
     try {
-      connection = sessions.open(caller(context));
+      connection = sessions.open(principal);
       PreparedStatement statement = connection.prepareStatement(sql);
       ResultSetMetaData columns = statement.getMetaData();
       if (columns == null) {
@@ -387,7 +387,7 @@ final class DeepBaseFlightProducer extends BasicFlightSqlProducer implements Aut
             null);
       }
       return new FlightQuery(
-          caller(context).user(),
+          principal.user(),
           connection,
           statement,
           ArrowResults.schema(columns, allocator),
@@ -437,39 +437,37 @@ final class DeepBaseFlightProducer extends BasicFlightSqlProducer implements Aut
     call.addListener(gone, Runnable::run);
     BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
     backpressure.register(listener);
-    VectorSchemaRoot out = null;
-    try (ResultSet rs = query.statement().executeQuery();
-        ArrowVectorIterator batches = ArrowResults.batches(rs, allocator)) {
-      while (batches.hasNext()) {
-        try (VectorSchemaRoot batch = batches.next()) {
-          if (out == null) {
-            out = VectorSchemaRoot.create(batch.getSchema(), allocator);
-            listener.start(out);
-          }
-          try (ArrowRecordBatch records = new VectorUnloader(batch).getRecordBatch()) {
-            new VectorLoader(out).load(records);
-          }
-        }
-        if (!ready(backpressure, listener)) {
-          query.cancel();
-          return;
-        }
-        listener.putNext();
-      }
-      if (out == null) {
-        out = VectorSchemaRoot.create(query.schema(), allocator);
-        listener.start(out);
-      }
-      listener.completed();
-    } catch (SQLException | RuntimeException e) {
+    try (ResultSet rs = query.statement().executeQuery()) {
+      ArrowResults.stream(
+          rs,
+          allocator,
+          new ArrowResults.BatchSink() {
+            @Override
+            public void start(VectorSchemaRoot root) {
+              listener.start(root);
+            }
+
+            @Override
+            public boolean next(VectorSchemaRoot root) {
+              if (!ready(backpressure, listener)) {
+                query.cancel();
+                return false;
+              }
+              listener.putNext();
+              return true;
+            }
+
+            @Override
+            public void end() {
+              listener.completed();
+            }
+          });
+    } catch (SQLException | IOException | RuntimeException e) {
       if (!listener.isCancelled()) {
         listener.error(FlightErrors.of(e));
       }
     } finally {
       call.removeListener(gone);
-      if (out != null) {
-        out.close();
-      }
       queries.finish(handle);
     }
   }
