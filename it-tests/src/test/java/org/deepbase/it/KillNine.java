@@ -40,7 +40,7 @@ final class KillNine {
     try (BufferedReader in =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       // Read to the end: the process dies by the kill, and what it printed before is read too.
-      for (String line; (line = in.readLine()) != null; ) {
+      for (String line; (line = completeLine(in)) != null; ) {
         if (line.startsWith("ack ")) {
           acks.add(line.substring(4));
           if (killer == null) {
@@ -59,6 +59,22 @@ final class KillNine {
     }
     assertFalse(acks.isEmpty(), main.getSimpleName() + " acknowledged nothing:\n" + other);
     return acks;
+  }
+
+  /**
+   * Returns the next line that ended with its line feed, or null at the end. A line the kill cut
+   * short (the process died while printing it) is not an acknowledgement: readLine would return it
+   * as if whole.
+   */
+  private static String completeLine(BufferedReader in) throws java.io.IOException {
+    StringBuilder line = new StringBuilder();
+    for (int c; (c = in.read()) != -1; ) {
+      if (c == '\n') {
+        return line.toString();
+      }
+      line.append((char) c);
+    }
+    return null;
   }
 
   private static void killAfter(Process p, long millis) {
