@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.security.Principal;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -29,9 +30,13 @@ final class CatalogDatabase implements AutoCloseable {
   static final String APP_USER = "DEEPBASE_APP";
   private static final int DATABASE_ALREADY_OPEN = org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1;
   private static final int WRONG_USER_OR_PASSWORD = org.h2.api.ErrorCode.WRONG_USER_OR_PASSWORD;
+  private static final String FILE = "deepbase.mv.db";
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(CatalogDatabase.class);
 
   private final Path dir;
   private final JdbcConnectionPool pool;
+  private final @Nullable Path damaged;
 
   /**
    * Keeps the database open, and so H2's lock on the file held, while this process uses it: H2
@@ -39,10 +44,12 @@ final class CatalogDatabase implements AutoCloseable {
    */
   private final Connection holder;
 
-  private CatalogDatabase(Path dir, JdbcConnectionPool pool, Connection holder) {
+  private CatalogDatabase(
+      Path dir, JdbcConnectionPool pool, Connection holder, @Nullable Path damaged) {
     this.dir = dir;
     this.pool = pool;
     this.holder = holder;
+    this.damaged = damaged;
   }
 
   /**
@@ -59,6 +66,39 @@ final class CatalogDatabase implements AutoCloseable {
       throw new SQLException(
           "cannot read the catalog credentials in " + dir + ": " + e.getMessage(), "58030", e);
     }
+    try {
+      return open(dir, credentials, installedViews, null);
+    } catch (SQLException e) {
+      Path file = dir.resolve(FILE);
+      if (!isDamage(e) || !Files.isRegularFile(file)) {
+        throw translate(e, dir);
+      }
+      // H2 cannot read its file: keep it for the record (and H2's Recover tool), start a new one;
+      // the catalog journal then restores the views (CatalogRepair).
+      Path aside =
+          dir.resolve(FILE + ".damaged-" + java.time.Instant.now().toString().replace(':', '-'));
+      try {
+        Files.move(file, aside);
+      } catch (IOException moveFailed) {
+        e.addSuppressed(moveFailed);
+        throw translate(e, dir);
+      }
+      LOG.warn("The workspace catalog {} cannot be opened ({}); kept as {}", file, e, aside);
+      try {
+        return open(dir, credentials, installedViews, aside);
+      } catch (SQLException again) {
+        again.addSuppressed(e);
+        throw translate(again, dir);
+      }
+    }
+  }
+
+  private static CatalogDatabase open(
+      Path dir,
+      CatalogCredentials credentials,
+      Map<String, String> installedViews,
+      @Nullable Path damaged)
+      throws SQLException {
     String url = "jdbc:h2:file:" + dir.resolve("deepbase");
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, APP_USER, credentials.app());
     pool.setMaxConnections(64);
@@ -68,11 +108,32 @@ final class CatalogDatabase implements AutoCloseable {
       // between.
       restrictFiles(dir);
       Connection holder = pool.getConnection();
-      return new CatalogDatabase(dir, pool, holder);
-    } catch (SQLException e) {
+      return new CatalogDatabase(dir, pool, holder, damaged);
+    } catch (SQLException | RuntimeException e) {
       pool.dispose();
-      throw translate(e, dir);
+      throw e;
     }
+  }
+
+  /**
+   * Returns whether an open failed because H2 cannot read its file (not because another process has
+   * it, or the credentials do not match).
+   */
+  private static boolean isDamage(SQLException e) {
+    if (e.getErrorCode() == org.h2.api.ErrorCode.FILE_CORRUPTED_1) {
+      return true;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.h2.mvstore.MVStoreException) {
+        return e.getErrorCode() != DATABASE_ALREADY_OPEN;
+      }
+    }
+    return false;
+  }
+
+  /** Returns where the damaged file this catalog replaced was kept; null when none was. */
+  @Nullable Path damaged() {
+    return damaged;
   }
 
   /**

@@ -38,6 +38,8 @@ public final class CatalogStore implements SchemaExtension {
   /** How long listed views and tables are reused before the catalog is read again. */
   private static final long TTL_NANOS = 1_000_000_000L;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CatalogStore.class);
+
   /**
    * The catalogs this JVM has open, by file: H2 allows one opener per file, and every DeepBase
    * connection of the JVM (a server's clients) shares it; the last connection to go closes it.
@@ -48,13 +50,45 @@ public final class CatalogStore implements SchemaExtension {
    * One open catalog and what its connections share (the catalog database, the workspace's caches).
    */
   private static final class Shared {
-    final CatalogDatabase database;
+    /** The open catalog; null when it could not be opened (then {@link #unavailable} says why). */
+    final @Nullable CatalogDatabase database;
+
+    final @Nullable SQLException unavailable;
+    final CatalogJournal journal;
     final WorkspaceShared caches = new WorkspaceShared();
     int users;
     volatile @Nullable Listing listing;
 
-    Shared(CatalogDatabase database) {
+    /** Set when reading the open catalog failed (an H2 panic), so it is reported once. */
+    final AtomicBoolean failureReported = new AtomicBoolean();
+
+    Shared(@Nullable CatalogDatabase database, @Nullable SQLException unavailable, Path dir) {
       this.database = database;
+      this.unavailable = unavailable;
+      this.journal = new CatalogJournal(dir);
+    }
+
+    /**
+     * Opens the catalog in {@code dir}, repairing it from its journal when needed; a catalog that
+     * cannot be opened (another process owns it, or it is beyond repair) is reported here, once,
+     * and the workspace answers without it.
+     */
+    static Shared open(Path dir) {
+      CatalogDatabase database = null;
+      try {
+        database = CatalogDatabase.open(dir, installedViews());
+        CatalogRepair.reconcile(database, new CatalogJournal(dir));
+        return new Shared(database, null, dir);
+      } catch (SQLException e) {
+        if (database != null) {
+          database.close();
+        }
+        LOG.warn(
+            "Saved views and tables are unavailable in this process: {} (the rest of the workspace"
+                + " answers)",
+            e.getMessage());
+        return new Shared(null, e, dir);
+      }
     }
   }
 
@@ -66,13 +100,17 @@ public final class CatalogStore implements SchemaExtension {
   private final AtomicBoolean released = new AtomicBoolean();
   private @Nullable Connection calcite;
 
-  /** Opens (or joins) the catalog of the workspace at {@code root}. */
-  public CatalogStore(Path root) throws SQLException {
+  /**
+   * Opens (or joins) the catalog of the workspace at {@code root}. A catalog that cannot be opened
+   * does not fail the connection: queries that need no saved object still run, and saved views,
+   * stored tables and DDL give the reason (see {@link #unavailable}).
+   */
+  public CatalogStore(Path root) {
     key = root.resolve("catalog").toAbsolutePath().normalize();
     synchronized (OPEN) {
       Shared open = OPEN.get(key);
       if (open == null) {
-        open = new Shared(CatalogDatabase.open(key, installedViews()));
+        open = Shared.open(key);
         OPEN.put(key, open);
       }
       open.users++;
@@ -103,7 +141,9 @@ public final class CatalogStore implements SchemaExtension {
     synchronized (OPEN) {
       if (--shared.users <= 0) {
         OPEN.remove(key);
-        shared.database.close();
+        if (shared.database != null) {
+          shared.database.close();
+        }
       }
     }
   }
@@ -116,9 +156,35 @@ public final class CatalogStore implements SchemaExtension {
     return shared.caches;
   }
 
-  /** Opens a connection to the catalog database (non-admin H2 user); the caller closes it. */
+  /**
+   * Opens a connection to the catalog database (non-admin H2 user); the caller closes it. Fails
+   * with the reason when the catalog is unavailable.
+   */
   public Connection connection() throws SQLException {
-    return shared.database.connection();
+    CatalogDatabase database = shared.database;
+    if (database == null) {
+      SQLException why = java.util.Objects.requireNonNull(shared.unavailable);
+      throw new SQLException(
+          "saved views and tables are unavailable: " + why.getMessage(), why.getSQLState(), why);
+    }
+    return database.connection();
+  }
+
+  /** Returns why saved views and tables are unavailable to this process, or null when they are. */
+  public @Nullable String unavailable() {
+    return shared.unavailable == null ? null : shared.unavailable.getMessage();
+  }
+
+  /** Records an acknowledged change in the catalog journal (synced before it returns). */
+  void journal(CatalogJournal.Entry entry) throws SQLException {
+    try {
+      shared.journal.append(entry);
+    } catch (java.io.IOException e) {
+      throw new SQLException(
+          "the change was saved in the catalog but not in its journal: " + e.getMessage(),
+          "58030",
+          e);
+    }
   }
 
   /** Returns the hypotheses kept in this catalog's annotation tables. */
@@ -135,6 +201,9 @@ public final class CatalogStore implements SchemaExtension {
 
   private Listing listing() {
     Listing current = shared.listing;
+    if (shared.database == null) {
+      return new Listing(System.nanoTime(), Map.of(), List.of());
+    }
     if (current != null && System.nanoTime() - current.readAt() < TTL_NANOS) {
       return current;
     }
@@ -156,7 +225,12 @@ public final class CatalogStore implements SchemaExtension {
         }
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the workspace catalog: " + e.getMessage(), e);
+      // Queries that need no saved object must not fail with the catalog (an H2 panic closes it):
+      // keep answering with the names last read.
+      if (shared.failureReported.compareAndSet(false, true)) {
+        LOG.warn("cannot read the workspace catalog {}: {}", key, e.getMessage());
+      }
+      return current != null ? current : new Listing(System.nanoTime(), Map.of(), List.of());
     }
     current = new Listing(System.nanoTime(), views, tables);
     shared.listing = current;
@@ -208,6 +282,7 @@ public final class CatalogStore implements SchemaExtension {
         p.executeUpdate();
       }
     }
+    journal(CatalogJournal.Entry.view(name, sql, owner));
   }
 
   /** Drops a view; returns whether it existed. */
@@ -215,7 +290,9 @@ public final class CatalogStore implements SchemaExtension {
     try (Connection c = connection();
         PreparedStatement p = c.prepareStatement("DELETE FROM DEEPBASE_VIEWS WHERE NAME = ?")) {
       p.setString(1, name);
-      return p.executeUpdate() > 0;
+      boolean existed = p.executeUpdate() > 0;
+      journal(CatalogJournal.Entry.dropView(name));
+      return existed;
     }
   }
 

@@ -127,6 +127,7 @@ final class Ddl {
           forget.setString(1, name);
           forget.executeUpdate();
           c.commit();
+          store.journal(CatalogJournal.Entry.dropTable(name));
         } catch (SQLException | RuntimeException e) {
           c.rollback();
           throw e;
@@ -217,6 +218,7 @@ final class Ddl {
           s.execute(
               "ALTER TABLE " + H2Names.resultTable(building) + " RENAME TO " + H2Names.quote(name));
         }
+        store.journal(CatalogJournal.Entry.table(name, query, principal.user()));
         return rows;
       } catch (SQLException | RuntimeException e) {
         h2.rollback();

@@ -59,7 +59,7 @@ public final class DdlConnection {
                   store.release();
                 }
               }
-              Object result = invoke(calcite, method, args);
+              Object result = hinting(store, () -> invoke(calcite, method, args));
               if (result instanceof Statement created) {
                 open.removeIf(DdlConnection::isClosed);
                 open.add(created);
@@ -72,7 +72,7 @@ public final class DdlConnection {
                 return translating(prepared, PreparedStatement.class, (Connection) proxy);
               }
               if (result instanceof Statement statement) {
-                return wrapStatement(statement, (Connection) proxy, ddl);
+                return wrapStatement(statement, (Connection) proxy, ddl, store);
               }
               if (result instanceof DatabaseMetaData metaData) {
                 return wrapMetaData(metaData, (Connection) proxy);
@@ -81,7 +81,8 @@ public final class DdlConnection {
             });
   }
 
-  private static Statement wrapStatement(Statement statement, Connection connection, Ddl ddl) {
+  private static Statement wrapStatement(
+      Statement statement, Connection connection, Ddl ddl, CatalogStore store) {
     int[] updateCount = {-1};
     boolean[] ddlRan = {false};
     InvocationHandler handler =
@@ -120,7 +121,7 @@ public final class DdlConnection {
           }
           ddlRan[0] = false;
           cancelBeforeClose(statement, name);
-          return translatingResult(invoke(statement, method, args));
+          return translatingResult(hinting(store, () -> invoke(statement, method, args)));
         };
     return (Statement)
         Proxy.newProxyInstance(
@@ -206,6 +207,34 @@ public final class DdlConnection {
       }
     }
     return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+  }
+
+  /** A reflective call. */
+  private interface Call {
+    Object run() throws Throwable;
+  }
+
+  /**
+   * Runs a call; when it fails on an unknown object while saved views and tables are unavailable,
+   * the error says so (the object may be a saved view this process cannot read).
+   */
+  private static Object hinting(CatalogStore store, Call call) throws Throwable {
+    try {
+      return call.run();
+    } catch (SQLException e) {
+      String why = store.unavailable();
+      if (why == null || e.getMessage() == null || !e.getMessage().contains("not found")) {
+        throw e;
+      }
+      SQLException hinted =
+          new SQLException(
+              e.getMessage() + " (saved views and tables are unavailable: " + why + ")",
+              e.getSQLState(),
+              e.getErrorCode(),
+              e);
+      hinted.setNextException(e.getNextException());
+      throw hinted;
+    }
   }
 
   private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
