@@ -17,7 +17,7 @@ public class RemoteClient {
       properties.setProperty("avatica_user", args[1]);
       properties.setProperty("avatica_password", args[2]);
     }
-    try (Connection c = DriverManager.getConnection(args[0], properties); Statement s = c.createStatement();
+    try (Connection c = connect(args[0], properties); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery(args[3])) {
       int n = rs.getMetaData().getColumnCount();
       while (rs.next()) {
@@ -27,6 +27,22 @@ public class RemoteClient {
         }
         System.out.println(line);
       }
+    }
+  }
+
+  /** Connects; a refusal is printed with its SQLState (Avatica raises some as RuntimeExceptions). */
+  static Connection connect(String url, Properties properties) throws Exception {
+    try {
+      return DriverManager.getConnection(url, properties);
+    } catch (RuntimeException e) {
+      String state = "none";
+      try {
+        state = String.valueOf(e.getClass().getMethod("getSqlState").invoke(e));
+      } catch (ReflectiveOperationException notAvatica) {
+        // no state to print
+      }
+      System.out.println("refused: " + e.getMessage() + " [SQLState " + state + "]");
+      throw e;
     }
   }
 }

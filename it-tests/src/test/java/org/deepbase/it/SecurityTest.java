@@ -552,7 +552,8 @@ class SecurityTest {
     // one).
     String hash = users.getProperty("alice").substring("writer:".length());
     assertTrue(
-        fails401(() -> server.connect("alice", hash)), "the hash is not accepted as the password");
+        refusedLogin(() -> server.connect("alice", hash)),
+        "the hash is not accepted as the password");
 
     Path keystore = root.resolve("server.p12");
     String storePassword = "store-secret-18";
@@ -628,14 +629,25 @@ class SecurityTest {
     Connection open() throws SQLException;
   }
 
-  /** Returns whether a connection attempt was refused with HTTP 401. */
-  static boolean fails401(Attempt attempt) {
+  /**
+   * Returns whether a connection attempt was refused as a failed login: SQLState 28000 and a
+   * message saying so (the Avatica client raises it from {@code getConnection}, as a
+   * RuntimeException that carries the state).
+   */
+  static boolean refusedLogin(Attempt attempt) {
     try (Connection c = attempt.open();
         Statement s = c.createStatement()) {
       s.executeQuery("SELECT 1").close();
       return false;
     } catch (Exception e) {
-      return Rows.messages(e).contains("401");
+      boolean state = false;
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        state |=
+            t instanceof SQLException sql && "28000".equals(sql.getSQLState())
+                || t instanceof org.apache.calcite.avatica.AvaticaClientRuntimeException r
+                    && "28000".equals(r.getSqlState());
+      }
+      return state && Rows.messages(e).contains("authentication failed");
     }
   }
 
@@ -646,10 +658,10 @@ class SecurityTest {
     long start = System.nanoTime();
     for (int i = 0; i < 5; i++) {
       int attempt = i;
-      assertTrue(fails401(() -> server.connect("target", "guess-" + attempt)));
+      assertTrue(refusedLogin(() -> server.connect("target", "guess-" + attempt)));
     }
     assertTrue(
-        fails401(() -> server.connect("target", PASSWORD)),
+        refusedLogin(() -> server.connect("target", PASSWORD)),
         "after 5 failures even the right password is refused");
     try (Connection alice = server.connect("alice", PASSWORD)) {
       assertEquals(
@@ -660,12 +672,12 @@ class SecurityTest {
     // Spraying names from one address locks the address.
     for (int i = 0; i < 30; i++) {
       int attempt = i;
-      fails401(() -> server.connect("sprayed" + attempt, "guess"));
+      refusedLogin(() -> server.connect("sprayed" + attempt, "guess"));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("41 guesses took %.1f s (%.0f/s)%n", seconds, 41 / seconds);
     assertTrue(
-        fails401(() -> server.connect("alice", PASSWORD)),
+        refusedLogin(() -> server.connect("alice", PASSWORD)),
         "a locked address is refused even a right password");
     assertTrue(
         server.output().contains("locked after repeated failures")

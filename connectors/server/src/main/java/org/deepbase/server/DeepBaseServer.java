@@ -207,6 +207,7 @@ public final class DeepBaseServer implements AutoCloseable {
                 "expected one security handler, found " + security.size());
           }
           security.get(0).setLoginService(logins);
+          security.get(0).setAuthenticator(new RefusedLogins(errorBody(settings, service)));
           server.getBeans(HashLoginService.class).forEach(server::removeBean);
           server.addBean(logins);
         };
@@ -252,6 +253,26 @@ public final class DeepBaseServer implements AutoCloseable {
       catalog.release();
       throw e;
     }
+  }
+
+  /** Returns how an error is encoded in the server's serialization (Avatica's error response). */
+  private static java.util.function.Function<Exception, byte[]> errorBody(
+      Settings settings, LocalService service) {
+    if (settings.serialization() == Serialization.json) {
+      org.apache.calcite.avatica.remote.JsonHandler json =
+          new org.apache.calcite.avatica.remote.JsonHandler(
+              service, NoopMetricsSystem.getInstance());
+      return e ->
+          json.convertToErrorResponse(e)
+              .getResponse()
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    org.apache.calcite.avatica.remote.ProtobufHandler protobuf =
+        new org.apache.calcite.avatica.remote.ProtobufHandler(
+            service,
+            new org.apache.calcite.avatica.remote.ProtobufTranslationImpl(),
+            NoopMetricsSystem.getInstance());
+    return e -> protobuf.convertToErrorResponse(e).getResponse();
   }
 
   /** Starts the Flight SQL endpoint: same bind address, users, roles and keystore. */
