@@ -1,9 +1,11 @@
 package org.deepbase.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -84,6 +86,54 @@ class ServerTest {
     assertNotEquals("0", anonymous[0]);
     // No credentials at all: the HTTP challenge, which Avatica's client reports as HTTP/401.
     assertTrue(anonymous[1].contains("HTTP/401"), anonymous[1]);
+  }
+
+  /**
+   * A real remote sqlline session (sqlline, jline and Avatica's client jar only, in its own JVM):
+   * discovery commands find DeepBase's tables and columns though Avatica's client says identifiers
+   * are stored in upper case (sqlline then asks for BEHAVIORS).
+   */
+  @Test
+  void sqllineBrowsesTheServer(@TempDir Path scratch) throws Exception {
+    Path script = scratch.resolve("session.sql");
+    Files.writeString(
+        script,
+        "!tables\n!columns behaviors\n!describe layers\n"
+            + "SELECT count(*) AS conv_units FROM units WHERE layer LIKE 'conv%';\n");
+    String url =
+        server.url() + ";authentication=BASIC;avatica_user=alice;avatica_password=s3cret-pw";
+    Process p =
+        new ProcessBuilder(
+                Jvm.command(
+                    Jvm.jarsIn(Path.of("target", "sqlline-jars")),
+                    List.of(),
+                    "sqlline.SqlLine",
+                    List.of(
+                        "-u",
+                        url,
+                        "-n",
+                        "alice",
+                        "-p",
+                        "s3cret-pw",
+                        "-d",
+                        "org.apache.calcite.avatica.remote.Driver",
+                        "--run=" + script,
+                        "--maxWidth=400")))
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
+    String count = embedded("SELECT count(*) FROM units WHERE layer LIKE 'conv%'").get(0);
+    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), text);
+    assertTrue(text.contains("behaviors") && text.contains("SYSTEM TABLE"), "!tables: " + text);
+    for (String column : List.of("record_id", "symbol", "behavior")) {
+      assertTrue(text.contains(column), "!columns behaviors lists " + column + ": " + text);
+    }
+    assertTrue(text.contains("unit_count"), "!describe layers lists its columns: " + text);
+    assertTrue(
+        text.lines().anyMatch(l -> l.matches("\\|\\s*" + count + "\\s*\\|")),
+        "the query's answer: " + text);
+    assertFalse(text.contains("Operation not yet supported"), text);
   }
 
   @Test

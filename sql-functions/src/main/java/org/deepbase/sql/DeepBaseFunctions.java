@@ -97,6 +97,14 @@ public final class DeepBaseFunctions {
         Programs.standard());
   }
 
+  /**
+   * Returns the parameters a function requires though Calcite declares them optional (so that a
+   * missing one is named in DeepBase's error rather than Calcite's "No match found").
+   */
+  public static List<String> requiredParameters(String function) {
+    return function.equals("inspect") ? InspectFunction.REQUIRED : List.of();
+  }
+
   /** Returns the measure computed by an aggregate function class, or null. */
   static @Nullable Measure measureOf(Class<?> type) {
     return MEASURES.get(type);

@@ -34,6 +34,13 @@ import org.deepbase.sql.schema.StatementCancellation;
  * org.deepbase.engine.exec.Inspection}.
  */
 public final class InspectFunction {
+  /**
+   * The arguments INSPECT needs; Calcite sees them as optional (see {@link #inspect}), metadata
+   * reports them as required.
+   */
+  public static final List<String> REQUIRED =
+      List.of("models", "units", "hypotheses", "measures", "dataset");
+
   private InspectFunction() {}
 
   /** Creates the table; the inspection runs when it is scanned. */
@@ -93,11 +100,10 @@ public final class InspectFunction {
       @Nullable String measures,
       @Nullable String dataset) {
     List<String> missing = new ArrayList<>();
-    String[] names = {"models", "units", "hypotheses", "measures", "dataset"};
     String[] values = {models, units, hypotheses, measures, dataset};
-    for (int i = 0; i < names.length; i++) {
+    for (int i = 0; i < values.length; i++) {
       if (values[i] == null) {
-        missing.add(names[i]);
+        missing.add(REQUIRED.get(i));
       }
     }
     return missing.isEmpty()

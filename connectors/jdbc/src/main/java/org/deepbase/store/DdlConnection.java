@@ -10,7 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
  * Wraps a Calcite connection so that DeepBase DDL reaches {@link Ddl} and everything else reaches
@@ -129,9 +129,12 @@ public final class DdlConnection {
   }
 
   /**
-   * Fixes Calcite's getColumns and getTables, which list every view under any table name pattern: a
-   * BI tool would show a view's columns under each table, and 'beh%' would find the views. Rows are
-   * kept only when their TABLE_NAME matches the pattern asked for.
+   * Fixes what Calcite's metadata gets wrong for a BI tool's navigator: getColumns and getTables
+   * list every view under any table name pattern (a view's columns would show under each table,
+   * 'beh%' would find the views), and match patterns case-sensitively though identifiers are not
+   * (sqlline upper-cases the name it is given when the driver says identifiers are stored in upper
+   * case, as Avatica's client does, so {@code !columns behaviors} found nothing); getTableTypes
+   * leaves out the SYSTEM TABLE type of the built-in tables; getFunctionColumns is empty.
    */
   private static DatabaseMetaData wrapMetaData(DatabaseMetaData metaData, Connection connection) {
     return (DatabaseMetaData)
@@ -139,74 +142,50 @@ public final class DdlConnection {
             DdlConnection.class.getClassLoader(),
             new Class<?>[] {DatabaseMetaData.class},
             (proxy, method, args) -> {
-              if (method.getName().equals("getConnection")) {
+              String name = method.getName();
+              if (name.equals("getConnection")) {
                 return connection;
               }
               // What embedded clients show (a remote Avatica client reports its own driver's name
               // instead).
-              if (method.getName().equals("getDatabaseProductName")) {
+              if (name.equals("getDatabaseProductName")) {
                 return PRODUCT_NAME;
               }
-              if (method.getName().equals("getDatabaseProductVersion")) {
+              if (name.equals("getDatabaseProductVersion")) {
                 return PRODUCT_VERSION
                     + " (Apache Calcite "
                     + metaData.getDatabaseProductVersion()
                     + ")";
               }
-              Object result = invoke(metaData, method, args);
-              if ((method.getName().equals("getColumns") || method.getName().equals("getTables"))
-                  && args != null
-                  && args[2] instanceof String pattern) {
-                return withTableNames((ResultSet) result, likePattern(pattern));
+              if (name.equals("getTableTypes")) {
+                return Metadata.tableTypes();
               }
-              return result;
+              if (name.equals("getFunctionColumns") && args != null) {
+                return Metadata.functionColumns(
+                    connection.unwrap(org.apache.calcite.jdbc.CalciteConnection.class),
+                    (String) args[1],
+                    (String) args[2],
+                    (String) args[3]);
+              }
+              if ((name.equals("getColumns") || name.equals("getTables")) && args != null) {
+                // Calcite matches case-sensitively: ask it for everything, filter here.
+                Object[] all = args.clone();
+                all[1] = null;
+                all[2] = "%";
+                if (name.equals("getColumns")) {
+                  all[3] = "%";
+                }
+                ResultSet rows = (ResultSet) invoke(metaData, method, all);
+                Map<String, String> patterns = new java.util.LinkedHashMap<>();
+                patterns.put("TABLE_SCHEM", (String) args[1]);
+                patterns.put("TABLE_NAME", (String) args[2]);
+                if (name.equals("getColumns")) {
+                  patterns.put("COLUMN_NAME", (String) args[3]);
+                }
+                return Metadata.matching(rows, patterns);
+              }
+              return invoke(metaData, method, args);
             });
-  }
-
-  /**
-   * Copies the rows of a metadata result whose TABLE_NAME matches, into H2's in-memory result set
-   * (a complete ResultSet: JDK row sets refuse calls sqlline makes, "Operation not yet supported").
-   */
-  static ResultSet withTableNames(ResultSet rows, Pattern like) throws SQLException {
-    try (rows) {
-      java.sql.ResultSetMetaData meta = rows.getMetaData();
-      int n = meta.getColumnCount();
-      org.h2.tools.SimpleResultSet kept = new org.h2.tools.SimpleResultSet();
-      for (int i = 1; i <= n; i++) {
-        kept.addColumn(
-            meta.getColumnLabel(i), meta.getColumnType(i), meta.getPrecision(i), meta.getScale(i));
-      }
-      int tableName = rows.findColumn("TABLE_NAME");
-      while (rows.next()) {
-        String name = rows.getString(tableName);
-        if (name != null && like.matcher(name).matches()) {
-          Object[] row = new Object[n];
-          for (int i = 0; i < n; i++) {
-            row[i] = rows.getObject(i + 1);
-          }
-          kept.addRow(row);
-        }
-      }
-      return kept;
-    }
-  }
-
-  /** Translates a JDBC LIKE pattern ('%', '_', escape '\\') into a regular expression. */
-  static Pattern likePattern(String like) {
-    StringBuilder regex = new StringBuilder();
-    for (int i = 0; i < like.length(); i++) {
-      char c = like.charAt(i);
-      if (c == '\\' && i + 1 < like.length()) {
-        regex.append(Pattern.quote(String.valueOf(like.charAt(++i))));
-      } else if (c == '%') {
-        regex.append(".*");
-      } else if (c == '_') {
-        regex.append('.');
-      } else {
-        regex.append(Pattern.quote(String.valueOf(c)));
-      }
-    }
-    return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
   }
 
   /** A reflective call. */

@@ -92,6 +92,47 @@ class MetadataTest {
                   "f1",
                   "mutual_info")),
           functions.toString());
+      // Parameters, by name, with whether they are required (what INSPECT's error names too).
+      Map<String, String> inspect = new LinkedHashMap<>();
+      try (ResultSet rs = meta.getFunctionColumns(null, "deepbase", "inspect", "%")) {
+        while (rs.next()) {
+          assertEquals(DatabaseMetaData.functionColumnIn, rs.getShort("COLUMN_TYPE"));
+          inspect.put(rs.getString("COLUMN_NAME"), rs.getString("REMARKS"));
+        }
+      }
+      for (String required : List.of("models", "units", "hypotheses", "measures", "dataset")) {
+        assertEquals("required", inspect.get(required), required + " in " + inspect);
+      }
+      assertEquals("optional", inspect.get("tolerance"), inspect.toString());
+      List<String> corr = new ArrayList<>();
+      try (ResultSet rs = meta.getFunctionColumns(null, "deepbase", "corr", "%")) {
+        while (rs.next()) {
+          corr.add(rs.getShort("COLUMN_TYPE") + ":" + rs.getString("TYPE_NAME"));
+        }
+      }
+      assertTrue(
+          corr.contains(DatabaseMetaData.functionReturn + ":DOUBLE")
+              && corr.contains(DatabaseMetaData.functionColumnIn + ":DOUBLE"),
+          corr.toString());
+      // Identifiers are case-insensitive in SQL, and so in metadata patterns (sqlline upper-cases
+      // names when a driver says it stores them so).
+      List<String> upper = new ArrayList<>();
+      try (ResultSet rs = meta.getColumns(null, "DEEPBASE", "BEHAVIORS", null)) {
+        while (rs.next()) {
+          upper.add(rs.getString("COLUMN_NAME"));
+        }
+      }
+      assertEquals(
+          List.of(
+              "model", "checkpoint", "layer", "unit", "dataset", "record_id", "symbol", "behavior"),
+          upper);
+      List<String> tableTypes = new ArrayList<>();
+      try (ResultSet rs = meta.getTableTypes()) {
+        while (rs.next()) {
+          tableTypes.add(rs.getString(1));
+        }
+      }
+      assertEquals(List.of("SYSTEM TABLE", "TABLE", "VIEW"), tableTypes);
     }
   }
 }
