@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.calcite.DataContext;
 import org.apache.calcite.plan.RelOptRuleCall;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelRule;
@@ -19,7 +20,9 @@ import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.metadata.RelColumnOrigin;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
+import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexDynamicParam;
 import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
@@ -69,16 +72,104 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
   @Override
   public void onMatch(RelOptRuleCall call) {
     Aggregate aggregate = call.rel(0);
-    FusedSpec spec = match(aggregate, call.getMetadataQuery());
-    if (spec != null) {
-      // A logical project on top keeps the physical leaf out of the plan root: Volcano registers
-      // the
-      // root twice when it already has the requested (ENUMERABLE) convention.
-      RelNode fused = new FusedInspection(aggregate.getCluster(), aggregate.getRowType(), spec);
-      RelBuilder builder = call.builder().push(fused);
-      call.transformTo(
-          builder.project(builder.fields(), aggregate.getRowType().getFieldNames(), true).build());
+    Shape shape = shape(aggregate, call.getMetadataQuery());
+    if (shape == null) {
+      return;
     }
+    // A prepared statement's ? values are unknown while planning: judge the query with a stand-in
+    // value of each parameter's type, and bind the real ones when it executes.
+    Map<Integer, RelDataType> parameters = parameters(shape.conditions());
+    FusedSpec spec = resolve(shape, parameters.isEmpty() ? null : standIns(parameters));
+    if (spec == null) {
+      return;
+    }
+    FusedInspection.Binding binding =
+        parameters.isEmpty() ? null : new Binding(shape, describe(shape.conditions()));
+    // A logical project on top keeps the physical leaf out of the plan root: Volcano registers the
+    // root twice when it already has the requested (ENUMERABLE) convention.
+    RelNode fused =
+        new FusedInspection(aggregate.getCluster(), aggregate.getRowType(), spec, binding);
+    RelBuilder builder = call.builder().push(fused);
+    call.transformTo(
+        builder.project(builder.fields(), aggregate.getRowType().getFieldNames(), true).build());
+  }
+
+  /** Binds a fused inspection's parameters when its statement executes. */
+  private record Binding(Shape shape, String filters) implements FusedInspection.Binding {
+    @Override
+    public @Nullable FusedSpec bind(DataContext parameters) {
+      return resolve(shape, parameters);
+    }
+
+    @Override
+    public String toString() {
+      return filters;
+    }
+  }
+
+  /** Returns the dynamic parameters the conditions use, by index, with their types. */
+  private static Map<Integer, RelDataType> parameters(List<RexNode> conditions) {
+    Map<Integer, RelDataType> found = new java.util.TreeMap<>();
+    for (RexNode condition : conditions) {
+      condition.accept(
+          new org.apache.calcite.rex.RexVisitorImpl<Void>(true) {
+            @Override
+            public Void visitDynamicParam(RexDynamicParam param) {
+              found.put(param.getIndex(), param.getType());
+              return null;
+            }
+          });
+    }
+    return found;
+  }
+
+  /**
+   * Returns a context answering each parameter with a value of its type that names nothing, so that
+   * planning decides only what does not depend on the values (a model whose checkpoint is a
+   * parameter must have its checkpoint filtered, for instance).
+   */
+  private static DataContext standIns(Map<Integer, RelDataType> parameters) {
+    return new DataContext() {
+      @Override
+      public org.apache.calcite.schema.SchemaPlus getRootSchema() {
+        throw new UnsupportedOperationException("planning");
+      }
+
+      @Override
+      public org.apache.calcite.adapter.java.JavaTypeFactory getTypeFactory() {
+        throw new UnsupportedOperationException("planning");
+      }
+
+      @Override
+      public org.apache.calcite.linq4j.QueryProvider getQueryProvider() {
+        throw new UnsupportedOperationException("planning");
+      }
+
+      @Override
+      public @Nullable Object get(String name) {
+        if (!name.startsWith("?")) {
+          return null;
+        }
+        RelDataType type = parameters.get(Integer.parseInt(name.substring(1)));
+        if (type == null) {
+          return null;
+        }
+        return org.apache.calcite.sql.type.SqlTypeUtil.isCharacter(type) ? "\u0000" + name : 0;
+      }
+    };
+  }
+
+  /** Writes the conditions over the virtual row's names, for EXPLAIN. */
+  private static String describe(List<RexNode> conditions) {
+    List<String> described = new ArrayList<>();
+    for (RexNode condition : conditions) {
+      String text = condition.toString();
+      for (int i = NAMES.size() - 1; i >= 0; i--) {
+        text = text.replace("$" + i, NAMES.get(i));
+      }
+      described.add(text);
+    }
+    return String.join(", ", described);
   }
 
   /** Column names of the virtual row: behaviors' columns (0..7), then annotations' (8..12). */
@@ -96,38 +187,22 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
     return NAMES.indexOf(name);
   }
 
-  private static @Nullable FusedSpec match(Aggregate aggregate, RelMetadataQuery mq) {
+  /** What fusion needs from the plan before any parameter value is known. */
+  private record Shape(
+      Workspace workspace,
+      List<RexNode> conditions,
+      Set<FusedSpec.Key> grouped,
+      List<FusedSpec.Column> outputs,
+      List<MeasureSpec> measures) {}
+
+  /** Returns the query's shape when it is one the fused operator can run; null otherwise. */
+  private static @Nullable Shape shape(Aggregate aggregate, RelMetadataQuery mq) {
     if (aggregate.getGroupSets().size() != 1) {
       return null;
     }
     RelNode input = aggregate.getInput().stripped();
     Origins origins = collect(input, mq);
     if (origins == null || !joinsOnSymbols(origins.joinConditions())) {
-      return null;
-    }
-    // Every filter conjunct must be one the fused operator applies exactly.
-    List<RexNode> conditions = new ArrayList<>(origins.filters());
-    Set<Integer> strings = new HashSet<>();
-    for (String c : List.of("b.model", "b.layer", "b.dataset", "a.hypothesis", "a.dataset")) {
-      strings.add(index(c));
-    }
-    Set<Integer> consumable = new HashSet<>(strings);
-    consumable.add(index("b.checkpoint"));
-    consumable.add(index("b.unit"));
-    ScanFilters filters = ScanFilters.consume(conditions, strings, consumable);
-    if (!conditions.isEmpty()) {
-      return null;
-    }
-    ColumnFilter models = filters.column(index("b.model"));
-    ColumnFilter checkpoints = filters.column(index("b.checkpoint"));
-    ColumnFilter layers = filters.column(index("b.layer"));
-    ColumnFilter units = filters.column(index("b.unit"));
-    ColumnFilter hypotheses = filters.column(index("a.hypothesis"));
-    if (models.strings() == null
-        || layers.strings() == null
-        || hypotheses.strings() == null
-        || checkpoints.isRestricted() && checkpoints.points() == null
-        || units.isRestricted() && units.points() == null) {
       return null;
     }
     // Group keys must be inspection keys.
@@ -155,13 +230,6 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
       outputs.add(FusedSpec.Column.key(key));
       grouped.add(key);
     }
-    if (!(grouped.contains(FusedSpec.Key.UNIT)
-            || units.points() != null && units.points().size() == 1)
-        || !(grouped.contains(FusedSpec.Key.LAYER) || layers.strings().size() == 1)
-        || !(grouped.contains(FusedSpec.Key.HYPOTHESIS) || hypotheses.strings().size() == 1)
-        || !(grouped.contains(FusedSpec.Key.MODEL) || models.strings().size() == 1)) {
-      return null;
-    }
     List<MeasureSpec> measures = new ArrayList<>();
     for (AggregateCall c : aggregate.getAggCallList()) {
       MeasureSpec measure = measureSpec(c, input, mq);
@@ -173,10 +241,52 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
       }
       outputs.add(FusedSpec.Column.score(measures.indexOf(measure)));
     }
-    String dataset = dataset(origins.workspace(), filters, models);
+    return new Shape(
+        origins.workspace(), List.copyOf(origins.filters()), grouped, outputs, measures);
+  }
+
+  /**
+   * Returns what the fused operator runs for a shape, its filters' parameters taken from {@code
+   * parameters} (null: none); null when the filters are not all ones it applies exactly.
+   */
+  private static @Nullable FusedSpec resolve(Shape shape, @Nullable DataContext parameters) {
+    // Every filter conjunct must be one the fused operator applies exactly.
+    List<RexNode> conditions = new ArrayList<>(shape.conditions());
+    Set<Integer> strings = new HashSet<>();
+    for (String c : List.of("b.model", "b.layer", "b.dataset", "a.hypothesis", "a.dataset")) {
+      strings.add(index(c));
+    }
+    Set<Integer> consumable = new HashSet<>(strings);
+    consumable.add(index("b.checkpoint"));
+    consumable.add(index("b.unit"));
+    ScanFilters filters = ScanFilters.consume(conditions, strings, consumable, parameters);
+    if (!conditions.isEmpty()) {
+      return null;
+    }
+    ColumnFilter models = filters.column(index("b.model"));
+    ColumnFilter checkpoints = filters.column(index("b.checkpoint"));
+    ColumnFilter layers = filters.column(index("b.layer"));
+    ColumnFilter units = filters.column(index("b.unit"));
+    ColumnFilter hypotheses = filters.column(index("a.hypothesis"));
+    if (models.strings() == null
+        || layers.strings() == null
+        || hypotheses.strings() == null
+        || checkpoints.isRestricted() && checkpoints.points() == null
+        || units.isRestricted() && units.points() == null) {
+      return null;
+    }
+    Set<FusedSpec.Key> grouped = shape.grouped();
+    if (!(grouped.contains(FusedSpec.Key.UNIT)
+            || units.points() != null && units.points().size() == 1)
+        || !(grouped.contains(FusedSpec.Key.LAYER) || layers.strings().size() == 1)
+        || !(grouped.contains(FusedSpec.Key.HYPOTHESIS) || hypotheses.strings().size() == 1)
+        || !(grouped.contains(FusedSpec.Key.MODEL) || models.strings().size() == 1)) {
+      return null;
+    }
+    Workspace workspace = shape.workspace();
+    String dataset = dataset(workspace, filters, models);
     List<ModelTarget> modelTargets =
-        models(
-            origins.workspace(), models, checkpoints, grouped.contains(FusedSpec.Key.CHECKPOINT));
+        models(workspace, models, checkpoints, grouped.contains(FusedSpec.Key.CHECKPOINT));
     if (dataset == null || modelTargets == null) {
       return null;
     }
@@ -195,9 +305,9 @@ public class FuseInspectionRule extends RelRule<FuseInspectionRule.Config> {
         modelTargets,
         unitTargets,
         new ArrayList<>(hypotheses.strings()),
-        measures,
+        shape.measures(),
         dataset,
-        outputs);
+        shape.outputs());
   }
 
   /** Returns the virtual column of a field of {@code node}, or -1 when it is computed. */

@@ -43,11 +43,29 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final FusedSpec spec;
+  private final @Nullable Binding binding;
 
-  public FusedInspection(RelOptCluster cluster, RelDataType rowType, FusedSpec spec) {
+  /**
+   * Binds a prepared statement's {@code ?} values into the spec when it executes; its {@code
+   * toString} shows the filters with their parameters, for EXPLAIN.
+   */
+  public interface Binding {
+    /** Returns the spec for these values, or null when they select nothing. */
+    @Nullable FusedSpec bind(DataContext parameters);
+  }
+
+  /**
+   * Creates the operator.
+   *
+   * @param spec what it runs (for a statement with parameters: as planned, with stand-in values)
+   * @param binding how parameters are bound at execution; null when the query has none
+   */
+  public FusedInspection(
+      RelOptCluster cluster, RelDataType rowType, FusedSpec spec, @Nullable Binding binding) {
     super(cluster, cluster.traitSetOf(EnumerableConvention.INSTANCE));
     this.rowType = rowType;
     this.spec = spec;
+    this.binding = binding;
   }
 
   /** {@inheritDoc} */
@@ -59,6 +77,11 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
   /** {@inheritDoc} */
   @Override
   public RelWriter explainTerms(RelWriter pw) {
+    if (binding != null) {
+      return super.explainTerms(pw)
+          .item("filters", binding.toString())
+          .item("measures", spec.measures().stream().map(MeasureSpec::label).toList());
+    }
     return super.explainTerms(pw)
         .item("models", join(spec.models()))
         .item("units", join(spec.units()))
@@ -90,6 +113,16 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
   public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
     PhysType physType =
         PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(), JavaRowFormat.ARRAY);
+    if (binding != null) {
+      return implementor.result(
+          physType,
+          Blocks.toBlock(
+              Expressions.call(
+                  FusedInspection.class,
+                  "executeBound",
+                  implementor.getRootExpression(),
+                  implementor.stash(binding, Binding.class))));
+    }
     String json;
     try {
       json = JSON.writeValueAsString(spec);
@@ -108,12 +141,25 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
 
   /** Runs a fused inspection; called from generated code. */
   public static Enumerable<@Nullable Object[]> execute(DataContext root, String json) {
-    FusedSpec spec;
     try {
-      spec = JSON.readValue(json, FusedSpec.class);
+      return execute(root, JSON.readValue(json, FusedSpec.class));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Runs a fused inspection of a statement with parameters, bound to this execution's values;
+   * called from generated code.
+   */
+  public static Enumerable<@Nullable Object[]> executeBound(DataContext root, Binding binding) {
+    FusedSpec spec = binding.bind(root);
+    // Planning accepted the shape with stand-in values, so values that do not bind select nothing
+    // (a negative unit, two different datasets): the relational form's answer is no rows too.
+    return spec == null ? Linq4j.emptyEnumerable() : execute(root, spec);
+  }
+
+  private static Enumerable<@Nullable Object[]> execute(DataContext root, FusedSpec spec) {
     // The relational form's semantics: every record, exact scores, the cache when it pays.
     InspectionRequest request =
         InspectionRequest.builder(spec.dataset())
