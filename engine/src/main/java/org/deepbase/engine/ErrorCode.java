@@ -13,6 +13,8 @@ public enum ErrorCode {
   UNKNOWN_HYPOTHESIS("42704"),
   SHAPE_MISMATCH("22000"),
   BAD_ARGUMENT("22023"),
+  /** A file a user named does not hold what its format says (a damaged or mislabelled file). */
+  BAD_DATA("22000"),
   BAD_WORKSPACE("58030"),
   MODEL_LOAD_FAILED("58000"),
   MODEL_FAILED("58000"),

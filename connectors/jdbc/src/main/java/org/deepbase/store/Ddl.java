@@ -40,6 +40,15 @@ final class Ddl {
   private static final Pattern DROP_TABLE =
       Pattern.compile("(?is)\\s*DROP\\s+TABLE\\s+(IF\\s+EXISTS\\s+)?" + NAME + "\\s*;?\\s*");
 
+  /**
+   * CREATE or DROP of a view or table whose name the patterns above refuse (Calcite's parser would
+   * answer with a confusing "Encountered VIEW").
+   */
+  private static final Pattern ANY_NAME =
+      Pattern.compile(
+          "(?is)\\s*(?:CREATE\\s+(?:OR\\s+REPLACE\\s+)?|DROP\\s+)(VIEW|TABLE)\\s+(?:IF\\s+EXISTS\\s+)?"
+              + "(?<name>\"[^\"]*\"|\\S+?)(?:\\s+AS\\b.*|\\s*;?\\s*)");
+
   private final CatalogStore store;
   private final Connection calcite;
   private final Principal principal;
@@ -56,7 +65,8 @@ final class Ddl {
         && (CREATE_VIEW.matcher(sql).matches()
             || DROP_VIEW.matcher(sql).matches()
             || CREATE_TABLE.matcher(sql).matches()
-            || DROP_TABLE.matcher(sql).matches());
+            || DROP_TABLE.matcher(sql).matches()
+            || ANY_NAME.matcher(sql).matches());
   }
 
   /** Executes a DDL statement; returns the update count (rows stored by CREATE TABLE, else 0). */
@@ -66,6 +76,8 @@ final class Ddl {
       return dispatch(sql);
     } catch (DeepBaseException e) {
       throw new SQLException(e.getMessage(), e.code().sqlState(), e);
+    } catch (SQLException e) {
+      throw SqlStates.translate(e); // a CREATE TABLE's query fails as the query would
     } finally {
       store.invalidate();
     }
@@ -135,6 +147,18 @@ final class Ddl {
       }
       return 0;
     }
+    if ((m = ANY_NAME.matcher(sql)).matches()) {
+      if (m.group("name").matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        throw new SQLException(
+            sql.strip() + ": CREATE " + m.group(1) + " needs AS and a query", "42601");
+      }
+      throw new SQLException(
+          m.group(1).toLowerCase(java.util.Locale.ROOT)
+              + " name "
+              + m.group("name")
+              + " is not a valid name: letters, digits and _, not starting with a digit",
+          "42602");
+    }
     throw new SQLException("not a DeepBase DDL statement: " + sql);
   }
 
@@ -159,7 +183,9 @@ final class Ddl {
             return null;
           });
     } catch (SQLException e) {
-      throw new SQLException("invalid view query: " + e.getMessage(), e.getSQLState(), e);
+      SQLException translated = SqlStates.translate(e);
+      throw new SQLException(
+          "invalid view query: " + translated.getMessage(), translated.getSQLState(), e);
     } catch (Exception e) {
       throw new SQLException("invalid view query: " + e.getMessage(), e);
     }

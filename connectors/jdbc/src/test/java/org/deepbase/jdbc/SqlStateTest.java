@@ -139,4 +139,123 @@ class SqlStateTest {
         String.format(INSPECT, "pacman", "conv1.*", ", top_k => -1"),
         "top_k must be >= 0");
   }
+
+  /** Runs DDL (which cannot be prepared) expecting an error with this state and message. */
+  static void assertDdl(Statement s, String state, String sql, String inMessage) {
+    SQLException e = assertThrows(SQLException.class, () -> s.execute(sql), sql);
+    assertEquals(state, e.getSQLState(), sql + ": " + e.getMessage());
+    assertTrue(e.getMessage().contains(inMessage), sql + ": " + e.getMessage());
+  }
+
+  @Test
+  void ddlErrorsNameTheProblemAndLeaveNothingHalfMade() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+        Statement s = c.createStatement()) {
+      assertDdl(s, "42S01", "CREATE VIEW models AS SELECT 1 AS one", "'models' is a built-in");
+      assertDdl(s, "42S02", "DROP VIEW nosuch", "no view named 'nosuch'");
+      assertDdl(s, "42S02", "DROP TABLE nosuch", "no stored table named 'nosuch'");
+      s.execute("CREATE TABLE ddl_t AS SELECT 1 AS one");
+      assertDdl(s, "42S01", "CREATE TABLE ddl_t AS SELECT 2 AS two", "already exists");
+      assertDdl(s, "42S01", "CREATE VIEW ddl_t AS SELECT 2 AS two", "already exists");
+      s.execute("DROP TABLE ddl_t");
+      assertDdl(
+          s,
+          "42000",
+          "CREATE VIEW ddl_v AS SELECT * FROM nosuch_table",
+          "invalid view query: Error while executing SQL \"SELECT * FROM nosuch_table\"");
+      assertDdl(s, "42601", "CREATE VIEW ddl_v AS SELEC 1", "invalid view query");
+      assertDdl(s, "42602", "CREATE VIEW \"a-b\" AS SELECT 1 AS one", "is not a valid name");
+      assertDdl(s, "42602", "DROP TABLE 9lives", "is not a valid name");
+      assertDdl(s, "42601", "CREATE VIEW ddl_v AS", "needs AS and a query");
+      assertDdl(
+          s,
+          "42704",
+          "CREATE TABLE ddl_t2 AS " + String.format(INSPECT, "banshee", "conv1.*", ""),
+          "unknown model 'banshee'");
+      // None of the failures left an object behind.
+      assertDdl(s, "42S02", "DROP VIEW ddl_v", "no view named");
+      assertDdl(s, "42S02", "DROP TABLE ddl_t2", "no stored table named");
+    }
+  }
+
+  @Test
+  void damagedFilesAreNamedAndHideOnlyThemselves(@TempDir Path other) throws Exception {
+    PlantedAgent.workspace(other, "pacman", 41, 10);
+    Path models = other.resolve("models");
+    java.nio.file.Files.createDirectories(models.resolve("broken"));
+    java.nio.file.Files.writeString(
+        models.resolve("broken/model.json"), "{\"name\": \"broken\", \"format\": ");
+    java.nio.file.Files.createDirectories(models.resolve("torn"));
+    java.nio.file.Files.writeString(
+        models.resolve("torn/model.json"),
+        java.nio.file.Files.readString(models.resolve("pacman/model.json"))
+            .replaceFirst("\"name\"\\s*:\\s*\"pacman\"", "\"name\": \"torn\""));
+    byte[] params;
+    try (var files = java.nio.file.Files.list(models.resolve("pacman"))) {
+      params =
+          java.nio.file.Files.readAllBytes(
+              files.filter(f -> f.toString().endsWith(".params")).findFirst().orElseThrow());
+    }
+    java.nio.file.Files.write(
+        models.resolve("torn/torn-0001.params"), java.util.Arrays.copyOf(params, 3000));
+    byte[] garbage = new byte[5000];
+    new java.util.Random(3).nextBytes(garbage);
+    java.nio.file.Files.write(other.resolve("garbage.npz"), garbage);
+    String inspect =
+        "SELECT * FROM TABLE(inspect(models => '%s', units => 'conv1.*', hypotheses => 'ghost',"
+            + " measures => 'corr', dataset => 'pacman_test'))";
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + other);
+        Statement s = c.createStatement()) {
+      java.util.Set<String> listed = new java.util.TreeSet<>();
+      try (ResultSet rs = s.executeQuery("SELECT DISTINCT model FROM models")) {
+        while (rs.next()) {
+          listed.add(rs.getString(1));
+        }
+      }
+      assertEquals(java.util.Set.of("pacman", "torn"), listed, "the other models answer");
+      assertEquals(
+          16,
+          PersistenceTest.count(
+              s, "SELECT count(*) FROM " + String.format(inspect, "pacman").substring(14)));
+      SQLException broken =
+          assertThrows(SQLException.class, () -> s.executeQuery(String.format(inspect, "broken")));
+      assertEquals("58030", broken.getSQLState(), broken.getMessage());
+      assertTrue(
+          broken.getMessage().contains("BAD_WORKSPACE: cannot read ")
+              && broken.getMessage().contains("broken/model.json"),
+          broken.getMessage());
+      SQLException torn =
+          assertThrows(SQLException.class, () -> s.executeQuery(String.format(inspect, "torn")));
+      assertEquals("58000", torn.getSQLState(), torn.getMessage());
+      assertTrue(
+          torn.getMessage().contains("MODEL_LOAD_FAILED: cannot load model 'torn' checkpoint 1")
+              && torn.getMessage().contains("damaged or truncated"),
+          torn.getMessage());
+      SQLException garbled =
+          assertThrows(
+              SQLException.class,
+              () ->
+                  s.executeQuery(
+                      "SELECT * FROM TABLE(register_dataset(name => 'g', path => '"
+                          + other.resolve("garbage.npz")
+                          + "'))"));
+      assertEquals("22000", garbled.getSQLState(), garbled.getMessage());
+      assertTrue(
+          garbled.getMessage().contains("BAD_DATA: cannot read " + other.resolve("garbage.npz")),
+          garbled.getMessage());
+      assertTrue(
+          !java.nio.file.Files.exists(other.resolve("datasets/g")),
+          "a failed registration leaves nothing");
+      SQLException missing =
+          assertThrows(
+              SQLException.class,
+              () ->
+                  s.executeQuery(
+                      "SELECT * FROM TABLE(register_dataset(name => 'g', path => '"
+                          + other.resolve("nosuch.npz")
+                          + "'))"));
+      assertEquals("22023", missing.getSQLState(), missing.getMessage());
+      assertTrue(missing.getMessage().contains("no file at"), missing.getMessage());
+    }
+  }
 }

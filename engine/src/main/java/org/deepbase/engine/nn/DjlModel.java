@@ -60,7 +60,10 @@ public final class DjlModel implements LoadedModel {
               + " from "
               + checkpoint.path()
               + ": "
-              + e.getMessage(),
+              // A file cut short ends DJL's reader with a bare EOFException.
+              + (e.getMessage() == null
+                  ? "the file is damaged or truncated (" + e.getClass().getSimpleName() + ")"
+                  : e.getMessage()),
           e);
     }
   }

@@ -71,6 +71,13 @@ public final class DatasetRegistration {
       return workspace.dataset(name);
     } catch (IOException | RuntimeException e) {
       removeQuietly(dir);
+      if (e instanceof DeepBaseException d && d.code() == ErrorCode.BAD_WORKSPACE) {
+        // The file the user named is what cannot be read: bad input, not a broken workspace.
+        throw new DeepBaseException(
+            ErrorCode.BAD_DATA,
+            "cannot read " + source + " as dataset '" + name + "': " + d.getMessage(),
+            d);
+      }
       if (e instanceof DeepBaseException d) {
         throw d;
       }

@@ -132,6 +132,11 @@ public final class Workspace {
   /** Returns a model, or fails naming the known ones. */
   public ModelDescriptor model(String name) {
     ModelDescriptor model = models().get(name);
+    Path descriptor = modelDir(name).resolve(ModelDescriptor.FILE_NAME);
+    if (model == null && Files.isRegularFile(descriptor)) {
+      // Skipped by the listing: fail with the reason.
+      model = Json.read(descriptor, ModelDescriptor.class);
+    }
     if (model == null) {
       throw new DeepBaseException(
           ErrorCode.UNKNOWN_MODEL,
@@ -346,8 +351,15 @@ public final class Workspace {
     for (Path dir : subdirectories(parent)) {
       Path file = dir.resolve(fileName);
       if (Files.isRegularFile(file)) {
-        T descriptor = Json.read(file, type);
-        byName.put(name.apply(descriptor), descriptor);
+        try {
+          T descriptor = Json.read(file, type);
+          byName.put(name.apply(descriptor), descriptor);
+        } catch (RuntimeException e) {
+          // A damaged descriptor hides only its own model (naming it fails with the reason), not
+          // every query that lists models.
+          org.slf4j.LoggerFactory.getLogger(Workspace.class)
+              .warn("skipping {}: {}", dir.getFileName(), e.getMessage());
+        }
       }
     }
     return byName;
