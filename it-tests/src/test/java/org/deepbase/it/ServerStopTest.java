@@ -64,6 +64,68 @@ class ServerStopTest {
     }
   }
 
+  /**
+   * What a BI tool sees, with Avatica's client jar only in its own JVM: the time limit stops the
+   * work with 57014 and the connection stays usable; bad SQL is 42601, an unknown model 42704;
+   * metadata matches the upper-cased names Avatica's client makes sqlline ask for; a connection
+   * idle past the server's expiry fails with 08003 and a message saying why, though Avatica's
+   * {@code isValid} still says true (it only looks at the client's state); a new connection works.
+   */
+  @Test
+  void anAvaticaOnlyClientSeesLimitsErrorsMetadataAndExpiry(@TempDir Path dir) throws Exception {
+    int idleSeconds = 6;
+    try (ServerProcess server =
+        ServerProcess.start(
+            busyWorkspace(dir),
+            Map.of(),
+            "--query-timeout",
+            "2",
+            "--idle-minutes",
+            String.valueOf(idleSeconds / 60.0))) {
+      String[] run =
+          Jvm.runClient(
+              Path.of("target", "client-jars"),
+              "RemoteSession.java",
+              server.url(),
+              "alice",
+              SecurityTest.PASSWORD,
+              LONG,
+              String.valueOf(idleSeconds));
+      String out = run[1];
+      System.out.println(out);
+      assertEquals("0", run[0], out);
+      assertTrue(
+          line(out, "timeout").startsWith("[57014]")
+              && line(out, "timeout").contains("query timeout of 2000 ms reached"),
+          out);
+      assertEquals("1", line(out, "after"), out);
+      assertTrue(line(out, "syntax").startsWith("[42601]"), out);
+      assertTrue(
+          line(out, "unknown").startsWith("[42704]")
+              && line(out, "unknown").contains("unknown model 'banshee'"),
+          out);
+      assertEquals("true", line(out, "upper-case identifiers"), out);
+      assertEquals("8", line(out, "columns"), "behaviors' 8 columns: " + out);
+      assertEquals(
+          "true", line(out, "valid"), "Avatica's isValid looks only at the client: " + out);
+      assertTrue(
+          line(out, "expired").startsWith("[08003]")
+              && line(out, "expired")
+                  .contains("it was unused longer than the server's --idle-minutes"),
+          out);
+      assertEquals("1", line(out, "fresh"), out);
+    }
+  }
+
+  /** Returns what a RemoteSession step printed after its label. */
+  static String line(String out, String label) {
+    return out.lines()
+        .filter(l -> l.startsWith(label + ": "))
+        .map(l -> l.substring(label.length() + 2))
+        .findFirst()
+        .orElse("(no " + label + " line)");
+  }
+
   @Test
   void closingARunningStatementStopsTheServersWork(@TempDir Path dir) throws Exception {
     try (ServerProcess server = ServerProcess.start(busyWorkspace(dir), Map.of());

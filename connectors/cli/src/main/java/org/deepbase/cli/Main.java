@@ -330,8 +330,11 @@ public final class Main {
     @Option(names = "--query-timeout", paramLabel = "SECONDS", defaultValue = "0")
     int queryTimeout;
 
-    @Option(names = "--idle-minutes", defaultValue = "10")
-    int idleMinutes;
+    @Option(
+        names = "--idle-minutes",
+        defaultValue = "10",
+        description = "close client connections unused this long (fractions allowed: 0.5)")
+    double idleMinutes;
 
     @Override
     public Integer call() throws Exception {
@@ -458,6 +461,10 @@ public final class Main {
           "--tls-keystore needs the keystore password in DEEPBASE_TLS_PASSWORD");
     }
     Path workspace = options.workspace.dir.toAbsolutePath();
+    if (!(options.idleMinutes * 60 >= 1)) {
+      throw new IllegalArgumentException(
+          "--idle-minutes must be at least 1/60 (one second), got " + options.idleMinutes);
+    }
     org.deepbase.server.DeepBaseServer server =
         org.deepbase.server.DeepBaseServer.start(
             new org.deepbase.server.DeepBaseServer.Settings(
@@ -469,7 +476,7 @@ public final class Main {
                 options.keystore,
                 keystorePassword,
                 options.queryTimeout,
-                options.idleMinutes,
+                java.time.Duration.ofMillis(Math.round(options.idleMinutes * 60_000)),
                 options.flightPort,
                 options.serialization));
     // SIGTERM and Ctrl-C run shutdown hooks: stop accepting, close client connections.

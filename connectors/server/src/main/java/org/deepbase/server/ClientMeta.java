@@ -38,24 +38,25 @@ final class ClientMeta extends JdbcMeta {
       ThreadLocal<@Nullable Principal> caller,
       boolean sparkAllowed,
       int queryTimeoutSeconds,
-      int idleMinutes)
+      java.time.Duration idle)
       throws SQLException {
-    super(url, cacheSettings(idleMinutes));
+    super(url, cacheSettings(idle));
     this.caller = caller;
     this.sparkAllowed = sparkAllowed;
     this.queryTimeoutSeconds = queryTimeoutSeconds;
   }
 
   /**
-   * JdbcMeta's connection cache: a connection idle for {@code idleMinutes} is closed (and its work
+   * JdbcMeta's connection cache: a connection idle for {@code idle} is closed (and its work
    * cancelled).
    */
-  private static Properties cacheSettings(int idleMinutes) {
+  private static Properties cacheSettings(java.time.Duration idle) {
     Properties settings = new Properties();
     settings.setProperty(
-        ConnectionCacheSettings.EXPIRY_DURATION.key(), String.valueOf(idleMinutes));
+        ConnectionCacheSettings.EXPIRY_DURATION.key(), String.valueOf(idle.toMillis()));
     settings.setProperty(
-        ConnectionCacheSettings.EXPIRY_UNIT.key(), java.util.concurrent.TimeUnit.MINUTES.name());
+        ConnectionCacheSettings.EXPIRY_UNIT.key(),
+        java.util.concurrent.TimeUnit.MILLISECONDS.name());
     return settings;
   }
 
@@ -160,9 +161,8 @@ final class ClientMeta extends JdbcMeta {
         // says why.
         AvaticaRuntimeException expired =
             new AvaticaRuntimeException(
-                t.getMessage()
-                    + " (the server closes "
-                    + "connections idle for its --idle-minutes; open a new connection)",
+                "the server closed this connection: it was unused longer than the server's"
+                    + " --idle-minutes, or the server restarted; open a new connection",
                 org.apache.calcite.avatica.remote.Service.ErrorResponse
                     .MISSING_CONNECTION_ERROR_CODE,
                 "08003",

@@ -93,7 +93,8 @@ public final class DeepBaseServer implements AutoCloseable {
    *     instead of HTTP; null for plain HTTP
    * @param tlsPassword the keystore's password (null without TLS)
    * @param queryTimeoutSeconds the longest a statement may run (cancelled after); 0 for no limit
-   * @param idleMinutes how long a client connection may stay unused before the server closes it
+   * @param idle how long a client connection (or Flight SQL statement) may stay unused before the
+   *     server closes it
    * @param flightPort the Arrow Flight SQL port (0: any free port); negative for no Flight SQL
    * @param serialization Avatica's wire format: protobuf (faster), or JSON (readable by any HTTP
    *     client, e.g. tools/deepbase_client.py)
@@ -107,7 +108,7 @@ public final class DeepBaseServer implements AutoCloseable {
       @Nullable Path tlsKeystore,
       @Nullable String tlsPassword,
       int queryTimeoutSeconds,
-      int idleMinutes,
+      java.time.Duration idle,
       int flightPort,
       Serialization serialization) {
     /**
@@ -115,7 +116,18 @@ public final class DeepBaseServer implements AutoCloseable {
      * Flight SQL.
      */
     public Settings(Path workspace, String bind, int port, boolean anonymous) {
-      this(workspace, bind, port, anonymous, false, null, null, 0, 10, -1, Serialization.protobuf);
+      this(
+          workspace,
+          bind,
+          port,
+          anonymous,
+          false,
+          null,
+          null,
+          0,
+          java.time.Duration.ofMinutes(10),
+          -1,
+          Serialization.protobuf);
     }
 
     /** These settings with a Flight SQL port (0: any free port; negative: none). */
@@ -129,7 +141,7 @@ public final class DeepBaseServer implements AutoCloseable {
           tlsKeystore,
           tlsPassword,
           queryTimeoutSeconds,
-          idleMinutes,
+          idle,
           port,
           serialization);
     }
@@ -145,7 +157,7 @@ public final class DeepBaseServer implements AutoCloseable {
           tlsKeystore,
           tlsPassword,
           queryTimeoutSeconds,
-          idleMinutes,
+          idle,
           flightPort,
           format);
     }
@@ -176,7 +188,7 @@ public final class DeepBaseServer implements AutoCloseable {
             caller,
             settings.sparkAllowed(),
             settings.queryTimeoutSeconds(),
-            settings.idleMinutes());
+            settings.idle());
     PasswordLoginService logins = new PasswordLoginService(users);
     CallerConfiguration callers = new CallerConfiguration(settings.anonymous(), logins, caller);
     LocalService service = new LocalService(meta.guarded());
@@ -314,7 +326,7 @@ public final class DeepBaseServer implements AutoCloseable {
                 : (user, password) -> logins.check(user, password, "flight:" + user) != null,
             settings.tlsKeystore(),
             settings.tlsPassword(),
-            settings.idleMinutes(),
+            settings.idle(),
             java.util.Objects.requireNonNullElse(
                 DeepBaseServer.class.getPackage().getImplementationVersion(), "development")),
         sessions);

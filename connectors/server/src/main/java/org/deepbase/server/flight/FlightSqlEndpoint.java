@@ -48,7 +48,7 @@ public final class FlightSqlEndpoint implements AutoCloseable {
       @Nullable Passwords passwords,
       @Nullable Path tlsKeystore,
       @Nullable String tlsPassword,
-      int idleMinutes,
+      Duration idle,
       String version) {}
 
   /** Starts the endpoint; port 0 picks a free port. */
@@ -57,10 +57,7 @@ public final class FlightSqlEndpoint implements AutoCloseable {
     BufferAllocator allocator = new RootAllocator();
     DeepBaseFlightProducer producer =
         new DeepBaseFlightProducer(
-            sessions,
-            allocator,
-            new FlightQueries(Duration.ofMinutes(settings.idleMinutes())),
-            settings.version());
+            sessions, allocator, new FlightQueries(settings.idle()), settings.version());
     try {
       Location location =
           settings.tlsKeystore() == null
