@@ -82,18 +82,7 @@ class ServerStopTest {
             "2",
             "--idle-minutes",
             String.valueOf(idleSeconds / 60.0))) {
-      String[] run =
-          Jvm.runClient(
-              Path.of("target", "client-jars"),
-              "RemoteSession.java",
-              server.url(),
-              "alice",
-              SecurityTest.PASSWORD,
-              LONG,
-              String.valueOf(idleSeconds));
-      String out = run[1];
-      System.out.println(out);
-      assertEquals("0", run[0], out);
+      String out = session(server, "client-jars", server.url(), idleSeconds);
       assertTrue(
           line(out, "timeout").startsWith("[57014]")
               && line(out, "timeout").contains("query timeout of 2000 ms reached"),
@@ -114,7 +103,39 @@ class ServerStopTest {
                   .contains("it was unused longer than the server's --idle-minutes"),
           out);
       assertEquals("1", line(out, "fresh"), out);
+
+      // DeepBase's thin driver beside Avatica's jar: isValid asks the server, and identifiers are
+      // reported as DeepBase treats them.
+      String thin =
+          session(
+              server,
+              "deepbase-client-jars",
+              server.url().replace("jdbc:avatica:remote:", "jdbc:deepbase:remote:"),
+              idleSeconds);
+      assertEquals("false", line(thin, "upper-case identifiers"), thin);
+      assertEquals("8", line(thin, "columns"), thin);
+      assertEquals("false", line(thin, "valid"), "isValid tells the truth: " + thin);
+      assertTrue(line(thin, "expired").startsWith("[08003]"), thin);
+      assertEquals("1", line(thin, "fresh"), thin);
+      assertTrue(line(thin, "timeout").startsWith("[57014]"), thin);
     }
+  }
+
+  /** Runs RemoteSession with the jars of {@code target/<jars>} against the server. */
+  static String session(ServerProcess server, String jars, String url, int idleSeconds)
+      throws Exception {
+    String[] run =
+        Jvm.runClient(
+            Path.of("target", jars),
+            "RemoteSession.java",
+            url,
+            "alice",
+            SecurityTest.PASSWORD,
+            LONG,
+            String.valueOf(idleSeconds));
+    System.out.println(run[1]);
+    assertEquals("0", run[0], run[1]);
+    return run[1];
   }
 
   /** Returns what a RemoteSession step printed after its label. */
