@@ -30,6 +30,22 @@ final class CaseStudy {
 
   /** Analysis 1: the best ghost unit, its share of the ceiling and where it fires most. */
   static String ghostDetector(String layer, int unit, double score, double onGhost) {
+    if (score > GHOST_CEILING + 1e-9) {
+      // Possible only with ties at the threshold (docs/measures.md): the unit is flat except on a
+      // few cells and fires on fewer than the ceiling's cells, so its own ceiling is 1.
+      return String.format(
+          Locale.ROOT,
+          "%s.%d is the best ghost unit: its strongest cell is the ghost's in %.0f%% of maps, and"
+              + " its local_iou is %.3f, above the %.3f a unit with distinct values can reach at q"
+              + " = %.3f: it is flat (tied at the threshold) except on a few cells, so it fires on"
+              + " fewer cells; 1.0 would mean it fires on the ghost's cell and nowhere else.",
+          layer,
+          unit,
+          100 * onGhost,
+          score,
+          GHOST_CEILING,
+          QUANTILE);
+    }
     String best =
         String.format(
             Locale.ROOT,

@@ -53,5 +53,9 @@ class CaseStudyTest {
   void aWeakBestUnitIsCalledWeak() {
     assertTrue(CaseStudy.ghostDetector("conv2", 1, 0.1, 0.2).contains("No unit detects the ghost"));
     assertTrue(!CaseStudy.ghostDetector("conv2", 1, 0.45, 0.9).contains("No unit"));
+    // Above the distinct-values ceiling (a unit flat except at the ghost): no "200% of the
+    // ceiling".
+    String tied = CaseStudy.ghostDetector("conv1", 0, 1.0, 1.0);
+    assertTrue(tied.contains("above the 0.500") && !tied.contains("of the ceiling"), tied);
   }
 }
