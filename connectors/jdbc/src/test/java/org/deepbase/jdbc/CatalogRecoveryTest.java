@@ -159,6 +159,42 @@ class CatalogRecoveryTest {
     }
   }
 
+  /**
+   * H2 closing under a running process (its background writer's panic closes the database; here a
+   * SHUTDOWN by the catalog's administrator does the same): queries keep answering, and the next
+   * catalog access opens the file again (the pool's next H2 connection), so DDL works and lasts.
+   */
+  @org.junit.jupiter.api.Test
+  void aCatalogClosedWhileRunningIsOpenedAgain() throws Exception {
+    PlantedAgent.workspace(dir, "pacman", 23, 40);
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE VIEW ghost_view AS " + INSPECT);
+      assertEquals(16, rows(s, "SELECT * FROM ghost_view").size());
+      java.util.Properties credentials = new java.util.Properties();
+      try (var in = Files.newBufferedReader(dir.resolve("catalog/credentials.properties"))) {
+        credentials.load(in);
+      }
+      try (Connection admin =
+              DriverManager.getConnection(
+                  "jdbc:h2:file:" + dir.resolve("catalog/deepbase"),
+                  "DEEPBASE_ADMIN",
+                  credentials.getProperty("admin"));
+          Statement h2 = admin.createStatement()) {
+        h2.execute("SHUTDOWN");
+      }
+      Thread.sleep(1100); // past the listing's reuse time: the next query reads the catalog
+      assertEquals(16, rows(s, INSPECT).size(), "INSPECT answers");
+      assertEquals(16, rows(s, "SELECT * FROM ghost_view").size(), "the saved view answers");
+      s.execute("CREATE VIEW after_failure AS SELECT 1 AS one");
+    }
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      assertEquals(16, rows(s, "SELECT * FROM ghost_view").size());
+      assertEquals(List.of("1"), rows(s, "SELECT * FROM after_failure"), "made after the failure");
+    }
+  }
+
   private Connection connect() throws SQLException {
     return DriverManager.getConnection("jdbc:deepbase:" + dir);
   }
