@@ -66,6 +66,32 @@ final class CaseStudy {
         : best;
   }
 
+  /**
+   * Analysis 1's control: the same unit against the PacMan mask (also one cell), so that a unit
+   * firing on both characters is not called a ghost detector.
+   */
+  static String pacmanControl(double ghostScore, double pacmanScore) {
+    if (pacmanScore >= ghostScore) {
+      return String.format(
+          Locale.ROOT,
+          " Control: it scores %.3f on the pacman mask, as much as on the ghost's: it fires on"
+              + " PacMan too, a PacMan-or-ghost unit rather than a ghost detector.",
+          pacmanScore);
+    }
+    if (pacmanScore >= 0.5 * ghostScore) {
+      return String.format(
+          Locale.ROOT,
+          " Control: it also scores %.3f on the pacman mask (%.0f%% of its ghost score): it fires"
+              + " on PacMan too, less than on the ghost.",
+          pacmanScore,
+          100 * pacmanScore / ghostScore);
+    }
+    return String.format(
+        Locale.ROOT,
+        " Control: it scores %.3f on the pacman mask: it singles out the ghost, not any character.",
+        pacmanScore);
+  }
+
   /** Analysis 2: whether the unit's curve levels off (last five checkpoints within 10%). */
   static String learningCurve(Results curve, String layer, int unit) {
     int checkpoint = curve.columns().indexOf("checkpoint");

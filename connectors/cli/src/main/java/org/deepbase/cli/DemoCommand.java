@@ -94,7 +94,26 @@ final class DemoCommand {
       rs.next();
       onGhost = rs.getDouble(1);
     }
-    String answer = CaseStudy.ghostDetector(layer, unit, score, onGhost);
+    double onPacman;
+    try (Connection c = Connections.open(workspace.root(), progress);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                String.format(
+                    Locale.ROOT,
+                    "SELECT score FROM TABLE(inspect(models => '%s@%d', units => '%s.%d',"
+                        + " hypotheses => 'pacman', measures => 'local_iou', dataset => '%s'))",
+                    PacmanWorkspace.MODEL,
+                    latest.epoch(),
+                    layer,
+                    unit,
+                    PacmanWorkspace.TEST))) {
+      rs.next();
+      onPacman = rs.getDouble(1);
+    }
+    String answer =
+        CaseStudy.ghostDetector(layer, unit, score, onGhost)
+            + CaseStudy.pacmanControl(score, onPacman);
     System.out.println(answer);
     Path png = picture(latest.epoch(), layer, unit);
     System.out.printf(
