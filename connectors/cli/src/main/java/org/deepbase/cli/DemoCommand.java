@@ -77,40 +77,28 @@ final class DemoCommand {
     String layer = top.get(0)[0];
     int unit = Integer.parseInt(top.get(0)[1]);
     double score = Double.parseDouble(top.get(0)[2]);
-    double onGhost;
-    try (Connection c = Connections.open(workspace.root(), progress);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                SavedQueries.load(
-                    "ghost_hit_rate",
-                    Map.of(
-                        "checkpoint",
-                        String.valueOf(latest.epoch()),
-                        "layer",
-                        layer,
-                        "unit",
-                        String.valueOf(unit))))) {
-      rs.next();
-      onGhost = rs.getDouble(1);
-    }
-    double onPacman;
-    try (Connection c = Connections.open(workspace.root(), progress);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                String.format(
-                    Locale.ROOT,
-                    "SELECT score FROM TABLE(inspect(models => '%s@%d', units => '%s.%d',"
-                        + " hypotheses => 'pacman', measures => 'local_iou', dataset => '%s'))",
-                    PacmanWorkspace.MODEL,
-                    latest.epoch(),
+    double onGhost =
+        scalar(
+            SavedQueries.load(
+                "ghost_hit_rate",
+                Map.of(
+                    "checkpoint",
+                    String.valueOf(latest.epoch()),
+                    "layer",
                     layer,
-                    unit,
-                    PacmanWorkspace.TEST))) {
-      rs.next();
-      onPacman = rs.getDouble(1);
-    }
+                    "unit",
+                    String.valueOf(unit))));
+    double onPacman =
+        scalar(
+            String.format(
+                Locale.ROOT,
+                "SELECT score FROM TABLE(inspect(models => '%s@%d', units => '%s.%d',"
+                    + " hypotheses => 'pacman', measures => 'local_iou', dataset => '%s'))",
+                PacmanWorkspace.MODEL,
+                latest.epoch(),
+                layer,
+                unit,
+                PacmanWorkspace.TEST));
     String answer =
         CaseStudy.ghostDetector(layer, unit, score, onGhost)
             + CaseStudy.pacmanControl(score, onPacman);
@@ -140,6 +128,16 @@ final class DemoCommand {
     }
     System.out.println("Report of the three analyses, with their answers: " + report);
     System.out.println("The workspace stays in place: query it with " + url);
+  }
+
+  /** Runs a query of one number on the workspace. */
+  private double scalar(String sql) throws SQLException {
+    try (Connection c = Connections.open(workspace.root(), progress);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getDouble(1);
+    }
   }
 
   private Path picture(int checkpoint, String layer, int unit) throws IOException, SQLException {
