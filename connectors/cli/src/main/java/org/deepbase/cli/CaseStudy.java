@@ -67,29 +67,33 @@ final class CaseStudy {
   }
 
   /**
-   * Analysis 1's control: the same unit against the PacMan mask (also one cell), so that a unit
-   * firing on both characters is not called a ghost detector.
+   * Analysis 1's controls: the same unit against PacMan's cell and the road cells beside PacMan, so
+   * that a unit firing on or next to PacMan is not called a ghost detector.
+   *
+   * @param pacmanScore local_iou with {@code pacman} (one cell, ceiling as the ghost's)
+   * @param besideScore local_iou with {@code pacman_adjacent} (2-4 cells, ceiling up to 1)
    */
-  static String pacmanControl(double ghostScore, double pacmanScore) {
-    if (pacmanScore >= ghostScore) {
-      return String.format(
-          Locale.ROOT,
-          " Control: it scores %.3f on the pacman mask, as much as on the ghost's: it fires on"
-              + " PacMan too, a PacMan-or-ghost unit rather than a ghost detector.",
-          pacmanScore);
+  static String pacmanControl(double ghostScore, double pacmanScore, double besideScore) {
+    String scores =
+        String.format(
+            Locale.ROOT,
+            " Controls: it scores %.3f on PacMan's cell and %.3f on the cells beside PacMan",
+            pacmanScore,
+            besideScore);
+    double strongest = Math.max(pacmanScore, besideScore);
+    if (strongest >= ghostScore) {
+      return scores
+          + ", as much as on the ghost: it follows PacMan at least as much as the ghost, so it is"
+          + " not a ghost detector.";
     }
-    if (pacmanScore >= 0.5 * ghostScore) {
-      return String.format(
-          Locale.ROOT,
-          " Control: it also scores %.3f on the pacman mask (%.0f%% of its ghost score): it fires"
-              + " on PacMan too, less than on the ghost.",
-          pacmanScore,
-          100 * pacmanScore / ghostScore);
+    if (strongest >= 0.5 * ghostScore) {
+      return scores
+          + String.format(
+              Locale.ROOT,
+              " (up to %.0f%% of its ghost score): it also follows PacMan, less than the ghost.",
+              100 * strongest / ghostScore);
     }
-    return String.format(
-        Locale.ROOT,
-        " Control: it scores %.3f on the pacman mask: it singles out the ghost, not any character.",
-        pacmanScore);
+    return scores + ": it singles out the ghost, not PacMan.";
   }
 
   /** Analysis 2: whether the unit's curve levels off (last five checkpoints within 10%). */

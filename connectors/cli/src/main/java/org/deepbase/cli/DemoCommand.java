@@ -88,20 +88,27 @@ final class DemoCommand {
                     layer,
                     "unit",
                     String.valueOf(unit))));
-    double onPacman =
-        scalar(
-            String.format(
-                Locale.ROOT,
-                "SELECT score FROM TABLE(inspect(models => '%s@%d', units => '%s.%d',"
-                    + " hypotheses => 'pacman', measures => 'local_iou', dataset => '%s'))",
-                PacmanWorkspace.MODEL,
-                latest.epoch(),
-                layer,
-                unit,
-                PacmanWorkspace.TEST));
+    String control =
+        "SELECT score FROM TABLE(inspect(models => '%s@%d', units => '%s.%d',"
+            + " hypotheses => '%s', measures => 'local_iou', dataset => '%s'))";
+    double[] controls = new double[2];
+    String[] masks = {"pacman", "pacman_adjacent"};
+    for (int i = 0; i < masks.length; i++) {
+      controls[i] =
+          scalar(
+              String.format(
+                  Locale.ROOT,
+                  control,
+                  PacmanWorkspace.MODEL,
+                  latest.epoch(),
+                  layer,
+                  unit,
+                  masks[i],
+                  PacmanWorkspace.TEST));
+    }
     String answer =
         CaseStudy.ghostDetector(layer, unit, score, onGhost)
-            + CaseStudy.pacmanControl(score, onPacman);
+            + CaseStudy.pacmanControl(score, controls[0], controls[1]);
     System.out.println(answer);
     Path png = picture(latest.epoch(), layer, unit);
     System.out.printf(

@@ -55,9 +55,10 @@ class CaseStudyTest {
     assertTrue(!CaseStudy.ghostDetector("conv2", 1, 0.45, 0.9).contains("No unit"));
     // Above the distinct-values ceiling (a unit flat except at the ghost): no "200% of the
     // ceiling".
-    assertTrue(CaseStudy.pacmanControl(0.37, 0.40).contains("PacMan-or-ghost unit"));
-    assertTrue(CaseStudy.pacmanControl(0.37, 0.20).contains("fires on PacMan too, less"));
-    assertTrue(CaseStudy.pacmanControl(0.37, 0.01).contains("singles out the ghost"));
+    assertTrue(CaseStudy.pacmanControl(0.37, 0.40, 0.0).contains("not a ghost detector"));
+    assertTrue(CaseStudy.pacmanControl(0.33, 0.004, 0.45).contains("not a ghost detector"));
+    assertTrue(CaseStudy.pacmanControl(0.37, 0.20, 0.1).contains("less than the ghost"));
+    assertTrue(CaseStudy.pacmanControl(0.37, 0.01, 0.02).contains("singles out the ghost"));
     String tied = CaseStudy.ghostDetector("conv1", 0, 1.0, 1.0);
     assertTrue(tied.contains("above the 0.500") && !tied.contains("of the ceiling"), tied);
   }

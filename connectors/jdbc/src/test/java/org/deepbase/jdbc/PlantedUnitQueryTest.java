@@ -299,26 +299,31 @@ class PlantedUnitQueryTest {
         rs.next();
         assertEquals(6, rs.getInt(1), "ghost, ghost_1, 2, 4, 8 and ghost_adjacent");
       }
-      // ghost_adjacent: the road cells one move from the ghost, per record.
-      for (int record = 0; record < 5; record++) {
-        var state = org.deepbase.queries.pacman.DatasetGenerator.record(11, record).state();
-        java.util.Set<Integer> expected = new java.util.TreeSet<>();
-        for (var m : org.deepbase.queries.pacman.Move.values()) {
-          if (state.maze().canMove(state.ghost(), m)) {
-            expected.add(m.from(state.ghost(), 19));
+      // ghost_adjacent and pacman_adjacent: the road cells one move from the character, per record.
+      for (String character : java.util.List.of("ghost", "pacman")) {
+        for (int record = 0; record < 5; record++) {
+          var state = org.deepbase.queries.pacman.DatasetGenerator.record(11, record).state();
+          int cell = character.equals("ghost") ? state.ghost() : state.pacman();
+          java.util.Set<Integer> expected = new java.util.TreeSet<>();
+          for (var m : org.deepbase.queries.pacman.Move.values()) {
+            if (state.maze().canMove(cell, m)) {
+              expected.add(m.from(cell, 19));
+            }
           }
-        }
-        java.util.Set<Integer> got = new java.util.TreeSet<>();
-        try (ResultSet rs =
-            s.executeQuery(
-                "SELECT symbol FROM annotations WHERE dataset = 'pacman_test' AND record_id = "
-                    + record
-                    + " AND hypothesis = 'ghost_adjacent' AND annotation = 1")) {
-          while (rs.next()) {
-            got.add(rs.getInt(1));
+          java.util.Set<Integer> got = new java.util.TreeSet<>();
+          try (ResultSet rs =
+              s.executeQuery(
+                  "SELECT symbol FROM annotations WHERE dataset = 'pacman_test' AND record_id = "
+                      + record
+                      + " AND hypothesis = '"
+                      + character
+                      + "_adjacent' AND annotation = 1")) {
+            while (rs.next()) {
+              got.add(rs.getInt(1));
+            }
           }
+          assertEquals(expected, got, character + "_adjacent of record " + record);
         }
-        assertEquals(expected, got, "ghost_adjacent of record " + record);
       }
     }
   }

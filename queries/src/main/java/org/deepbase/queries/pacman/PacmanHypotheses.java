@@ -48,24 +48,13 @@ public final class PacmanHypotheses implements HypothesisProvider {
             "ghost_adjacent",
             "1 at the road cells next to the ghost (not the ghost's own): the control for"
                 + " anticipation, since a moving ghost's next cell is always one of them",
-            r -> {
-              float[] ghost = new float[Maze.CELLS];
-              float[] road = new float[Maze.CELLS];
-              r.input().get(GameState.GHOST * Maze.CELLS, ghost);
-              r.input().get(GameState.ROAD * Maze.CELLS, road);
-              float[] mask = new float[Maze.CELLS];
-              for (int c = 0; c < Maze.CELLS; c++) {
-                if (ghost[c] > 0) {
-                  for (Move m : Move.values()) {
-                    int next = m.from(c, Maze.WIDTH);
-                    if (next >= 0 && next < Maze.CELLS && road[next] > 0) {
-                      mask[next] = 1f;
-                    }
-                  }
-                }
-              }
-              return mask;
-            }));
+            r -> roadsNextTo(r, GameState.GHOST)));
+    all.add(
+        of(
+            "pacman_adjacent",
+            "1 at the road cells next to PacMan (not PacMan's own): a control for units that fire"
+                + " beside PacMan rather than on the ghost",
+            r -> roadsNextTo(r, GameState.PACMAN)));
     all.add(
         of(
             "control_random",
@@ -111,5 +100,25 @@ public final class PacmanHypotheses implements HypothesisProvider {
         return f.apply(record);
       }
     };
+  }
+
+  /** Returns a mask of the road cells one move from the cells of a channel (not those cells). */
+  private static float[] roadsNextTo(DatasetRecord r, int channel) {
+    float[] marked = new float[Maze.CELLS];
+    float[] road = new float[Maze.CELLS];
+    r.input().get(channel * Maze.CELLS, marked);
+    r.input().get(GameState.ROAD * Maze.CELLS, road);
+    float[] mask = new float[Maze.CELLS];
+    for (int c = 0; c < Maze.CELLS; c++) {
+      if (marked[c] > 0) {
+        for (Move m : Move.values()) {
+          int next = m.from(c, Maze.WIDTH);
+          if (next >= 0 && next < Maze.CELLS && road[next] > 0) {
+            mask[next] = 1f;
+          }
+        }
+      }
+    }
+    return mask;
   }
 }
