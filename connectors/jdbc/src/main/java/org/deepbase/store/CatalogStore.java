@@ -62,10 +62,13 @@ public final class CatalogStore implements SchemaExtension {
     /** Set when reading the open catalog failed (an H2 panic), so it is reported once. */
     final AtomicBoolean failureReported = new AtomicBoolean();
 
-    Shared(@Nullable CatalogDatabase database, @Nullable SQLException unavailable, Path dir) {
+    Shared(
+        @Nullable CatalogDatabase database,
+        @Nullable SQLException unavailable,
+        CatalogJournal journal) {
       this.database = database;
       this.unavailable = unavailable;
-      this.journal = new CatalogJournal(dir);
+      this.journal = journal;
     }
 
     /**
@@ -74,11 +77,12 @@ public final class CatalogStore implements SchemaExtension {
      * and the workspace answers without it.
      */
     static Shared open(Path dir) {
+      CatalogJournal journal = new CatalogJournal(dir);
       CatalogDatabase database = null;
       try {
         database = CatalogDatabase.open(dir, installedViews());
-        CatalogRepair.reconcile(database, new CatalogJournal(dir));
-        return new Shared(database, null, dir);
+        CatalogRepair.reconcile(database, journal);
+        return new Shared(database, null, journal);
       } catch (SQLException e) {
         if (database != null) {
           database.close();
@@ -87,7 +91,7 @@ public final class CatalogStore implements SchemaExtension {
             "Saved views and tables are unavailable in this process: {} (the rest of the workspace"
                 + " answers)",
             e.getMessage());
-        return new Shared(null, e, dir);
+        return new Shared(null, e, journal);
       }
     }
   }
