@@ -2,6 +2,8 @@ package org.deepbase.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -202,6 +204,84 @@ class TorchScriptTest {
       }
     }
     assertTrue(compared >= 30, "scores compared: " + compared);
+  }
+
+  /**
+   * One INSPECT over a binary and a continuous hypothesis with binary and general measures: every
+   * defined pair is scored as its own query would be (NumPy references), each undefined one is a
+   * single row per layer with no unit, no score and the reason, instead of failing the call.
+   */
+  @Test
+  void oneInspectScoresEveryDefinedPairAndNamesTheSkippedOnes() throws SQLException {
+    Map<String, Double> scores = new java.util.HashMap<>();
+    List<String> skipped = new java.util.ArrayList<>();
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT layer, unit, hypothesis, \"measure\", score, ci_low, note FROM TABLE(inspect("
+                    + "models => 'seq_model', units => 'rnn.*,conv.*', hypotheses => 'depth,open', "
+                    + "measures => 'iou,corr,local_iou', dataset => 'brackets', exact => true))")) {
+      while (rs.next()) {
+        String pair = rs.getString(1) + "/" + rs.getString(3) + "/" + rs.getString(4);
+        if (rs.getObject(2) == null) {
+          assertNull(rs.getObject(5), pair + ": a skipped pair has no score");
+          assertNull(rs.getObject(6), pair);
+          skipped.add(pair + ": " + rs.getString(7));
+        } else {
+          scores.put(
+              "score/seq_model/"
+                  + rs.getString(1)
+                  + "/"
+                  + rs.getString(3)
+                  + "/"
+                  + rs.getString(4)
+                  + "/"
+                  + rs.getInt(2),
+              rs.getDouble(5));
+        }
+      }
+    }
+    assertEquals(4, skipped.size(), "iou and local_iou on depth, per layer: " + skipped);
+    for (String row : skipped) {
+      assertTrue(
+          row.contains("/depth/")
+              && !row.contains("/corr:")
+              && row.contains("skipped: ")
+              && row.contains("accepts binary annotations (0 or 1); got "),
+          row);
+    }
+    int compared = 0;
+    for (String layer : List.of("rnn", "conv")) {
+      for (String pair : List.of("depth/corr", "open/iou", "open/corr", "open/local_iou")) {
+        float[] expected = references.get("score/seq_model/" + layer + "/" + pair);
+        assertNotNull(expected, pair);
+        for (int u = 0; u < expected.length; u++) {
+          String key = "score/seq_model/" + layer + "/" + pair + "/" + u;
+          assertTrue(scores.containsKey(key), key + " in " + scores.keySet());
+          assertEquals(expected[u], scores.get(key), 1e-6, key);
+          compared++;
+        }
+      }
+    }
+    assertEquals(compared, scores.size(), "no other scores");
+    // The relational form keeps an aggregate's semantics: iou over a continuous hypothesis fails.
+    SQLException e =
+        assertThrows(
+            SQLException.class,
+            () -> {
+              try (Connection c = connect();
+                  Statement s = c.createStatement();
+                  ResultSet rs =
+                      s.executeQuery(
+                          "SELECT b.unit, iou(b.behavior, a.annotation) FROM behaviors b JOIN"
+                              + " annotations a ON a.dataset = b.dataset AND a.record_id ="
+                              + " b.record_id AND a.symbol = b.symbol WHERE b.model = 'seq_model'"
+                              + " AND b.layer = 'rnn' AND a.hypothesis = 'depth' GROUP BY b.unit")) {
+                rs.next();
+              }
+            });
+    assertTrue(e.getMessage().contains("iou accepts binary annotations"), e.getMessage());
   }
 
   @Test

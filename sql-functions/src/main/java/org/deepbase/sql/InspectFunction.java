@@ -129,7 +129,11 @@ public final class InspectFunction {
       return ScoreColumns.builder(f)
           .add("records_used", SqlTypeName.BIGINT)
           .add("ci_low", SqlTypeName.DOUBLE)
+          .nullable(true)
           .add("ci_high", SqlTypeName.DOUBLE)
+          .nullable(true)
+          .add("note", SqlTypeName.VARCHAR)
+          .nullable(true)
           .build();
     }
 
@@ -149,6 +153,8 @@ public final class InspectFunction {
                   DeepBaseSchema.settingsOf(root));
       List<@Nullable Object[]> rows = new ArrayList<>(result.size());
       for (InspectionRow r : result) {
+        // A skipped pair has no score: NULL, never NaN (which would sort above every score).
+        boolean scored = !r.skipped();
         rows.add(
             new Object[] {
               r.model(),
@@ -157,10 +163,11 @@ public final class InspectFunction {
               r.unit(),
               r.hypothesis(),
               r.measure(),
-              r.score(),
+              scored ? r.score() : null,
               r.recordsUsed(),
-              r.ciLow(),
-              r.ciHigh()
+              scored ? r.ciLow() : null,
+              scored ? r.ciHigh() : null,
+              r.note()
             });
       }
       return Linq4j.asEnumerable(rows);

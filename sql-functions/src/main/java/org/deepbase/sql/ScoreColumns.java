@@ -9,7 +9,7 @@ final class ScoreColumns {
 
   /**
    * Returns a row-type builder holding model, checkpoint, layer, unit (nullable), hypothesis,
-   * measure, score.
+   * measure, score (nullable).
    */
   static RelDataTypeFactory.Builder builder(RelDataTypeFactory f) {
     return f.builder()
@@ -20,6 +20,9 @@ final class ScoreColumns {
         .nullable(true)
         .add("hypothesis", SqlTypeName.VARCHAR)
         .add("measure", SqlTypeName.VARCHAR)
-        .add("score", SqlTypeName.DOUBLE);
+        // Nullable: INSPECT has no score for a pair it skipped, and a NOT NULL column would let the
+        // planner fold "score IS NULL" away.
+        .add("score", SqlTypeName.DOUBLE)
+        .nullable(true);
   }
 }

@@ -53,6 +53,13 @@ public final class AccumulatorGrid implements Serializable {
   /** Per slot, the batch-means interval of early stopping; null unless tracked (never shipped). */
   private transient BatchMeans @Nullable [] intervals;
 
+  /**
+   * [hypothesis][measure] -> a value of the hypothesis that the measure is not defined for (a
+   * binary measure and a non-binary value), NaN while the pair is defined. A skipped pair is fed no
+   * more and yields one {@link InspectionRow#skipped} row per layer instead of scores.
+   */
+  private final float[][] undefined;
+
   /** [layer][hypothesis], entries null without probe measures. */
   private final ProbeAccumulator[][] probes;
 
@@ -81,6 +88,10 @@ public final class AccumulatorGrid implements Serializable {
     secondPass = new boolean[slots];
     for (int s = 0; s < slots; s++) {
       accumulators[s] = newAccumulator(s);
+    }
+    undefined = new float[hypotheses][measures.size()];
+    for (float[] row : undefined) {
+      java.util.Arrays.fill(row, Float.NaN);
     }
     this.probes = new ProbeAccumulator[layers.size()][hypotheses];
     if (probes != null) {
@@ -175,6 +186,15 @@ public final class AccumulatorGrid implements Serializable {
             h ->
                 sharedHypotheses[h] =
                     SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
+    for (int h = 0; h < annotations.length; h++) {
+      for (int m = 0; m < measures.size(); m++) {
+        if (measures.get(m).measure().binaryOnly()
+            && !sharedHypotheses[h].binary()
+            && defined(h, m)) {
+          undefined[h][m] = sharedHypotheses[h].firstNonBinary();
+        }
+      }
+    }
     for (int l = 0; l < units.length; l++) {
       BehaviorBatch batch = behaviors.get(l);
       int symbols = batch.symbols();
@@ -216,6 +236,9 @@ public final class AccumulatorGrid implements Serializable {
                 for (int h = 0; h < annotations.length; h++) {
                   for (int m = 0; m < measures.size(); m++) {
                     int s = slot(layer, u, h, m);
+                    if (!defined(h, m)) {
+                      continue;
+                    }
                     if (batchScores != null) {
                       Accumulator part = newAccumulator(s);
                       part.add(unit, annotations[h], sharedHypotheses[h]);
@@ -235,6 +258,18 @@ public final class AccumulatorGrid implements Serializable {
         }
       }
     }
+  }
+
+  /** Returns whether the measure is defined for the hypothesis on everything seen so far. */
+  private boolean defined(int hypothesis, int measure) {
+    return Float.isNaN(undefined[hypothesis][measure]);
+  }
+
+  /** Returns whether a slot belongs to a defined (hypothesis, measure) pair. */
+  private boolean definedSlot(int slot) {
+    int m = slot % measures.size();
+    int h = slot / measures.size() % hypotheses;
+    return defined(h, m);
   }
 
   /**
@@ -260,7 +295,7 @@ public final class AccumulatorGrid implements Serializable {
   public boolean startSecondPass() {
     boolean any = false;
     for (int s = 0; s < accumulators.length; s++) {
-      if (accumulators[s].wantsAnotherPass()) {
+      if (definedSlot(s) && accumulators[s].wantsAnotherPass()) {
         accumulators[s].startPass();
         secondPass[s] = true;
         any = true;
@@ -283,6 +318,13 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   private void merge(AccumulatorGrid other, boolean secondPassOnly) {
+    for (int h = 0; h < hypotheses; h++) {
+      for (int m = 0; m < measures.size(); m++) {
+        if (defined(h, m)) {
+          undefined[h][m] = other.undefined[h][m];
+        }
+      }
+    }
     for (int s = 0; s < accumulators.length; s++) {
       if (secondPass[s] == secondPassOnly) {
         accumulators[s].merge(other.accumulators[s]);
@@ -305,8 +347,9 @@ public final class AccumulatorGrid implements Serializable {
    * @param fractionRead the fraction of the covered records read so far
    */
   public boolean withinTolerance(double tolerance, double fractionRead) {
-    for (BatchMeans b : trackedIntervals()) {
-      if (b.halfWidth(fractionRead) >= tolerance) {
+    BatchMeans[] tracked = trackedIntervals();
+    for (int s = 0; s < tracked.length; s++) {
+      if (definedSlot(s) && tracked[s].halfWidth(fractionRead) >= tolerance) {
         return false;
       }
     }
@@ -321,6 +364,9 @@ public final class AccumulatorGrid implements Serializable {
     BatchMeans[] tracked = trackedIntervals();
     for (int h = 0; h < hypotheses; h++) {
       for (int m = 0; m < measures.size(); m++) {
+        if (!defined(h, m)) {
+          continue;
+        }
         List<double[]> ranked = new ArrayList<>(); // {score, half-width}
         for (int l = 0; l < units.length; l++) {
           for (int u = 0; u < units[l].length; u++) {
@@ -380,9 +426,25 @@ public final class AccumulatorGrid implements Serializable {
       String name = layers.get(l).layer().name();
       for (int h = 0; h < hypotheses.size(); h++) {
         String hypothesis = hypotheses.get(h).name();
+        for (int m = 0; m < measures.size(); m++) {
+          if (!defined(h, m)) {
+            rows.add(
+                InspectionRow.skipped(
+                    model,
+                    checkpoint,
+                    name,
+                    hypothesis,
+                    measures.get(m).label(),
+                    recordsUsed,
+                    measures.get(m).measure().notBinary(undefined[h][m])));
+          }
+        }
         for (int u = 0; u < units[l].length; u++) {
           for (int m = 0; m < measures.size(); m++) {
             int s = slot(l, u, h, m);
+            if (!defined(h, m)) {
+              continue;
+            }
             Score score = accumulators[s].result();
             double low = score.ciLow();
             double high = score.ciHigh();
@@ -402,7 +464,8 @@ public final class AccumulatorGrid implements Serializable {
                     score.value(),
                     recordsUsed,
                     low,
-                    high));
+                    high,
+                    score.warning()));
           }
         }
         if (probes[l][h] != null) {
@@ -420,7 +483,8 @@ public final class AccumulatorGrid implements Serializable {
                     score,
                     recordsUsed,
                     score,
-                    score));
+                    score,
+                    null));
           }
           for (int u = 0; u < units[l].length; u++) {
             double importance = r.importance()[u];
@@ -435,7 +499,8 @@ public final class AccumulatorGrid implements Serializable {
                     importance,
                     recordsUsed,
                     importance,
-                    importance));
+                    importance,
+                    null));
           }
         }
       }

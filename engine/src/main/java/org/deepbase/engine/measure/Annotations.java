@@ -15,12 +15,15 @@ final class Annotations {
     if (annotation == 0f) {
       return false;
     }
-    throw new DeepBaseException(
-        ErrorCode.BAD_ARGUMENT,
-        measure
-            + " accepts binary annotations (0 or 1);"
-            + " got "
-            + annotation
-            + ": use corr or mutual_info for continuous or categorical hypotheses");
+    throw new DeepBaseException(ErrorCode.BAD_ARGUMENT, notBinary(measure, annotation));
+  }
+
+  /** Returns why a binary measure cannot take a hypothesis with this value. */
+  static String notBinary(String measure, float annotation) {
+    return measure
+        + " accepts binary annotations (0 or 1);"
+        + " got "
+        + annotation
+        + ": use corr or mutual_info for continuous or categorical hypotheses";
   }
 }

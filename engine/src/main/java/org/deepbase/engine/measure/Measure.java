@@ -49,6 +49,19 @@ public enum Measure {
     return kind == Kind.PROBE;
   }
 
+  /**
+   * Returns whether the measure is defined only for binary hypotheses (0 or 1 at every symbol): the
+   * IoUs, precision, recall, F1 and AUC. INSPECT skips such a measure for other hypotheses.
+   */
+  public boolean binaryOnly() {
+    return this != CORR && this != MUTUAL_INFO && !isProbe();
+  }
+
+  /** Returns why the measure cannot score a hypothesis that has {@code value} at some symbol. */
+  public String notBinary(float value) {
+    return Annotations.notBinary(sqlName, value);
+  }
+
   /** Returns whether the measure needs rows grouped by record (a per-record threshold). */
   public boolean perRecord() {
     return kind == Kind.PER_RECORD_THRESHOLD;

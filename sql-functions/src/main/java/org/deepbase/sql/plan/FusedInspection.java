@@ -26,6 +26,8 @@ import org.apache.calcite.rel.RelWriter;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rel.type.RelDataType;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.exec.InspectionRow;
 import org.deepbase.engine.plan.InspectionRequest;
 import org.deepbase.engine.plan.MeasureSpec;
@@ -179,6 +181,12 @@ public final class FusedInspection extends AbstractRelNode implements Enumerable
     Map<List<Object>, Map<String, Double>> byKey = new LinkedHashMap<>();
     Map<List<Object>, InspectionRow> first = new HashMap<>();
     for (InspectionRow r : result) {
+      if (r.skipped()) {
+        // An aggregate over values it is not defined for is an error, as in the unfused plan.
+        throw new DeepBaseException(
+            ErrorCode.BAD_ARGUMENT,
+            java.util.Objects.requireNonNull(r.note()).substring(InspectionRow.SKIPPED.length()));
+      }
       List<Object> key =
           List.of(
               r.model(),
