@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seeded synthetic images with pixel-level concept masks, for NetDissect-style workloads (issue 17).
 
-Each image (3 x SIZE x SIZE, float32 in [0, 1]) has a grey, noisy background and one to three
+Each image (3 x SIZE x SIZE, uint8: a quarter of the bytes of float32, and what an image dataset
+holds; a model reads it with a "preprocess" scale of 1/255) has a grey, noisy background and one to three
 objects; every object has a shape, a colour and a texture. The concept masks mark, at MASK x MASK
 resolution (nearest cell), where each concept is visible:
 
@@ -60,7 +61,7 @@ def texture(kind, yy, xx, phase):
 def generate(n, seed, size, mask_size):
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
-    inputs = np.empty((n, 3, size, size), dtype=np.float32)
+    inputs = np.empty((n, 3, size, size), dtype=np.uint8)
     masks = {c: np.zeros((n, mask_size, mask_size), dtype=np.uint8) for c in CONCEPTS}
     # nearest pixel of each mask cell's centre
     centres = ((np.arange(mask_size) + 0.5) * size / mask_size).astype(int)
@@ -88,7 +89,7 @@ def generate(n, seed, size, mask_size):
             labels[tex] |= region
             covered |= region
         labels["background"] = ~covered
-        inputs[i] = np.clip(image, 0, 1)
+        inputs[i] = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
         for c in CONCEPTS:
             masks[c][i] = labels[c][np.ix_(centres, centres)]
     return inputs, masks

@@ -53,9 +53,12 @@ final class TorchFixtures {
 
   private static void installOne(Path workspace, String relative) {
     Path from = root().resolve(relative);
+    // Workloads with a directory of their own (pacman/, resnet/) hold workspace pieces below it.
     Path to =
         workspace.resolve(
-            relative.startsWith("pacman/") ? relative.substring("pacman/".length()) : relative);
+            relative.startsWith("pacman/") || relative.startsWith("resnet/")
+                ? relative.substring(relative.indexOf('/') + 1)
+                : relative);
     try (Stream<Path> files = Files.walk(from)) {
       for (Path f : files.toList()) {
         Path target = to.resolve(from.relativize(f).toString());

@@ -6,6 +6,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.apache.arrow.vector.Float4Vector;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
@@ -212,27 +213,19 @@ public final class AccumulatorGrid implements Serializable {
                 + ")");
       }
       int requested = units[l].length;
-      FloatBuffer[] views = new FloatBuffer[requested];
-      for (int u = 0; u < requested; u++) {
-        // The batch may hold more units than requested (when filling the cache): find ours.
-        int position = batch.units().length == requested ? u : units[l][u];
-        // A view of the Arrow vector's data: no copy.
-        views[u] =
-            batch
-                .vectors()
-                .get(position)
-                .getDataBuffer()
-                .nioBuffer(0, records * symbols * Float.BYTES)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .asFloatBuffer();
-      }
+      FloatBuffer[] views = unitViews(batch.vectors(), batch, l, records, symbols);
+      int ownSymbols = batch.hasRaw() ? batch.rawSymbols() : symbols;
+      FloatBuffer[] ownGrid =
+          batch.hasRaw() ? unitViews(batch.raw(), batch, l, records, ownSymbols) : views;
       int layer = l;
       // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
       IntStream.range(0, requested)
           .parallel()
           .forEach(
               u -> {
-                UnitBatch unit = new UnitBatch(views[u], records, symbols, momentsQuantile);
+                UnitBatch unit =
+                    new UnitBatch(
+                        views[u], records, symbols, momentsQuantile, ownGrid[u], ownSymbols);
                 for (int h = 0; h < annotations.length; h++) {
                   for (int m = 0; m < measures.size(); m++) {
                     int s = slot(layer, u, h, m);
@@ -258,6 +251,27 @@ public final class AccumulatorGrid implements Serializable {
         }
       }
     }
+  }
+
+  /**
+   * Returns a view of each requested unit's values of a layer's batch (Arrow data, no copy). The
+   * batch may hold more units than requested (when filling the cache): ours are found by number.
+   */
+  private FloatBuffer[] unitViews(
+      List<Float4Vector> vectors, BehaviorBatch batch, int layer, int records, int symbols) {
+    int requested = units[layer].length;
+    FloatBuffer[] views = new FloatBuffer[requested];
+    for (int u = 0; u < requested; u++) {
+      int position = batch.units().length == requested ? u : units[layer][u];
+      views[u] =
+          vectors
+              .get(position)
+              .getDataBuffer()
+              .nioBuffer(0, records * symbols * Float.BYTES)
+              .order(ByteOrder.LITTLE_ENDIAN)
+              .asFloatBuffer();
+    }
+    return views;
   }
 
   /** Returns whether the measure is defined for the hypothesis on everything seen so far. */

@@ -111,7 +111,9 @@ public final class Inspection {
         // Gradients cost a backward pass per unit and are not worth keeping: they are never cached.
         boolean activations = request.behavior() == BehaviorKind.ACTIVATION;
         BehaviorCache cache =
-            request.cache() != CachePolicy.OFF && activations ? new BehaviorCache(workspace) : null;
+            request.cache() != CachePolicy.OFF && activations && !request.needsRawGrids()
+                ? new BehaviorCache(workspace)
+                : null;
         CostModel costs = new CostModel(workspace);
         String costKey =
             model.name()
@@ -153,12 +155,7 @@ public final class Inspection {
                     && stopping.maxRecords() == 0;
             List<LayerRequest> extracted = write ? allUnits() : layers;
             Extractor extractor =
-                new Extractor(
-                    loaded,
-                    extracted,
-                    dataset.symbolShape(),
-                    request.behavior(),
-                    workspace.metrics());
+                ShardScan.extractor(loaded, extracted, dataset, request, workspace);
             List<BehaviorCache.Writer> writers = new ArrayList<>();
             try {
               if (write) {

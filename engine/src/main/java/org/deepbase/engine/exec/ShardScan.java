@@ -98,6 +98,19 @@ public final class ShardScan {
         plan.probeMeasures().isEmpty() ? null : ProbeAccumulator.Settings.defaults());
   }
 
+  /** Returns the extractor an inspection of these layers needs (own grids too, when asked). */
+  static Extractor extractor(
+      LoadedModel loaded,
+      List<LayerRequest> layers,
+      DatasetDescriptor dataset,
+      InspectionRequest request,
+      Workspace workspace) {
+    Extractor extractor =
+        new Extractor(
+            loaded, layers, dataset.symbolShape(), request.behavior(), workspace.metrics());
+    return request.needsRawGrids() ? extractor.withRawGrids() : extractor;
+  }
+
   /**
    * Scans a shard. Spark cancels a task by interrupting its thread: the scan stops at the next
    * batch.
@@ -115,13 +128,7 @@ public final class ShardScan {
     ModelDescriptor model = workspace.model(shard.model());
     Plan plan = plan(workspace, request, model);
     AccumulatorGrid grid = secondPass != null ? secondPass : emptyGrid(plan, request);
-    Extractor extractor =
-        new Extractor(
-            loaded,
-            plan.layers(),
-            plan.dataset().symbolShape(),
-            request.behavior(),
-            workspace.metrics());
+    Extractor extractor = extractor(loaded, plan.layers(), plan.dataset(), request, workspace);
     Thread worker = Thread.currentThread();
     RecordScan scan =
         new RecordScan(

@@ -41,6 +41,7 @@ public final class Extractor {
   private final BehaviorKind kind;
   private final int deepest;
   private final ExtractionMetrics metrics;
+  private final boolean keepRaw;
 
   /**
    * Creates an activation extractor (see {@link #Extractor(LoadedModel, List, List, BehaviorKind,
@@ -69,6 +70,17 @@ public final class Extractor {
       List<Integer> grid,
       BehaviorKind kind,
       ExtractionMetrics metrics) {
+    this(model, requests, grid, kind, metrics, false);
+  }
+
+  private Extractor(
+      LoadedModel model,
+      List<LayerRequest> requests,
+      List<Integer> grid,
+      BehaviorKind kind,
+      ExtractionMetrics metrics,
+      boolean keepRaw) {
+    this.keepRaw = keepRaw;
     this.model = model;
     this.metrics = java.util.Objects.requireNonNull(metrics, "metrics is null");
     this.requests = List.copyOf(requests);
@@ -79,6 +91,14 @@ public final class Extractor {
       Saliency.channelAxis(model.descriptor(), this.grid);
       GradientCheck.require();
     }
+  }
+
+  /**
+   * Returns an extractor that also delivers each resized layer's values on its own grid ({@link
+   * BehaviorBatch#raw}), for measures that take their threshold there.
+   */
+  public Extractor withRawGrids() {
+    return new Extractor(model, requests, grid, kind, metrics, true);
   }
 
   /** Extracts the requested behaviors of one batch, one {@link BehaviorBatch} per request. */
@@ -222,6 +242,7 @@ public final class Extractor {
     // copies into a heap array first. The view lives as long as the batch manager.
     ByteBuffer bytes = source.toByteBuffer(true);
     List<Float4Vector> vectors = new ArrayList<>(units.length);
+    List<Float4Vector> raw = new ArrayList<>(keepRaw ? units.length : 0);
     try {
       for (int i = 0; i < units.length; i++) {
         Float4Vector vector = newVector(layer, units[i], batch * outSymbols, allocator, vectors);
@@ -232,12 +253,18 @@ public final class Extractor {
           default -> throw new IllegalStateException(alignment.name());
         }
         vector.setValueCount(batch * outSymbols);
+        if (keepRaw) {
+          Float4Vector own = newVector(layer, units[i], batch * symbols, allocator, raw);
+          own.getDataBuffer().setBytes(0, run.order(ByteOrder.nativeOrder()));
+          own.setValueCount(batch * symbols);
+        }
       }
     } catch (RuntimeException e) {
       vectors.forEach(Float4Vector::close);
+      raw.forEach(Float4Vector::close);
       throw e;
     }
-    return new BehaviorBatch(layer, request.units(), recordIds, outSymbols, vectors);
+    return new BehaviorBatch(layer, request.units(), recordIds, outSymbols, vectors, symbols, raw);
   }
 
   private static Float4Vector newVector(

@@ -62,6 +62,16 @@ public enum Measure {
     return Annotations.notBinary(sqlName, value);
   }
 
+  /** Returns whether the measure thresholds a unit at a quantile of all its values. */
+  public boolean datasetThreshold() {
+    return kind == Kind.THRESHOLD;
+  }
+
+  /** Returns the quantile a thresholded measure takes when none is given. */
+  public double defaultQuantile() {
+    return LocalIouAccumulator.DEFAULT_QUANTILE;
+  }
+
   /** Returns whether the measure needs rows grouped by record (a per-record threshold). */
   public boolean perRecord() {
     return kind == Kind.PER_RECORD_THRESHOLD;
@@ -110,13 +120,25 @@ public enum Measure {
    *     score exact (otherwise one pass with a sketch and an interval)
    */
   public Accumulator create(double quantile, boolean exact) {
-    double q = Double.isNaN(quantile) ? LocalIouAccumulator.DEFAULT_QUANTILE : quantile;
+    return create(quantile, exact, false);
+  }
+
+  /**
+   * Creates the accumulator of a single-unit measure.
+   *
+   * @param rawThreshold for dataset-threshold measures, take the threshold on the layer's own grid
+   *     (see {@link ThresholdAccumulator})
+   */
+  public Accumulator create(double quantile, boolean exact, boolean rawThreshold) {
+    double q = Double.isNaN(quantile) ? defaultQuantile() : quantile;
     return switch (this) {
-      case IOU -> new ThresholdAccumulator(ThresholdStatistic.IOU, q, exact);
-      case PRECISION -> new ThresholdAccumulator(ThresholdStatistic.PRECISION, q, exact);
-      case RECALL -> new ThresholdAccumulator(ThresholdStatistic.RECALL, q, exact);
-      case F1 -> new ThresholdAccumulator(ThresholdStatistic.F1, q, exact);
-      case MUTUAL_INFO -> new ThresholdAccumulator(ThresholdStatistic.MUTUAL_INFO, q, exact);
+      case IOU -> new ThresholdAccumulator(ThresholdStatistic.IOU, q, exact, rawThreshold);
+      case PRECISION ->
+          new ThresholdAccumulator(ThresholdStatistic.PRECISION, q, exact, rawThreshold);
+      case RECALL -> new ThresholdAccumulator(ThresholdStatistic.RECALL, q, exact, rawThreshold);
+      case F1 -> new ThresholdAccumulator(ThresholdStatistic.F1, q, exact, rawThreshold);
+      case MUTUAL_INFO ->
+          new ThresholdAccumulator(ThresholdStatistic.MUTUAL_INFO, q, exact, rawThreshold);
       case LOCAL_IOU -> new LocalIouAccumulator(q);
       case CORR -> new CorrelationAccumulator();
       case AUC -> new AucAccumulator();

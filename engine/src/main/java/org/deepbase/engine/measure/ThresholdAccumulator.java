@@ -4,6 +4,7 @@ import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 
@@ -19,6 +20,13 @@ import org.deepbase.engine.ErrorCode;
  * (typical of ReLU units) one pass is already exact. In exact mode, a second pass collects the
  * values of that one bucket, which makes the threshold and the score exact; memory is the histogram
  * plus the distinct values of one bucket.
+ *
+ * <p>With {@code rawThreshold} (NetDissect-Lite's resolution convention), T_u is the quantile of
+ * the unit's values on the layer's own grid ({@link UnitBatch#raw}), and the statistic counts where
+ * the values resized to the annotation grid exceed it. A second histogram (one class) counts the
+ * raw values; T_u lies between the buckets of its two neighbouring ranks, so the second pass
+ * collects the raw values of those buckets (exact T_u) and the resized values of the same range
+ * (exact counts). When both ranks are exact zeros, T_u = 0 and one pass is exact.
  */
 final class ThresholdAccumulator implements Accumulator {
   static final int MAX_CLASSES = 16;
@@ -39,7 +47,23 @@ final class ThresholdAccumulator implements Accumulator {
   private final TreeMap<Float, long[]> bucketValues = new TreeMap<>();
   private float minAbove = Float.POSITIVE_INFINITY;
 
+  /** Raw-threshold mode: the raw values' histogram, their count, the second pass' range. */
+  private final boolean rawThreshold;
+
+  private final @Nullable JointHistogram rawHistogram;
+  private long rawCount;
+  private long rangeLow;
+  private long rangeHigh;
+  private final TreeMap<Float, long[]> rawRangeValues = new TreeMap<>();
+
   ThresholdAccumulator(ThresholdStatistic statistic, double quantile, boolean exact) {
+    this(statistic, quantile, exact, false);
+  }
+
+  ThresholdAccumulator(
+      ThresholdStatistic statistic, double quantile, boolean exact, boolean rawThreshold) {
+    this.rawThreshold = rawThreshold;
+    this.rawHistogram = rawThreshold ? new JointHistogram(1) : null;
     this.statistic = statistic;
     this.quantile = Quantiles.check(statistic.name().toLowerCase(java.util.Locale.ROOT), quantile);
     this.exact = exact;
@@ -75,8 +99,65 @@ final class ThresholdAccumulator implements Accumulator {
 
   /** {@inheritDoc} */
   @Override
+  public void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+    if (rawThreshold) {
+      addRaw(unit.raw(), unit.records() * unit.rawSymbols());
+      addResized(unit.values(), annotations, unit.records() * unit.symbols());
+    } else {
+      add(unit.values(), annotations, unit.records(), unit.symbols());
+    }
+  }
+
+  /**
+   * {@inheritDoc} In raw-threshold mode the values are taken to be on the layer's own grid (no
+   * resizing): they give both the threshold and the counts.
+   */
+  @Override
   public void add(FloatBuffer values, FloatBuffer annotations, int records, int symbols) {
-    int n = records * symbols;
+    if (rawThreshold) {
+      addRaw(values, records * symbols);
+      addResized(values, annotations, records * symbols);
+    } else {
+      addValues(values, annotations, records * symbols);
+    }
+  }
+
+  private void addRaw(FloatBuffer values, int n) {
+    int v0 = values.position();
+    JointHistogram raw = java.util.Objects.requireNonNull(rawHistogram);
+    if (pass == 1) {
+      for (int i = 0; i < n; i++) {
+        raw.add(values.get(v0 + i), 0);
+      }
+      rawCount += n;
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      float v = values.get(v0 + i);
+      long ordinal = JointHistogram.ordinal(v);
+      if (ordinal >= rangeLow && ordinal <= rangeHigh) {
+        rawRangeValues.computeIfAbsent(v, key -> new long[1])[0]++;
+      }
+    }
+  }
+
+  private void addResized(FloatBuffer values, FloatBuffer annotations, int n) {
+    if (pass == 1) {
+      addValues(values, annotations, n);
+      return;
+    }
+    int v0 = values.position();
+    int a0 = annotations.position();
+    for (int i = 0; i < n; i++) {
+      float v = values.get(v0 + i);
+      long ordinal = JointHistogram.ordinal(v);
+      if (ordinal >= rangeLow && ordinal <= rangeHigh) {
+        bucketValues.computeIfAbsent(v, key -> new long[k])[classOf(annotations.get(a0 + i))]++;
+      }
+    }
+  }
+
+  private void addValues(FloatBuffer values, FloatBuffer annotations, int n) {
     int v0 = values.position();
     int a0 = annotations.position();
     if (pass == 1) {
@@ -110,7 +191,13 @@ final class ThresholdAccumulator implements Accumulator {
     if (pass == 1) {
       histogram.merge(o.histogram, remap);
       count += o.count;
+      if (rawHistogram != null) {
+        rawHistogram.merge(java.util.Objects.requireNonNull(o.rawHistogram), new int[] {0});
+        rawCount += o.rawCount;
+      }
     } else {
+      o.rawRangeValues.forEach(
+          (v, counts) -> rawRangeValues.computeIfAbsent(v, key -> new long[1])[0] += counts[0]);
       o.bucketValues.forEach(
           (v, counts) -> {
             long[] mine = bucketValues.computeIfAbsent(v, key -> new long[k]);
@@ -168,6 +255,10 @@ final class ThresholdAccumulator implements Accumulator {
   /** {@inheritDoc} */
   @Override
   public boolean wantsAnotherPass() {
+    if (rawThreshold) {
+      RawRanks r = rawRanks();
+      return exact && pass == 1 && rawCount > 0 && !r.zero();
+    }
     return exact && pass == 1 && count > 0 && locate().bucket() != JointHistogram.ZERO;
   }
 
@@ -177,13 +268,141 @@ final class ThresholdAccumulator implements Accumulator {
     if (pass != 1) {
       throw new IllegalStateException("already in pass " + pass);
     }
-    thresholdBucket = locate().bucket();
+    if (rawThreshold) {
+      RawRanks r = rawRanks();
+      rangeLow = r.low();
+      rangeHigh = r.high();
+    } else {
+      thresholdBucket = locate().bucket();
+    }
     pass = 2;
+  }
+
+  /**
+   * Where the raw values' ranks floor(q (n - 1)) and the one after fall: the threshold lies between
+   * the lower end of the first's bucket and the upper end of the second's.
+   *
+   * @param below raw values in buckets below {@code low}
+   */
+  private record RawRanks(long low, long high, long below, long lo) {
+    boolean zero() {
+      return low == JointHistogram.ZERO && high == JointHistogram.ZERO;
+    }
+  }
+
+  private RawRanks rawRanks() {
+    long lo = (long) Math.floor(quantile * (rawCount - 1));
+    long next = Math.min(lo + 1, rawCount - 1);
+    long[] state = {0, Long.MIN_VALUE, Long.MIN_VALUE, 0}; // cumulative, low, high, below
+    java.util.Objects.requireNonNull(rawHistogram)
+        .forEachAscending(
+            (ordinal, counts) -> {
+              long n = counts[0];
+              if (state[1] == Long.MIN_VALUE && state[0] + n > lo) {
+                state[1] = ordinal;
+                state[3] = state[0];
+              }
+              if (state[2] == Long.MIN_VALUE && state[0] + n > next) {
+                state[2] = ordinal;
+              }
+              state[0] += n;
+            });
+    return new RawRanks(state[1], state[2], state[3], lo);
+  }
+
+  /** The resized values' class counts: in buckets above {@code high}, in [low, high], in all. */
+  private double[][] resizedCounts(long low, long high) {
+    double[] above = new double[k];
+    double[] inRange = new double[k];
+    double[] total = new double[k];
+    histogram.forEachAscending(
+        (ordinal, counts) -> {
+          for (int c = 0; c < k; c++) {
+            total[c] += counts[c];
+            if (ordinal > high) {
+              above[c] += counts[c];
+            } else if (ordinal >= low) {
+              inRange[c] += counts[c];
+            }
+          }
+        });
+    return new double[][] {above, inRange, total};
+  }
+
+  private Score rawResult() {
+    if (rawCount == 0 || count == 0) {
+      return Score.exact(0.0, count);
+    }
+    RawRanks r = rawRanks();
+    double[][] counts = resizedCounts(r.low(), r.high());
+    double[] fire = counts[0].clone();
+    double[] total = counts[2];
+    if (r.zero()) {
+      // Both neighbouring ranks are exact zeros: T = 0, and no exact zero exceeds it.
+      return Score.exact(statistic.compute(fire, total), count);
+    }
+    if (pass == 2) {
+      double threshold = rawThresholdValue(r);
+      bucketValues.forEach(
+          (v, byClass) -> {
+            if (v > threshold) {
+              for (int c = 0; c < k; c++) {
+                fire[c] += byClass[c];
+              }
+            }
+          });
+      return Score.exact(statistic.compute(fire, total), count);
+    }
+    // One pass: the resized values in the threshold's range may each fire or not.
+    double low = Double.POSITIVE_INFINITY;
+    double high = Double.NEGATIVE_INFINITY;
+    int used = Math.min(classes.size(), 12);
+    for (int mask = 0; mask < 1 << used; mask++) {
+      double[] corner = counts[0].clone();
+      for (int c = 0; c < used; c++) {
+        corner[c] += (mask >> c & 1) == 1 ? counts[1][c] : 0;
+      }
+      double s = statistic.compute(corner, total);
+      low = Math.min(low, s);
+      high = Math.max(high, s);
+    }
+    double[] half = counts[0].clone();
+    for (int c = 0; c < k; c++) {
+      half[c] += counts[1][c] / 2;
+    }
+    double estimate = Math.min(high, Math.max(low, statistic.compute(half, total)));
+    return new Score(estimate, low, high, count, null);
+  }
+
+  /** The exact raw threshold: NumPy's linear interpolation between ranks lo and lo + 1. */
+  private double rawThresholdValue(RawRanks r) {
+    double fraction = quantile * (rawCount - 1) - r.lo();
+    long rank = r.below();
+    float atLo = Float.NaN;
+    float atNext = Float.NaN;
+    for (Map.Entry<Float, long[]> e : rawRangeValues.entrySet()) {
+      long n = e.getValue()[0];
+      if (Float.isNaN(atLo) && rank + n > r.lo()) {
+        atLo = e.getKey();
+      }
+      if (rank + n > r.lo() + 1) {
+        atNext = e.getKey();
+        break;
+      }
+      rank += n;
+    }
+    if (Float.isNaN(atNext)) {
+      atNext = atLo; // lo is the last rank
+    }
+    return atLo + fraction * ((double) atNext - atLo);
   }
 
   /** {@inheritDoc} */
   @Override
   public Score result() {
+    if (rawThreshold) {
+      return rawResult();
+    }
     if (count == 0) {
       return Score.exact(0.0, 0);
     }

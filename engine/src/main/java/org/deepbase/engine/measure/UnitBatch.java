@@ -15,6 +15,8 @@ public final class UnitBatch {
   private final int records;
   private final int symbols;
   private final double momentsQuantile;
+  private final FloatBuffer raw;
+  private final int rawSymbols;
   private final Map<Double, SharedStats.Firing> firing = new HashMap<>();
   private SharedStats.@Nullable Unit moments;
   private float @Nullable [] scratch;
@@ -26,10 +28,39 @@ public final class UnitBatch {
    *     moments then come with them for free instead of taking their own pass
    */
   public UnitBatch(FloatBuffer values, int records, int symbols, double momentsQuantile) {
+    this(values, records, symbols, momentsQuantile, values, symbols);
+  }
+
+  /**
+   * Wraps a unit's batch whose values were resized to the annotation grid, with the values on the
+   * layer's own grid.
+   *
+   * @param raw the values before resizing, record r's symbol s at {@code position() + r *
+   *     rawSymbols + s}
+   */
+  public UnitBatch(
+      FloatBuffer values,
+      int records,
+      int symbols,
+      double momentsQuantile,
+      FloatBuffer raw,
+      int rawSymbols) {
     this.values = values;
     this.records = records;
     this.symbols = symbols;
     this.momentsQuantile = momentsQuantile;
+    this.raw = raw;
+    this.rawSymbols = rawSymbols;
+  }
+
+  /** Returns the values on the layer's own grid (the values themselves when not resized). */
+  public FloatBuffer raw() {
+    return raw;
+  }
+
+  /** Returns symbols per record on the layer's own grid. */
+  public int rawSymbols() {
+    return rawSymbols;
   }
 
   /** Returns the values: record r's symbol s at {@code position() + r * symbols + s}. */

@@ -13,9 +13,21 @@ public final class Arguments {
   public static List<String> split(String value, String argument) {
     List<String> items = new ArrayList<>();
     if (value != null) {
-      for (String part : value.split(",")) {
-        if (!part.isBlank()) {
-          items.add(part.trim());
+      // Commas inside parentheses belong to an item: iou(0.995, raw).
+      int depth = 0;
+      int start = 0;
+      for (int i = 0; i <= value.length(); i++) {
+        char c = i < value.length() ? value.charAt(i) : ',';
+        if (c == '(') {
+          depth++;
+        } else if (c == ')') {
+          depth = Math.max(0, depth - 1);
+        } else if (c == ',' && (depth == 0 || i == value.length())) {
+          String part = value.substring(start, i);
+          if (!part.isBlank()) {
+            items.add(part.trim());
+          }
+          start = i + 1;
         }
       }
     }

@@ -51,6 +51,14 @@ public record InspectionRequest(
     }
   }
 
+  /**
+   * Returns whether a measure takes its threshold on the layers' own grids: the extractor then
+   * delivers those values too, and the behavior cache (which keeps resized values) is not read.
+   */
+  public boolean needsRawGrids() {
+    return measures.stream().anyMatch(MeasureSpec::rawThreshold);
+  }
+
   private static <T> List<T> nonEmpty(List<T> items, String argument) {
     if (items == null || items.isEmpty()) {
       throw new DeepBaseException(
