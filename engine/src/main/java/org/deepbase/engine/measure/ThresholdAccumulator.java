@@ -342,16 +342,7 @@ final class ThresholdAccumulator implements Accumulator {
       return Score.exact(statistic.compute(fire, total), count);
     }
     if (pass == 2) {
-      double threshold = rawThresholdValue(r);
-      bucketValues.forEach(
-          (v, byClass) -> {
-            if (v > threshold) {
-              for (int c = 0; c < k; c++) {
-                fire[c] += byClass[c];
-              }
-            }
-          });
-      return Score.exact(statistic.compute(fire, total), count);
+      return exactScore(fire, total, rawThresholdValue(r));
     }
     // One pass: the resized values in the threshold's range may each fire or not.
     double low = Double.POSITIVE_INFINITY;
@@ -372,6 +363,19 @@ final class ThresholdAccumulator implements Accumulator {
     }
     double estimate = Math.min(high, Math.max(low, statistic.compute(half, total)));
     return new Score(estimate, low, high, count, null);
+  }
+
+  /** Adds the second pass' collected values above the threshold to {@code fire}: the score. */
+  private Score exactScore(double[] fire, double[] total, double threshold) {
+    bucketValues.forEach(
+        (v, byClass) -> {
+          if (v > threshold) {
+            for (int c = 0; c < k; c++) {
+              fire[c] += byClass[c];
+            }
+          }
+        });
+    return Score.exact(statistic.compute(fire, total), count);
   }
 
   /** The exact raw threshold: NumPy's linear interpolation between ranks lo and lo + 1. */
@@ -413,16 +417,7 @@ final class ThresholdAccumulator implements Accumulator {
       return Score.exact(statistic.compute(fire, p.total()), count);
     }
     if (pass == 2) {
-      double threshold = exactThreshold(p);
-      bucketValues.forEach(
-          (v, counts) -> {
-            if (v > threshold) {
-              for (int c = 0; c < k; c++) {
-                fire[c] += counts[c];
-              }
-            }
-          });
-      return Score.exact(statistic.compute(fire, p.total()), count);
+      return exactScore(fire, p.total(), exactThreshold(p));
     }
     long lo = (long) Math.floor(quantile * (count - 1));
     double needed = Math.max(0, Math.min(p.bucketCount(), count - 1 - lo - p.aboveCount()));
