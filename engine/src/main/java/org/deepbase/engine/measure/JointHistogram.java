@@ -55,7 +55,11 @@ final class JointHistogram implements java.io.Serializable {
   }
 
   void add(float value, int annotationClass) {
-    long ordinal = ordinal(value);
+    addOrdinal(ordinal(value), annotationClass);
+  }
+
+  /** Counts a value by its bucket ordinal ({@link #ordinal}), computed once by the caller. */
+  void addOrdinal(long ordinal, int annotationClass) {
     if (ordinal == ZERO) {
       zero[annotationClass]++;
     } else if (ordinal > 0) {

@@ -102,6 +102,16 @@ final class ThresholdAccumulator implements Accumulator {
   public void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
     if (rawThreshold) {
       addRaw(unit.raw(), unit.records() * unit.rawSymbols());
+    }
+    if (pass == 1) {
+      // The unit's bucket ordinals are shared by every hypothesis it is compared with.
+      long[] ordinals = unit.ordinals();
+      int a0 = annotations.position();
+      for (int i = 0; i < ordinals.length; i++) {
+        histogram.addOrdinal(ordinals[i], classOf(annotations.get(a0 + i)));
+      }
+      count += ordinals.length;
+    } else if (rawThreshold) {
       addResized(unit.values(), annotations, unit.records() * unit.symbols());
     } else {
       add(unit.values(), annotations, unit.records(), unit.symbols());

@@ -20,6 +20,7 @@ public final class UnitBatch {
   private final Map<Double, SharedStats.Firing> firing = new HashMap<>();
   private SharedStats.@Nullable Unit moments;
   private float @Nullable [] scratch;
+  private long @Nullable [] ordinals;
 
   /**
    * Wraps a unit's batch.
@@ -95,6 +96,23 @@ public final class UnitBatch {
           }
           return f;
         });
+  }
+
+  /**
+   * Returns each value's histogram bucket ordinal, computed once (a logarithm per value) and shared
+   * by every hypothesis a dataset-threshold measure compares the unit with.
+   */
+  long[] ordinals() {
+    if (ordinals == null) {
+      int n = records * symbols;
+      int v0 = values.position();
+      long[] out = new long[n];
+      for (int i = 0; i < n; i++) {
+        out[i] = JointHistogram.ordinal(values.get(v0 + i));
+      }
+      ordinals = out;
+    }
+    return ordinals;
   }
 
   /** Returns the unit's mean and squared deviations over the batch. */
