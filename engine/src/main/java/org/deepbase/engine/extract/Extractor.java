@@ -245,20 +245,31 @@ public final class Extractor {
     List<Float4Vector> raw = new ArrayList<>(keepRaw ? units.length : 0);
     try {
       for (int i = 0; i < units.length; i++) {
-        Float4Vector vector = newVector(layer, units[i], batch * outSymbols, allocator, vectors);
-        ByteBuffer run = bytes.slice(i * runBytes, runBytes);
-        switch (alignment) {
-          case RESIZE -> fillResized(vector, run, batch, layer);
-          case BROADCAST -> fillBroadcast(vector, run, batch, outSymbols);
-          default -> throw new IllegalStateException(alignment.name());
-        }
-        vector.setValueCount(batch * outSymbols);
+        newVector(layer, units[i], batch * outSymbols, allocator, vectors);
         if (keepRaw) {
-          Float4Vector own = newVector(layer, units[i], batch * symbols, allocator, raw);
-          own.getDataBuffer().setBytes(0, run.order(ByteOrder.nativeOrder()));
-          own.setValueCount(batch * symbols);
+          newVector(layer, units[i], batch * symbols, allocator, raw);
         }
       }
+      // Units are independent: resize them on all cores (each reads its own slice of the
+      // native array and writes its own vectors; allocation stayed on this thread).
+      java.util.stream.IntStream.range(0, units.length)
+          .parallel()
+          .forEach(
+              i -> {
+                Float4Vector vector = vectors.get(i);
+                ByteBuffer run = bytes.slice(i * runBytes, runBytes).order(ByteOrder.nativeOrder());
+                switch (alignment) {
+                  case RESIZE -> fillResized(vector, run, batch, layer);
+                  case BROADCAST -> fillBroadcast(vector, run, batch, outSymbols);
+                  default -> throw new IllegalStateException(alignment.name());
+                }
+                vector.setValueCount(batch * outSymbols);
+                if (keepRaw) {
+                  Float4Vector own = raw.get(i);
+                  own.getDataBuffer().setBytes(0, run);
+                  own.setValueCount(batch * symbols);
+                }
+              });
     } catch (RuntimeException e) {
       vectors.forEach(Float4Vector::close);
       raw.forEach(Float4Vector::close);
@@ -333,6 +344,7 @@ public final class Extractor {
     float[] src = new float[batch * h * w];
     run.order(ByteOrder.nativeOrder()).asFloatBuffer().get(src);
     float[] dst = new float[oh * ow];
+    BilinearResize resize = new BilinearResize(h, w, oh, ow);
     FloatBuffer target =
         vector
             .getDataBuffer()
@@ -340,7 +352,7 @@ public final class Extractor {
             .order(ByteOrder.LITTLE_ENDIAN)
             .asFloatBuffer();
     for (int r = 0; r < batch; r++) {
-      BilinearResize.resize(src, r * h * w, h, w, dst, oh, ow);
+      resize.resize(src, r * h * w, dst);
       target.put(dst);
     }
   }

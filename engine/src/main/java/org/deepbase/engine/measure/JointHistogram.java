@@ -3,18 +3,23 @@ package org.deepbase.engine.measure;
 import java.util.Arrays;
 
 /**
- * Counts values per (value bucket, annotation class) with relative accuracy: bucket i of positive
- * values holds (γ^(i-1), γ^i] with γ = (1 + α) / (1 - α) (DDSketch's mapping), negative values
- * mirror that, and exact zeros have a bucket of their own. Any value in a bucket is within relative
- * error α of the bucket's representative.
+ * Counts values per (value bucket, annotation class) with relative accuracy: each power of two of
+ * positive values is cut into 2^{@value #SUB_BITS} buckets of equal width (HdrHistogram's layout,
+ * read straight from the float's bits: a bucket is the float's exponent and its top mantissa bits),
+ * so a bucket's width is at most 2^-{@value #SUB_BITS} (~0.2 %) of its values. Negative values
+ * mirror that, and exact zeros have a bucket of their own. The ordinal of a value is a shift of its
+ * bits, not a logarithm: it is the hottest operation of dataset-threshold measures, once per value.
  *
- * <p>Memory: two growable arrays of longs per class spanning the buckets actually hit, about
- * log(max / min) / (2α) entries; independent of how many values are added. Buckets are addressed by
- * an ordinal that increases with the value ({@link #ordinal}).
+ * <p>Memory: two growable arrays of longs per class spanning the buckets actually hit, about 512
+ * entries per power of two between the smallest and largest magnitude; independent of how many
+ * values are added. Buckets are addressed by an ordinal that increases with the value ({@link
+ * #ordinal}).
  */
 final class JointHistogram implements java.io.Serializable {
-  static final double ALPHA = 0.001;
-  private static final double LOG_GAMMA = Math.log((1 + ALPHA) / (1 - ALPHA));
+  /** Mantissa bits that select a bucket within a power of two. */
+  static final int SUB_BITS = 9;
+
+  private static final int SHIFT = 23 - SUB_BITS;
 
   /**
    * Ordinals: negative buckets below ZERO, positive above; bucket index i maps to ZERO ± (OFFSET +
@@ -22,7 +27,7 @@ final class JointHistogram implements java.io.Serializable {
    */
   static final long ZERO = 0;
 
-  private static final long OFFSET = 1L << 20;
+  private static final long OFFSET = 1;
 
   private final int classes;
   private final Side positive;
@@ -36,22 +41,44 @@ final class JointHistogram implements java.io.Serializable {
     this.zero = new long[classes];
   }
 
-  /** Returns the bucket ordinal of a value; ordinals increase with values. */
+  /**
+   * Returns the bucket ordinal of a value; ordinals increase with values (the bits of non-negative
+   * floats order as their values do).
+   */
   static long ordinal(float v) {
     if (v == 0f) {
       return ZERO;
     }
-    long index = OFFSET + (long) Math.ceil(Math.log(Math.abs((double) v)) / LOG_GAMMA);
+    long index = OFFSET + ((Float.floatToRawIntBits(v) & 0x7fffffff) >>> SHIFT);
     return v > 0 ? index : -index;
   }
 
-  /** Returns the upper end of a bucket (inclusive), for reporting. */
-  static double upperBound(long ordinal) {
-    if (ordinal == ZERO) {
-      return 0;
+  /** Counts values given by their ordinals in one class, sized once to the range they span. */
+  static JointHistogram ofOrdinals(long[] ordinals) {
+    long posMin = Long.MAX_VALUE;
+    long posMax = Long.MIN_VALUE;
+    long negMin = Long.MAX_VALUE;
+    long negMax = Long.MIN_VALUE;
+    for (long o : ordinals) {
+      if (o > 0) {
+        posMin = Math.min(posMin, o);
+        posMax = Math.max(posMax, o);
+      } else if (o < 0) {
+        negMin = Math.min(negMin, -o);
+        negMax = Math.max(negMax, -o);
+      }
     }
-    double magnitude = Math.exp((Math.abs(ordinal) - OFFSET) * LOG_GAMMA);
-    return ordinal > 0 ? magnitude : -magnitude / Math.exp(LOG_GAMMA);
+    JointHistogram h = new JointHistogram(1);
+    if (posMax > 0) {
+      h.positive.reserve((int) (posMin - OFFSET), (int) (posMax - OFFSET));
+    }
+    if (negMax > 0) {
+      h.negative.reserve((int) (negMin - OFFSET), (int) (negMax - OFFSET));
+    }
+    for (long o : ordinals) {
+      h.addOrdinal(o, 0);
+    }
+    return h;
   }
 
   void add(float value, int annotationClass) {
@@ -66,6 +93,28 @@ final class JointHistogram implements java.io.Serializable {
       positive.add((int) (ordinal - OFFSET), annotationClass);
     } else {
       negative.add((int) (-ordinal - OFFSET), annotationClass);
+    }
+  }
+
+  /**
+   * Adds every count of a one-class histogram to class {@code annotationClass}: a unit's values
+   * counted once per batch and shared by the pairs the unit is in.
+   */
+  void addAll(JointHistogram oneClass, int annotationClass) {
+    positive.addAll(oneClass.positive, annotationClass);
+    negative.addAll(oneClass.negative, annotationClass);
+    zero[annotationClass] += oneClass.zero[0];
+  }
+
+  /** Moves one count of a bucket from one class to another (the bucket must hold it). */
+  void move(long ordinal, int from, int to) {
+    if (ordinal == ZERO) {
+      zero[from]--;
+      zero[to]++;
+    } else if (ordinal > 0) {
+      positive.move((int) (ordinal - OFFSET), from, to);
+    } else {
+      negative.move((int) (-ordinal - OFFSET), from, to);
     }
   }
 
@@ -117,6 +166,13 @@ final class JointHistogram implements java.io.Serializable {
       this.classes = classes;
     }
 
+    /** Allocates buckets [low, high], both of which are about to be counted. */
+    void reserve(int low, int high) {
+      counts = new long[classes][high - low + 1];
+      min = low;
+      max = high;
+    }
+
     void add(int index, int annotationClass) {
       if (counts == null) {
         counts = new long[classes][64];
@@ -141,6 +197,27 @@ final class JointHistogram implements java.io.Serializable {
         counts[c] = grown;
       }
       min = newMin;
+    }
+
+    void addAll(Side other, int annotationClass) {
+      if (other.counts == null) {
+        return;
+      }
+      add(other.min, annotationClass);
+      add(other.max, annotationClass);
+      counts[annotationClass][other.min - min]--;
+      counts[annotationClass][other.max - min]--;
+      long[] source = other.counts[0];
+      long[] target = counts[annotationClass];
+      int shift = other.min - min;
+      for (int i = 0; i <= other.max - other.min; i++) {
+        target[i + shift] += source[i];
+      }
+    }
+
+    void move(int index, int from, int to) {
+      counts[from][index - min]--;
+      counts[to][index - min]++;
     }
 
     void merge(Side other, int[] remap) {

@@ -21,6 +21,10 @@ public final class UnitBatch {
   private SharedStats.@Nullable Unit moments;
   private float @Nullable [] scratch;
   private long @Nullable [] ordinals;
+  private @Nullable JointHistogram histogram;
+  private long @Nullable [] rawOrdinals;
+  private @Nullable JointHistogram rawHistogram;
+  private final Map<Range, int[]> inRange = new HashMap<>();
 
   /**
    * Wraps a unit's batch.
@@ -104,15 +108,76 @@ public final class UnitBatch {
    */
   long[] ordinals() {
     if (ordinals == null) {
-      int n = records * symbols;
-      int v0 = values.position();
-      long[] out = new long[n];
-      for (int i = 0; i < n; i++) {
-        out[i] = JointHistogram.ordinal(values.get(v0 + i));
-      }
-      ordinals = out;
+      ordinals = ordinalsOf(values, records * symbols);
     }
     return ordinals;
+  }
+
+  /** Returns the values' one-class histogram, counted once and shared like {@link #ordinals}. */
+  JointHistogram histogram() {
+    if (histogram == null) {
+      histogram = JointHistogram.ofOrdinals(ordinals());
+    }
+    return histogram;
+  }
+
+  /** Returns the bucket ordinals of the values on the layer's own grid ({@link #raw}). */
+  long[] rawOrdinals() {
+    if (raw == values) {
+      return ordinals();
+    }
+    if (rawOrdinals == null) {
+      rawOrdinals = ordinalsOf(raw, records * rawSymbols);
+    }
+    return rawOrdinals;
+  }
+
+  /** Returns the one-class histogram of the values on the layer's own grid. */
+  JointHistogram rawHistogram() {
+    if (raw == values) {
+      return histogram();
+    }
+    if (rawHistogram == null) {
+      rawHistogram = JointHistogram.ofOrdinals(rawOrdinals());
+    }
+    return rawHistogram;
+  }
+
+  /**
+   * Returns the positions of the values whose bucket ordinal lies in [low, high], found once per
+   * range: the second pass of every hypothesis the unit is compared with looks only at these.
+   *
+   * @param ownGrid whether to look at the values on the layer's own grid ({@link #raw})
+   */
+  int[] positionsIn(long low, long high, boolean ownGrid) {
+    return inRange.computeIfAbsent(
+        new Range(low, high, ownGrid),
+        range -> {
+          long[] o = ownGrid ? rawOrdinals() : ordinals();
+          int found = 0;
+          for (long x : o) {
+            found += x >= low && x <= high ? 1 : 0;
+          }
+          int[] out = new int[found];
+          int k = 0;
+          for (int i = 0; i < o.length; i++) {
+            if (o[i] >= low && o[i] <= high) {
+              out[k++] = i;
+            }
+          }
+          return out;
+        });
+  }
+
+  private record Range(long low, long high, boolean ownGrid) {}
+
+  private static long[] ordinalsOf(FloatBuffer buffer, int n) {
+    int v0 = buffer.position();
+    long[] out = new long[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = JointHistogram.ordinal(buffer.get(v0 + i));
+    }
+    return out;
   }
 
   /** Returns the unit's mean and squared deviations over the batch. */

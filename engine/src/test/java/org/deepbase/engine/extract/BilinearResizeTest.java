@@ -30,4 +30,41 @@ class BilinearResizeTest {
     BilinearResize.resize(src, 0, 2, 3, dst, 2, 3);
     assertArrayEquals(src, dst, 0f);
   }
+
+  @Test
+  void separableResizeIsBitIdenticalToFourNeighbourInterpolation() {
+    java.util.Random rng = new java.util.Random(3);
+    int[][] shapes = {{7, 7, 112, 112}, {3, 5, 24, 24}, {1, 9, 1, 30}, {14, 14, 56, 56}};
+    for (int[] shape : shapes) {
+      int h = shape[0];
+      int w = shape[1];
+      int oh = shape[2];
+      int ow = shape[3];
+      float[] src = new float[3 + h * w];
+      for (int i = 0; i < src.length; i++) {
+        src[i] = (float) rng.nextGaussian();
+      }
+      float[] dst = new float[oh * ow];
+      new BilinearResize(h, w, oh, ow).resize(src, 3, dst);
+      float[] expected = new float[oh * ow];
+      float sy = (float) h / oh;
+      float sx = (float) w / ow;
+      for (int y = 0; y < oh; y++) {
+        float fy = Math.max((y + 0.5f) * sy - 0.5f, 0f);
+        int y0 = Math.min((int) fy, h - 1);
+        int y1 = Math.min(y0 + 1, h - 1);
+        float ly = fy - y0;
+        for (int x = 0; x < ow; x++) {
+          float fx = Math.max((x + 0.5f) * sx - 0.5f, 0f);
+          int x0 = Math.min((int) fx, w - 1);
+          int x1 = Math.min(x0 + 1, w - 1);
+          float lx = fx - x0;
+          float top = src[3 + y0 * w + x0] * (1 - lx) + src[3 + y0 * w + x1] * lx;
+          float bottom = src[3 + y1 * w + x0] * (1 - lx) + src[3 + y1 * w + x1] * lx;
+          expected[y * ow + x] = top * (1 - ly) + bottom * ly;
+        }
+      }
+      assertArrayEquals(expected, dst, 0f, java.util.Arrays.toString(shape));
+    }
+  }
 }
