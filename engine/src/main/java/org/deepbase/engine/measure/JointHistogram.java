@@ -75,9 +75,22 @@ final class JointHistogram implements java.io.Serializable {
     if (negMax > 0) {
       h.negative.reserve((int) (negMin - OFFSET), (int) (negMax - OFFSET));
     }
+    // The hottest loop of a dataset-threshold measure: plain array increments, no range checks.
+    long[] pos = posMax > 0 ? h.positive.counts[0] : new long[0];
+    long[] neg = negMax > 0 ? h.negative.counts[0] : new long[0];
+    long posBase = OFFSET + h.positive.min;
+    long negBase = OFFSET + h.negative.min;
+    long zeros = 0;
     for (long o : ordinals) {
-      h.addOrdinal(o, 0);
+      if (o > 0) {
+        pos[(int) (o - posBase)]++;
+      } else if (o < 0) {
+        neg[(int) (-o - negBase)]++;
+      } else {
+        zeros++;
+      }
     }
+    h.zero[0] = zeros;
     return h;
   }
 
