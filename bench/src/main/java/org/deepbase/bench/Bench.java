@@ -25,7 +25,8 @@ public final class Bench {
                   Integer.parseInt(options.getOrDefault("--rounds", "5")),
                   out)
               .run();
-      default -> throw new IllegalArgumentException("bench --what measures|inspect");
+      case "resnet" -> new VisionBench(workspace, out).run();
+      default -> throw new IllegalArgumentException("bench --what measures|inspect|resnet");
     }
   }
 }

@@ -1,8 +1,5 @@
 package org.deepbase.bench;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +18,7 @@ import java.util.TreeMap;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
-import org.deepbase.engine.data.DatasetReader;
-import org.deepbase.engine.data.RecordBatch;
-import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.DjlModel;
-import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.queries.pacman.PacmanWorkspace;
 
@@ -230,19 +223,7 @@ final class InspectBench {
 
   /** Runs the bare forward passes through conv1 and conv2, reading the same inputs. */
   private void forwardOnly(ModelDescriptor model, Checkpoint checkpoint, DatasetDescriptor data) {
-    try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
-        DatasetReader reader =
-            new DatasetReader(workspace.datasetDir(data.name()), data, i -> true, BATCH)) {
-      JniUtils.setGradMode(false);
-      while (reader.hasNext()) {
-        RecordBatch batch = reader.next();
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-          NDArray x = manager.create(batch.inputs(), Architecture.inputShape(model, batch.size()));
-          NDArray[] taps = loaded.forward(x, 1, false);
-          taps[1].toByteBuffer(true); // force the computation; a view of native memory, no copy
-        }
-      }
-    }
+    ForwardOnly.run(model, checkpoint, workspace.datasetDir(data.name()), data, 1, BATCH);
   }
 
   /**

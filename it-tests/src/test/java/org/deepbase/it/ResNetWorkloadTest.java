@@ -53,29 +53,7 @@ class ResNetWorkloadTest {
 
   @Test
   void everyUnitAndConceptMatchesNumPyInOneCall() throws SQLException {
-    Map<String, Double> scores = new HashMap<>();
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT layer, unit, hypothesis, \"measure\", score FROM TABLE(inspect("
-                    + "models => 'mini_resnet', units => 'layer1.*,layer2.*,layer3.*,layer4.*', "
-                    + "hypotheses => '"
-                    + String.join(",", CONCEPTS)
-                    + "', measures => 'iou(0.995),iou(0.995, raw),corr', dataset => 'concepts',"
-                    + " exact => true))")) {
-      while (rs.next()) {
-        String measure =
-            switch (rs.getString(4)) {
-              case "iou(0.995)" -> "iou";
-              case "iou(0.995, raw)" -> "iou_raw";
-              default -> rs.getString(4);
-            };
-        scores.put(
-            rs.getString(1) + "/" + rs.getString(3) + "/" + measure + "/" + rs.getInt(2),
-            rs.getDouble(5));
-      }
-    }
+    Map<String, Double> scores = scores("false");
     int compared = 0;
     int tied = 0;
     for (Map.Entry<String, float[]> ref : references.entrySet()) {
@@ -108,5 +86,73 @@ class ResNetWorkloadTest {
     assertTrue(
         references.get("layer1/circle/iou")[0] != references.get("layer1/circle/iou_raw")[0],
         "the two conventions differ on this data");
+  }
+
+  /**
+   * The behavior cache keeps each stage on its own grid (12/6/3/2 px, not 24 x 24) and resizes on
+   * reading: filling it and reading it back give the very scores of the uncached run, in both
+   * conventions.
+   */
+  @Test
+  void cachedStagesAreStoredOnTheirOwnGridAndScoreTheSame() throws Exception {
+    Map<String, Double> uncached = scores("false");
+    Map<String, Double> filling = scores("true");
+    Path entries = dir.resolve("cache").resolve("behaviors");
+    long stored;
+    try (var files = Files.list(entries)) {
+      stored =
+          files
+              .filter(f -> f.toString().endsWith(".arrow"))
+              .mapToLong(f -> f.toFile().length())
+              .sum();
+    }
+    // 40 records x (8 x 144 + 16 x 36 + 16 x 9 + 16 x 4) floats on their own grids; resized to
+    // 24 x 24 they would be 40 x 56 x 576 floats (5.2 MB).
+    long own = 40L * (8 * 144 + 16 * 36 + 16 * 9 + 16 * 4) * Float.BYTES;
+    assertTrue(stored >= own && stored < 2 * own, "cache entries hold " + stored + " bytes");
+    Map<String, Double> read = scores("true");
+    assertEquals("", firstDifference(uncached, filling), "filling the cache");
+    assertEquals("", firstDifference(uncached, read), "reading the cache");
+  }
+
+  private static String firstDifference(Map<String, Double> expected, Map<String, Double> actual) {
+    if (!expected.keySet().equals(actual.keySet())) {
+      return "rows " + expected.size() + " vs " + actual.size();
+    }
+    return expected.keySet().stream()
+        .filter(k -> !expected.get(k).equals(actual.get(k)))
+        .findFirst()
+        .map(k -> k + ": " + expected.get(k) + " vs " + actual.get(k))
+        .orElse("");
+  }
+
+  /** Runs the one INSPECT; returns "layer/concept/measure/unit" -> score. */
+  private static Map<String, Double> scores(String cache) throws SQLException {
+    Map<String, Double> scores = new HashMap<>();
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT layer, unit, hypothesis, \"measure\", score FROM TABLE(inspect("
+                    + "models => 'mini_resnet', units => 'layer1.*,layer2.*,layer3.*,layer4.*', "
+                    + "hypotheses => '"
+                    + String.join(",", CONCEPTS)
+                    + "', measures => 'iou(0.995),iou(0.995, raw),corr', dataset => 'concepts',"
+                    + " exact => true, cache => "
+                    + cache
+                    + "))")) {
+      while (rs.next()) {
+        String measure =
+            switch (rs.getString(4)) {
+              case "iou(0.995)" -> "iou";
+              case "iou(0.995, raw)" -> "iou_raw";
+              default -> rs.getString(4);
+            };
+        scores.put(
+            rs.getString(1) + "/" + rs.getString(3) + "/" + measure + "/" + rs.getInt(2),
+            rs.getDouble(5));
+      }
+    }
+    return scores;
   }
 }

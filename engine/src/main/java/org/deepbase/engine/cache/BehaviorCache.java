@@ -32,6 +32,7 @@ import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.GridAlignment;
 import org.deepbase.engine.workspace.Workspace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +77,7 @@ public final class BehaviorCache {
               + layer.shape()
               + "|"
               + dataset.name()
-              + "|"
+              + "|own-grid|"
               + Files.size(inputs)
               + "|"
               + Files.getLastModifiedTime(inputs).toMillis();
@@ -174,9 +175,14 @@ public final class BehaviorCache {
     }
   }
 
-  /** Opens a reader over a valid entry. */
-  public Reader reader(Path entry, LayerInfo layer, BufferAllocator allocator) {
-    return new Reader(entry, layer, allocator);
+  /**
+   * Opens a reader over a valid entry that delivers the layer aligned to an annotation grid.
+   *
+   * @param keepOwn also deliver the values on the layer's own grid ({@link BehaviorBatch#raw})
+   */
+  public Reader reader(
+      Path entry, LayerInfo layer, List<Integer> grid, boolean keepOwn, BufferAllocator allocator) {
+    return new Reader(entry, layer, GridAlignment.of(layer, grid), keepOwn, allocator);
   }
 
   /** Writes one entry batch by batch; owns its temporary file until commit or close. */
@@ -224,12 +230,17 @@ public final class BehaviorCache {
       }
     }
 
-    /** Appends a batch holding every unit of the layer (the batch keeps its vectors). */
+    /**
+     * Appends a batch holding every unit of the layer (the batch keeps its vectors). A batch
+     * resized to the annotation grid must carry its values on the layer's own grid ({@link
+     * BehaviorBatch#raw}): those are stored, and aligned again on reading.
+     */
     public void write(BehaviorBatch batch) {
-      int rows = batch.recordIds().length * batch.symbols();
+      boolean own = batch.hasRaw();
+      int rows = batch.recordIds().length * (own ? batch.rawSymbols() : batch.symbols());
       for (int u = 0; u < batch.units().length; u++) {
         Float4Vector target = (Float4Vector) root.getVector(batch.units()[u]);
-        Float4Vector source = batch.vectors().get(u);
+        Float4Vector source = own ? batch.raw().get(u) : batch.vectors().get(u);
         target.allocateNew(rows);
         target.getDataBuffer().setBytes(0, source.getDataBuffer(), 0, (long) rows * Float.BYTES);
         target.getValidityBuffer().setBytes(0, source.getValidityBuffer(), 0, (rows + 7) / 8);
@@ -299,15 +310,28 @@ public final class BehaviorCache {
     }
   }
 
-  /** Reads an entry's batches as {@link BehaviorBatch}es of chosen units. */
+  /**
+   * Reads an entry's batches as {@link BehaviorBatch}es of chosen units, aligned to the annotation
+   * grid (entries hold each layer on its own grid: a ResNet stage resized to the masks would take
+   * ~250 times the disk).
+   */
   public static final class Reader implements AutoCloseable {
     private final LayerInfo layer;
+    private final GridAlignment alignment;
+    private final boolean keepOwn;
     private final FileChannel channel;
     private final ArrowFileReader reader;
     private final BufferAllocator allocator;
 
-    private Reader(Path entry, LayerInfo layer, BufferAllocator allocator) {
+    private Reader(
+        Path entry,
+        LayerInfo layer,
+        GridAlignment alignment,
+        boolean keepOwn,
+        BufferAllocator allocator) {
       this.layer = layer;
+      this.alignment = alignment;
+      this.keepOwn = keepOwn;
       this.allocator = allocator;
       try {
         this.channel = FileChannel.open(entry, StandardOpenOption.READ);
@@ -335,6 +359,17 @@ public final class BehaviorCache {
                   + " rows does not hold "
                   + recordIds.length
                   + " records");
+        }
+        if (!alignment.copies()) {
+          return alignment.align(
+              units,
+              recordIds,
+              i ->
+                  ((Float4Vector) root.getVector(units[i]))
+                      .getDataBuffer()
+                      .nioBuffer(0, symbols * recordIds.length * Float.BYTES),
+              keepOwn,
+              allocator);
         }
         List<Float4Vector> vectors = new ArrayList<>(units.length);
         for (int u : units) {

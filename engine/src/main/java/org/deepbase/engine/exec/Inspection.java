@@ -111,9 +111,7 @@ public final class Inspection {
         // Gradients cost a backward pass per unit and are not worth keeping: they are never cached.
         boolean activations = request.behavior() == BehaviorKind.ACTIVATION;
         BehaviorCache cache =
-            request.cache() != CachePolicy.OFF && activations && !request.needsRawGrids()
-                ? new BehaviorCache(workspace)
-                : null;
+            request.cache() != CachePolicy.OFF && activations ? new BehaviorCache(workspace) : null;
         CostModel costs = new CostModel(workspace);
         String costKey =
             model.name()
@@ -156,6 +154,8 @@ public final class Inspection {
             List<LayerRequest> extracted = write ? allUnits() : layers;
             Extractor extractor =
                 ShardScan.extractor(loaded, extracted, dataset, request, workspace);
+            // The cache keeps each layer on its own grid: resized layers come with theirs.
+            Extractor filling = write ? extractor.withRawGrids() : extractor;
             List<BehaviorCache.Writer> writers = new ArrayList<>();
             try {
               if (write) {
@@ -170,7 +170,7 @@ public final class Inspection {
                 }
               }
               pass(
-                  new ExtractingSource(extractor, allocator, writers, costs, costKey),
+                  new ExtractingSource(filling, allocator, writers, costs, costKey),
                   batchSize,
                   true,
                   Long.MAX_VALUE);
@@ -226,7 +226,13 @@ public final class Inspection {
 
       CachedSource(BehaviorCache cache, List<Path> entries, BufferAllocator allocator) {
         for (int l = 0; l < layers.size(); l++) {
-          readers.add(cache.reader(entries.get(l), layers.get(l).layer(), allocator));
+          readers.add(
+              cache.reader(
+                  entries.get(l),
+                  layers.get(l).layer(),
+                  dataset.symbolShape(),
+                  request.needsRawGrids(),
+                  allocator));
         }
       }
 

@@ -9,14 +9,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
-import org.deepbase.engine.DeepBaseException;
-import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.Shapes;
 import org.deepbase.engine.data.RecordBatch;
@@ -167,7 +163,8 @@ public final class Extractor {
               NDArray map = Saliency.reduce(model.descriptor(), grid, gradient);
               map.attach(pass);
               Float4Vector vector =
-                  newVector(request.layer(), unit, batch * symbols, allocator, vectors);
+                  GridAlignment.newVector(
+                      request.layer(), unit, batch * symbols, allocator, vectors);
               vector.getDataBuffer().setBytes(0, map.toByteBuffer(true));
               vector.setValueCount(batch * symbols);
               gradient.subi(gradient);
@@ -191,8 +188,7 @@ public final class Extractor {
     LayerInfo layer = request.layer();
     int batch = recordIds.length;
     int symbols = layer.symbolCount();
-    Alignment alignment = Alignment.of(layer, grid);
-    int outSymbols = Shapes.product(grid);
+    GridAlignment alignment = GridAlignment.of(layer, grid);
     // [B, C, S] -> [C, B, S] in native code so that each unit is one contiguous run; when only some
     // units are asked for, pick them natively too, so only their values leave native memory.
     // Behaviors are float32 whatever the layer computes in (a TorchScript model may run in
@@ -213,7 +209,7 @@ public final class Extractor {
     }
     NDArray source = all ? unitMajor : NDArrays.stack(picked);
     int runBytes = batch * symbols * Float.BYTES;
-    if (alignment == Alignment.COPY) {
+    if (alignment.copies()) {
       // The behaviors ARE the (made contiguous) tensor: it moves to a manager of its own, which
       // the Arrow vectors own from here on. No copy leaves native memory.
       NDManager owner = NDManager.newBaseManager("PyTorch");
@@ -235,125 +231,13 @@ public final class Extractor {
           layer,
           request.units(),
           recordIds,
-          outSymbols,
+          symbols,
           NativeBehaviors.wrap(bytes, owner, runBytes, names, allocator));
     }
     // tryDirect: a view of the (made contiguous) native array, read once below; without it DJL
     // copies into a heap array first. The view lives as long as the batch manager.
     ByteBuffer bytes = source.toByteBuffer(true);
-    List<Float4Vector> vectors = new ArrayList<>(units.length);
-    List<Float4Vector> raw = new ArrayList<>(keepRaw ? units.length : 0);
-    try {
-      for (int i = 0; i < units.length; i++) {
-        newVector(layer, units[i], batch * outSymbols, allocator, vectors);
-        if (keepRaw) {
-          newVector(layer, units[i], batch * symbols, allocator, raw);
-        }
-      }
-      // Units are independent: resize them on all cores (each reads its own slice of the
-      // native array and writes its own vectors; allocation stayed on this thread).
-      java.util.stream.IntStream.range(0, units.length)
-          .parallel()
-          .forEach(
-              i -> {
-                Float4Vector vector = vectors.get(i);
-                ByteBuffer run = bytes.slice(i * runBytes, runBytes).order(ByteOrder.nativeOrder());
-                switch (alignment) {
-                  case RESIZE -> fillResized(vector, run, batch, layer);
-                  case BROADCAST -> fillBroadcast(vector, run, batch, outSymbols);
-                  default -> throw new IllegalStateException(alignment.name());
-                }
-                vector.setValueCount(batch * outSymbols);
-                if (keepRaw) {
-                  Float4Vector own = raw.get(i);
-                  own.getDataBuffer().setBytes(0, run);
-                  own.setValueCount(batch * symbols);
-                }
-              });
-    } catch (RuntimeException e) {
-      vectors.forEach(Float4Vector::close);
-      raw.forEach(Float4Vector::close);
-      throw e;
-    }
-    return new BehaviorBatch(layer, request.units(), recordIds, outSymbols, vectors, symbols, raw);
-  }
-
-  private static Float4Vector newVector(
-      LayerInfo layer, int unit, int values, BufferAllocator allocator, List<Float4Vector> owned) {
-    Float4Vector vector = new Float4Vector(layer.name() + "." + unit, allocator);
-    owned.add(vector);
-    vector.allocateNew(values);
-    vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
-    return vector;
-  }
-
-  /** How a layer's symbols map onto the annotation grid. */
-  private enum Alignment {
-    COPY,
-    RESIZE,
-    BROADCAST;
-
-    static Alignment of(LayerInfo layer, List<Integer> grid) {
-      List<Integer> own = layer.grid();
-      if (own.equals(grid) || layer.symbolCount() == 1 && Shapes.product(grid) == 1) {
-        return COPY;
-      }
-      if (layer.symbolCount() == 1) {
-        return BROADCAST;
-      }
-      if (own.size() == grid.size() && (own.size() == 1 || own.size() == 2)) {
-        return RESIZE;
-      }
-      throw new DeepBaseException(
-          ErrorCode.SHAPE_MISMATCH,
-          "layer '"
-              + layer.name()
-              + "' has output shape "
-              + layer.shape()
-              + " (symbol grid "
-              + own
-              + ") but the dataset's symbol shape is "
-              + grid
-              + "; DeepBase resizes grids of the same rank and broadcasts dense layers");
-    }
-  }
-
-  private void fillBroadcast(Float4Vector vector, ByteBuffer run, int batch, int outSymbols) {
-    FloatBuffer values = run.order(ByteOrder.nativeOrder()).asFloatBuffer();
-    FloatBuffer target =
-        vector
-            .getDataBuffer()
-            .nioBuffer(0, batch * outSymbols * Float.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN)
-            .asFloatBuffer();
-    for (int r = 0; r < batch; r++) {
-      float v = values.get(r);
-      for (int s = 0; s < outSymbols; s++) {
-        target.put(v);
-      }
-    }
-  }
-
-  private void fillResized(Float4Vector vector, ByteBuffer run, int batch, LayerInfo layer) {
-    // A 1-D grid is a 1 x L image: bilinear with one row is linear interpolation.
-    List<Integer> own = layer.grid();
-    int h = own.size() == 2 ? own.get(0) : 1;
-    int w = own.get(own.size() - 1);
-    int oh = grid.size() == 2 ? grid.get(0) : 1;
-    int ow = grid.get(grid.size() - 1);
-    float[] src = new float[batch * h * w];
-    run.order(ByteOrder.nativeOrder()).asFloatBuffer().get(src);
-    float[] dst = new float[oh * ow];
-    BilinearResize resize = new BilinearResize(h, w, oh, ow);
-    FloatBuffer target =
-        vector
-            .getDataBuffer()
-            .nioBuffer(0, batch * oh * ow * Float.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN)
-            .asFloatBuffer();
-    for (int r = 0; r < batch; r++) {
-      resize.resize(src, r * h * w, dst);
-      target.put(dst);
-    }
+    return alignment.align(
+        units, recordIds, i -> bytes.slice(i * runBytes, runBytes), keepRaw, allocator);
   }
 }

@@ -1,0 +1,44 @@
+package org.deepbase.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.file.Path;
+import org.deepbase.engine.catalog.Checkpoint;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.data.DatasetReader;
+import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.nn.Architecture;
+import org.deepbase.engine.nn.LoadedModel;
+
+/**
+ * The floor every inspection benchmark is measured against: the model's bare forward passes up to a
+ * layer over a dataset, reading the same inputs as DeepBase, with nothing extracted or scored.
+ */
+final class ForwardOnly {
+  private ForwardOnly() {}
+
+  /** Runs the forward passes through layers 0..deepest in batches of {@code batch} records. */
+  static void run(
+      ModelDescriptor model,
+      Checkpoint checkpoint,
+      Path datasetDir,
+      DatasetDescriptor data,
+      int deepest,
+      int batch) {
+    try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
+        DatasetReader reader = new DatasetReader(datasetDir, data, i -> true, batch)) {
+      JniUtils.setGradMode(false);
+      while (reader.hasNext()) {
+        RecordBatch records = reader.next();
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+          NDArray x =
+              manager.create(records.inputs(), Architecture.inputShape(model, records.size()));
+          NDArray[] taps = loaded.forward(x, deepest, false);
+          taps[deepest].toByteBuffer(true); // force the computation; a view, no copy
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package org.deepbase.bench;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Locale;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.workspace.Workspace;
+
+/**
+ * One arm of {@link VisionBench}, run in a process of its own so that its peak RSS is its own:
+ * {@code forward <workspace> <model> <dataset>} runs the bare forward passes; {@code sql
+ * <workspace> <csv> <query>} runs a query and writes its rows, tab-separated; {@code cached
+ * <workspace> <csv> <query>} runs it once untimed (filling the behavior cache) and then timed.
+ * Prints {@code seconds S} and {@code peak_rss_mb M} on its last lines.
+ */
+public final class VisionArm {
+  private VisionArm() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[1]);
+    long start = System.nanoTime();
+    switch (args[0]) {
+      case "forward" -> {
+        Workspace workspace = new Workspace(dir);
+        ModelDescriptor model = workspace.model(args[2]);
+        DatasetDescriptor data = workspace.dataset(args[3]);
+        ForwardOnly.run(
+            model,
+            workspace.latestCheckpoint(args[2]),
+            workspace.datasetDir(args[3]),
+            data,
+            model.layers().size() - 1,
+            Integer.parseInt(args[4]));
+      }
+      case "sql" -> query(dir, Path.of(args[2]), args[3]);
+      case "cached" -> {
+        query(dir, Path.of(args[2]), args[3]);
+        start = System.nanoTime();
+        query(dir, Path.of(args[2]), args[3]);
+      }
+      default -> throw new IllegalArgumentException("arm forward|sql|cached: " + args[0]);
+    }
+    System.out.printf(Locale.ROOT, "seconds %.3f%n", (System.nanoTime() - start) / 1e9);
+    System.out.printf(Locale.ROOT, "peak_rss_mb %.0f%n", peakRssMb());
+  }
+
+  /** Runs a query, writing its rows as CSV. */
+  private static void query(Path dir, Path csv, String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql);
+        PrintWriter out = new PrintWriter(Files.newBufferedWriter(csv, StandardCharsets.UTF_8))) {
+      int columns = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        StringBuilder row = new StringBuilder();
+        for (int i = 1; i <= columns; i++) {
+          row.append(i > 1 ? "\t" : "").append(rs.getString(i));
+        }
+        out.println(row);
+      }
+    }
+  }
+
+  /** The process' high-water resident set (Linux's VmHWM), in MiB; NaN elsewhere. */
+  private static double peakRssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (java.io.IOException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+}

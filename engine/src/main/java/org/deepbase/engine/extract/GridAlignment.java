@@ -1,0 +1,174 @@
+package org.deepbase.engine.extract;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.deepbase.engine.DeepBaseException;
+import org.deepbase.engine.ErrorCode;
+import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.catalog.Shapes;
+
+/**
+ * How a layer's symbols map onto the annotation grid, and the mapping itself: equal grids are
+ * copied, different grids of the same rank are resized (bilinear, or linear for 1-D), and a dense
+ * unit's one value is broadcast to every symbol of its record. Used where behaviors come from (the
+ * extractor, on the tensors; the behavior cache, which keeps layers on their own grids).
+ */
+public final class GridAlignment {
+  private enum Kind {
+    COPY,
+    RESIZE,
+    BROADCAST
+  }
+
+  private final LayerInfo layer;
+  private final List<Integer> grid;
+  private final Kind kind;
+
+  private GridAlignment(LayerInfo layer, List<Integer> grid, Kind kind) {
+    this.layer = layer;
+    this.grid = List.copyOf(grid);
+    this.kind = kind;
+  }
+
+  /** Plans aligning a layer to an annotation grid, or fails naming both shapes. */
+  public static GridAlignment of(LayerInfo layer, List<Integer> grid) {
+    List<Integer> own = layer.grid();
+    if (own.equals(grid) || layer.symbolCount() == 1 && Shapes.product(grid) == 1) {
+      return new GridAlignment(layer, grid, Kind.COPY);
+    }
+    if (layer.symbolCount() == 1) {
+      return new GridAlignment(layer, grid, Kind.BROADCAST);
+    }
+    if (own.size() == grid.size() && (own.size() == 1 || own.size() == 2)) {
+      return new GridAlignment(layer, grid, Kind.RESIZE);
+    }
+    throw new DeepBaseException(
+        ErrorCode.SHAPE_MISMATCH,
+        "layer '"
+            + layer.name()
+            + "' has output shape "
+            + layer.shape()
+            + " (symbol grid "
+            + own
+            + ") but the dataset's symbol shape is "
+            + grid
+            + "; DeepBase resizes grids of the same rank and broadcasts dense layers");
+  }
+
+  /** Returns whether the layer's own values are the aligned ones (nothing to compute). */
+  public boolean copies() {
+    return kind == Kind.COPY;
+  }
+
+  /**
+   * Aligns a batch of units whose values on the layer's own grid are given per unit ({@code
+   * ownValues.apply(i)}: records x own symbols floats in native order, read only). The new vectors
+   * are counted by {@code allocator} and owned by the returned batch.
+   *
+   * @param keepOwn also deliver copies of the values on the layer's own grid ({@link
+   *     BehaviorBatch#raw})
+   */
+  public BehaviorBatch align(
+      int[] units,
+      int[] recordIds,
+      IntFunction<ByteBuffer> ownValues,
+      boolean keepOwn,
+      BufferAllocator allocator) {
+    if (kind == Kind.COPY) {
+      throw new IllegalStateException("a copied layer is not aligned");
+    }
+    int batch = recordIds.length;
+    int symbols = layer.symbolCount();
+    int outSymbols = Shapes.product(grid);
+    List<Float4Vector> vectors = new ArrayList<>(units.length);
+    List<Float4Vector> own = new ArrayList<>(keepOwn ? units.length : 0);
+    try {
+      for (int unit : units) {
+        newVector(layer, unit, batch * outSymbols, allocator, vectors);
+        if (keepOwn) {
+          newVector(layer, unit, batch * symbols, allocator, own);
+        }
+      }
+      // Units are independent: align them on all cores (each reads its own values and writes its
+      // own vectors; allocation stayed on this thread).
+      IntStream.range(0, units.length)
+          .parallel()
+          .forEach(
+              i -> {
+                Float4Vector vector = vectors.get(i);
+                ByteBuffer values = ownValues.apply(i).order(ByteOrder.nativeOrder());
+                if (kind == Kind.RESIZE) {
+                  fillResized(vector, values, batch);
+                } else {
+                  fillBroadcast(vector, values, batch, outSymbols);
+                }
+                vector.setValueCount(batch * outSymbols);
+                if (keepOwn) {
+                  Float4Vector copy = own.get(i);
+                  copy.getDataBuffer().setBytes(0, values);
+                  copy.setValueCount(batch * symbols);
+                }
+              });
+    } catch (RuntimeException e) {
+      vectors.forEach(Float4Vector::close);
+      own.forEach(Float4Vector::close);
+      throw e;
+    }
+    return new BehaviorBatch(layer, units, recordIds, outSymbols, vectors, symbols, own);
+  }
+
+  /** Allocates a unit's vector, all values valid, and adds it to {@code owned}. */
+  static Float4Vector newVector(
+      LayerInfo layer, int unit, int values, BufferAllocator allocator, List<Float4Vector> owned) {
+    Float4Vector vector = new Float4Vector(layer.name() + "." + unit, allocator);
+    owned.add(vector);
+    vector.allocateNew(values);
+    vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
+    return vector;
+  }
+
+  private static FloatBuffer target(Float4Vector vector, int values) {
+    return vector
+        .getDataBuffer()
+        .nioBuffer(0, values * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer();
+  }
+
+  private static void fillBroadcast(
+      Float4Vector vector, ByteBuffer run, int batch, int outSymbols) {
+    FloatBuffer values = run.asFloatBuffer();
+    FloatBuffer target = target(vector, batch * outSymbols);
+    for (int r = 0; r < batch; r++) {
+      float v = values.get(r);
+      for (int s = 0; s < outSymbols; s++) {
+        target.put(v);
+      }
+    }
+  }
+
+  private void fillResized(Float4Vector vector, ByteBuffer run, int batch) {
+    // A 1-D grid is a 1 x L image: bilinear with one row is linear interpolation.
+    List<Integer> own = layer.grid();
+    int h = own.size() == 2 ? own.get(0) : 1;
+    int w = own.get(own.size() - 1);
+    int oh = grid.size() == 2 ? grid.get(0) : 1;
+    int ow = grid.get(grid.size() - 1);
+    float[] src = new float[batch * h * w];
+    run.asFloatBuffer().get(src);
+    float[] dst = new float[oh * ow];
+    BilinearResize resize = new BilinearResize(h, w, oh, ow);
+    FloatBuffer target = target(vector, batch * oh * ow);
+    for (int r = 0; r < batch; r++) {
+      resize.resize(src, r * h * w, dst);
+      target.put(dst);
+    }
+  }
+}
