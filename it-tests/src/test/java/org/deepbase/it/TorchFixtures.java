@@ -53,10 +53,13 @@ final class TorchFixtures {
 
   private static void installOne(Path workspace, String relative) {
     Path from = root().resolve(relative);
-    // Workloads with a directory of their own (pacman/, resnet/) hold workspace pieces below it.
+    // Workloads with a directory of their own (pacman/, resnet/, sequence/) hold workspace pieces
+    // below it.
     Path to =
         workspace.resolve(
-            relative.startsWith("pacman/") || relative.startsWith("resnet/")
+            relative.startsWith("pacman/")
+                    || relative.startsWith("resnet/")
+                    || relative.startsWith("sequence/")
                 ? relative.substring(relative.indexOf('/') + 1)
                 : relative);
     try (Stream<Path> files = Files.walk(from)) {
