@@ -26,7 +26,11 @@ public final class Bench {
                   out)
               .run();
       case "resnet" -> new VisionBench(workspace, out).run();
-      default -> throw new IllegalArgumentException("bench --what measures|inspect|resnet");
+      case "transformer" -> new SequenceBench(workspace, "seq_transformer", out).run();
+      case "gru" -> new SequenceBench(workspace, "seq_gru", out).run();
+      default ->
+          throw new IllegalArgumentException(
+              "bench --what measures|inspect|resnet|transformer|gru");
     }
   }
 }

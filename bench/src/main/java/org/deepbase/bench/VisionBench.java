@@ -2,8 +2,6 @@ package org.deepbase.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.deepbase.engine.workspace.Workspace;
 
 /**
@@ -56,9 +52,6 @@ final class VisionBench {
     this.out = out;
   }
 
-  /** One arm's outcome. */
-  private record Arm(String name, double seconds, double peakRssMb, String note) {}
-
   void run() throws Exception {
     if (!workspace.models().containsKey(MODEL)) {
       throw new IllegalStateException(
@@ -78,56 +71,54 @@ final class VisionBench {
         DATASET,
         records,
         CONCEPTS.size(),
-        loadAverage());
+        Arms.loadAverage());
     Path scratch = Files.createTempDirectory("deepbase-vision-bench");
+    Arms runner = new Arms(workspace.root(), out);
     try {
-      List<Arm> arms = new ArrayList<>();
-      arms.add(child("forward-only", "forward", MODEL, DATASET, String.valueOf(BATCH)));
+      List<Arms.Arm> arms = new ArrayList<>();
+      arms.add(runner.java("forward-only", "forward", MODEL, DATASET, String.valueOf(BATCH)));
       Path exactCsv = scratch.resolve("exact.csv");
       arms.add(
-          child("deepbase exact", "sql", exactCsv.toString(), inspect("iou(0.995),corr", false)));
+          runner.java(
+              "deepbase exact", "sql", exactCsv.toString(), inspect("iou(0.995),corr", false)));
       Path rawCsv = scratch.resolve("raw.csv");
       arms.add(
-          child(
+          runner.java(
               "deepbase exact, raw conv.",
               "sql",
               rawCsv.toString(),
               inspect("iou(0.995, raw)", false)));
       arms.add(
-          child(
+          runner.java(
               "deepbase from cache",
               "cached",
               scratch.resolve("cached.csv").toString(),
               inspect("iou(0.995),corr", true)));
       Path baselineCsv = scratch.resolve("baseline.csv");
-      Arm baseline = baseline(baselineCsv);
-      arms.add(baseline);
-      double forward = arms.get(0).seconds();
-      out.printf(
-          Locale.ROOT,
-          "%-28s %9s %10s %12s   %s%n",
-          "arm",
-          "seconds",
-          "records/s",
-          "peak RSS MB",
-          "ratio");
-      for (Arm arm : arms) {
-        out.printf(
-            Locale.ROOT,
-            "%-28s %9.2f %10.1f %12.0f   %.2fx forward%s%n",
-            arm.name(),
-            arm.seconds(),
-            records / arm.seconds(),
-            arm.peakRssMb(),
-            arm.seconds() / forward,
-            arm.note().isEmpty() ? "" : "; " + arm.note());
+      String baseline =
+          runner.python(
+              "netdissect_baseline.py",
+              "--workspace",
+              workspace.root().toString(),
+              "--out",
+              baselineCsv.toString());
+      if (baseline != null) {
+        arms.add(
+            new Arms.Arm(
+                "netdissect-lite-style",
+                Arms.number(baseline, "total (\\S+) s"),
+                Arms.number(baseline, "peak RSS (\\S+) MB"),
+                -1,
+                "memmaps " + (long) Arms.number(baseline, "memmaps (\\S+) MB") + " MB on disk"));
       }
-      if (!Double.isNaN(baseline.seconds())) {
+      runner.table(arms, records);
+      if (baseline != null) {
+        double seconds = arms.get(arms.size() - 1).seconds();
         out.println(
             "deepbase raw convention vs the baseline: "
-                + speedup(baseline.seconds(), arms.get(2).seconds())
+                + Arms.speedup(seconds, arms.get(2).seconds())
                 + "; deepbase exact: "
-                + speedup(baseline.seconds(), arms.get(1).seconds()));
+                + Arms.speedup(seconds, arms.get(1).seconds()));
         out.println(agreement(rawCsv, baselineCsv));
       }
     } finally {
@@ -135,13 +126,6 @@ final class VisionBench {
         files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
     }
-  }
-
-  /** Says how much faster (or slower) an arm is than the baseline. */
-  private static String speedup(double baseline, double arm) {
-    return baseline >= arm
-        ? String.format(Locale.ROOT, "%.2fx faster", baseline / arm)
-        : String.format(Locale.ROOT, "%.2fx slower", arm / baseline);
   }
 
   private static String inspect(String measures, boolean cache) {
@@ -156,76 +140,6 @@ final class VisionBench {
         + "', exact => true, cache => "
         + cache
         + "))";
-  }
-
-  /** Runs an arm in a JVM like this one; returns its time and peak RSS. */
-  private Arm child(String name, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(VisionArm.class.getName());
-    command.add(args[0]);
-    command.add(workspace.root().toString());
-    for (int i = 1; i < args.length; i++) {
-      command.add(args[i]);
-    }
-    out.println("running " + name + " ...");
-    String output = run(command);
-    return new Arm(
-        name, number(output, "seconds (\\S+)"), number(output, "peak_rss_mb (\\S+)"), "");
-  }
-
-  /** Runs tools/netdissect_baseline.py on the same workspace, if python3-torch is installed. */
-  private Arm baseline(Path csv) throws IOException, InterruptedException {
-    Path script =
-        Path.of(System.getProperty("deepbase.home", "."), "tools", "netdissect_baseline.py");
-    if (!Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/torch"))
-        || !Files.isRegularFile(script)) {
-      return new Arm(
-          "netdissect-lite-style",
-          Double.NaN,
-          Double.NaN,
-          "skipped: apt-get install python3-torch");
-    }
-    out.println("running netdissect-lite-style baseline ...");
-    String output =
-        run(
-            List.of(
-                "/usr/bin/python3",
-                script.toString(),
-                "--workspace",
-                workspace.root().toString(),
-                "--out",
-                csv.toString()));
-    return new Arm(
-        "netdissect-lite-style",
-        number(output, "total (\\S+) s"),
-        number(output, "peak RSS (\\S+) MB"),
-        "memmaps " + (long) number(output, "memmaps (\\S+) MB") + " MB on disk");
-  }
-
-  private static String run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(
-          "bench arm failed: " + String.join(" ", command.subList(0, 1)) + "\n" + output.trim());
-    }
-    return output;
-  }
-
-  private static double number(String output, String regex) {
-    Matcher m = Pattern.compile(regex).matcher(output);
-    String last = null;
-    while (m.find()) {
-      last = m.group(1);
-    }
-    if (last == null) {
-      throw new IllegalStateException("no '" + regex + "' in the arm's output:\n" + output.trim());
-    }
-    return Double.parseDouble(last);
   }
 
   /**
@@ -280,13 +194,5 @@ final class VisionBench {
         .limit(5)
         .forEach(e -> top.add(e.getKey()));
     return top;
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 }

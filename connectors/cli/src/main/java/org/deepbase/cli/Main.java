@@ -372,6 +372,8 @@ public final class Main {
               + " measure), inspect (the PacMan workload: forward-only vs unfused vs DeepBase),"
               + " resnet (ResNet-18 over concept images, tools/resnet_workload.py: forward-only vs"
               + " DeepBase exact, raw convention and cached vs a NetDissect-Lite-style script),"
+              + " transformer|gru (tools/sequence_workload.py: forward-only vs DeepBase corr +"
+              + " probes vs a NeuroX-style probe script),"
               + " transports (rows/s of a behaviors result over Avatica JSON, protobuf, Flight SQL"
               + " and the CLI's Arrow output).")
   static final class BenchCommand implements Callable<Integer> {

@@ -9,22 +9,27 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Locale;
+import java.util.Properties;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.extract.ExtractionMetrics;
 import org.deepbase.engine.workspace.Workspace;
+import org.deepbase.jdbc.DeepBaseDriver;
 
 /**
- * One arm of {@link VisionBench}, run in a process of its own so that its peak RSS is its own:
- * {@code forward <workspace> <model> <dataset>} runs the bare forward passes; {@code sql
- * <workspace> <csv> <query>} runs a query and writes its rows, tab-separated; {@code cached
- * <workspace> <csv> <query>} runs it once untimed (filling the behavior cache) and then timed.
- * Prints {@code seconds S} and {@code peak_rss_mb M} on its last lines.
+ * One arm of a workload bench ({@link VisionBench}, {@link SequenceBench}), run in a process of its
+ * own so that its peak RSS is its own: {@code forward <workspace> <model> <dataset>} runs the bare
+ * forward passes; {@code sql <workspace> <csv> <query>} runs a query and writes its rows,
+ * tab-separated; {@code cached <workspace> <csv> <query>} runs it once untimed (filling the
+ * behavior cache) and then timed. Prints {@code seconds S} and {@code peak_rss_mb M} on its last
+ * lines.
  */
-public final class VisionArm {
-  private VisionArm() {}
+public final class BenchArm {
+  private BenchArm() {}
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[1]);
+    ExtractionMetrics metrics = new ExtractionMetrics();
     long start = System.nanoTime();
     switch (args[0]) {
       case "forward" -> {
@@ -39,21 +44,27 @@ public final class VisionArm {
             model.layers().size() - 1,
             Integer.parseInt(args[4]));
       }
-      case "sql" -> query(dir, Path.of(args[2]), args[3]);
+      case "sql" -> query(dir, Path.of(args[2]), args[3], metrics);
       case "cached" -> {
-        query(dir, Path.of(args[2]), args[3]);
+        query(dir, Path.of(args[2]), args[3], new ExtractionMetrics());
         start = System.nanoTime();
-        query(dir, Path.of(args[2]), args[3]);
+        query(dir, Path.of(args[2]), args[3], metrics);
       }
       default -> throw new IllegalArgumentException("arm forward|sql|cached: " + args[0]);
     }
     System.out.printf(Locale.ROOT, "seconds %.3f%n", (System.nanoTime() - start) / 1e9);
     System.out.printf(Locale.ROOT, "peak_rss_mb %.0f%n", peakRssMb());
+    if (!args[0].equals("forward")) {
+      System.out.printf(Locale.ROOT, "forward_passes %d%n", metrics.forwardPasses());
+    }
   }
 
   /** Runs a query, writing its rows as CSV. */
-  private static void query(Path dir, Path csv, String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+  private static void query(Path dir, Path csv, String sql, ExtractionMetrics metrics)
+      throws Exception {
+    Properties properties = new Properties();
+    properties.put(DeepBaseDriver.METRICS, metrics);
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir, properties);
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql);
         PrintWriter out = new PrintWriter(Files.newBufferedWriter(csv, StandardCharsets.UTF_8))) {

@@ -1,0 +1,136 @@
+package org.deepbase.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a workload bench's arms side by side, each in a process of its own ({@link BenchArm}, or a
+ * Python baseline), and prints their times, peak RSS and ratios to the first arm (the floor).
+ */
+final class Arms {
+  private final Path workspace;
+  private final PrintStream out;
+
+  Arms(Path workspace, PrintStream out) {
+    this.workspace = workspace;
+    this.out = out;
+  }
+
+  /** One arm's outcome; {@code forwardPasses} is -1 where not counted. */
+  record Arm(String name, double seconds, double peakRssMb, long forwardPasses, String note) {
+    Arm withNote(String more) {
+      return new Arm(name, seconds, peakRssMb, forwardPasses, more);
+    }
+  }
+
+  /** Runs a {@link BenchArm} in a JVM like this one; returns its time and peak RSS. */
+  Arm java(String name, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(BenchArm.class.getName());
+    command.add(args[0]);
+    command.add(workspace.toString());
+    command.addAll(List.of(args).subList(1, args.length));
+    out.println("running " + name + " ...");
+    String output = run(command);
+    return new Arm(
+        name,
+        number(output, "seconds (\\S+)"),
+        number(output, "peak_rss_mb (\\S+)"),
+        output.contains("forward_passes") ? (long) number(output, "forward_passes (\\S+)") : -1,
+        "");
+  }
+
+  /**
+   * Runs a Python baseline from tools/ if Debian's python3-torch is installed; returns its output,
+   * or null (and says why) when it cannot run.
+   */
+  String python(String script, String... args) throws IOException, InterruptedException {
+    Path file = Path.of(System.getProperty("deepbase.home", "."), "tools", script);
+    if (!Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/torch"))
+        || !Files.isRegularFile(file)) {
+      out.println(script + ": skipped, Debian's python3-torch is not installed");
+      return null;
+    }
+    out.println("running " + script + " ...");
+    List<String> command = new ArrayList<>(List.of("/usr/bin/python3", file.toString()));
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
+  private static String run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("bench arm failed: " + command.get(0) + "\n" + output.trim());
+    }
+    return output;
+  }
+
+  /** Returns the last match of a regex' first group in an arm's output, as a number. */
+  static double number(String output, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(output);
+    String last = null;
+    while (m.find()) {
+      last = m.group(1);
+    }
+    if (last == null) {
+      throw new IllegalStateException("no '" + regex + "' in the arm's output:\n" + output.trim());
+    }
+    return Double.parseDouble(last);
+  }
+
+  /** Prints the arms' table, ratios to the first arm. */
+  void table(List<Arm> arms, int records) {
+    double floor = arms.get(0).seconds();
+    out.printf(
+        Locale.ROOT,
+        "%-28s %9s %10s %12s %8s   %s%n",
+        "arm",
+        "seconds",
+        "records/s",
+        "peak RSS MB",
+        "forwards",
+        "ratio");
+    for (Arm arm : arms) {
+      out.printf(
+          Locale.ROOT,
+          "%-28s %9.2f %10.1f %12.0f %8s   %.2fx %s%s%n",
+          arm.name(),
+          arm.seconds(),
+          records / arm.seconds(),
+          arm.peakRssMb(),
+          arm.forwardPasses() < 0 ? "-" : String.valueOf(arm.forwardPasses()),
+          arm.seconds() / floor,
+          arms.get(0).name(),
+          arm.note().isEmpty() ? "" : "; " + arm.note());
+    }
+  }
+
+  /** Says how much faster (or slower) an arm is than a baseline. */
+  static String speedup(double baseline, double arm) {
+    return baseline >= arm
+        ? String.format(Locale.ROOT, "%.2fx faster", baseline / arm)
+        : String.format(Locale.ROOT, "%.2fx slower", arm / baseline);
+  }
+
+  static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}
