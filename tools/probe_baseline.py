@@ -81,7 +81,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workspace", required=True)
     parser.add_argument("--model", default="seq_transformer")
-    parser.add_argument("--hypothesis", default="token_class")
+    parser.add_argument("--hypothesis", default="depth,open,letter,token_class",
+                        help="comma-separated discrete hypotheses to probe")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -89,14 +90,16 @@ def main():
     data = np.load(os.path.join(args.workspace, "datasets", "tokens", "tokens.npz"))
     acts = sequence_workload.activations(args.workspace, args.model, data["inputs"])
     extracted = time.time()
-    y = data[args.hypothesis].ravel().astype(np.int64)
+    hypotheses = args.hypothesis.split(",")
     for layer, values in acts.items():
         features = values.transpose(0, 2, 1).reshape(-1, values.shape[1])
-        print("layer %s probe_accuracy %.4f" % (layer, cross_validated(features, y)))
+        for h in hypotheses:
+            y = data[h].ravel().astype(np.int64)
+            print("layer %s hypothesis %s probe_accuracy %.4f"
+                  % (layer, h, cross_validated(features, y)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("neurox-style: %d sequences, extract %.1f s, total %.1f s, peak RSS %.0f MB"
-          % (len(y) // data[args.hypothesis].shape[1], extracted - started, time.time() - started,
-             peak))
+    print("neurox-style: %d sequences, %d hypotheses, extract %.1f s, total %.1f s, peak RSS %.0f MB"
+          % (len(data["inputs"]), len(hypotheses), extracted - started, time.time() - started, peak))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import org.deepbase.engine.workspace.Workspace;
  * forward passes, one DeepBase INSPECT of every layer against the four per-token hypotheses with
  * corr and probe_accuracy (its forward passes counted), and the NeuroX-style probe script ({@code
  * tools/probe_baseline.py}). Prints times, peak RSS, ratios and how far the per-layer probe
- * accuracies (token_class) are from the baseline's.
+ * accuracies are from the baseline's.
  */
 final class SequenceBench {
   static final String DATASET = "tokens";
@@ -90,7 +90,7 @@ final class SequenceBench {
               "--model",
               model,
               "--hypothesis",
-              "token_class");
+              HYPOTHESES);
       if (baseline != null) {
         arms.add(
             new Arms.Arm(
@@ -98,7 +98,7 @@ final class SequenceBench {
                 Arms.number(baseline, "total (\\S+) s"),
                 Arms.number(baseline, "peak RSS (\\S+) MB"),
                 -1,
-                "probes only, no corr"));
+                "the same probes, no corr"));
       }
       runner.table(arms, records);
       if (baseline != null) {
@@ -108,9 +108,14 @@ final class SequenceBench {
         double worst = 0;
         for (String line : Files.readAllLines(csv)) {
           String[] f = line.split("\t");
-          if (f[2].equals("token_class") && f[3].equals("probe_accuracy")) {
+          if (f[3].equals("probe_accuracy")) {
             Matcher m =
-                Pattern.compile("layer " + Pattern.quote(f[0]) + " probe_accuracy (\\S+)")
+                Pattern.compile(
+                        "layer "
+                            + Pattern.quote(f[0])
+                            + " hypothesis "
+                            + Pattern.quote(f[2])
+                            + " probe_accuracy (\\S+)")
                     .matcher(baseline);
             if (m.find()) {
               double theirs = Double.parseDouble(m.group(1));
@@ -118,8 +123,9 @@ final class SequenceBench {
               worst = Math.max(worst, Math.abs(theirs - ours));
               out.printf(
                   Locale.ROOT,
-                  "  %s token_class probe_accuracy: deepbase %.4f, neurox-style %.4f%n",
+                  "  %s %s probe_accuracy: deepbase %.4f, neurox-style %.4f%n",
                   f[0],
+                  f[2],
                   ours,
                   theirs);
             }

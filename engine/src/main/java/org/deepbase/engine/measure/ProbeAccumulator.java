@@ -173,24 +173,40 @@ public final class ProbeAccumulator implements java.io.Serializable {
     }
     LogisticProbe.Penalty penalty =
         LogisticProbe.Penalty.valueOf(settings.penalty().toUpperCase(java.util.Locale.ROOT));
+    // The folds' fits and the fit on all samples are independent: on all cores (each is
+    // deterministic, so the result does not depend on the schedule).
+    int folds = settings.folds();
+    long[][][] perFold = new long[folds][k][k];
+    double[][] importance = new double[1][];
+    java.util.stream.IntStream.rangeClosed(0, folds)
+        .parallel()
+        .forEach(
+            f -> {
+              boolean[] train = new boolean[size];
+              for (int i = 0; i < size; i++) {
+                train[i] = f == folds || fold[i] != f;
+              }
+              LogisticProbe probe = LogisticProbe.fit(x, y, train, k, penalty, settings.lambda());
+              if (f == folds) {
+                importance[0] = probe.importance();
+                return;
+              }
+              for (int i = 0; i < size; i++) {
+                if (!train[i]) {
+                  perFold[f][y[i]][probe.predict(x[i])]++;
+                }
+              }
+            });
     long[][] confusion = new long[k][k];
-    for (int f = 0; f < settings.folds(); f++) {
-      boolean[] train = new boolean[size];
-      for (int i = 0; i < size; i++) {
-        train[i] = fold[i] != f;
-      }
-      LogisticProbe probe = LogisticProbe.fit(x, y, train, k, penalty, settings.lambda());
-      for (int i = 0; i < size; i++) {
-        if (!train[i]) {
-          confusion[y[i]][probe.predict(x[i])]++;
+    for (long[][] c : perFold) {
+      for (int a = 0; a < k; a++) {
+        for (int b = 0; b < k; b++) {
+          confusion[a][b] += c[a][b];
         }
       }
     }
-    boolean[] all = new boolean[size];
-    java.util.Arrays.fill(all, true);
-    double[] importance = LogisticProbe.fit(x, y, all, k, penalty, settings.lambda()).importance();
     return new Result(
-        balancedAccuracy(confusion), macroF1(confusion), importance, size, seen, classes.size());
+        balancedAccuracy(confusion), macroF1(confusion), importance[0], size, seen, classes.size());
   }
 
   private static double balancedAccuracy(long[][] confusion) {
