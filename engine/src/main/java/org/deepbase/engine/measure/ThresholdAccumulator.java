@@ -3,7 +3,6 @@ package org.deepbase.engine.measure;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
@@ -49,7 +48,7 @@ final class ThresholdAccumulator implements Accumulator {
   /** The first non-empty bucket above the threshold's (where the rank after it may fall). */
   private long nextBucket;
 
-  private final TreeMap<Float, long[]> bucketValues = new TreeMap<>();
+  private final BucketValues bucketValues = new BucketValues();
   private float minAbove = Float.POSITIVE_INFINITY;
 
   /** Raw-threshold mode: the raw values' histogram, their count, the second pass' range. */
@@ -59,7 +58,7 @@ final class ThresholdAccumulator implements Accumulator {
   private long rawCount;
   private long rangeLow;
   private long rangeHigh;
-  private final TreeMap<Float, long[]> rawRangeValues = new TreeMap<>();
+  private final BucketValues rawRangeValues = new BucketValues();
 
   ThresholdAccumulator(ThresholdStatistic statistic, double quantile, boolean exact) {
     this(statistic, quantile, exact, false);
@@ -141,12 +140,10 @@ final class ThresholdAccumulator implements Accumulator {
       FloatBuffer raw = unit.raw();
       int r0 = raw.position();
       for (int i : unit.positionsIn(rangeLow, rangeHigh, true)) {
-        rawRangeValues.computeIfAbsent(raw.get(r0 + i), key -> new long[1])[0]++;
+        rawRangeValues.add(raw.get(r0 + i), 0);
       }
       for (int i : unit.positionsIn(rangeLow, rangeHigh, false)) {
-        bucketValues
-            .computeIfAbsent(unit.values().get(v0 + i), key -> new long[k])[
-            classOf(annotations.get(a0 + i))]++;
+        bucketValues.add(unit.values().get(v0 + i), classOf(annotations.get(a0 + i)));
       }
       return;
     }
@@ -154,7 +151,7 @@ final class ThresholdAccumulator implements Accumulator {
     for (int i : unit.positionsIn(thresholdBucket, nextBucket, false)) {
       float v = unit.values().get(v0 + i);
       if (ordinals[i] == thresholdBucket) {
-        bucketValues.computeIfAbsent(v, key -> new long[k])[classOf(annotations.get(a0 + i))]++;
+        bucketValues.add(v, classOf(annotations.get(a0 + i)));
       } else {
         minAbove = Math.min(minAbove, v);
       }
@@ -190,7 +187,7 @@ final class ThresholdAccumulator implements Accumulator {
       float v = values.get(v0 + i);
       long ordinal = JointHistogram.ordinal(v);
       if (ordinal >= rangeLow && ordinal <= rangeHigh) {
-        rawRangeValues.computeIfAbsent(v, key -> new long[1])[0]++;
+        rawRangeValues.add(v, 0);
       }
     }
   }
@@ -206,7 +203,7 @@ final class ThresholdAccumulator implements Accumulator {
       float v = values.get(v0 + i);
       long ordinal = JointHistogram.ordinal(v);
       if (ordinal >= rangeLow && ordinal <= rangeHigh) {
-        bucketValues.computeIfAbsent(v, key -> new long[k])[classOf(annotations.get(a0 + i))]++;
+        bucketValues.add(v, classOf(annotations.get(a0 + i)));
       }
     }
   }
@@ -225,7 +222,7 @@ final class ThresholdAccumulator implements Accumulator {
       float v = values.get(v0 + i);
       long ordinal = JointHistogram.ordinal(v);
       if (ordinal == thresholdBucket) {
-        bucketValues.computeIfAbsent(v, key -> new long[k])[classOf(annotations.get(a0 + i))]++;
+        bucketValues.add(v, classOf(annotations.get(a0 + i)));
       } else if (ordinal > thresholdBucket && v < minAbove) {
         minAbove = v;
       }
@@ -251,15 +248,8 @@ final class ThresholdAccumulator implements Accumulator {
         rawCount += o.rawCount;
       }
     } else {
-      o.rawRangeValues.forEach(
-          (v, counts) -> rawRangeValues.computeIfAbsent(v, key -> new long[1])[0] += counts[0]);
-      o.bucketValues.forEach(
-          (v, counts) -> {
-            long[] mine = bucketValues.computeIfAbsent(v, key -> new long[k]);
-            for (int c = 0; c < o.classes.size(); c++) {
-              mine[remap[c]] += counts[c];
-            }
-          });
+      rawRangeValues.merge(o.rawRangeValues, new int[] {0});
+      bucketValues.merge(o.bucketValues, remap);
       minAbove = Math.min(minAbove, o.minAbove);
     }
   }
@@ -438,36 +428,53 @@ final class ThresholdAccumulator implements Accumulator {
 
   /** Adds the second pass' collected values above the threshold to {@code fire}: the score. */
   private Score exactScore(double[] fire, double[] total, double threshold) {
-    bucketValues.forEach(
-        (v, byClass) -> {
-          if (v > threshold) {
-            for (int c = 0; c < k; c++) {
-              fire[c] += byClass[c];
-            }
-          }
-        });
+    BucketValues.Distinct d = bucketValues.distinct(k);
+    for (int i = 0; i < d.values().length; i++) {
+      if (d.values()[i] > threshold) {
+        for (int c = 0; c < k; c++) {
+          fire[c] += d.counts()[i][c];
+        }
+      }
+    }
     return Score.exact(statistic.compute(fire, total), count);
   }
 
   /** The exact raw threshold: NumPy's linear interpolation between ranks lo and lo + 1. */
   private double rawThresholdValue(RawRanks r) {
-    double fraction = quantile * (rawCount - 1) - r.lo();
-    long rank = r.below();
+    return interpolate(
+        rawRangeValues.distinct(1),
+        r.below(),
+        r.lo(),
+        quantile * (rawCount - 1) - r.lo(),
+        Float.NaN);
+  }
+
+  /**
+   * Interpolates between the values of ranks lo and lo + 1 (NumPy's linear quantile), both among
+   * the collected values whose smallest has rank {@code below}; {@code next} is rank lo + 1's value
+   * when it lies beyond them (NaN: lo is the last rank).
+   */
+  private static double interpolate(
+      BucketValues.Distinct d, long below, long lo, double fraction, float next) {
+    long rank = below;
     float atLo = Float.NaN;
     float atNext = Float.NaN;
-    for (Map.Entry<Float, long[]> e : rawRangeValues.entrySet()) {
-      long n = e.getValue()[0];
-      if (Float.isNaN(atLo) && rank + n > r.lo()) {
-        atLo = e.getKey();
+    for (int i = 0; i < d.values().length; i++) {
+      long n = 0;
+      for (long c : d.counts()[i]) {
+        n += c;
       }
-      if (rank + n > r.lo() + 1) {
-        atNext = e.getKey();
+      if (Float.isNaN(atLo) && rank + n > lo) {
+        atLo = d.values()[i];
+      }
+      if (rank + n > lo + 1) {
+        atNext = d.values()[i];
         break;
       }
       rank += n;
     }
     if (Float.isNaN(atNext)) {
-      atNext = atLo; // lo is the last rank
+      atNext = Float.isNaN(next) ? atLo : next;
     }
     return atLo + fraction * ((double) atNext - atLo);
   }
@@ -514,27 +521,11 @@ final class ThresholdAccumulator implements Accumulator {
 
   private double exactThreshold(Position p) {
     long lo = (long) Math.floor(quantile * (count - 1));
-    double fraction = quantile * (count - 1) - lo;
-    long rank = p.below();
-    float atLo = Float.NaN;
-    float atNext = Float.NaN;
-    for (Map.Entry<Float, long[]> e : bucketValues.entrySet()) {
-      long n = 0;
-      for (long c : e.getValue()) {
-        n += c;
-      }
-      if (Float.isNaN(atLo) && rank + n > lo) {
-        atLo = e.getKey();
-      }
-      if (rank + n > lo + 1) {
-        atNext = e.getKey();
-        break;
-      }
-      rank += n;
-    }
-    if (Float.isNaN(atNext)) {
-      atNext = lo + 1 < count ? minAbove : atLo;
-    }
-    return atLo + fraction * ((double) atNext - atLo);
+    return interpolate(
+        bucketValues.distinct(k),
+        p.below(),
+        lo,
+        quantile * (count - 1) - lo,
+        lo + 1 < count ? minAbove : Float.NaN);
   }
 }
