@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.data.DatasetFiles;
 import org.deepbase.engine.workspace.Workspace;
 
 /**
@@ -28,20 +30,6 @@ import org.deepbase.engine.workspace.Workspace;
 final class VisionBench {
   static final String MODEL = "resnet18";
   static final String DATASET = "concepts";
-  static final List<String> CONCEPTS =
-      List.of(
-          "circle",
-          "square",
-          "triangle",
-          "bar",
-          "red",
-          "green",
-          "blue",
-          "yellow",
-          "plain",
-          "stripes",
-          "checker",
-          "background");
   private static final int BATCH = 32;
 
   private final Workspace workspace;
@@ -63,14 +51,21 @@ final class VisionBench {
               + workspace.root()
               + " --n 2000");
     }
-    int records = workspace.dataset(DATASET).recordCount();
+    DatasetDescriptor data = workspace.dataset(DATASET);
+    int records = data.recordCount();
+    // The concepts are the dataset's annotation arrays (tools/concept_images.py names them).
+    List<String> concepts =
+        new ArrayList<>(
+            DatasetFiles.npzArrays(DatasetFiles.inputs(workspace.datasetDir(DATASET), data))
+                .keySet());
+    concepts.remove("inputs");
     out.printf(
         Locale.ROOT,
         "workload: %s, %s (%d records), layer1..layer4 (960 units) x %d concepts; load: %s%n",
         MODEL,
         DATASET,
         records,
-        CONCEPTS.size(),
+        concepts.size(),
         Arms.loadAverage());
     Path scratch = Files.createTempDirectory("deepbase-vision-bench");
     Arms runner = new Arms(workspace.root(), out);
@@ -80,20 +75,23 @@ final class VisionBench {
       Path exactCsv = scratch.resolve("exact.csv");
       arms.add(
           runner.java(
-              "deepbase exact", "sql", exactCsv.toString(), inspect("iou(0.995),corr", false)));
+              "deepbase exact",
+              "sql",
+              exactCsv.toString(),
+              inspect(concepts, "iou(0.995),corr", false)));
       Path rawCsv = scratch.resolve("raw.csv");
       arms.add(
           runner.java(
               "deepbase exact, raw conv.",
               "sql",
               rawCsv.toString(),
-              inspect("iou(0.995, raw)", false)));
+              inspect(concepts, "iou(0.995, raw)", false)));
       arms.add(
           runner.java(
               "deepbase from cache",
               "cached",
               scratch.resolve("cached.csv").toString(),
-              inspect("iou(0.995),corr", true)));
+              inspect(concepts, "iou(0.995),corr", true)));
       Path baselineCsv = scratch.resolve("baseline.csv");
       String baseline =
           runner.python(
@@ -128,11 +126,11 @@ final class VisionBench {
     }
   }
 
-  private static String inspect(String measures, boolean cache) {
+  private static String inspect(List<String> concepts, String measures, boolean cache) {
     return "SELECT layer, unit, hypothesis, \"measure\", score FROM TABLE(inspect(models => '"
         + MODEL
         + "', units => 'layer1.*,layer2.*,layer3.*,layer4.*', hypotheses => '"
-        + String.join(",", CONCEPTS)
+        + String.join(",", concepts)
         + "', measures => '"
         + measures
         + "', dataset => '"
