@@ -126,6 +126,30 @@ final class Arms {
         : String.format(Locale.ROOT, "%.2fx slower", arm / baseline);
   }
 
+  /** Fails, naming the script that makes the workload, when the workspace lacks the model. */
+  static void requireModel(
+      org.deepbase.engine.workspace.Workspace workspace, String model, String script) {
+    if (!workspace.models().containsKey(model)) {
+      throw new IllegalStateException(
+          "no model '"
+              + model
+              + "' in "
+              + workspace.root()
+              + ": make the workload with /usr/bin/python3 tools/"
+              + script
+              + " --workspace "
+              + workspace.root()
+              + " --n 2000");
+    }
+  }
+
+  /** Deletes a scratch directory and everything under it. */
+  static void deleteTree(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
   static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).trim();

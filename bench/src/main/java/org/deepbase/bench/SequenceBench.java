@@ -35,16 +35,7 @@ final class SequenceBench {
   }
 
   void run() throws Exception {
-    if (!workspace.models().containsKey(model)) {
-      throw new IllegalStateException(
-          "no model '"
-              + model
-              + "' in "
-              + workspace.root()
-              + ": make the workload with /usr/bin/python3 tools/sequence_workload.py --workspace "
-              + workspace.root()
-              + " --n 2000");
-    }
+    Arms.requireModel(workspace, model, "sequence_workload.py");
     ModelDescriptor descriptor = workspace.model(model);
     List<String> layers = descriptor.layers().stream().map(l -> l.name()).toList();
     int records = workspace.dataset(DATASET).recordCount();
@@ -134,9 +125,7 @@ final class SequenceBench {
         out.printf(Locale.ROOT, "largest probe accuracy difference: %.4f (target 0.01)%n", worst);
       }
     } finally {
-      try (var files = Files.walk(scratch)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      Arms.deleteTree(scratch);
     }
   }
 }

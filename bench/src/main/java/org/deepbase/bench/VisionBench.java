@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,16 +40,7 @@ final class VisionBench {
   }
 
   void run() throws Exception {
-    if (!workspace.models().containsKey(MODEL)) {
-      throw new IllegalStateException(
-          "no model '"
-              + MODEL
-              + "' in "
-              + workspace.root()
-              + ": make the workload with /usr/bin/python3 tools/resnet_workload.py --workspace "
-              + workspace.root()
-              + " --n 2000");
-    }
+    Arms.requireModel(workspace, MODEL, "resnet_workload.py");
     DatasetDescriptor data = workspace.dataset(DATASET);
     int records = data.recordCount();
     // The concepts are the dataset's annotation arrays (tools/concept_images.py names them).
@@ -120,9 +110,7 @@ final class VisionBench {
         out.println(agreement(rawCsv, baselineCsv));
       }
     } finally {
-      try (var files = Files.walk(scratch)) {
-        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      Arms.deleteTree(scratch);
     }
   }
 

@@ -187,6 +187,14 @@ final class JointHistogram implements java.io.Serializable {
     }
 
     void add(int index, int annotationClass) {
+      cover(index);
+      counts[annotationClass][index - min]++;
+    }
+
+    /**
+     * Makes bucket {@code index} addressable (allocating or growing) and counts it in the range.
+     */
+    private void cover(int index) {
       if (counts == null) {
         counts = new long[classes][64];
         min = index - 32;
@@ -194,7 +202,6 @@ final class JointHistogram implements java.io.Serializable {
       } else if (index < min || index >= min + counts[0].length) {
         grow(index);
       }
-      counts[annotationClass][index - min]++;
       max = Math.max(max, index);
     }
 
@@ -216,10 +223,8 @@ final class JointHistogram implements java.io.Serializable {
       if (other.counts == null) {
         return;
       }
-      add(other.min, annotationClass);
-      add(other.max, annotationClass);
-      counts[annotationClass][other.min - min]--;
-      counts[annotationClass][other.max - min]--;
+      cover(other.min);
+      cover(other.max);
       long[] source = other.counts[0];
       long[] target = counts[annotationClass];
       int shift = other.min - min;
