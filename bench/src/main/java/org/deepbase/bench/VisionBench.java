@@ -46,7 +46,15 @@ final class VisionBench {
     // The concepts are the dataset's annotation arrays (tools/concept_images.py names them).
     List<String> concepts =
         new ArrayList<>(
-            DatasetFiles.npzArrays(DatasetFiles.inputs(workspace.datasetDir(DATASET), data))
+            DatasetFiles.npzArrays(
+                    DatasetFiles.npz(workspace.datasetDir(DATASET), data)
+                        .orElseThrow(
+                            () ->
+                                new IllegalStateException(
+                                    "dataset '"
+                                        + DATASET
+                                        + "' is not an .npz; rerun"
+                                        + " tools/resnet_workload.py")))
                 .keySet());
     concepts.remove("inputs");
     out.printf(

@@ -14,6 +14,9 @@ import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import org.deepbase.engine.extract.ExtractionMetrics;
+import org.deepbase.jdbc.DeepBaseDriver;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,8 +55,17 @@ class ResNetWorkloadTest {
   }
 
   @Test
-  void everyUnitAndConceptMatchesNumPyInOneCall() throws SQLException {
-    Map<String, Double> scores = scores("false");
+  void everyUnitAndConceptMatchesNumPyInOneCall() throws Exception {
+    ExtractionMetrics metrics = new ExtractionMetrics();
+    Map<String, Double> scores = scores("false", metrics);
+    // Exact dataset thresholds take two passes; without a cache, pass one's behaviors are spilled
+    // (on their own grids, 7.5 kB per record: reading them back beats running the model) and the
+    // second pass reads them: one forward pass per batch of 8, and no spill left behind.
+    assertEquals(40 / 8, metrics.forwardPasses(), "forward passes");
+    Path spill = dir.resolve("cache").resolve("spill");
+    try (var left = Files.walk(spill)) {
+      assertEquals(List.of(spill), left.toList(), "spill removed");
+    }
     int compared = 0;
     int tied = 0;
     for (Map.Entry<String, float[]> ref : references.entrySet()) {
@@ -128,8 +140,15 @@ class ResNetWorkloadTest {
 
   /** Runs the one INSPECT; returns "layer/concept/measure/unit" -> score. */
   private static Map<String, Double> scores(String cache) throws SQLException {
+    return scores(cache, new ExtractionMetrics());
+  }
+
+  private static Map<String, Double> scores(String cache, ExtractionMetrics metrics)
+      throws SQLException {
     Map<String, Double> scores = new HashMap<>();
-    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir);
+    Properties properties = new Properties();
+    properties.put(DeepBaseDriver.METRICS, metrics);
+    try (Connection c = DriverManager.getConnection("jdbc:deepbase:" + dir, properties);
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
@@ -138,7 +157,7 @@ class ResNetWorkloadTest {
                     + "hypotheses => '"
                     + String.join(",", CONCEPTS)
                     + "', measures => 'iou(0.995),iou(0.995, raw),corr', dataset => 'concepts',"
-                    + " exact => true, cache => "
+                    + " exact => true, batch_size => 8, cache => "
                     + cache
                     + "))")) {
       while (rs.next()) {

@@ -178,11 +178,16 @@ public final class BehaviorCache {
   /**
    * Opens a reader over a valid entry that delivers the layer aligned to an annotation grid.
    *
-   * @param keepOwn also deliver the values on the layer's own grid ({@link BehaviorBatch#raw})
+   * @param delivery whether to deliver the values on the layer's own grid too ({@link
+   *     BehaviorBatch#raw}), or only those with resizing left to the consumer
    */
   public Reader reader(
-      Path entry, LayerInfo layer, List<Integer> grid, boolean keepOwn, BufferAllocator allocator) {
-    return new Reader(entry, layer, GridAlignment.of(layer, grid), keepOwn, allocator);
+      Path entry,
+      LayerInfo layer,
+      List<Integer> grid,
+      GridAlignment.Delivery delivery,
+      BufferAllocator allocator) {
+    return new Reader(entry, layer, GridAlignment.of(layer, grid), delivery, allocator);
   }
 
   /** Writes one entry batch by batch; owns its temporary file until commit or close. */
@@ -318,7 +323,7 @@ public final class BehaviorCache {
   public static final class Reader implements AutoCloseable {
     private final LayerInfo layer;
     private final GridAlignment alignment;
-    private final boolean keepOwn;
+    private final GridAlignment.Delivery delivery;
     private final FileChannel channel;
     private final ArrowFileReader reader;
     private final BufferAllocator allocator;
@@ -327,11 +332,11 @@ public final class BehaviorCache {
         Path entry,
         LayerInfo layer,
         GridAlignment alignment,
-        boolean keepOwn,
+        GridAlignment.Delivery delivery,
         BufferAllocator allocator) {
       this.layer = layer;
       this.alignment = alignment;
-      this.keepOwn = keepOwn;
+      this.delivery = delivery;
       this.allocator = allocator;
       try {
         this.channel = FileChannel.open(entry, StandardOpenOption.READ);
@@ -361,14 +366,14 @@ public final class BehaviorCache {
                   + " records");
         }
         if (!alignment.copies()) {
-          return alignment.align(
+          return alignment.deliver(
               units,
               recordIds,
               i ->
                   ((Float4Vector) root.getVector(units[i]))
                       .getDataBuffer()
                       .nioBuffer(0, symbols * recordIds.length * Float.BYTES),
-              keepOwn,
+              delivery,
               allocator);
         }
         List<Float4Vector> vectors = new ArrayList<>(units.length);

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.arrow.vector.Float4Vector;
@@ -13,6 +14,7 @@ import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.BilinearResize;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypotheses;
 import org.deepbase.engine.hypothesis.Hypothesis;
@@ -213,19 +215,29 @@ public final class AccumulatorGrid implements Serializable {
                 + ")");
       }
       int requested = units[l].length;
-      FloatBuffer[] views = unitViews(batch.vectors(), batch, l, records, symbols);
+      BilinearResize pending = batch.pending();
+      FloatBuffer[] views =
+          pending == null ? unitViews(batch.vectors(), batch, l, records, symbols) : null;
       int ownSymbols = batch.hasRaw() ? batch.rawSymbols() : symbols;
       FloatBuffer[] ownGrid =
           batch.hasRaw() ? unitViews(batch.raw(), batch, l, records, ownSymbols) : views;
       int layer = l;
+      // Kept for the probes only: otherwise each unit's resized values are garbage once it is fed.
+      boolean probed = first && Arrays.stream(probes[l]).anyMatch(p -> p != null);
+      UnitBatch[] unitBatches = new UnitBatch[probed ? requested : 0];
       // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
       IntStream.range(0, requested)
           .parallel()
           .forEach(
               u -> {
                 UnitBatch unit =
-                    new UnitBatch(
-                        views[u], records, symbols, momentsQuantile, ownGrid[u], ownSymbols);
+                    pending != null
+                        ? new UnitBatch(ownGrid[u], records, momentsQuantile, pending)
+                        : new UnitBatch(
+                            views[u], records, symbols, momentsQuantile, ownGrid[u], ownSymbols);
+                if (probed) {
+                  unitBatches[u] = unit;
+                }
                 for (int h = 0; h < annotations.length; h++) {
                   for (int m = 0; m < measures.size(); m++) {
                     int s = slot(layer, u, h, m);
@@ -244,9 +256,18 @@ public final class AccumulatorGrid implements Serializable {
                 }
               });
       if (first) {
+        FloatBuffer[] aligned = views;
         for (int h = 0; h < annotations.length; h++) {
           if (probes[l][h] != null) {
-            probes[l][h].add(views, annotations[h], records, symbols);
+            if (aligned == null) {
+              // Resized on demand: the probe reads every value, so resize them all (once).
+              aligned =
+                  Arrays.stream(unitBatches)
+                      .parallel()
+                      .map(UnitBatch::values)
+                      .toArray(FloatBuffer[]::new);
+            }
+            probes[l][h].add(aligned, annotations[h], records, symbols);
           }
         }
       }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.cache.BehaviorCache;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
@@ -151,23 +152,28 @@ public final class Inspection {
                     && request.cache() == CachePolicy.ON
                     && !stopping.stopsEarly()
                     && stopping.maxRecords() == 0;
-            List<LayerRequest> extracted = write ? allUnits() : layers;
+            // Without a cache to fill, an exact inspection whose second pass is likely keeps pass
+            // one's behaviors in a temporary spill when reading them back beats a forward pass.
+            Path spill =
+                write ? null : spillDir(activations, costs, costKey, bytesOnOwnGrids(allUnits()));
+            List<Path> targets = write ? entries : spill != null ? spillEntries(spill) : List.of();
+            List<LayerRequest> extracted = targets.isEmpty() ? layers : allUnits();
             Extractor extractor =
-                ShardScan.extractor(loaded, extracted, dataset, request, workspace);
-            // The cache keeps each layer on its own grid: resized layers come with theirs.
-            Extractor filling = write ? extractor.withRawGrids() : extractor;
+                ShardScan.extractor(
+                    loaded, extracted, dataset, request, workspace, stopping.stopsEarly());
+            // Stored behaviors keep each layer on its own grid: resized layers come with theirs.
+            Extractor filling = targets.isEmpty() ? extractor : extractor.withRawGrids();
+            BehaviorCache store = cache != null ? cache : new BehaviorCache(workspace);
             List<BehaviorCache.Writer> writers = new ArrayList<>();
             try {
-              if (write) {
-                for (int l = 0; l < layers.size(); l++) {
-                  writers.add(
-                      cache.writer(
-                          entries.get(l),
-                          layers.get(l).layer(),
-                          dataset.recordCount(),
-                          batchSize,
-                          allocator));
-                }
+              for (int l = 0; l < targets.size(); l++) {
+                writers.add(
+                    store.writer(
+                        targets.get(l),
+                        layers.get(l).layer(),
+                        dataset.recordCount(),
+                        batchSize,
+                        allocator));
               }
               pass(
                   new ExtractingSource(filling, allocator, writers, costs, costKey),
@@ -175,15 +181,23 @@ public final class Inspection {
                   true,
                   Long.MAX_VALUE);
               writers.forEach(BehaviorCache.Writer::commit);
+              writers.forEach(BehaviorCache.Writer::close);
+              writers.clear();
+              if (grid.startSecondPass()) {
+                // The second pass reads what the first wrote, when it wrote: no forward pass.
+                pass(
+                    targets.isEmpty()
+                        ? new ExtractingSource(extractor, allocator, List.of(), costs, costKey)
+                        : new CachedSource(store, targets, allocator),
+                    batchSize,
+                    false,
+                    recordsUsed);
+              }
             } finally {
               writers.forEach(BehaviorCache.Writer::close);
-            }
-            if (grid.startSecondPass()) {
-              pass(
-                  new ExtractingSource(extractor, allocator, List.of(), costs, costKey),
-                  batchSize,
-                  false,
-                  recordsUsed);
+              if (spill != null) {
+                deleteTree(spill);
+              }
             }
           }
         }
@@ -196,6 +210,80 @@ public final class Inspection {
           plan.probeMeasures(),
           recordsUsed,
           fractionRead());
+    }
+
+    /** Returns the bytes the layers' behaviors take on their own grids over the dataset. */
+    private long bytesOnOwnGrids(List<LayerRequest> requests) {
+      long bytes = 0;
+      for (LayerRequest layer : requests) {
+        bytes += (long) layer.units().length * layer.layer().symbolCount() * Float.BYTES;
+      }
+      return bytes * dataset.recordCount();
+    }
+
+    /**
+     * Returns a new directory for pass one's behaviors when a second pass is likely (exact
+     * dataset-threshold measures, the whole dataset read), writing and reading them back is
+     * estimated cheaper than a forward pass, and the disk has room for twice their size; else null.
+     */
+    private @Nullable Path spillDir(
+        boolean activations, CostModel costs, String costKey, long bytes) {
+      boolean secondPassLikely =
+          request.exact()
+              && plan.measures().stream().anyMatch(m -> m.measure().datasetThreshold())
+              && !stopping.stopsEarly()
+              && stopping.maxRecords() == 0;
+      if (!activations
+          || !secondPassLikely
+          || !costs.readingPays(costKey, dataset.recordCount(), 2 * bytes)) {
+        return null;
+      }
+      try {
+        Path root = workspace.root().resolve("cache").resolve("spill");
+        Files.createDirectories(root);
+        removeStaleSpills(root);
+        if (Files.getFileStore(root).getUsableSpace() < 2 * bytes) {
+          return null;
+        }
+        return Files.createTempDirectory(root, "inspect");
+      } catch (java.io.IOException e) {
+        return null; // a spill only saves time: without one, pass two runs the model again
+      }
+    }
+
+    /**
+     * Removes spills left by a process that died mid-inspection: pass one writes its spill every
+     * batch, so one whose files were all last written over a day ago is an orphan.
+     */
+    private static void removeStaleSpills(Path root) throws java.io.IOException {
+      long cutoff = System.currentTimeMillis() - java.util.concurrent.TimeUnit.DAYS.toMillis(1);
+      try (java.util.stream.Stream<Path> dirs = Files.list(root)) {
+        for (Path dir : dirs.toList()) {
+          long newest;
+          try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            newest = files.mapToLong(f -> f.toFile().lastModified()).max().orElse(Long.MAX_VALUE);
+          }
+          if (newest < cutoff) {
+            deleteTree(dir);
+          }
+        }
+      }
+    }
+
+    private List<Path> spillEntries(Path dir) {
+      List<Path> out = new ArrayList<>();
+      for (LayerRequest layer : layers) {
+        out.add(dir.resolve(layer.layer().name() + ".arrow"));
+      }
+      return out;
+    }
+
+    private static void deleteTree(Path dir) {
+      try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (java.io.IOException e) {
+        // Left for the next run's cleanup; the result does not depend on it.
+      }
     }
 
     private static long sizeOf(List<Path> files) {
@@ -231,7 +319,7 @@ public final class Inspection {
                   entries.get(l),
                   layers.get(l).layer(),
                   dataset.symbolShape(),
-                  request.needsRawGrids(),
+                  ShardScan.delivery(request, stopping.stopsEarly()),
                   allocator));
         }
       }

@@ -11,6 +11,7 @@ import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.extract.Extractor;
+import org.deepbase.engine.extract.GridAlignment;
 import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.hypothesis.Hypothesis;
 import org.deepbase.engine.measure.ProbeAccumulator;
@@ -98,17 +99,40 @@ public final class ShardScan {
         plan.probeMeasures().isEmpty() ? null : ProbeAccumulator.Settings.defaults());
   }
 
-  /** Returns the extractor an inspection of these layers needs (own grids too, when asked). */
+  /**
+   * Returns the extractor an inspection of these layers needs: with raw-threshold measures, own
+   * grids too, with resizing left to the accumulators unless first-pass scores are read per batch.
+   */
   static Extractor extractor(
       LoadedModel loaded,
       List<LayerRequest> layers,
       DatasetDescriptor dataset,
       InspectionRequest request,
-      Workspace workspace) {
+      Workspace workspace,
+      boolean batchScores) {
     Extractor extractor =
         new Extractor(
             loaded, layers, dataset.symbolShape(), request.behavior(), workspace.metrics());
-    return request.needsRawGrids() ? extractor.withRawGrids() : extractor;
+    return switch (delivery(request, batchScores)) {
+      case ALIGNED -> extractor;
+      case ALIGNED_AND_OWN -> extractor.withRawGrids();
+      case DEFERRED -> extractor.withDeferredResize();
+    };
+  }
+
+  /**
+   * Returns how an inspection wants resized layers delivered: raw-threshold measures in exact mode
+   * resize only the values near and above their threshold, so they get the own grid with resizing
+   * left to them, unless scores are read per first-pass batch (stopping rules), which needs every
+   * resized value at once.
+   */
+  static GridAlignment.Delivery delivery(InspectionRequest request, boolean batchScores) {
+    if (!request.needsRawGrids()) {
+      return GridAlignment.Delivery.ALIGNED;
+    }
+    return batchScores || !request.exact()
+        ? GridAlignment.Delivery.ALIGNED_AND_OWN
+        : GridAlignment.Delivery.DEFERRED;
   }
 
   /**
@@ -128,7 +152,8 @@ public final class ShardScan {
     ModelDescriptor model = workspace.model(shard.model());
     Plan plan = plan(workspace, request, model);
     AccumulatorGrid grid = secondPass != null ? secondPass : emptyGrid(plan, request);
-    Extractor extractor = extractor(loaded, plan.layers(), plan.dataset(), request, workspace);
+    Extractor extractor =
+        extractor(loaded, plan.layers(), plan.dataset(), request, workspace, false);
     Thread worker = Thread.currentThread();
     RecordScan scan =
         new RecordScan(

@@ -3,6 +3,7 @@ package org.deepbase.engine.extract;
 import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.vector.Float4Vector;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.catalog.LayerInfo;
 
 /**
@@ -20,6 +21,9 @@ import org.deepbase.engine.catalog.LayerInfo;
  * @param raw one vector per unit on the layer's own grid, before resizing (for measures that take
  *     their threshold there, as NetDissect-Lite does); empty when not asked for or when the layer's
  *     grid is the annotation grid (then {@code vectors} are the raw values)
+ * @param pending null, or the resize the consumer still has to apply: the batch holds the values on
+ *     the layer's own grid only ({@code raw}, {@code vectors} empty), see {@link
+ *     GridAlignment#defer}
  */
 public record BehaviorBatch(
     LayerInfo layer,
@@ -28,16 +32,21 @@ public record BehaviorBatch(
     int symbols,
     List<Float4Vector> vectors,
     int rawSymbols,
-    List<Float4Vector> raw)
+    List<Float4Vector> raw,
+    @Nullable BilinearResize pending)
     implements AutoCloseable {
 
   public BehaviorBatch {
     Objects.requireNonNull(layer, "layer is null");
-    if (units.length != vectors.size()) {
+    if (pending != null && (!vectors.isEmpty() || raw.size() != units.length)) {
+      throw new IllegalArgumentException(
+          "a batch with resizing pending holds own-grid values only");
+    }
+    if (pending == null && units.length != vectors.size()) {
       throw new IllegalArgumentException(
           units.length + " units but " + vectors.size() + " vectors");
     }
-    if (!raw.isEmpty() && raw.size() != vectors.size()) {
+    if (pending == null && !raw.isEmpty() && raw.size() != vectors.size()) {
       throw new IllegalArgumentException(
           raw.size() + " raw vectors for " + units.length + " units");
     }
@@ -46,7 +55,46 @@ public record BehaviorBatch(
   /** A batch whose values are on the annotation grid only. */
   public BehaviorBatch(
       LayerInfo layer, int[] units, int[] recordIds, int symbols, List<Float4Vector> vectors) {
-    this(layer, units, recordIds, symbols, vectors, symbols, List.of());
+    this(layer, units, recordIds, symbols, vectors, symbols, List.of(), null);
+  }
+
+  /** A batch with values on the annotation grid and, when not empty, on the layer's own grid. */
+  public BehaviorBatch(
+      LayerInfo layer,
+      int[] units,
+      int[] recordIds,
+      int symbols,
+      List<Float4Vector> vectors,
+      int rawSymbols,
+      List<Float4Vector> raw) {
+    this(layer, units, recordIds, symbols, vectors, rawSymbols, raw, null);
+  }
+
+  /** A batch on the layer's own grid whose consumer resizes (see {@link GridAlignment#defer}). */
+  static BehaviorBatch deferred(
+      LayerInfo layer,
+      int[] units,
+      int[] recordIds,
+      int symbols,
+      int rawSymbols,
+      List<Float4Vector> raw,
+      BilinearResize resize) {
+    return new BehaviorBatch(layer, units, recordIds, symbols, List.of(), rawSymbols, raw, resize);
+  }
+
+  /**
+   * Returns the values on the annotation grid, one vector per unit.
+   *
+   * @throws IllegalStateException when resizing is pending: a consumer that does not resize must
+   *     not read own-grid values as aligned ones
+   */
+  @Override
+  public List<Float4Vector> vectors() {
+    if (pending != null) {
+      throw new IllegalStateException(
+          "layer '" + layer.name() + "': resizing is pending, the batch holds own-grid values");
+    }
+    return vectors;
   }
 
   /** Returns whether the batch holds its values on the layer's own grid too. */
@@ -56,7 +104,7 @@ public record BehaviorBatch(
 
   /** Returns the value of the i-th unit at record position r (within the batch) and symbol s. */
   public float value(int i, int r, int s) {
-    return vectors.get(i).get(r * symbols + s);
+    return vectors().get(i).get(r * symbols + s);
   }
 
   @Override

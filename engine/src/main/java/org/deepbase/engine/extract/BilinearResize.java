@@ -5,11 +5,17 @@ package org.deepbase.engine.extract;
  * (PyTorch's {@code interpolate(mode='bilinear', align_corners=False)}), as NetDissect upsamples
  * activations to the segmentation mask.
  *
- * <p>An instance holds the source columns and weights of every output column and row, computed once
- * per shape, and resizes separably: each source row is interpolated along x once, then each output
- * row is a blend of two such rows. The arithmetic is the same as interpolating each output cell
- * from its four neighbours (same operations in the same order), so results are bit-identical, at
- * about two multiplications per output value. Not thread-safe (a row buffer): one per thread.
+ * <p>An instance is an immutable plan (thread-safe): the source columns and weights of every output
+ * column and row, computed once per shape. {@link #resize} works separably: each source row is
+ * interpolated along x once, then each output row is a blend of two such rows. The arithmetic is
+ * the same as interpolating each output cell from its four neighbours (same operations in the same
+ * order), so results are bit-identical to {@link #value}, at about two multiplications per output
+ * value.
+ *
+ * <p>Blocks: the output cells interpolated from the same four source cells form a block, named by
+ * its top-left source cell. Every value of a block lies between the least and greatest of its four
+ * corners (up to rounding, see {@link #slack}), which lets a caller that only needs the values
+ * above a threshold skip the blocks whose corners are all below it without computing them.
  */
 public final class BilinearResize {
   private final int h;
@@ -22,7 +28,8 @@ public final class BilinearResize {
   private final int[] y0;
   private final int[] y1;
   private final float[] ly;
-  private final float[] rows;
+  private final int[] blockStart;
+  private final int[] blockCells;
 
   /** Plans resizing an h x w grid to oh x ow. */
   public BilinearResize(int h, int w, int oh, int ow) {
@@ -38,7 +45,23 @@ public final class BilinearResize {
     y1 = new int[oh];
     ly = new float[oh];
     axis(h, oh, y0, y1, ly);
-    rows = new float[h * ow];
+    // Output cells grouped by block (counting sort on the top-left source cell).
+    blockStart = new int[h * w + 1];
+    for (int y = 0; y < oh; y++) {
+      for (int x = 0; x < ow; x++) {
+        blockStart[y0[y] * w + x0[x] + 1]++;
+      }
+    }
+    for (int b = 0; b < h * w; b++) {
+      blockStart[b + 1] += blockStart[b];
+    }
+    blockCells = new int[oh * ow];
+    int[] next = java.util.Arrays.copyOf(blockStart, h * w);
+    for (int y = 0; y < oh; y++) {
+      for (int x = 0; x < ow; x++) {
+        blockCells[next[y0[y] * w + x0[x]]++] = y * ow + x;
+      }
+    }
   }
 
   private static void axis(int size, int out, int[] lo, int[] hi, float[] weight) {
@@ -51,8 +74,29 @@ public final class BilinearResize {
     }
   }
 
-  /** Resizes {@code src} (h x w, row-major, from {@code offset}) into {@code dst} (oh x ow). */
-  public void resize(float[] src, int offset, float[] dst) {
+  /** Returns the source cells per record. */
+  public int sourceSymbols() {
+    return h * w;
+  }
+
+  /** Returns the output cells per record. */
+  public int symbols() {
+    return oh * ow;
+  }
+
+  /** Returns a scratch buffer for {@link #resize}, one per thread. */
+  public float[] newScratch() {
+    return new float[h * ow];
+  }
+
+  /**
+   * Resizes {@code src} (h x w, row-major, from {@code offset}) into {@code dst} (oh x ow, from
+   * {@code dstOffset}).
+   *
+   * @param scratch from {@link #newScratch}, not shared between threads
+   */
+  public void resize(float[] src, int offset, float[] dst, int dstOffset, float[] scratch) {
+    float[] rows = scratch;
     for (int y = 0; y < h; y++) {
       int row = offset + y * w;
       int out = y * ow;
@@ -66,7 +110,7 @@ public final class BilinearResize {
       int bottom = y1[y] * ow;
       float l = ly[y];
       float m = 1 - l;
-      int out = y * ow;
+      int out = dstOffset + y * ow;
       for (int x = 0; x < ow; x++) {
         dst[out + x] = rows[top + x] * m + rows[bottom + x] * l;
       }
@@ -74,7 +118,57 @@ public final class BilinearResize {
   }
 
   /** Resizes {@code src} (h x w, row-major, from {@code offset}) into {@code dst} (oh x ow). */
+  public void resize(float[] src, int offset, float[] dst) {
+    resize(src, offset, dst, 0, newScratch());
+  }
+
+  /** Resizes {@code src} (h x w, row-major, from {@code offset}) into {@code dst} (oh x ow). */
   public static void resize(float[] src, int offset, int h, int w, float[] dst, int oh, int ow) {
     new BilinearResize(h, w, oh, ow).resize(src, offset, dst);
+  }
+
+  /** Returns one output cell's value, bit-identical to what {@link #resize} writes there. */
+  public float value(float[] src, int offset, int cell) {
+    int y = cell / ow;
+    int x = cell - y * ow;
+    float l = lx[x];
+    float top = src[offset + y0[y] * w + x0[x]] * (1 - l) + src[offset + y0[y] * w + x1[x]] * l;
+    float bottom = src[offset + y1[y] * w + x0[x]] * (1 - l) + src[offset + y1[y] * w + x1[x]] * l;
+    float v = ly[y];
+    return top * (1 - v) + bottom * v;
+  }
+
+  /** Returns the number of blocks (source cells; some blocks may hold no output cell). */
+  public int blocks() {
+    return h * w;
+  }
+
+  /** Returns the first index into {@link #blockCell} of block b's cells (b + 1's ends them). */
+  public int blockStart(int b) {
+    return blockStart[b];
+  }
+
+  /** Returns the i-th output cell in block order. */
+  public int blockCell(int i) {
+    return blockCells[i];
+  }
+
+  /** Returns block b's corner k (0..3) in {@code src} from {@code offset}. */
+  public float corner(float[] src, int offset, int b, int k) {
+    int by = b / w;
+    int bx = b - by * w;
+    int y = (k & 2) == 0 ? by : Math.min(by + 1, h - 1);
+    int x = (k & 1) == 0 ? bx : Math.min(bx + 1, w - 1);
+    return src[offset + y * w + x];
+  }
+
+  /**
+   * Returns how far, at most, a computed value of a block may stray outside its corners' range by
+   * rounding, for corners of magnitude at most {@code magnitude}: a few float operations, each off
+   * by half an ulp of a term no larger than the magnitude, with a wide margin. Zero for zero
+   * corners, whose every value is exactly zero.
+   */
+  public static float slack(float magnitude) {
+    return magnitude == 0f ? 0f : 16 * Math.ulp(magnitude);
   }
 }

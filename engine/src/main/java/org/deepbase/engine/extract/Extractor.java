@@ -38,6 +38,7 @@ public final class Extractor {
   private final int deepest;
   private final ExtractionMetrics metrics;
   private final boolean keepRaw;
+  private final boolean deferResize;
 
   /**
    * Creates an activation extractor (see {@link #Extractor(LoadedModel, List, List, BehaviorKind,
@@ -66,7 +67,7 @@ public final class Extractor {
       List<Integer> grid,
       BehaviorKind kind,
       ExtractionMetrics metrics) {
-    this(model, requests, grid, kind, metrics, false);
+    this(model, requests, grid, kind, metrics, false, false);
   }
 
   private Extractor(
@@ -75,8 +76,10 @@ public final class Extractor {
       List<Integer> grid,
       BehaviorKind kind,
       ExtractionMetrics metrics,
-      boolean keepRaw) {
+      boolean keepRaw,
+      boolean deferResize) {
     this.keepRaw = keepRaw;
+    this.deferResize = deferResize;
     this.model = model;
     this.metrics = java.util.Objects.requireNonNull(metrics, "metrics is null");
     this.requests = List.copyOf(requests);
@@ -94,7 +97,16 @@ public final class Extractor {
    * BehaviorBatch#raw}), for measures that take their threshold there.
    */
   public Extractor withRawGrids() {
-    return new Extractor(model, requests, grid, kind, metrics, true);
+    return new Extractor(model, requests, grid, kind, metrics, true, deferResize);
+  }
+
+  /**
+   * Returns an extractor that delivers resized layers on their own grid with the resize still to do
+   * ({@link GridAlignment#defer}): for consumers that resize only what they need (the
+   * accumulators); copied and broadcast layers are delivered as before.
+   */
+  public Extractor withDeferredResize() {
+    return new Extractor(model, requests, grid, kind, metrics, true, true);
   }
 
   /** Extracts the requested behaviors of one batch, one {@link BehaviorBatch} per request. */
@@ -237,7 +249,11 @@ public final class Extractor {
     // tryDirect: a view of the (made contiguous) native array, read once below; without it DJL
     // copies into a heap array first. The view lives as long as the batch manager.
     ByteBuffer bytes = source.toByteBuffer(true);
-    return alignment.align(
-        units, recordIds, i -> bytes.slice(i * runBytes, runBytes), keepRaw, allocator);
+    GridAlignment.Delivery delivery =
+        deferResize
+            ? GridAlignment.Delivery.DEFERRED
+            : keepRaw ? GridAlignment.Delivery.ALIGNED_AND_OWN : GridAlignment.Delivery.ALIGNED;
+    return alignment.deliver(
+        units, recordIds, i -> bytes.slice(i * runBytes, runBytes), delivery, allocator);
   }
 }

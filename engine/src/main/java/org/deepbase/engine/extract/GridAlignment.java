@@ -9,6 +9,7 @@ import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.LayerInfo;
@@ -27,14 +28,35 @@ public final class GridAlignment {
     BROADCAST
   }
 
+  /** What a reader of stored own-grid values delivers. */
+  public enum Delivery {
+    /** Values on the annotation grid. */
+    ALIGNED,
+    /** Values on the annotation grid and on the layer's own grid ({@link BehaviorBatch#raw}). */
+    ALIGNED_AND_OWN,
+    /** Own-grid values with resizing left to the consumer, for resized layers ({@link #defer}). */
+    DEFERRED
+  }
+
   private final LayerInfo layer;
   private final List<Integer> grid;
   private final Kind kind;
+  private final @Nullable BilinearResize resize;
 
   private GridAlignment(LayerInfo layer, List<Integer> grid, Kind kind) {
     this.layer = layer;
     this.grid = List.copyOf(grid);
     this.kind = kind;
+    // A 1-D grid is a 1 x L image: bilinear with one row is linear interpolation.
+    List<Integer> own = layer.grid();
+    this.resize =
+        kind == Kind.RESIZE
+            ? new BilinearResize(
+                own.size() == 2 ? own.get(0) : 1,
+                own.get(own.size() - 1),
+                grid.size() == 2 ? grid.get(0) : 1,
+                grid.get(grid.size() - 1))
+            : null;
   }
 
   /** Plans aligning a layer to an annotation grid, or fails naming both shapes. */
@@ -65,6 +87,49 @@ public final class GridAlignment {
   /** Returns whether the layer's own values are the aligned ones (nothing to compute). */
   public boolean copies() {
     return kind == Kind.COPY;
+  }
+
+  /** Returns the resize plan when the layer's grid is resized to the annotation grid, else null. */
+  public @Nullable BilinearResize resize() {
+    return resize;
+  }
+
+  /** Aligns, or defers, per {@code delivery} (see {@link #align} and {@link #defer}). */
+  public BehaviorBatch deliver(
+      int[] units,
+      int[] recordIds,
+      IntFunction<ByteBuffer> ownValues,
+      Delivery delivery,
+      BufferAllocator allocator) {
+    if (delivery == Delivery.DEFERRED && resize != null) {
+      return defer(units, recordIds, ownValues, allocator);
+    }
+    return align(units, recordIds, ownValues, delivery != Delivery.ALIGNED, allocator);
+  }
+
+  /**
+   * Like {@link #align}, but leaves resizing to the consumer: the batch holds copies of the values
+   * on the layer's own grid and the resize plan ({@link BehaviorBatch#pending}). Measures that need
+   * only some resized values (those above a threshold) then compute only those. Only for resized
+   * layers ({@link #resize} not null).
+   */
+  public BehaviorBatch defer(
+      int[] units, int[] recordIds, IntFunction<ByteBuffer> ownValues, BufferAllocator allocator) {
+    BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
+    int values = recordIds.length * layer.symbolCount();
+    List<Float4Vector> own = new ArrayList<>(units.length);
+    try {
+      for (int i = 0; i < units.length; i++) {
+        Float4Vector copy = newVector(layer, units[i], values, allocator, own);
+        copy.getDataBuffer().setBytes(0, ownValues.apply(i));
+        copy.setValueCount(values);
+      }
+      return BehaviorBatch.deferred(
+          layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan);
+    } catch (RuntimeException e) {
+      own.forEach(Float4Vector::close);
+      throw e;
+    }
   }
 
   /**
@@ -155,19 +220,15 @@ public final class GridAlignment {
   }
 
   private void fillResized(Float4Vector vector, ByteBuffer run, int batch) {
-    // A 1-D grid is a 1 x L image: bilinear with one row is linear interpolation.
-    List<Integer> own = layer.grid();
-    int h = own.size() == 2 ? own.get(0) : 1;
-    int w = own.get(own.size() - 1);
-    int oh = grid.size() == 2 ? grid.get(0) : 1;
-    int ow = grid.get(grid.size() - 1);
-    float[] src = new float[batch * h * w];
+    BilinearResize plan = java.util.Objects.requireNonNull(resize);
+    int symbols = plan.sourceSymbols();
+    float[] src = new float[batch * symbols];
     run.asFloatBuffer().get(src);
-    float[] dst = new float[oh * ow];
-    BilinearResize resize = new BilinearResize(h, w, oh, ow);
-    FloatBuffer target = target(vector, batch * oh * ow);
+    float[] dst = new float[plan.symbols()];
+    float[] scratch = plan.newScratch();
+    FloatBuffer target = target(vector, batch * plan.symbols());
     for (int r = 0; r < batch; r++) {
-      resize.resize(src, r * h * w, dst);
+      plan.resize(src, r * symbols, dst, 0, scratch);
       target.put(dst);
     }
   }

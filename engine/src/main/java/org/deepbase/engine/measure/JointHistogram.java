@@ -53,6 +53,31 @@ final class JointHistogram implements java.io.Serializable {
     return v > 0 ? index : -index;
   }
 
+  /**
+   * Returns the least float whose ordinal exceeds {@code ordinal}: for any non-NaN v, {@code
+   * ordinal(v) > ordinal} exactly when {@code v >= above(ordinal)}.
+   */
+  static float above(long ordinal) {
+    if (ordinal == ZERO) {
+      return Float.MIN_VALUE;
+    }
+    if (ordinal > ZERO) {
+      long bits = (ordinal - OFFSET + 1) << SHIFT;
+      return bits >= 0x7f800000L ? Float.POSITIVE_INFINITY : Float.intBitsToFloat((int) bits);
+    }
+    long index = -ordinal;
+    if (index == OFFSET) {
+      return 0f;
+    }
+    // The most negative value of the next bucket up: magnitude just below this bucket's least.
+    return -Float.intBitsToFloat((int) (((index - OFFSET) << SHIFT) - 1));
+  }
+
+  /** Returns how many exact zeros of a class were counted. */
+  long zeros(int annotationClass) {
+    return zero[annotationClass];
+  }
+
   /** Counts values given by their ordinals in one class, sized once to the range they span. */
   static JointHistogram ofOrdinals(long[] ordinals) {
     long posMin = Long.MAX_VALUE;

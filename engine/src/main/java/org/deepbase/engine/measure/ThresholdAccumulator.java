@@ -60,6 +60,18 @@ final class ThresholdAccumulator implements Accumulator {
   private long rangeHigh;
   private final BucketValues rawRangeValues = new BucketValues();
 
+  /**
+   * Raw-threshold exact mode over values resized on demand ({@link UnitBatch#resizedOnDemand}):
+   * pass one counts only the raw values and the "on" symbols, pass two counts the resized values
+   * above the threshold's range and collects those in it ({@link UnitBatch#crossing}), so the
+   * resized values are never all computed. Null until the first batch says which mode applies.
+   */
+  private @Nullable Boolean onDemand;
+
+  private long onCount;
+  private long fireOn;
+  private long fireAll;
+
   ThresholdAccumulator(ThresholdStatistic statistic, double quantile, boolean exact) {
     this(statistic, quantile, exact, false);
   }
@@ -108,11 +120,22 @@ final class ThresholdAccumulator implements Accumulator {
    */
   @Override
   public void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+    boolean blockwise = rawThreshold && exact && statistic.binary() && unit.resizedOnDemand();
+    if (onDemand == null) {
+      onDemand = blockwise;
+    } else if (onDemand != blockwise) {
+      throw new IllegalStateException("batches of one unit both resized and resized on demand");
+    }
     if (pass == 1) {
       located = null;
       if (rawThreshold) {
         java.util.Objects.requireNonNull(rawHistogram).addAll(unit.rawHistogram(), 0);
         rawCount += (long) unit.records() * unit.rawSymbols();
+      }
+      if (blockwise) {
+        count += (long) unit.records() * unit.symbols();
+        onCount += hypothesis.on().length;
+        return;
       }
       long[] ordinals = unit.ordinals();
       if (statistic.binary() && hypothesis.binary()) {
@@ -134,20 +157,33 @@ final class ThresholdAccumulator implements Accumulator {
       count += ordinals.length;
       return;
     }
-    int v0 = unit.values().position();
     int a0 = annotations.position();
     if (rawThreshold) {
       FloatBuffer raw = unit.raw();
       int r0 = raw.position();
-      for (int i : unit.positionsIn(rangeLow, rangeHigh, true)) {
+      for (int i : unit.positionsIn(collectLow(), rangeHigh, true)) {
         rawRangeValues.add(raw.get(r0 + i), 0);
       }
-      for (int i : unit.positionsIn(rangeLow, rangeHigh, false)) {
+      if (blockwise) {
+        UnitBatch.Crossing crossing = unit.crossing(collectLow(), rangeHigh);
+        for (int i : crossing.above()) {
+          fireAll++;
+          fireOn += classOf(annotations.get(a0 + i));
+        }
+        int[] inRange = crossing.inRange();
+        for (int j = 0; j < inRange.length; j++) {
+          bucketValues.add(crossing.inRangeValues()[j], classOf(annotations.get(a0 + inRange[j])));
+        }
+        return;
+      }
+      int v0 = unit.values().position();
+      for (int i : unit.positionsIn(collectLow(), rangeHigh, false)) {
         bucketValues.add(unit.values().get(v0 + i), classOf(annotations.get(a0 + i)));
       }
       return;
     }
     long[] ordinals = unit.ordinals();
+    int v0 = unit.values().position();
     for (int i : unit.positionsIn(thresholdBucket, nextBucket, false)) {
       float v = unit.values().get(v0 + i);
       if (ordinals[i] == thresholdBucket) {
@@ -239,7 +275,13 @@ final class ThresholdAccumulator implements Accumulator {
     // Annotation classes are numbered by first appearance: renumber the other's counts.
     int[] remap = new int[k];
     o.classes.forEach((value, c) -> remap[c] = classOf(value));
+    if (onDemand == null) {
+      onDemand = o.onDemand;
+    } else if (o.onDemand != null && !onDemand.equals(o.onDemand)) {
+      throw new IllegalStateException("cannot merge resized and resized-on-demand accumulators");
+    }
     if (pass == 1) {
+      onCount += o.onCount;
       located = null;
       histogram.merge(o.histogram, remap);
       count += o.count;
@@ -248,6 +290,8 @@ final class ThresholdAccumulator implements Accumulator {
         rawCount += o.rawCount;
       }
     } else {
+      fireOn += o.fireOn;
+      fireAll += o.fireAll;
       rawRangeValues.merge(o.rawRangeValues, new int[] {0});
       bucketValues.merge(o.bucketValues, remap);
       minAbove = Math.min(minAbove, o.minAbove);
@@ -309,8 +353,11 @@ final class ThresholdAccumulator implements Accumulator {
   @Override
   public boolean wantsAnotherPass() {
     if (rawThreshold) {
-      RawRanks r = rawRanks();
-      return exact && pass == 1 && rawCount > 0 && !r.zero();
+      // On demand, pass one saw no resized value: pass two counts them, even for T = 0.
+      return exact
+          && pass == 1
+          && rawCount > 0
+          && (Boolean.TRUE.equals(onDemand) || !rawRanks().zero());
     }
     return exact && pass == 1 && count > 0 && locate().bucket() != JointHistogram.ZERO;
   }
@@ -395,6 +442,16 @@ final class ThresholdAccumulator implements Accumulator {
       return Score.exact(0.0, count);
     }
     RawRanks r = rawRanks();
+    if (Boolean.TRUE.equals(onDemand)) {
+      if (pass == 1) {
+        throw new IllegalStateException(name + " over values resized on demand needs pass two");
+      }
+      // Binary statistic: class 1 is "on".
+      return exactScore(
+          new double[] {fireAll - fireOn, fireOn},
+          new double[] {count - onCount, onCount},
+          rawThresholdValue(r));
+    }
     double[][] counts = resizedCounts(r.low(), r.high());
     double[] fire = counts[0].clone();
     double[] total = counts[2];
@@ -439,14 +496,29 @@ final class ThresholdAccumulator implements Accumulator {
     return Score.exact(statistic.compute(fire, total), count);
   }
 
+  /**
+   * The lowest bucket whose values pass two collects: exact zeros are left out when the threshold's
+   * range starts at them (ReLU layers: often most values). T is then at least 0, so no zero fires;
+   * the raw histogram counts them for the threshold's ranks.
+   */
+  private long collectLow() {
+    return rangeLow == JointHistogram.ZERO ? JointHistogram.ZERO + 1 : rangeLow;
+  }
+
   /** The exact raw threshold: NumPy's linear interpolation between ranks lo and lo + 1. */
   private double rawThresholdValue(RawRanks r) {
-    return interpolate(
-        rawRangeValues.distinct(1),
-        r.below(),
-        r.lo(),
-        quantile * (rawCount - 1) - r.lo(),
-        Float.NaN);
+    BucketValues.Distinct d = rawRangeValues.distinct(1);
+    if (r.low() == JointHistogram.ZERO) {
+      // The zeros were counted, not collected: they come first in the range.
+      long zeros = java.util.Objects.requireNonNull(rawHistogram).zeros(0);
+      float[] values = new float[d.values().length + 1];
+      long[][] counts = new long[values.length][];
+      counts[0] = new long[] {zeros};
+      System.arraycopy(d.values(), 0, values, 1, d.values().length);
+      System.arraycopy(d.counts(), 0, counts, 1, d.counts().length);
+      d = new BucketValues.Distinct(values, counts);
+    }
+    return interpolate(d, r.below(), r.lo(), quantile * (rawCount - 1) - r.lo(), Float.NaN);
   }
 
   /**

@@ -4,6 +4,7 @@ import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.extract.BilinearResize;
 
 /**
  * One unit's values over a batch of records, with what depends on the unit only (moments,
@@ -11,7 +12,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * measure the unit is compared with. Not thread-safe: one per (unit, batch) and thread.
  */
 public final class UnitBatch {
-  private final FloatBuffer values;
+  private @Nullable FloatBuffer values;
+  private final @Nullable BilinearResize resize;
+  private float @Nullable [] ownArray;
+  private final Map<Range, Crossing> crossings = new HashMap<>();
+  private long resizedCount;
   private final int records;
   private final int symbols;
   private final double momentsQuantile;
@@ -50,7 +55,28 @@ public final class UnitBatch {
       double momentsQuantile,
       FloatBuffer raw,
       int rawSymbols) {
+    this(values, records, symbols, momentsQuantile, raw, rawSymbols, null);
+  }
+
+  /**
+   * Wraps a unit's batch on the layer's own grid whose resized values are computed when first asked
+   * for ({@link #values}); measures that need only the resized values above a threshold take them
+   * from {@link #crossing} instead, which computes only those.
+   */
+  public UnitBatch(FloatBuffer raw, int records, double momentsQuantile, BilinearResize resize) {
+    this(null, records, resize.symbols(), momentsQuantile, raw, resize.sourceSymbols(), resize);
+  }
+
+  private UnitBatch(
+      @Nullable FloatBuffer values,
+      int records,
+      int symbols,
+      double momentsQuantile,
+      FloatBuffer raw,
+      int rawSymbols,
+      @Nullable BilinearResize resize) {
     this.values = values;
+    this.resize = resize;
     this.records = records;
     this.symbols = symbols;
     this.momentsQuantile = momentsQuantile;
@@ -68,9 +94,143 @@ public final class UnitBatch {
     return rawSymbols;
   }
 
-  /** Returns the values: record r's symbol s at {@code position() + r * symbols + s}. */
+  /**
+   * Returns the values: record r's symbol s at {@code position() + r * symbols + s} (resized on
+   * first use when the batch was made on the layer's own grid).
+   */
   public FloatBuffer values() {
+    if (values == null) {
+      BilinearResize plan = java.util.Objects.requireNonNull(resize);
+      float[] own = ownArray();
+      float[] out = new float[records * symbols];
+      float[] scratch = plan.newScratch();
+      for (int r = 0; r < records; r++) {
+        plan.resize(own, r * rawSymbols, out, r * symbols, scratch);
+      }
+      values = FloatBuffer.wrap(out);
+      resizedCount += out.length;
+    }
     return values;
+  }
+
+  /** Returns how many resized values this batch has computed (on demand only; for tests). */
+  long resizedCount() {
+    return resizedCount;
+  }
+
+  /** Returns whether the resized values are computed on demand ({@link #crossing} applies). */
+  boolean resizedOnDemand() {
+    return resize != null;
+  }
+
+  private float[] ownArray() {
+    if (ownArray == null) {
+      ownArray = new float[records * rawSymbols];
+      raw.get(raw.position(), ownArray);
+    }
+    return ownArray;
+  }
+
+  /**
+   * The resized values that reach a range of histogram buckets, without resizing the rest: {@code
+   * above} holds the positions of the values in buckets above the range, {@code inRange} and {@code
+   * inRangeValues} the positions and values of those in it (positions are record * symbols +
+   * symbol).
+   */
+  record Crossing(int[] above, int[] inRange, float[] inRangeValues) {}
+
+  /**
+   * Returns the resized values in or above the bucket range [low, high], found once per range and
+   * shared by every hypothesis: a block of resized cells whose four source corners all lie above
+   * the range is above it, one whose corners all lie below is skipped, and only the cells of the
+   * blocks the range cuts are computed (bit-identical to {@link #values}).
+   */
+  Crossing crossing(long low, long high) {
+    return crossings.computeIfAbsent(new Range(low, high, false), range -> cross(low, high));
+  }
+
+  private Crossing cross(long low, long high) {
+    BilinearResize plan = java.util.Objects.requireNonNull(resize, "not resized on demand");
+    float[] own = ownArray();
+    float lowLimit = JointHistogram.above(low - 1);
+    float highLimit = JointHistogram.above(high);
+    IntList above = new IntList();
+    IntList inRange = new IntList();
+    FloatList inRangeValues = new FloatList();
+    for (int r = 0; r < records; r++) {
+      int offset = r * rawSymbols;
+      int base = r * symbols;
+      for (int b = 0; b < plan.blocks(); b++) {
+        int from = plan.blockStart(b);
+        int to = plan.blockStart(b + 1);
+        if (from == to) {
+          continue;
+        }
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int k = 0; k < 4; k++) {
+          float c = plan.corner(own, offset, b, k);
+          min = Math.min(min, c);
+          max = Math.max(max, c);
+        }
+        float slack = BilinearResize.slack(Math.max(Math.abs(min), Math.abs(max)));
+        if (max + slack < lowLimit) {
+          continue;
+        }
+        if (min - slack >= highLimit) {
+          for (int i = from; i < to; i++) {
+            above.add(base + plan.blockCell(i));
+          }
+          continue;
+        }
+        resizedCount += to - from;
+        for (int i = from; i < to; i++) {
+          int cell = plan.blockCell(i);
+          float v = plan.value(own, offset, cell);
+          if (v >= highLimit) {
+            above.add(base + cell);
+          } else if (v >= lowLimit) {
+            inRange.add(base + cell);
+            inRangeValues.add(v);
+          }
+        }
+      }
+    }
+    return new Crossing(above.toArray(), inRange.toArray(), inRangeValues.toArray());
+  }
+
+  /** A growable int array (positions are many and hot: no boxing). */
+  private static final class IntList {
+    private int[] items = new int[16];
+    private int size;
+
+    void add(int v) {
+      if (size == items.length) {
+        items = java.util.Arrays.copyOf(items, size * 2);
+      }
+      items[size++] = v;
+    }
+
+    int[] toArray() {
+      return java.util.Arrays.copyOf(items, size);
+    }
+  }
+
+  /** A growable float array. */
+  private static final class FloatList {
+    private float[] items = new float[16];
+    private int size;
+
+    void add(float v) {
+      if (size == items.length) {
+        items = java.util.Arrays.copyOf(items, size * 2);
+      }
+      items[size++] = v;
+    }
+
+    float[] toArray() {
+      return java.util.Arrays.copyOf(items, size);
+    }
   }
 
   public int records() {
@@ -94,7 +254,7 @@ public final class UnitBatch {
           }
           SharedStats.Unit[] out = new SharedStats.Unit[1];
           SharedStats.Firing f =
-              SharedStats.unitAndFiring(values, records, symbols, q, scratch, out);
+              SharedStats.unitAndFiring(values(), records, symbols, q, scratch, out);
           if (moments == null) {
             moments = out[0];
           }
@@ -108,7 +268,7 @@ public final class UnitBatch {
    */
   long[] ordinals() {
     if (ordinals == null) {
-      ordinals = ordinalsOf(values, records * symbols);
+      ordinals = ordinalsOf(values(), records * symbols);
     }
     return ordinals;
   }
@@ -123,7 +283,7 @@ public final class UnitBatch {
 
   /** Returns the bucket ordinals of the values on the layer's own grid ({@link #raw}). */
   long[] rawOrdinals() {
-    if (raw == values) {
+    if (raw == values && resize == null) {
       return ordinals();
     }
     if (rawOrdinals == null) {
@@ -134,7 +294,7 @@ public final class UnitBatch {
 
   /** Returns the one-class histogram of the values on the layer's own grid. */
   JointHistogram rawHistogram() {
-    if (raw == values) {
+    if (raw == values && resize == null) {
       return histogram();
     }
     if (rawHistogram == null) {
@@ -184,7 +344,7 @@ public final class UnitBatch {
   public SharedStats.Unit moments() {
     if (moments == null) {
       if (Double.isNaN(momentsQuantile)) {
-        moments = SharedStats.Unit.of(values, records * symbols);
+        moments = SharedStats.Unit.of(values(), records * symbols);
       } else {
         firing(momentsQuantile);
       }

@@ -52,8 +52,8 @@ public record InspectionRequest(
   }
 
   /**
-   * Returns whether a measure takes its threshold on the layers' own grids: the extractor then
-   * delivers those values too, and the behavior cache (which keeps resized values) is not read.
+   * Returns whether a measure takes its threshold on the layers' own grids: the extractor (and the
+   * behavior cache, which keeps layers on their own grids) then delivers those values too.
    */
   public boolean needsRawGrids() {
     return measures.stream().anyMatch(MeasureSpec::rawThreshold);

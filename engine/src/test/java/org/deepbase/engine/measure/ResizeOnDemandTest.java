@@ -1,0 +1,177 @@
+package org.deepbase.engine.measure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.FloatBuffer;
+import java.util.Random;
+import org.deepbase.engine.extract.BilinearResize;
+import org.junit.jupiter.api.Test;
+
+/**
+ * NetDissect-Lite's convention over values resized on demand ({@link UnitBatch#crossing}): only the
+ * resized values near and above the threshold are computed. Checked against a reference that
+ * resizes everything (sort the raw values for the threshold, count every resized value), and
+ * against the path that is handed all resized values, on grids of several shapes (upsampling,
+ * downsampling, 1-D) and value distributions (ReLU zeros, signed, heavy ties).
+ */
+class ResizeOnDemandTest {
+  private enum Values {
+    RELU,
+    SIGNED,
+    TIES
+  }
+
+  /** {raw, resized, mask}, records x symbols each. */
+  private static float[][] fixture(
+      long seed, int records, int h, int w, int oh, int ow, Values kind) {
+    Random rng = new Random(seed);
+    BilinearResize plan = new BilinearResize(h, w, oh, ow);
+    float[] raw = new float[records * h * w];
+    float[] resized = new float[records * oh * ow];
+    float[] mask = new float[records * oh * ow];
+    for (int r = 0; r < records; r++) {
+      int cy = rng.nextInt(h);
+      int cx = rng.nextInt(w);
+      for (int s = 0; s < h * w; s++) {
+        double v = (s / w == cy && s % w == cx ? 2 : 0) + rng.nextGaussian();
+        raw[r * h * w + s] =
+            switch (kind) {
+              case RELU -> (float) Math.max(v, 0);
+              case SIGNED -> (float) (v * 1e-3);
+              case TIES -> Math.round(v * 2) / 2f;
+            };
+      }
+      plan.resize(raw, r * h * w, resized, r * oh * ow, plan.newScratch());
+      for (int s = 0; s < oh * ow; s++) {
+        int y = s / ow * h / oh;
+        int x = s % ow * w / ow;
+        mask[r * oh * ow + s] = Math.abs(y - cy) <= 1 && Math.abs(x - cx) <= 1 ? 1 : 0;
+      }
+    }
+    return new float[][] {raw, resized, mask};
+  }
+
+  private static double reference(float[][] data, double q) {
+    double t = MeasureReferenceTest.threshold(data[0], q);
+    double inter = 0;
+    double union = 0;
+    for (int i = 0; i < data[1].length; i++) {
+      boolean fire = data[1][i] > t;
+      boolean on = data[2][i] == 1;
+      inter += fire && on ? 1 : 0;
+      union += fire || on ? 1 : 0;
+    }
+    return inter / union;
+  }
+
+  /** Runs both passes in batches, parts merged as shards merge; on demand or handed everything. */
+  private static Score run(
+      float[][] data, BilinearResize plan, double q, int batch, int parts, boolean onDemand) {
+    int raw = plan.sourceSymbols();
+    int symbols = plan.symbols();
+    int records = data[0].length / raw;
+    Accumulator[] partial = new Accumulator[parts];
+    for (int p = 0; p < parts; p++) {
+      partial[p] = Measure.IOU.create(q, true, true);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+      for (int from = 0, b = 0; from < records; from += batch, b++) {
+        int n = Math.min(batch, records - from);
+        FloatBuffer own = FloatBuffer.wrap(data[0], from * raw, n * raw).slice();
+        FloatBuffer values = FloatBuffer.wrap(data[1], from * symbols, n * symbols).slice();
+        FloatBuffer mask = FloatBuffer.wrap(data[2], from * symbols, n * symbols).slice();
+        UnitBatch unit =
+            onDemand
+                ? new UnitBatch(own, n, Double.NaN, plan)
+                : new UnitBatch(values, n, symbols, Double.NaN, own, raw);
+        partial[b % parts].add(unit, mask, SharedStats.Hypothesis.of(mask, n, symbols));
+      }
+      for (int p = 1; p < parts; p++) {
+        partial[0].merge(partial[p]);
+      }
+      if (pass == 1 || !partial[0].wantsAnotherPass()) {
+        break;
+      }
+      partial[0].startPass();
+      for (int p = 1; p < parts; p++) {
+        partial[p] = RawThresholdTest.copy(partial[0]);
+      }
+    }
+    return partial[0].result();
+  }
+
+  @Test
+  void onDemandScoresAreTheReferenceOnEveryShape() {
+    int[][] shapes = {{4, 4, 12, 12}, {7, 7, 112, 112}, {6, 5, 4, 3}, {1, 9, 1, 40}};
+    long seed = 1;
+    for (int[] s : shapes) {
+      BilinearResize plan = new BilinearResize(s[0], s[1], s[2], s[3]);
+      for (Values kind : Values.values()) {
+        float[][] data = fixture(seed++, 40, s[0], s[1], s[2], s[3], kind);
+        // Also the quantile whose rank is the last exact zero, the next rank positive.
+        long zeros = 0;
+        for (float v : data[0]) {
+          zeros += v == 0f ? 1 : 0;
+        }
+        double edge = (zeros - 1 + 0.5) / (data[0].length - 1);
+        for (double q : new double[] {0.995, 0.9, 0.5, 0.2, edge}) {
+          if (q <= 0 || q >= 1) {
+            continue;
+          }
+          String what = java.util.Arrays.toString(s) + " " + kind + " q " + q;
+          double expected = reference(data, q);
+          Score handed = run(data, plan, q, 7, 1, false);
+          assertEquals(expected, handed.value(), 1e-12, what);
+          for (int parts : new int[] {1, 3}) {
+            Score lazy = run(data, plan, q, 7, parts, true);
+            assertEquals(expected, lazy.value(), 1e-12, what + " parts " + parts);
+            assertEquals(handed.value(), lazy.value(), 0, what);
+            assertEquals(lazy.value(), lazy.ciHigh(), 0, "exact");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void onlyTheCellsNearTheThresholdAreComputed() {
+    BilinearResize plan = new BilinearResize(7, 7, 112, 112);
+    float[][] data = fixture(9, 20, 7, 7, 112, 112, Values.RELU);
+    Accumulator iou = Measure.IOU.create(0.995, true, true);
+    FloatBuffer own = FloatBuffer.wrap(data[0]);
+    FloatBuffer mask = FloatBuffer.wrap(data[2]);
+    SharedStats.Hypothesis h = SharedStats.Hypothesis.of(mask, 20, plan.symbols());
+    iou.add(new UnitBatch(own, 20, Double.NaN, plan), mask, h);
+    assertTrue(iou.wantsAnotherPass());
+    iou.startPass();
+    UnitBatch unit = new UnitBatch(own, 20, Double.NaN, plan);
+    iou.add(unit, mask, h);
+    // The 0.995 quantile: about 0.5 % of the raw values lie above it, and a few blocks around them.
+    long computed = unit.resizedCount();
+    assertTrue(
+        computed > 0 && computed < 0.05 * data[1].length, computed + " of " + data[1].length);
+    assertEquals(reference(data, 0.995), iou.result().value(), 1e-12);
+  }
+
+  @Test
+  void aboveIsTheLeastValueOfTheNextBucket() {
+    Random rng = new Random(3);
+    float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f, 1e-30f, -1e30f};
+    for (int i = 0; i < 20000; i++) {
+      float v =
+          i < special.length
+              ? special[i]
+              : (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(40) - 20));
+      long o = JointHistogram.ordinal(v);
+      for (long d = -2; d <= 2; d++) {
+        long b = o + d;
+        assertEquals(
+            JointHistogram.ordinal(v) > b, v >= JointHistogram.above(b), v + " vs bucket " + b);
+      }
+      float limit = JointHistogram.above(o);
+      assertTrue(JointHistogram.ordinal(limit) > o, "above(" + o + ") = " + limit);
+      assertEquals(o, JointHistogram.ordinal(Math.nextDown(limit)), "just below " + limit);
+    }
+  }
+}
