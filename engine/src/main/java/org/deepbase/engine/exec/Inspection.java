@@ -136,14 +136,18 @@ public final class Inspection {
         }
         if (cached) {
           // Every layer is cached: no model is loaded and no forward pass runs.
-          long started = System.nanoTime();
           int cachedBatch = cache.batchSize(entries.get(0), allocator);
-          pass(new CachedSource(cache, entries, allocator), cachedBatch, true, Long.MAX_VALUE);
-          costs.recordCacheRead(
-              sizeOf(entries) * recordsUsed / Math.max(1, dataset.recordCount()),
-              System.nanoTime() - started);
+          pass(
+              new CachedSource(cache, entries, allocator, costs),
+              cachedBatch,
+              true,
+              Long.MAX_VALUE);
           if (grid.startSecondPass()) {
-            pass(new CachedSource(cache, entries, allocator), cachedBatch, false, recordsUsed);
+            pass(
+                new CachedSource(cache, entries, allocator, costs),
+                cachedBatch,
+                false,
+                recordsUsed);
           }
         } else {
           try (LoadedModel loaded = LoadedModel.load(model, checkpoint)) {
@@ -188,7 +192,7 @@ public final class Inspection {
                 pass(
                     targets.isEmpty()
                         ? new ExtractingSource(extractor, allocator, List.of(), costs, costKey)
-                        : new CachedSource(store, targets, allocator),
+                        : new CachedSource(store, targets, allocator, costs),
                     batchSize,
                     false,
                     recordsUsed);
@@ -311,8 +315,16 @@ public final class Inspection {
     /** Reads the requested units of every layer from cache entries. */
     private final class CachedSource implements BehaviorSource {
       private final List<BehaviorCache.Reader> readers = new ArrayList<>();
+      private final CostModel costs;
+      private final long bytesPerRecord;
+      private long records;
+      private long nanos;
 
-      CachedSource(BehaviorCache cache, List<Path> entries, BufferAllocator allocator) {
+      /** Reads entries; the time spent reading (not scoring) refines the cost model at close. */
+      CachedSource(
+          BehaviorCache cache, List<Path> entries, BufferAllocator allocator, CostModel costs) {
+        this.costs = costs;
+        this.bytesPerRecord = sizeOf(entries) / Math.max(1, dataset.recordCount());
         for (int l = 0; l < layers.size(); l++) {
           readers.add(
               cache.reader(
@@ -326,7 +338,9 @@ public final class Inspection {
 
       @Override
       public List<BehaviorBatch> next(RecordBatch batch) {
+        long started = System.nanoTime();
         int[] ids = batch.records().stream().mapToInt(r -> r.recordId()).toArray();
+        records += ids.length;
         List<BehaviorBatch> out = new ArrayList<>();
         for (int l = 0; l < layers.size(); l++) {
           BehaviorBatch b = readers.get(l).next(layers.get(l).units(), ids);
@@ -336,12 +350,14 @@ public final class Inspection {
           }
           out.add(b);
         }
+        nanos += System.nanoTime() - started;
         return out;
       }
 
       @Override
       public void close() {
         readers.forEach(BehaviorCache.Reader::close);
+        costs.recordCacheRead(bytesPerRecord * records, nanos);
       }
     }
 

@@ -99,10 +99,7 @@ public final class ShardScan {
         plan.probeMeasures().isEmpty() ? null : ProbeAccumulator.Settings.defaults());
   }
 
-  /**
-   * Returns the extractor an inspection of these layers needs: with raw-threshold measures, own
-   * grids too, with resizing left to the accumulators unless first-pass scores are read per batch.
-   */
+  /** Returns the extractor an inspection of these layers needs (see {@link #delivery}). */
   static Extractor extractor(
       LoadedModel loaded,
       List<LayerRequest> layers,
@@ -121,18 +118,19 @@ public final class ShardScan {
   }
 
   /**
-   * Returns how an inspection wants resized layers delivered: raw-threshold measures in exact mode
-   * resize only the values near and above their threshold, so they get the own grid with resizing
-   * left to them, unless scores are read per first-pass batch (stopping rules), which needs every
-   * resized value at once.
+   * Returns how an inspection wants resized layers delivered: on their own grid with resizing left
+   * to the accumulators, which resize each unit when they need all its values and, in the second
+   * pass of dataset thresholds (and both passes of the raw convention), only the values near and
+   * above the threshold; but resized up front when scores are read per first-pass batch (stopping
+   * rules), which needs every resized value at once.
    */
   static GridAlignment.Delivery delivery(InspectionRequest request, boolean batchScores) {
-    if (!request.needsRawGrids()) {
-      return GridAlignment.Delivery.ALIGNED;
+    if (!batchScores) {
+      return GridAlignment.Delivery.DEFERRED;
     }
-    return batchScores || !request.exact()
+    return request.needsRawGrids()
         ? GridAlignment.Delivery.ALIGNED_AND_OWN
-        : GridAlignment.Delivery.DEFERRED;
+        : GridAlignment.Delivery.ALIGNED;
   }
 
   /**

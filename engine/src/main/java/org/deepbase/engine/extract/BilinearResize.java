@@ -31,6 +31,14 @@ public final class BilinearResize {
   private final int[] blockStart;
   private final int[] blockCells;
 
+  /** R_h^T R_h and R_w^T R_w: tridiagonal (each output row or column mixes two neighbours). */
+  private final double[][] gramRows;
+
+  private final double[][] gramColumns;
+
+  /** R^T 1: how much each source cell contributes to the sum of the resized values. */
+  private final double[] columnSums;
+
   /** Plans resizing an h x w grid to oh x ow. */
   public BilinearResize(int h, int w, int oh, int ow) {
     this.h = h;
@@ -55,6 +63,12 @@ public final class BilinearResize {
     for (int b = 0; b < h * w; b++) {
       blockStart[b + 1] += blockStart[b];
     }
+    gramRows = gram(h, y0, y1, ly);
+    gramColumns = gram(w, x0, x1, lx);
+    columnSums = new double[h * w];
+    float[] ones = new float[oh * ow];
+    java.util.Arrays.fill(ones, 1f);
+    addAdjoint(java.nio.FloatBuffer.wrap(ones), 0, 0, columnSums, 0);
     blockCells = new int[oh * ow];
     int[] next = java.util.Arrays.copyOf(blockStart, h * w);
     for (int y = 0; y < oh; y++) {
@@ -62,6 +76,24 @@ public final class BilinearResize {
         blockCells[next[y0[y] * w + x0[x]]++] = y * ow + x;
       }
     }
+  }
+
+  /** The three diagonals {below, on, above} of R^T R for one axis' interpolation matrix R. */
+  private static double[][] gram(int size, int[] lo, int[] hi, float[] weight) {
+    double[][] g = new double[3][size];
+    for (int i = 0; i < lo.length; i++) {
+      double a = 1 - (double) weight[i];
+      double b = weight[i];
+      if (lo[i] == hi[i]) {
+        g[1][lo[i]] += (a + b) * (a + b);
+      } else {
+        g[1][lo[i]] += a * a;
+        g[1][hi[i]] += b * b;
+        g[2][lo[i]] += a * b; // (lo, lo + 1)
+        g[0][hi[i]] += a * b; // (hi, hi - 1)
+      }
+    }
+    return g;
   }
 
   private static void axis(int size, int out, int[] lo, int[] hi, float[] weight) {
@@ -138,6 +170,84 @@ public final class BilinearResize {
     return top * (1 - v) + bottom * v;
   }
 
+  /**
+   * Returns the sum of the squares of the resized values of {@code src - shift} (one record), in
+   * exact arithmetic on the source grid: ||R_h X R_w^T||^2 = sum X . (G_h X G_w) with the
+   * tridiagonal Gram matrices G = R^T R, about 7 operations per source value instead of resizing.
+   *
+   * @param scratch at least {@link #sourceSymbols} doubles
+   */
+  public double squaredNorm(float[] src, int offset, double shift, double[] scratch) {
+    // scratch = G_h (X - shift)
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        double v = gramRows[1][y] * (src[offset + y * w + x] - shift);
+        if (y > 0) {
+          v += gramRows[0][y] * (src[offset + (y - 1) * w + x] - shift);
+        }
+        if (y < h - 1) {
+          v += gramRows[2][y] * (src[offset + (y + 1) * w + x] - shift);
+        }
+        scratch[y * w + x] = v;
+      }
+    }
+    double total = 0;
+    for (int y = 0; y < h; y++) {
+      int row = y * w;
+      for (int x = 0; x < w; x++) {
+        // (scratch G_w)[y][x]: G_w is symmetric, so column x of it is its row x.
+        double v = scratch[row + x] * gramColumns[1][x];
+        if (x > 0) {
+          v += scratch[row + x - 1] * gramColumns[2][x - 1];
+        }
+        if (x < w - 1) {
+          v += scratch[row + x + 1] * gramColumns[0][x + 1];
+        }
+        total += (src[offset + row + x] - shift) * v;
+      }
+    }
+    return total;
+  }
+
+  /**
+   * Returns the sum of the resized values of {@code src - shift} (one record), in exact arithmetic
+   * on the source grid.
+   */
+  public double sum(float[] src, int offset, double shift) {
+    double total = 0;
+    for (int i = 0; i < columnSums.length; i++) {
+      total += columnSums[i] * (src[offset + i] - shift);
+    }
+    return total;
+  }
+
+  /**
+   * Adds R^T (a - shift) to {@code out} (source grid, from {@code outOffset}) for one record's
+   * annotation-grid values {@code a}: then for any source values x, sum (a - shift) . R x = out . x
+   * (exact arithmetic), which turns a dot product with resized values into one on the source grid.
+   */
+  public void addAdjoint(
+      java.nio.FloatBuffer a, int offset, double shift, double[] out, int outOffset) {
+    for (int y = 0; y < oh; y++) {
+      double wy1 = ly[y];
+      double wy0 = 1 - wy1;
+      int top = outOffset + y0[y] * w;
+      int bottom = outOffset + y1[y] * w;
+      for (int x = 0; x < ow; x++) {
+        double v = a.get(offset + y * ow + x) - shift;
+        if (v == 0) {
+          continue;
+        }
+        double wx1 = lx[x];
+        double wx0 = 1 - wx1;
+        out[top + x0[x]] += v * wy0 * wx0;
+        out[top + x1[x]] += v * wy0 * wx1;
+        out[bottom + x0[x]] += v * wy1 * wx0;
+        out[bottom + x1[x]] += v * wy1 * wx1;
+      }
+    }
+  }
+
   /** Returns the number of blocks (source cells; some blocks may hold no output cell). */
   public int blocks() {
     return h * w;
@@ -169,6 +279,7 @@ public final class BilinearResize {
    * corners, whose every value is exactly zero.
    */
   public static float slack(float magnitude) {
-    return magnitude == 0f ? 0f : 16 * Math.ulp(magnitude);
+    // 2^-19 of the magnitude is 16 ulps of it or more; the constant covers subnormal rounding.
+    return magnitude == 0f ? 0f : magnitude * 0x1p-19f + 16 * Float.MIN_VALUE;
   }
 }

@@ -65,6 +65,11 @@ public final class CorrelationAccumulator implements Accumulator {
   /** Adds a batch from the unit's shared moments (see {@link #addShared}). */
   @Override
   public void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+    org.deepbase.engine.extract.BilinearResize plan = unit.resize();
+    if (plan != null) {
+      addOnOwnGrid(unit, plan, annotations, hypothesis);
+      return;
+    }
     addShared(
         unit.values(), annotations, unit.moments(), hypothesis, unit.records(), unit.symbols());
   }
@@ -110,6 +115,38 @@ public final class CorrelationAccumulator implements Accumulator {
       }
       chunk.cxy = c;
     }
+    merge(chunk);
+  }
+
+  /**
+   * Adds a batch resized on demand without resizing it: with c the unit's own-grid shift, sum a (v
+   * - c) is a dot product of (x - c) with R^T a on the layer's own grid, and the co-moment is that
+   * minus n m_a (m_v - c) (exact arithmetic; the moments come from the own grid too).
+   */
+  private void addOnOwnGrid(
+      UnitBatch unit,
+      org.deepbase.engine.extract.BilinearResize plan,
+      FloatBuffer annotations,
+      SharedStats.Hypothesis hypothesis) {
+    int n = unit.records() * unit.symbols();
+    if (n == 0) {
+      return;
+    }
+    SharedStats.Unit moments = unit.moments();
+    double[] adjoint = hypothesis.adjoint(plan, annotations, unit.records());
+    float[] own = unit.ownArray();
+    double shift = unit.ownShift();
+    double dot = 0;
+    for (int i = 0; i < own.length; i++) {
+      dot += adjoint[i] * (own[i] - shift);
+    }
+    CorrelationAccumulator chunk = new CorrelationAccumulator();
+    chunk.n = n;
+    chunk.meanX = moments.mean();
+    chunk.meanY = hypothesis.mean();
+    chunk.m2x = moments.m2();
+    chunk.m2y = hypothesis.m2();
+    chunk.cxy = dot - n * hypothesis.mean() * (moments.mean() - shift);
     merge(chunk);
   }
 

@@ -1,6 +1,7 @@
 package org.deepbase.engine.measure;
 
 import java.nio.FloatBuffer;
+import org.deepbase.engine.extract.BilinearResize;
 
 /**
  * The parts of a batch's statistics that depend on one side only, computed once and shared by every
@@ -60,7 +61,26 @@ public final class SharedStats {
       boolean binary,
       float firstNonBinary,
       int[] onStart,
-      int[] on) {
+      int[] on,
+      java.util.concurrent.ConcurrentMap<BilinearResize, double[]> adjoints) {
+    /**
+     * Returns R^T a per record for a resize plan (records x source symbols), computed once per
+     * batch and shared by every unit of the layers with that plan: a unit's sum of annotation x
+     * resized value is then a dot product on its own grid ({@link BilinearResize#addAdjoint}).
+     */
+    public double[] adjoint(BilinearResize plan, FloatBuffer annotations, int records) {
+      return adjoints.computeIfAbsent(
+          plan,
+          p -> {
+            double[] out = new double[records * p.sourceSymbols()];
+            int a0 = annotations.position();
+            for (int r = 0; r < records; r++) {
+              p.addAdjoint(annotations, a0 + r * p.symbols(), 0, out, r * p.sourceSymbols());
+            }
+            return out;
+          });
+    }
+
     /** Indexes a batch of annotations, records x symbols from the buffer's position. */
     public static Hypothesis of(FloatBuffer annotations, int records, int symbols) {
       int n = records * symbols;
@@ -99,7 +119,8 @@ public final class SharedStats {
         }
         onStart[records] = k;
       }
-      return new Hypothesis(n, mean, m2, binary, bad, onStart, on);
+      return new Hypothesis(
+          n, mean, m2, binary, bad, onStart, on, new java.util.concurrent.ConcurrentHashMap<>());
     }
   }
 

@@ -44,6 +44,7 @@ final class ThresholdAccumulator implements Accumulator {
   private int pass = 1;
   private long thresholdBucket;
   private transient @Nullable Position located;
+  private transient @Nullable RawRanks rawRanks;
 
   /** The first non-empty bucket above the threshold's (where the rank after it may fall). */
   private long nextBucket;
@@ -128,6 +129,7 @@ final class ThresholdAccumulator implements Accumulator {
     }
     if (pass == 1) {
       located = null;
+      rawRanks = null;
       if (rawThreshold) {
         java.util.Objects.requireNonNull(rawHistogram).addAll(unit.rawHistogram(), 0);
         rawCount += (long) unit.records() * unit.rawSymbols();
@@ -182,6 +184,20 @@ final class ThresholdAccumulator implements Accumulator {
       }
       return;
     }
+    if (unit.resizedOnDemand()) {
+      // Only the resized values from the threshold's bucket to the next non-empty one matter.
+      UnitBatch.Crossing crossing = unit.crossing(thresholdBucket, nextBucket);
+      int[] inRange = crossing.inRange();
+      for (int j = 0; j < inRange.length; j++) {
+        float v = crossing.inRangeValues()[j];
+        if (JointHistogram.ordinal(v) == thresholdBucket) {
+          bucketValues.add(v, classOf(annotations.get(a0 + inRange[j])));
+        } else {
+          minAbove = Math.min(minAbove, v);
+        }
+      }
+      return;
+    }
     long[] ordinals = unit.ordinals();
     int v0 = unit.values().position();
     for (int i : unit.positionsIn(thresholdBucket, nextBucket, false)) {
@@ -201,6 +217,7 @@ final class ThresholdAccumulator implements Accumulator {
   @Override
   public void add(FloatBuffer values, FloatBuffer annotations, int records, int symbols) {
     located = pass == 1 ? null : located;
+    rawRanks = pass == 1 ? null : rawRanks;
     if (rawThreshold) {
       addRaw(values, records * symbols);
       addResized(values, annotations, records * symbols);
@@ -283,6 +300,7 @@ final class ThresholdAccumulator implements Accumulator {
     if (pass == 1) {
       onCount += o.onCount;
       located = null;
+      rawRanks = null;
       histogram.merge(o.histogram, remap);
       count += o.count;
       if (rawHistogram != null) {
@@ -398,7 +416,15 @@ final class ThresholdAccumulator implements Accumulator {
     }
   }
 
+  /** The raw ranks' buckets; the raw histogram is final after pass one, so kept. */
   private RawRanks rawRanks() {
+    if (rawRanks == null) {
+      rawRanks = locateRawRanks();
+    }
+    return rawRanks;
+  }
+
+  private RawRanks locateRawRanks() {
     long lo = (long) Math.floor(quantile * (rawCount - 1));
     long next = Math.min(lo + 1, rawCount - 1);
     long[] state = {0, Long.MIN_VALUE, Long.MIN_VALUE, 0}; // cumulative, low, high, below

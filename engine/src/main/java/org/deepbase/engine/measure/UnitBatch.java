@@ -17,6 +17,7 @@ public final class UnitBatch {
   private float @Nullable [] ownArray;
   private final Map<Range, Crossing> crossings = new HashMap<>();
   private long resizedCount;
+  private double ownShift = Double.NaN;
   private final int records;
   private final int symbols;
   private final double momentsQuantile;
@@ -123,7 +124,26 @@ public final class UnitBatch {
     return resize != null;
   }
 
-  private float[] ownArray() {
+  /** Returns the mean of the values on the layer's own grid: a shift close to the resized mean. */
+  double ownShift() {
+    if (Double.isNaN(ownShift)) {
+      float[] own = ownArray();
+      double sum = 0;
+      for (float v : own) {
+        sum += v;
+      }
+      ownShift = own.length == 0 ? 0 : sum / own.length;
+    }
+    return ownShift;
+  }
+
+  /** Returns the resize plan when resized on demand, else null. */
+  @Nullable BilinearResize resize() {
+    return resize;
+  }
+
+  /** Returns the values on the layer's own grid as an array (copied once; do not modify). */
+  float[] ownArray() {
     if (ownArray == null) {
       ownArray = new float[records * rawSymbols];
       raw.get(raw.position(), ownArray);
@@ -255,7 +275,7 @@ public final class UnitBatch {
           SharedStats.Unit[] out = new SharedStats.Unit[1];
           SharedStats.Firing f =
               SharedStats.unitAndFiring(values(), records, symbols, q, scratch, out);
-          if (moments == null) {
+          if (moments == null && resize == null) {
             moments = out[0];
           }
           return f;
@@ -340,8 +360,25 @@ public final class UnitBatch {
     return out;
   }
 
-  /** Returns the unit's mean and squared deviations over the batch. */
+  /**
+   * Returns the unit's mean and squared deviations over the batch. Resized on demand, they are
+   * computed on the layer's own grid in exact arithmetic ({@link BilinearResize#sum}, {@link
+   * BilinearResize#squaredNorm}) around {@link #ownShift}: no value is resized for them.
+   */
   public SharedStats.Unit moments() {
+    if (moments == null && resize != null) {
+      float[] own = ownArray();
+      double shift = ownShift();
+      double[] scratch = new double[rawSymbols];
+      double sum = 0;
+      double squares = 0;
+      for (int r = 0; r < records; r++) {
+        sum += resize.sum(own, r * rawSymbols, shift);
+        squares += resize.squaredNorm(own, r * rawSymbols, shift, scratch);
+      }
+      int n = records * symbols;
+      moments = new SharedStats.Unit(n, shift + sum / n, Math.max(0, squares - sum * sum / n), 0);
+    }
     if (moments == null) {
       if (Double.isNaN(momentsQuantile)) {
         moments = SharedStats.Unit.of(values(), records * symbols);

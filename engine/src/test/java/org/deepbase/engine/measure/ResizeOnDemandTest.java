@@ -52,8 +52,9 @@ class ResizeOnDemandTest {
     return new float[][] {raw, resized, mask};
   }
 
-  private static double reference(float[][] data, double q) {
-    double t = MeasureReferenceTest.threshold(data[0], q);
+  /** IoU with the threshold from the raw values (NetDissect-Lite) or from the resized ones. */
+  private static double reference(float[][] data, double q, boolean raw) {
+    double t = MeasureReferenceTest.threshold(raw ? data[0] : data[1], q);
     double inter = 0;
     double union = 0;
     for (int i = 0; i < data[1].length; i++) {
@@ -67,13 +68,19 @@ class ResizeOnDemandTest {
 
   /** Runs both passes in batches, parts merged as shards merge; on demand or handed everything. */
   private static Score run(
-      float[][] data, BilinearResize plan, double q, int batch, int parts, boolean onDemand) {
+      float[][] data,
+      BilinearResize plan,
+      double q,
+      int batch,
+      int parts,
+      boolean onDemand,
+      boolean rawThreshold) {
     int raw = plan.sourceSymbols();
     int symbols = plan.symbols();
     int records = data[0].length / raw;
     Accumulator[] partial = new Accumulator[parts];
     for (int p = 0; p < parts; p++) {
-      partial[p] = Measure.IOU.create(q, true, true);
+      partial[p] = Measure.IOU.create(q, true, rawThreshold);
     }
     for (int pass = 0; pass < 2; pass++) {
       for (int from = 0, b = 0; from < records; from += batch, b++) {
@@ -119,16 +126,60 @@ class ResizeOnDemandTest {
           if (q <= 0 || q >= 1) {
             continue;
           }
-          String what = java.util.Arrays.toString(s) + " " + kind + " q " + q;
-          double expected = reference(data, q);
-          Score handed = run(data, plan, q, 7, 1, false);
-          assertEquals(expected, handed.value(), 1e-12, what);
-          for (int parts : new int[] {1, 3}) {
-            Score lazy = run(data, plan, q, 7, parts, true);
-            assertEquals(expected, lazy.value(), 1e-12, what + " parts " + parts);
-            assertEquals(handed.value(), lazy.value(), 0, what);
-            assertEquals(lazy.value(), lazy.ciHigh(), 0, "exact");
+          for (boolean raw : new boolean[] {true, false}) {
+            String what = java.util.Arrays.toString(s) + " " + kind + " q " + q + " raw " + raw;
+            double expected = reference(data, q, raw);
+            Score handed = run(data, plan, q, 7, 1, false, raw);
+            assertEquals(expected, handed.value(), 1e-12, what);
+            for (int parts : new int[] {1, 3}) {
+              Score lazy = run(data, plan, q, 7, parts, true, raw);
+              assertEquals(expected, lazy.value(), 1e-12, what + " parts " + parts);
+              assertEquals(handed.value(), lazy.value(), 0, what);
+              assertEquals(lazy.value(), lazy.ciHigh(), 0, "exact");
+            }
           }
+        }
+      }
+    }
+  }
+
+  /**
+   * corr over values resized on demand is computed on the layers' own grids (Gram matrices and the
+   * annotations' adjoint): it must equal corr over the resized values, for binary and graded
+   * annotations, on every shape.
+   */
+  @Test
+  void corrOnTheOwnGridIsCorrOverTheResizedValues() {
+    int[][] shapes = {{4, 4, 12, 12}, {7, 7, 112, 112}, {6, 5, 4, 3}, {1, 9, 1, 40}};
+    long seed = 100;
+    for (int[] s : shapes) {
+      BilinearResize plan = new BilinearResize(s[0], s[1], s[2], s[3]);
+      for (Values kind : Values.values()) {
+        float[][] data = fixture(seed++, 30, s[0], s[1], s[2], s[3], kind);
+        float[] graded = data[2].clone();
+        Random rng = new Random(seed);
+        for (int i = 0; i < graded.length; i++) {
+          graded[i] = graded[i] * 3 + (float) rng.nextGaussian();
+        }
+        for (float[] annotation : new float[][] {data[2], graded}) {
+          CorrelationAccumulator reference = new CorrelationAccumulator();
+          for (int i = 0; i < data[1].length; i++) {
+            reference.add(data[1][i], annotation[i]);
+          }
+          CorrelationAccumulator lazy = new CorrelationAccumulator();
+          int raw = plan.sourceSymbols();
+          int symbols = plan.symbols();
+          for (int from = 0; from < 30; from += 7) {
+            int n = Math.min(7, 30 - from);
+            FloatBuffer own = FloatBuffer.wrap(data[0], from * raw, n * raw).slice();
+            FloatBuffer a = FloatBuffer.wrap(annotation, from * symbols, n * symbols).slice();
+            UnitBatch unit = new UnitBatch(own, n, Double.NaN, plan);
+            lazy.add(unit, a, SharedStats.Hypothesis.of(a, n, symbols));
+            assertEquals(0, unit.resizedCount(), "nothing resized");
+          }
+          String what = java.util.Arrays.toString(s) + " " + kind;
+          // Exact arithmetic vs sums of float32-rounded resized values: equal to float precision.
+          assertEquals(reference.correlation(), lazy.correlation(), 1e-7, what);
         }
       }
     }
@@ -151,7 +202,7 @@ class ResizeOnDemandTest {
     long computed = unit.resizedCount();
     assertTrue(
         computed > 0 && computed < 0.05 * data[1].length, computed + " of " + data[1].length);
-    assertEquals(reference(data, 0.995), iou.result().value(), 1e-12);
+    assertEquals(reference(data, 0.995, true), iou.result().value(), 1e-12);
   }
 
   @Test
