@@ -20,11 +20,11 @@ import org.deepbase.engine.workspace.Workspace;
  * tools/resnet_workload.py}: ResNet-18, layer1..layer4 = 960 units, 12 concept masks) in
  * side-by-side arms, each a process of its own so that each peak RSS is its own: bare forward
  * passes, DeepBase exact (NetDissect IoU at q = 0.995 and corr, one INSPECT, cache off), DeepBase
- * in NetDissect-Lite's resolution convention (iou(0.995, raw), the baseline's definition), DeepBase
- * from a warm behavior cache, and the NetDissect-Lite-style script ({@code
- * tools/netdissect_baseline.py}, when Debian's python3-torch is installed). Prints seconds,
- * records/s, peak RSS and ratios, and how well the raw-convention arm agrees with the baseline
- * (top-5 units per concept, score differences).
+ * in NetDissect-Lite's resolution convention (iou(0.995, raw), the baseline's definition, and
+ * corr), DeepBase from a warm behavior cache in both conventions, and the NetDissect-Lite-style
+ * script ({@code tools/netdissect_baseline.py}, when Debian's python3-torch is installed). Prints
+ * seconds, records/s, peak RSS and ratios, and how well the raw-convention arm agrees with the
+ * baseline (top-5 units per concept, score differences).
  */
 final class VisionBench {
   static final String MODEL = "resnet18";
@@ -83,13 +83,19 @@ final class VisionBench {
               "deepbase exact, raw conv.",
               "sql",
               rawCsv.toString(),
-              inspect(concepts, "iou(0.995, raw)", false)));
+              inspect(concepts, "iou(0.995, raw),corr", false)));
       arms.add(
           runner.java(
               "deepbase from cache",
               "cached",
               scratch.resolve("cached.csv").toString(),
               inspect(concepts, "iou(0.995),corr", true)));
+      arms.add(
+          runner.java(
+              "deepbase from cache, raw",
+              "cached",
+              scratch.resolve("cached-raw.csv").toString(),
+              inspect(concepts, "iou(0.995, raw),corr", true)));
       Path baselineCsv = scratch.resolve("baseline.csv");
       String baseline =
           runner.python(
@@ -144,6 +150,9 @@ final class VisionBench {
     Map<String, Map<Integer, Double>> ours = new HashMap<>();
     for (String line : Files.readAllLines(deepbase)) {
       String[] f = line.split("\t");
+      if (!f[3].startsWith("iou")) {
+        continue; // the arm scores corr too; the baseline, IoU only
+      }
       ours.computeIfAbsent(f[0] + "/" + f[2], k -> new HashMap<>())
           .put(Integer.parseInt(f[1]), Double.parseDouble(f[4]));
     }

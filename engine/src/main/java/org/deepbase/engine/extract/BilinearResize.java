@@ -111,6 +111,11 @@ public final class BilinearResize {
     return h * w;
   }
 
+  /** Returns the source grid's rows. */
+  public int sourceRows() {
+    return h;
+  }
+
   /** Returns the output cells per record. */
   public int symbols() {
     return oh * ow;

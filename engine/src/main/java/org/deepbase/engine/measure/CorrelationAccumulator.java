@@ -136,10 +136,22 @@ public final class CorrelationAccumulator implements Accumulator {
     double[] adjoint = hypothesis.adjoint(plan, annotations, unit.records());
     float[] own = unit.ownArray();
     double shift = unit.ownShift();
-    double dot = 0;
-    for (int i = 0; i < own.length; i++) {
-      dot += adjoint[i] * (own[i] - shift);
+    // Four independent sums: one long dependency chain would wait on each addition.
+    double d0 = 0;
+    double d1 = 0;
+    double d2 = 0;
+    double d3 = 0;
+    int i = 0;
+    for (; i + 3 < own.length; i += 4) {
+      d0 += adjoint[i] * (own[i] - shift);
+      d1 += adjoint[i + 1] * (own[i + 1] - shift);
+      d2 += adjoint[i + 2] * (own[i + 2] - shift);
+      d3 += adjoint[i + 3] * (own[i + 3] - shift);
     }
+    for (; i < own.length; i++) {
+      d0 += adjoint[i] * (own[i] - shift);
+    }
+    double dot = (d0 + d1) + (d2 + d3);
     CorrelationAccumulator chunk = new CorrelationAccumulator();
     chunk.n = n;
     chunk.meanX = moments.mean();

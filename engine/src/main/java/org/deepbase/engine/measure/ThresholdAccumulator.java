@@ -62,10 +62,13 @@ final class ThresholdAccumulator implements Accumulator {
   private final BucketValues rawRangeValues = new BucketValues();
 
   /**
-   * Raw-threshold exact mode over values resized on demand ({@link UnitBatch#resizedOnDemand}):
-   * pass one counts only the raw values and the "on" symbols, pass two counts the resized values
-   * above the threshold's range and collects those in it ({@link UnitBatch#crossing}), so the
-   * resized values are never all computed. Null until the first batch says which mode applies.
+   * Exact mode over values resized on demand ({@link UnitBatch#resizedOnDemand}) for a binary
+   * statistic: pass one counts only the values (the unit's histogram, shared by every hypothesis;
+   * in the raw convention, the raw values only) and the "on" symbols, and pass two counts the
+   * resized values above the threshold's bucket (or range) by annotation class and collects those
+   * in it ({@link UnitBatch#crossing}). No per-hypothesis work in pass one, and in the raw
+   * convention no resized value is ever computed but near and above the threshold. Null until the
+   * first batch says which mode applies.
    */
   private @Nullable Boolean onDemand;
 
@@ -121,7 +124,7 @@ final class ThresholdAccumulator implements Accumulator {
    */
   @Override
   public void add(UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
-    boolean blockwise = rawThreshold && exact && statistic.binary() && unit.resizedOnDemand();
+    boolean blockwise = exact && statistic.binary() && unit.resizedOnDemand();
     if (onDemand == null) {
       onDemand = blockwise;
     } else if (onDemand != blockwise) {
@@ -135,6 +138,9 @@ final class ThresholdAccumulator implements Accumulator {
         rawCount += (long) unit.records() * unit.rawSymbols();
       }
       if (blockwise) {
+        if (!rawThreshold) {
+          histogram.addAll(unit.histogram(), 0); // class-agnostic: pass two counts the classes
+        }
         count += (long) unit.records() * unit.symbols();
         onCount += hypothesis.on().length;
         return;
@@ -168,10 +174,7 @@ final class ThresholdAccumulator implements Accumulator {
       }
       if (blockwise) {
         UnitBatch.Crossing crossing = unit.crossing(collectLow(), rangeHigh);
-        for (int i : crossing.above()) {
-          fireAll++;
-          fireOn += classOf(annotations.get(a0 + i));
-        }
+        countFiring(crossing.above(), annotations);
         int[] inRange = crossing.inRange();
         for (int j = 0; j < inRange.length; j++) {
           bucketValues.add(crossing.inRangeValues()[j], classOf(annotations.get(a0 + inRange[j])));
@@ -181,6 +184,33 @@ final class ThresholdAccumulator implements Accumulator {
       int v0 = unit.values().position();
       for (int i : unit.positionsIn(collectLow(), rangeHigh, false)) {
         bucketValues.add(unit.values().get(v0 + i), classOf(annotations.get(a0 + i)));
+      }
+      return;
+    }
+    if (blockwise) {
+      // Every resized value above the threshold's bucket fires; the bucket's own are collected.
+      // Exact zeros are never collected: a zero bucket's values do not fire (T >= 0), and a zero
+      // next bucket makes rank lo + 1's value 0.
+      boolean zero = thresholdBucket == JointHistogram.ZERO;
+      boolean nextZero = nextBucket == JointHistogram.ZERO && !zero;
+      if (nextZero) {
+        minAbove = Math.min(minAbove, 0f);
+      }
+      long low = zero ? JointHistogram.ZERO + 1 : thresholdBucket;
+      long high = zero || nextZero ? thresholdBucket : nextBucket;
+      UnitBatch.Crossing crossing = unit.crossing(low, high);
+      countFiring(crossing.above(), annotations);
+      int[] inRange = crossing.inRange();
+      for (int j = 0; j < inRange.length; j++) {
+        float v = crossing.inRangeValues()[j];
+        int c = classOf(annotations.get(a0 + inRange[j]));
+        if (JointHistogram.ordinal(v) == thresholdBucket) {
+          bucketValues.add(v, c);
+        } else {
+          minAbove = Math.min(minAbove, v);
+          fireAll++;
+          fireOn += c;
+        }
       }
       return;
     }
@@ -207,6 +237,15 @@ final class ThresholdAccumulator implements Accumulator {
       } else {
         minAbove = Math.min(minAbove, v);
       }
+    }
+  }
+
+  /** Counts positions that fire, by annotation class (blockwise mode). */
+  private void countFiring(int[] positions, FloatBuffer annotations) {
+    int a0 = annotations.position();
+    fireAll += positions.length;
+    for (int i : positions) {
+      fireOn += classOf(annotations.get(a0 + i));
     }
   }
 
@@ -377,7 +416,11 @@ final class ThresholdAccumulator implements Accumulator {
           && rawCount > 0
           && (Boolean.TRUE.equals(onDemand) || !rawRanks().zero());
     }
-    return exact && pass == 1 && count > 0 && locate().bucket() != JointHistogram.ZERO;
+    // Blockwise, pass one counted no class: pass two does, even when T's bucket is exact zeros.
+    return exact
+        && pass == 1
+        && count > 0
+        && (Boolean.TRUE.equals(onDemand) || locate().bucket() != JointHistogram.ZERO);
   }
 
   /** {@inheritDoc} */
@@ -587,6 +630,16 @@ final class ThresholdAccumulator implements Accumulator {
       return Score.exact(0.0, 0);
     }
     Position p = locate();
+    if (Boolean.TRUE.equals(onDemand)) {
+      if (pass == 1) {
+        throw new IllegalStateException(name + " over values resized on demand needs pass two");
+      }
+      double[] fire = {fireAll - fireOn, fireOn};
+      double[] total = {count - onCount, onCount};
+      return p.bucket() == JointHistogram.ZERO
+          ? Score.exact(statistic.compute(fire, total), count)
+          : exactScore(fire, total, exactThreshold(p));
+    }
     double[] fire = p.above().clone();
     if (p.bucket() == JointHistogram.ZERO) {
       // Exact zeros: T >= 0 whatever the interpolation, so no value of this bucket fires.

@@ -177,10 +177,39 @@ public final class UnitBatch {
     IntList above = new IntList();
     IntList inRange = new IntList();
     FloatList inRangeValues = new FloatList();
+    int h = plan.sourceRows();
+    int w = rawSymbols / h;
+    boolean[] marked = new boolean[rawSymbols];
+    IntList blocks = new IntList();
     for (int r = 0; r < records; r++) {
       int offset = r * rawSymbols;
       int base = r * symbols;
-      for (int b = 0; b < plan.blocks(); b++) {
+      // A block may reach lowLimit only if a corner does, up to rounding: mark the blocks around
+      // the few source cells that do, and look at those only.
+      float maxAbs = 0;
+      for (int i = 0; i < rawSymbols; i++) {
+        maxAbs = Math.max(maxAbs, Math.abs(own[offset + i]));
+      }
+      float floor = lowLimit - BilinearResize.slack(maxAbs);
+      blocks.clear();
+      for (int i = 0; i < rawSymbols; i++) {
+        if (own[offset + i] >= floor) {
+          int y = i / w;
+          int x = i - y * w;
+          for (int by = Math.max(0, y - 1); by <= y; by++) {
+            for (int bx = Math.max(0, x - 1); bx <= x; bx++) {
+              int b = by * w + bx;
+              if (!marked[b]) {
+                marked[b] = true;
+                blocks.add(b);
+              }
+            }
+          }
+        }
+      }
+      for (int k = 0; k < blocks.size(); k++) {
+        int b = blocks.get(k);
+        marked[b] = false;
         int from = plan.blockStart(b);
         int to = plan.blockStart(b + 1);
         if (from == to) {
@@ -188,10 +217,10 @@ public final class UnitBatch {
         }
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
-        for (int k = 0; k < 4; k++) {
-          float c = plan.corner(own, offset, b, k);
-          min = Math.min(min, c);
-          max = Math.max(max, c);
+        for (int c = 0; c < 4; c++) {
+          float v = plan.corner(own, offset, b, c);
+          min = Math.min(min, v);
+          max = Math.max(max, v);
         }
         float slack = BilinearResize.slack(Math.max(Math.abs(min), Math.abs(max)));
         if (max + slack < lowLimit) {
@@ -233,6 +262,18 @@ public final class UnitBatch {
 
     int[] toArray() {
       return java.util.Arrays.copyOf(items, size);
+    }
+
+    int size() {
+      return size;
+    }
+
+    int get(int i) {
+      return items[i];
+    }
+
+    void clear() {
+      size = 0;
     }
   }
 

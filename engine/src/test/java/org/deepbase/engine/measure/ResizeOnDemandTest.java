@@ -19,7 +19,9 @@ class ResizeOnDemandTest {
   private enum Values {
     RELU,
     SIGNED,
-    TIES
+    TIES,
+    /** Exact zeros but for one negative cell per record. */
+    NEGATIVE_BLOB
   }
 
   /** {raw, resized, mask}, records x symbols each. */
@@ -40,6 +42,7 @@ class ResizeOnDemandTest {
               case RELU -> (float) Math.max(v, 0);
               case SIGNED -> (float) (v * 1e-3);
               case TIES -> Math.round(v * 2) / 2f;
+              case NEGATIVE_BLOB -> s / w == cy && s % w == cx ? (float) -(1 + Math.abs(v)) : 0f;
             };
       }
       plan.resize(raw, r * h * w, resized, r * oh * ow, plan.newScratch());
@@ -181,6 +184,30 @@ class ResizeOnDemandTest {
           // Exact arithmetic vs sums of float32-rounded resized values: equal to float precision.
           assertEquals(reference.correlation(), lazy.correlation(), 1e-7, what);
         }
+      }
+    }
+  }
+
+  /**
+   * The threshold's rank is the negative value nearest zero and the next rank an exact zero (the
+   * next bucket up is the zeros', which pass two does not collect): both conventions still exact.
+   */
+  @Test
+  void aThresholdJustBelowTheZerosIsExact() {
+    BilinearResize plan = new BilinearResize(4, 4, 12, 12);
+    float[][] data = fixture(77, 40, 4, 4, 12, 12, Values.NEGATIVE_BLOB);
+    for (boolean raw : new boolean[] {true, false}) {
+      float[] values = raw ? data[0] : data[1];
+      long negative = 0;
+      for (float v : values) {
+        negative += v < 0 ? 1 : 0;
+      }
+      double q = (negative - 1 + 0.5) / (values.length - 1);
+      double expected = reference(data, q, raw);
+      assertEquals(expected, run(data, plan, q, 7, 1, false, raw).value(), 1e-12, "handed");
+      for (int parts : new int[] {1, 3}) {
+        assertEquals(
+            expected, run(data, plan, q, 7, parts, true, raw).value(), 1e-12, "raw " + raw);
       }
     }
   }
