@@ -133,25 +133,46 @@ public final class BilinearResize {
    * @param scratch from {@link #newScratch}, not shared between threads
    */
   public void resize(float[] src, int offset, float[] dst, int dstOffset, float[] scratch) {
-    float[] rows = scratch;
+    horizontal(src, offset, scratch);
+    for (int y = 0; y < oh; y++) {
+      row(scratch, y, dst, dstOffset + y * ow);
+    }
+  }
+
+  /**
+   * First step of {@link #resize}: interpolates every source row along x into {@code scratch} (h
+   * rows of ow). Then {@link #row} gives each output row, one at a time.
+   */
+  public void horizontal(float[] src, int offset, float[] scratch) {
     for (int y = 0; y < h; y++) {
       int row = offset + y * w;
       int out = y * ow;
       for (int x = 0; x < ow; x++) {
         float l = lx[x];
-        rows[out + x] = src[row + x0[x]] * (1 - l) + src[row + x1[x]] * l;
+        scratch[out + x] = src[row + x0[x]] * (1 - l) + src[row + x1[x]] * l;
       }
     }
-    for (int y = 0; y < oh; y++) {
-      int top = y0[y] * ow;
-      int bottom = y1[y] * ow;
-      float l = ly[y];
-      float m = 1 - l;
-      int out = dstOffset + y * ow;
-      for (int x = 0; x < ow; x++) {
-        dst[out + x] = rows[top + x] * m + rows[bottom + x] * l;
-      }
+  }
+
+  /** Writes output row y (ow values, from {@code outOffset}) from {@link #horizontal}'s rows. */
+  public void row(float[] scratch, int y, float[] out, int outOffset) {
+    int top = y0[y] * ow;
+    int bottom = y1[y] * ow;
+    float l = ly[y];
+    float m = 1 - l;
+    for (int x = 0; x < ow; x++) {
+      out[outOffset + x] = scratch[top + x] * m + scratch[bottom + x] * l;
     }
+  }
+
+  /** Returns the output grid's rows. */
+  public int rows() {
+    return oh;
+  }
+
+  /** Returns the output grid's columns. */
+  public int columns() {
+    return ow;
   }
 
   /** Resizes {@code src} (h x w, row-major, from {@code offset}) into {@code dst} (oh x ow). */

@@ -1,6 +1,7 @@
 package org.deepbase.engine.measure;
 
 import java.util.Arrays;
+import org.deepbase.engine.extract.BilinearResize;
 
 /**
  * Counts values per (value bucket, annotation class) with relative accuracy: each power of two of
@@ -76,6 +77,62 @@ final class JointHistogram implements java.io.Serializable {
   /** Returns how many exact zeros of a class were counted. */
   long zeros(int annotationClass) {
     return zero[annotationClass];
+  }
+
+  /**
+   * Counts a unit's values resized on demand (one class) without storing them: each output row is
+   * counted as soon as it is computed, into buckets sized once from the source values' range
+   * (interpolated values stay within it, up to the rounding {@link BilinearResize#slack} covers).
+   *
+   * @param own records x source symbols, row-major per record
+   */
+  static JointHistogram ofResized(float[] own, int records, BilinearResize plan) {
+    JointHistogram h = new JointHistogram(1);
+    if (own.length == 0) {
+      return h;
+    }
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    for (float v : own) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    float slack = BilinearResize.slack(Math.max(Math.abs(min), Math.abs(max)));
+    long lo = ordinal(min - slack);
+    long hi = ordinal(max + slack);
+    if (hi > ZERO) {
+      h.positive.reserve((int) (Math.max(lo, OFFSET) - OFFSET), (int) (hi - OFFSET));
+    }
+    if (lo < ZERO) {
+      h.negative.reserve((int) (Math.max(-hi, OFFSET) - OFFSET), (int) (-lo - OFFSET));
+    }
+    long[] pos = hi > ZERO ? h.positive.counts[0] : new long[0];
+    long[] neg = lo < ZERO ? h.negative.counts[0] : new long[0];
+    long posBase = OFFSET + h.positive.min;
+    long negBase = OFFSET + h.negative.min;
+    long zeros = 0;
+    float[] scratch = plan.newScratch();
+    float[] row = new float[plan.columns()];
+    for (int r = 0; r < records; r++) {
+      plan.horizontal(own, r * plan.sourceSymbols(), scratch);
+      for (int y = 0; y < plan.rows(); y++) {
+        plan.row(scratch, y, row, 0);
+        for (float v : row) {
+          if (v == 0f) {
+            zeros++;
+            continue;
+          }
+          long index = OFFSET + ((Float.floatToRawIntBits(v) & 0x7fffffff) >>> SHIFT);
+          if (v > 0) {
+            pos[(int) (index - posBase)]++;
+          } else {
+            neg[(int) (index - negBase)]++;
+          }
+        }
+      }
+    }
+    h.zero[0] = zeros;
+    return h;
   }
 
   /** Counts values given by their ordinals in one class, sized once to the range they span. */

@@ -337,7 +337,11 @@ public final class UnitBatch {
   /** Returns the values' one-class histogram, counted once and shared like {@link #ordinals}. */
   JointHistogram histogram() {
     if (histogram == null) {
-      histogram = JointHistogram.ofOrdinals(ordinals());
+      // Resized on demand and not needed whole elsewhere: count the values without keeping them.
+      histogram =
+          resize != null && values == null && ordinals == null
+              ? JointHistogram.ofResized(ownArray(), records, resize)
+              : JointHistogram.ofOrdinals(ordinals());
     }
     return histogram;
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Random;
 import org.deepbase.engine.extract.BilinearResize;
 import org.junit.jupiter.api.Test;
@@ -230,6 +231,34 @@ class ResizeOnDemandTest {
     assertTrue(
         computed > 0 && computed < 0.05 * data[1].length, computed + " of " + data[1].length);
     assertEquals(reference(data, 0.995, true), iou.result().value(), 1e-12);
+  }
+
+  /** Counting rows as they are resized gives the histogram of the resized values. */
+  @Test
+  void histogramOfResizedRowsIsTheResizedValuesHistogram() {
+    int[][] shapes = {{4, 4, 12, 12}, {7, 7, 112, 112}, {6, 5, 4, 3}, {1, 9, 1, 40}};
+    long seed = 300;
+    for (int[] s : shapes) {
+      BilinearResize plan = new BilinearResize(s[0], s[1], s[2], s[3]);
+      for (Values kind : Values.values()) {
+        float[][] data = fixture(seed++, 9, s[0], s[1], s[2], s[3], kind);
+        long[] ordinals = new long[data[1].length];
+        for (int i = 0; i < ordinals.length; i++) {
+          ordinals[i] = JointHistogram.ordinal(data[1][i]);
+        }
+        List<String> expected = buckets(JointHistogram.ofOrdinals(ordinals));
+        assertEquals(
+            expected,
+            buckets(JointHistogram.ofResized(data[0], 9, plan)),
+            java.util.Arrays.toString(s) + " " + kind);
+      }
+    }
+  }
+
+  private static List<String> buckets(JointHistogram h) {
+    List<String> out = new java.util.ArrayList<>();
+    h.forEachAscending((ordinal, counts) -> out.add(ordinal + ":" + counts[0]));
+    return out;
   }
 
   @Test
