@@ -74,6 +74,11 @@ final class JointHistogram implements java.io.Serializable {
     return -Float.intBitsToFloat((int) (((index - OFFSET) << SHIFT) - 1));
   }
 
+  /** Returns the number of annotation classes counted. */
+  int classes() {
+    return classes;
+  }
+
   /** Returns how many exact zeros of a class were counted. */
   long zeros(int annotationClass) {
     return zero[annotationClass];

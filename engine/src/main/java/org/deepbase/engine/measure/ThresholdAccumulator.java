@@ -39,7 +39,12 @@ final class ThresholdAccumulator implements Accumulator {
   /** Annotation classes the histogram counts: 2 for binary statistics. */
   private final int k;
 
-  private final JointHistogram histogram;
+  /**
+   * Values x annotation classes; one class (the unit's values only) in blockwise mode, none in the
+   * raw convention's blockwise mode. Allocated on first use: 12 hypotheses x 960 units of them.
+   */
+  private @Nullable JointHistogram histogram;
+
   private long count;
   private int pass = 1;
   private long thresholdBucket;
@@ -89,11 +94,18 @@ final class ThresholdAccumulator implements Accumulator {
     this.exact = exact;
     this.name = statistic.name().toLowerCase(java.util.Locale.ROOT);
     this.k = statistic.binary() ? 2 : MAX_CLASSES;
-    this.histogram = new JointHistogram(k);
     if (statistic.binary()) {
       classes.put(0f, 0);
       classes.put(1f, 1);
     }
+  }
+
+  /** Returns the histogram, made with {@code classes} classes if there is none yet. */
+  private JointHistogram histogram(int classes) {
+    if (histogram == null) {
+      histogram = new JointHistogram(classes);
+    }
+    return histogram;
   }
 
   private int classOf(float annotation) {
@@ -139,7 +151,8 @@ final class ThresholdAccumulator implements Accumulator {
       }
       if (blockwise) {
         if (!rawThreshold) {
-          histogram.addAll(unit.histogram(), 0); // class-agnostic: pass two counts the classes
+          // Class-agnostic: pass two counts the classes.
+          histogram(1).addAll(unit.histogram(), 0);
         }
         count += (long) unit.records() * unit.symbols();
         onCount += hypothesis.on().length;
@@ -147,6 +160,7 @@ final class ThresholdAccumulator implements Accumulator {
       }
       long[] ordinals = unit.ordinals();
       if (statistic.binary() && hypothesis.binary()) {
+        JointHistogram histogram = histogram(k);
         histogram.addAll(unit.histogram(), 0);
         int[] onStart = hypothesis.onStart();
         int[] on = hypothesis.on();
@@ -159,7 +173,7 @@ final class ThresholdAccumulator implements Accumulator {
       } else {
         int a0 = annotations.position();
         for (int i = 0; i < ordinals.length; i++) {
-          histogram.addOrdinal(ordinals[i], classOf(annotations.get(a0 + i)));
+          histogram(k).addOrdinal(ordinals[i], classOf(annotations.get(a0 + i)));
         }
       }
       count += ordinals.length;
@@ -305,7 +319,7 @@ final class ThresholdAccumulator implements Accumulator {
     int a0 = annotations.position();
     if (pass == 1) {
       for (int i = 0; i < n; i++) {
-        histogram.add(values.get(v0 + i), classOf(annotations.get(a0 + i)));
+        histogram(k).add(values.get(v0 + i), classOf(annotations.get(a0 + i)));
       }
       count += n;
       return;
@@ -340,7 +354,9 @@ final class ThresholdAccumulator implements Accumulator {
       onCount += o.onCount;
       located = null;
       rawRanks = null;
-      histogram.merge(o.histogram, remap);
+      if (o.histogram != null) {
+        histogram(o.histogram.classes()).merge(o.histogram, remap);
+      }
       count += o.count;
       if (rawHistogram != null) {
         rawHistogram.merge(java.util.Objects.requireNonNull(o.rawHistogram), new int[] {0});
@@ -381,28 +397,29 @@ final class ThresholdAccumulator implements Accumulator {
     long[] state = {
       0, Long.MIN_VALUE, 0, 0, 0
     }; // cumulative, bucket, below, aboveCount, bucketCount
-    histogram.forEachAscending(
-        (ordinal, counts) -> {
-          long n = 0;
-          for (int c = 0; c < k; c++) {
-            n += counts[c];
-            total[c] += counts[c];
-          }
-          if (state[1] != Long.MIN_VALUE) {
-            for (int c = 0; c < k; c++) {
-              above[c] += counts[c];
-            }
-            state[3] += n;
-          } else if (state[0] + n > lo) {
-            state[1] = ordinal;
-            state[2] = state[0];
-            state[4] = n;
-            for (int c = 0; c < k; c++) {
-              inBucket[c] = counts[c];
-            }
-          }
-          state[0] += n;
-        });
+    histogram(k)
+        .forEachAscending(
+            (ordinal, counts) -> {
+              long n = 0;
+              for (int c = 0; c < counts.length; c++) {
+                n += counts[c];
+                total[c] += counts[c];
+              }
+              if (state[1] != Long.MIN_VALUE) {
+                for (int c = 0; c < counts.length; c++) {
+                  above[c] += counts[c];
+                }
+                state[3] += n;
+              } else if (state[0] + n > lo) {
+                state[1] = ordinal;
+                state[2] = state[0];
+                state[4] = n;
+                for (int c = 0; c < counts.length; c++) {
+                  inBucket[c] = counts[c];
+                }
+              }
+              state[0] += n;
+            });
     return new Position(state[1], state[2], inBucket, above, total, state[3], state[4]);
   }
 
@@ -436,12 +453,13 @@ final class ThresholdAccumulator implements Accumulator {
     } else {
       thresholdBucket = locate().bucket();
       long[] next = {thresholdBucket};
-      histogram.forEachAscending(
-          (ordinal, counts) -> {
-            if (next[0] == thresholdBucket && ordinal > thresholdBucket) {
-              next[0] = ordinal;
-            }
-          });
+      histogram(k)
+          .forEachAscending(
+              (ordinal, counts) -> {
+                if (next[0] == thresholdBucket && ordinal > thresholdBucket) {
+                  next[0] = ordinal;
+                }
+              });
       nextBucket = next[0];
     }
     pass = 2;
@@ -492,17 +510,18 @@ final class ThresholdAccumulator implements Accumulator {
     double[] above = new double[k];
     double[] inRange = new double[k];
     double[] total = new double[k];
-    histogram.forEachAscending(
-        (ordinal, counts) -> {
-          for (int c = 0; c < k; c++) {
-            total[c] += counts[c];
-            if (ordinal > high) {
-              above[c] += counts[c];
-            } else if (ordinal >= low) {
-              inRange[c] += counts[c];
-            }
-          }
-        });
+    histogram(k)
+        .forEachAscending(
+            (ordinal, counts) -> {
+              for (int c = 0; c < counts.length; c++) {
+                total[c] += counts[c];
+                if (ordinal > high) {
+                  above[c] += counts[c];
+                } else if (ordinal >= low) {
+                  inRange[c] += counts[c];
+                }
+              }
+            });
     return new double[][] {above, inRange, total};
   }
 
