@@ -3,15 +3,20 @@ package org.deepbase.engine.data;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.IntPredicate;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
 import org.deepbase.engine.catalog.DatasetDescriptor;
@@ -24,7 +29,11 @@ import org.deepbase.engine.catalog.DatasetDescriptor;
  */
 public final class DatasetReader implements AutoCloseable {
   private final DatasetDescriptor dataset;
-  private final FloatBuffer inputs;
+
+  /** The inputs .npy, read by position: datasets may hold more than a mapping's 2 GB. */
+  private final FileChannel inputs;
+
+  private final long dataStart;
   private final BufferedReader csv;
   private final String[] columns;
   private final IntPredicate selected;
@@ -36,10 +45,13 @@ public final class DatasetReader implements AutoCloseable {
     this.dataset = dataset;
     this.selected = selected;
     this.batchSize = batchSize;
+    FileChannel channel = null;
     try {
-      Npy.FloatArray array = Npy.map(DatasetFiles.inputs(dir, dataset));
+      Path file = DatasetFiles.inputs(dir, dataset);
+      channel = FileChannel.open(file, StandardOpenOption.READ);
+      Npy.Layout layout = Npy.layout(file, channel);
       long expected = (long) dataset.recordCount() * dataset.inputSize();
-      if (array.data().remaining() / Float.BYTES < expected) {
+      if ((channel.size() - layout.dataStart()) / Float.BYTES < expected) {
         throw new DeepBaseException(
             ErrorCode.BAD_WORKSPACE,
             "dataset '"
@@ -47,22 +59,37 @@ public final class DatasetReader implements AutoCloseable {
                 + "': inputs "
                 + dataset.inputsSpec()
                 + " have shape "
-                + array.shape()
+                + layout.shape()
                 + ", expected "
                 + dataset.recordCount()
                 + " records of "
                 + dataset.inputShape());
       }
-      this.inputs = array.data().asFloatBuffer();
+      this.inputs = channel;
+      this.dataStart = layout.dataStart();
       java.util.Optional<Path> records = DatasetFiles.records(dir, dataset);
       this.csv = records.isPresent() ? Files.newBufferedReader(records.get()) : null;
       String header = csv == null ? null : csv.readLine();
       this.columns = header == null ? new String[0] : CsvLine.split(header).toArray(new String[0]);
-    } catch (IOException e) {
-      throw new DeepBaseException(
-          ErrorCode.BAD_WORKSPACE,
-          "cannot open dataset '" + dataset.name() + "' in " + dir + ": " + e.getMessage(),
-          e);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel, e);
+      if (e instanceof IOException io) {
+        throw new DeepBaseException(
+            ErrorCode.BAD_WORKSPACE,
+            "cannot open dataset '" + dataset.name() + "' in " + dir + ": " + io.getMessage(),
+            io);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  private static void closeQuietly(@Nullable FileChannel channel, Exception cause) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException suppressed) {
+        cause.addSuppressed(suppressed);
+      }
     }
   }
 
@@ -83,20 +110,49 @@ public final class DatasetReader implements AutoCloseable {
     int size = dataset.inputSize();
     // A batch never holds more than the records left: a huge batch_size costs nothing extra.
     int capacity = (int) Math.min(batchSize, (long) dataset.recordCount() - next);
-    FloatBuffer packed = FloatBuffer.allocate(Math.multiplyExact(capacity, size));
-    List<DatasetRecord> records = new ArrayList<>(capacity);
-    while (records.size() < batchSize && next < dataset.recordCount()) {
-      Map<String, String> metadata = readLine();
+    ByteBuffer bytes =
+        ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(capacity, size), Float.BYTES))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    List<Integer> ids = new ArrayList<>(capacity);
+    List<Map<String, String>> metadata = new ArrayList<>(capacity);
+    while (ids.size() < batchSize && next < dataset.recordCount()) {
+      Map<String, String> row = readLine();
       if (selected.test(next)) {
-        FloatBuffer input = inputs.slice(next * size, size);
-        int at = packed.position();
-        packed.put(input.duplicate());
-        records.add(new DatasetRecord(next, packed.slice(at, size).asReadOnlyBuffer(), metadata));
+        read(next, bytes.slice(ids.size() * size * Float.BYTES, size * Float.BYTES));
+        ids.add(next);
+        metadata.add(row);
       }
       next++;
     }
-    packed.flip();
+    // Array-backed, as the model's input conversion expects.
+    float[] values = new float[ids.size() * size];
+    bytes.asFloatBuffer().get(values);
+    FloatBuffer packed = FloatBuffer.wrap(values);
+    List<DatasetRecord> records = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      records.add(
+          new DatasetRecord(
+              ids.get(i), packed.slice(i * size, size).asReadOnlyBuffer(), metadata.get(i)));
+    }
     return new RecordBatch(packed, List.copyOf(records));
+  }
+
+  /** Reads record {@code id}'s inputs into {@code target} (exactly its size). */
+  private void read(int id, ByteBuffer target) {
+    long position = dataStart + (long) id * dataset.inputSize() * Float.BYTES;
+    try {
+      while (target.hasRemaining()) {
+        int n = inputs.read(target, position);
+        if (n < 0) {
+          throw new DeepBaseException(
+              ErrorCode.BAD_WORKSPACE,
+              "dataset '" + dataset.name() + "': inputs end before record " + id);
+        }
+        position += n;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private void skipLine() {
@@ -127,11 +183,10 @@ public final class DatasetReader implements AutoCloseable {
 
   @Override
   public void close() {
-    if (csv == null) {
-      return;
-    }
-    try {
-      csv.close();
+    try (FileChannel owned = inputs) {
+      if (csv != null) {
+        csv.close();
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

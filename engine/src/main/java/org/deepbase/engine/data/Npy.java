@@ -33,9 +33,35 @@ public final class Npy {
   /** A mapped float32 array: its shape and its data, positioned at the first element. */
   public record FloatArray(List<Integer> shape, ByteBuffer data) {}
 
-  /** Maps a float32 .npy file read-only. */
+  /**
+   * A float32 .npy file's layout, for files of any size (a mapping holds at most 2 GB).
+   *
+   * @param dataStart the byte offset of the first element
+   */
+  public record Layout(List<Integer> shape, long dataStart) {}
+
+  /** Maps a float32 .npy file read-only (at most 2 GB of data; see {@link #layout}). */
   public static FloatArray map(Path file) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      Layout layout = layout(file, channel);
+      if (channel.size() - layout.dataStart() > Integer.MAX_VALUE) {
+        throw new IOException(
+            file + " holds over 2 GB of data: read it by position (Npy.layout), not mapped");
+      }
+      ByteBuffer data =
+          channel
+              .map(
+                  FileChannel.MapMode.READ_ONLY,
+                  layout.dataStart(),
+                  channel.size() - layout.dataStart())
+              .order(ByteOrder.LITTLE_ENDIAN);
+      return new FloatArray(layout.shape(), data);
+    }
+  }
+
+  /** Reads and checks a float32 .npy file's header through an open channel. */
+  public static Layout layout(Path file, FileChannel channel) throws IOException {
+    {
       ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
       channel.read(head, 0);
       head.flip();
@@ -102,11 +128,7 @@ public final class Npy {
                 + " bytes of data, the file holds "
                 + (size - dataStart));
       }
-      ByteBuffer data =
-          channel
-              .map(FileChannel.MapMode.READ_ONLY, dataStart, channel.size() - dataStart)
-              .order(ByteOrder.LITTLE_ENDIAN);
-      return new FloatArray(shape, data);
+      return new Layout(shape, dataStart);
     }
   }
 

@@ -92,6 +92,15 @@ public final class AccumulatorGrid implements Serializable {
     for (int s = 0; s < slots; s++) {
       accumulators[s] = newAccumulator(s);
     }
+    // A unit's hypotheses share what depends on the unit only (per measure).
+    for (int u = 0; u < firstUnit[layers.size()]; u++) {
+      for (int h = 1; h < hypotheses; h++) {
+        for (int m = 0; m < measures.size(); m++) {
+          int first = (u * hypotheses) * measures.size() + m;
+          accumulators[(u * hypotheses + h) * measures.size() + m].shareWith(accumulators[first]);
+        }
+      }
+    }
     undefined = new float[hypotheses][measures.size()];
     for (float[] row : undefined) {
       java.util.Arrays.fill(row, Float.NaN);

@@ -55,4 +55,11 @@ public interface Accumulator extends java.io.Serializable {
   default void startPass() {
     throw new IllegalStateException(getClass().getSimpleName() + " is single-pass");
   }
+
+  /**
+   * Joins the state this accumulator may share with a sibling: the accumulator of the same measure
+   * for the same unit and another hypothesis. What depends on the unit only is then kept and
+   * computed once for the group. Called before any value is added; the default shares nothing.
+   */
+  default void shareWith(Accumulator sibling) {}
 }

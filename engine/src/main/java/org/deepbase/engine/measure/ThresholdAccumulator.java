@@ -51,6 +51,86 @@ final class ThresholdAccumulator implements Accumulator {
   private transient @Nullable Position located;
   private transient @Nullable RawRanks rawRanks;
 
+  /**
+   * What the hypotheses of one unit share for this measure in blockwise mode: the histogram of the
+   * values whose quantile is the threshold (resized, or raw in the raw convention), fed once per
+   * unit batch and merged once per other group, and where the threshold falls in it. Each
+   * accumulator has its own until {@link #shareWith} joins it to a sibling's: 12 hypotheses of 960
+   * units then keep 960 histograms, not 11,520.
+   */
+  private Siblings siblings = new Siblings();
+
+  private static final class Siblings implements java.io.Serializable {
+    private @Nullable JointHistogram histogram;
+    private transient @Nullable Object lastFed;
+    private transient java.util.@Nullable Set<Siblings> merged;
+
+    /** Where the threshold falls, for siblings that counted {@code locatedCount} values. */
+    private transient @Nullable Position located;
+
+    private transient long locatedCount;
+    private transient @Nullable RawRanks rawRanks;
+    private transient long rawRanksCount;
+
+    JointHistogram histogram() {
+      if (histogram == null) {
+        histogram = new JointHistogram(1);
+      }
+      return histogram;
+    }
+
+    /** Counts a unit batch's values unless a sibling already did. */
+    void feed(UnitBatch unit, JointHistogram values) {
+      if (lastFed != unit) {
+        lastFed = unit;
+        histogram().addAll(values, 0);
+        located = null;
+        rawRanks = null;
+      }
+    }
+
+    /** Adds another group's counts unless a sibling already did. */
+    void mergeOnce(Siblings other) {
+      if (other == this || other.histogram == null) {
+        return;
+      }
+      if (merged == null) {
+        merged = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      }
+      if (merged.add(other)) {
+        histogram().merge(other.histogram, new int[] {0});
+        located = null;
+        rawRanks = null;
+      }
+    }
+  }
+
+  /** {@inheritDoc} Joins the sibling's group: same measure, another hypothesis, same unit. */
+  @Override
+  public void shareWith(Accumulator sibling) {
+    if (sibling instanceof ThresholdAccumulator t
+        && t.statistic == statistic
+        && t.quantile == quantile
+        && t.rawThreshold == rawThreshold
+        && t.exact == exact) {
+      siblings = t.siblings;
+    }
+  }
+
+  private boolean blockwise() {
+    return Boolean.TRUE.equals(onDemand);
+  }
+
+  /** The histogram whose quantile is the threshold in the default convention. */
+  private JointHistogram counted() {
+    return blockwise() ? siblings.histogram() : histogram(k);
+  }
+
+  /** The raw values' histogram (raw convention). */
+  private JointHistogram rawValues() {
+    return blockwise() ? siblings.histogram() : java.util.Objects.requireNonNull(rawHistogram);
+  }
+
   /** The first non-empty bucket above the threshold's (where the rank after it may fall). */
   private long nextBucket;
 
@@ -146,17 +226,17 @@ final class ThresholdAccumulator implements Accumulator {
       located = null;
       rawRanks = null;
       if (rawThreshold) {
-        java.util.Objects.requireNonNull(rawHistogram).addAll(unit.rawHistogram(), 0);
         rawCount += (long) unit.records() * unit.rawSymbols();
       }
       if (blockwise) {
-        if (!rawThreshold) {
-          // Class-agnostic: pass two counts the classes.
-          histogram(1).addAll(unit.histogram(), 0);
-        }
+        // Class-agnostic and shared by the unit's hypotheses: pass two counts the classes.
+        siblings.feed(unit, rawThreshold ? unit.rawHistogram() : unit.histogram());
         count += (long) unit.records() * unit.symbols();
         onCount += hypothesis.on().length;
         return;
+      }
+      if (rawThreshold) {
+        java.util.Objects.requireNonNull(rawHistogram).addAll(unit.rawHistogram(), 0);
       }
       long[] ordinals = unit.ordinals();
       if (statistic.binary() && hypothesis.binary()) {
@@ -354,6 +434,7 @@ final class ThresholdAccumulator implements Accumulator {
       onCount += o.onCount;
       located = null;
       rawRanks = null;
+      siblings.mergeOnce(o.siblings);
       if (o.histogram != null) {
         histogram(o.histogram.classes()).merge(o.histogram, remap);
       }
@@ -383,6 +464,14 @@ final class ThresholdAccumulator implements Accumulator {
 
   /** Where the threshold's rank falls; the histogram is final after pass one, so kept. */
   private Position locate() {
+    if (blockwise()) {
+      // Shared by siblings that saw the same values (a pair skipped mid-way saw fewer).
+      if (siblings.located == null || siblings.locatedCount != count) {
+        siblings.located = locateInHistogram();
+        siblings.locatedCount = count;
+      }
+      return siblings.located;
+    }
     if (located == null) {
       located = locateInHistogram();
     }
@@ -397,7 +486,7 @@ final class ThresholdAccumulator implements Accumulator {
     long[] state = {
       0, Long.MIN_VALUE, 0, 0, 0
     }; // cumulative, bucket, below, aboveCount, bucketCount
-    histogram(k)
+    counted()
         .forEachAscending(
             (ordinal, counts) -> {
               long n = 0;
@@ -453,7 +542,7 @@ final class ThresholdAccumulator implements Accumulator {
     } else {
       thresholdBucket = locate().bucket();
       long[] next = {thresholdBucket};
-      histogram(k)
+      counted()
           .forEachAscending(
               (ordinal, counts) -> {
                 if (next[0] == thresholdBucket && ordinal > thresholdBucket) {
@@ -479,6 +568,13 @@ final class ThresholdAccumulator implements Accumulator {
 
   /** The raw ranks' buckets; the raw histogram is final after pass one, so kept. */
   private RawRanks rawRanks() {
+    if (blockwise()) {
+      if (siblings.rawRanks == null || siblings.rawRanksCount != rawCount) {
+        siblings.rawRanks = locateRawRanks();
+        siblings.rawRanksCount = rawCount;
+      }
+      return siblings.rawRanks;
+    }
     if (rawRanks == null) {
       rawRanks = locateRawRanks();
     }
@@ -489,7 +585,7 @@ final class ThresholdAccumulator implements Accumulator {
     long lo = (long) Math.floor(quantile * (rawCount - 1));
     long next = Math.min(lo + 1, rawCount - 1);
     long[] state = {0, Long.MIN_VALUE, Long.MIN_VALUE, 0}; // cumulative, low, high, below
-    java.util.Objects.requireNonNull(rawHistogram)
+    rawValues()
         .forEachAscending(
             (ordinal, counts) -> {
               long n = counts[0];
@@ -598,7 +694,7 @@ final class ThresholdAccumulator implements Accumulator {
     BucketValues.Distinct d = rawRangeValues.distinct(1);
     if (r.low() == JointHistogram.ZERO) {
       // The zeros were counted, not collected: they come first in the range.
-      long zeros = java.util.Objects.requireNonNull(rawHistogram).zeros(0);
+      long zeros = rawValues().zeros(0);
       float[] values = new float[d.values().length + 1];
       long[][] counts = new long[values.length][];
       counts[0] = new long[] {zeros};

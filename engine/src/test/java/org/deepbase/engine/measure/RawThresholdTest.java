@@ -89,6 +89,11 @@ class RawThresholdTest {
   }
 
   static Accumulator copy(Accumulator a) {
+    return (Accumulator) copyObject(a);
+  }
+
+  /** Deep-copies a serializable object graph in one stream (shared references stay shared). */
+  static Object copyObject(Object a) {
     try {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
       try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
@@ -96,7 +101,7 @@ class RawThresholdTest {
       }
       try (java.io.ObjectInputStream in =
           new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
-        return (Accumulator) in.readObject();
+        return in.readObject();
       }
     } catch (java.io.IOException | ClassNotFoundException e) {
       throw new IllegalStateException(e);

@@ -233,6 +233,83 @@ class ResizeOnDemandTest {
     assertEquals(reference(data, 0.995, true), iou.result().value(), 1e-12);
   }
 
+  /**
+   * The hypotheses of a unit share its histogram ({@link Accumulator#shareWith}): fed once per
+   * batch, merged once per other group (two shards here, merged as a grid merges them), and every
+   * hypothesis still gets its own exact score, in both conventions.
+   */
+  @Test
+  void siblingsShareOneHistogramAndMergeOnce() {
+    BilinearResize plan = new BilinearResize(7, 7, 56, 56);
+    float[][] data = fixture(41, 30, 7, 7, 56, 56, Values.RELU);
+    int symbols = plan.symbols();
+    int raw = plan.sourceSymbols();
+    // Three hypotheses: the mask, its complement, and the mask shifted by one record.
+    float[][] masks = new float[3][];
+    masks[0] = data[2];
+    masks[1] = new float[data[2].length];
+    masks[2] = new float[data[2].length];
+    for (int i = 0; i < data[2].length; i++) {
+      masks[1][i] = 1 - data[2][i];
+      masks[2][i] = data[2][(i + symbols) % data[2].length];
+    }
+    for (boolean rawThreshold : new boolean[] {true, false}) {
+      for (double q : new double[] {0.995, 0.9}) {
+        List<List<Accumulator>> shards = new java.util.ArrayList<>();
+        for (int shard = 0; shard < 2; shard++) {
+          List<Accumulator> group = new java.util.ArrayList<>();
+          for (int h = 0; h < 3; h++) {
+            Accumulator a = Measure.IOU.create(q, true, rawThreshold);
+            if (h > 0) {
+              a.shareWith(group.get(0));
+            }
+            group.add(a);
+          }
+          shards.add(group);
+        }
+        List<Accumulator> merged = null;
+        for (int pass = 0; pass < 2; pass++) {
+          for (int from = 0, b = 0; from < 30; from += 6, b++) {
+            int n = Math.min(6, 30 - from);
+            FloatBuffer own = FloatBuffer.wrap(data[0], from * raw, n * raw).slice();
+            UnitBatch unit = new UnitBatch(own, n, Double.NaN, plan);
+            for (int h = 0; h < 3; h++) {
+              FloatBuffer mask = FloatBuffer.wrap(masks[h], from * symbols, n * symbols).slice();
+              shards.get(b % 2).get(h).add(unit, mask, SharedStats.Hypothesis.of(mask, n, symbols));
+            }
+          }
+          merged = shards.get(0);
+          for (int h = 0; h < 3; h++) {
+            merged.get(h).merge(shards.get(1).get(h));
+          }
+          if (pass == 1) {
+            break;
+          }
+          for (Accumulator a : merged) {
+            assertTrue(a.wantsAnotherPass());
+            a.startPass();
+          }
+          // Each shard's second pass starts from a copy of the merged group (one stream: the
+          // copies share as the originals do).
+          shards = List.of(copyGroup(merged), copyGroup(merged));
+        }
+        for (int h = 0; h < 3; h++) {
+          float[][] one = {data[0], data[1], masks[h]};
+          assertEquals(
+              reference(one, q, rawThreshold),
+              merged.get(h).result().value(),
+              1e-12,
+              "hypothesis " + h + " raw " + rawThreshold + " q " + q);
+        }
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Accumulator> copyGroup(List<Accumulator> group) {
+    return (List<Accumulator>) RawThresholdTest.copyObject(new java.util.ArrayList<>(group));
+  }
+
   /** Counting rows as they are resized gives the histogram of the resized values. */
   @Test
   void histogramOfResizedRowsIsTheResizedValuesHistogram() {
