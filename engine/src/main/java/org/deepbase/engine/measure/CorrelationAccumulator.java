@@ -90,12 +90,7 @@ public final class CorrelationAccumulator implements Accumulator {
     if (n == 0) {
       return;
     }
-    CorrelationAccumulator chunk = new CorrelationAccumulator();
-    chunk.n = n;
-    chunk.meanX = unit.mean();
-    chunk.meanY = hypothesis.mean();
-    chunk.m2x = unit.m2();
-    chunk.m2y = hypothesis.m2();
+    CorrelationAccumulator chunk = chunk(n, unit, hypothesis);
     int v0 = values.position();
     if (hypothesis.binary()) {
       double onSum = 0;
@@ -152,14 +147,21 @@ public final class CorrelationAccumulator implements Accumulator {
       d0 += adjoint[i] * (own[i] - shift);
     }
     double dot = (d0 + d1) + (d2 + d3);
-    CorrelationAccumulator chunk = new CorrelationAccumulator();
-    chunk.n = n;
-    chunk.meanX = moments.mean();
-    chunk.meanY = hypothesis.mean();
-    chunk.m2x = moments.m2();
-    chunk.m2y = hypothesis.m2();
+    CorrelationAccumulator chunk = chunk(n, moments, hypothesis);
     chunk.cxy = dot - n * hypothesis.mean() * (moments.mean() - shift);
     merge(chunk);
+  }
+
+  /** A batch's accumulator from shared moments; the caller sets its co-moment. */
+  private static CorrelationAccumulator chunk(
+      int n, SharedStats.Unit unit, SharedStats.Hypothesis hypothesis) {
+    CorrelationAccumulator chunk = new CorrelationAccumulator();
+    chunk.n = n;
+    chunk.meanX = unit.mean();
+    chunk.meanY = hypothesis.mean();
+    chunk.m2x = unit.m2();
+    chunk.m2y = hypothesis.m2();
+    return chunk;
   }
 
   /** {@inheritDoc} */

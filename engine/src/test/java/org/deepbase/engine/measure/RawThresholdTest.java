@@ -60,32 +60,8 @@ class RawThresholdTest {
 
   /** Feeds the data in batches of {@code batch} records into {@code parts} merged accumulators. */
   static Accumulator run(float[][] data, double q, boolean exact, int batch, int parts) {
-    Accumulator[] partial = new Accumulator[parts];
-    for (int p = 0; p < parts; p++) {
-      partial[p] = Measure.IOU.create(q, exact, true);
-    }
-    for (int pass = 0; pass < 2; pass++) {
-      for (int from = 0, b = 0; from < RECORDS; from += batch, b++) {
-        int n = Math.min(batch, RECORDS - from);
-        FloatBuffer values = FloatBuffer.wrap(data[1], from * RESIZED, n * RESIZED).slice();
-        FloatBuffer mask = FloatBuffer.wrap(data[2], from * RESIZED, n * RESIZED).slice();
-        FloatBuffer raw = FloatBuffer.wrap(data[0], from * RAW, n * RAW).slice();
-        UnitBatch unit = new UnitBatch(values, n, RESIZED, Double.NaN, raw, RAW);
-        partial[b % parts].add(unit, mask, SharedStats.Hypothesis.of(mask, n, RESIZED));
-      }
-      for (int p = 1; p < parts; p++) {
-        partial[0].merge(partial[p]);
-      }
-      if (pass == 1 || !partial[0].wantsAnotherPass()) {
-        break;
-      }
-      partial[0].startPass();
-      // As shards do: each second-pass part starts from a copy of the merged first pass.
-      for (int p = 1; p < parts; p++) {
-        partial[p] = copy(partial[0]);
-      }
-    }
-    return partial[0];
+    return ResizeOnDemandTest.run(
+        data, new BilinearResize(4, 4, 12, 12), q, exact, batch, parts, false, true);
   }
 
   static Accumulator copy(Accumulator a) {

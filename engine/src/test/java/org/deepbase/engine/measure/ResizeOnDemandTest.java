@@ -79,12 +79,28 @@ class ResizeOnDemandTest {
       int parts,
       boolean onDemand,
       boolean rawThreshold) {
+    return run(data, plan, q, true, batch, parts, onDemand, rawThreshold).result();
+  }
+
+  /**
+   * Feeds {data[0] raw, data[1] resized, data[2] mask} in batches into {@code parts} accumulators,
+   * merged as shards merge (each second-pass part starts from a copy of the merged first pass).
+   */
+  static Accumulator run(
+      float[][] data,
+      BilinearResize plan,
+      double q,
+      boolean exact,
+      int batch,
+      int parts,
+      boolean onDemand,
+      boolean rawThreshold) {
     int raw = plan.sourceSymbols();
     int symbols = plan.symbols();
     int records = data[0].length / raw;
     Accumulator[] partial = new Accumulator[parts];
     for (int p = 0; p < parts; p++) {
-      partial[p] = Measure.IOU.create(q, true, rawThreshold);
+      partial[p] = Measure.IOU.create(q, exact, rawThreshold);
     }
     for (int pass = 0; pass < 2; pass++) {
       for (int from = 0, b = 0; from < records; from += batch, b++) {
@@ -109,7 +125,7 @@ class ResizeOnDemandTest {
         partial[p] = RawThresholdTest.copy(partial[0]);
       }
     }
-    return partial[0].result();
+    return partial[0];
   }
 
   @Test
