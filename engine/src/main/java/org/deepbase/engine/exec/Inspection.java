@@ -250,7 +250,7 @@ public final class Inspection {
           return null;
         }
         return Files.createTempDirectory(root, "inspect");
-      } catch (java.io.IOException e) {
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
         return null; // a spill only saves time: without one, pass two runs the model again
       }
     }
@@ -263,12 +263,16 @@ public final class Inspection {
       long cutoff = System.currentTimeMillis() - java.util.concurrent.TimeUnit.DAYS.toMillis(1);
       try (java.util.stream.Stream<Path> dirs = Files.list(root)) {
         for (Path dir : dirs.toList()) {
-          long newest;
+          // Other inspections create and delete their spills concurrently: a spill that vanishes
+          // while looked at is skipped, never an error.
           try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-            newest = files.mapToLong(f -> f.toFile().lastModified()).max().orElse(Long.MAX_VALUE);
-          }
-          if (newest < cutoff) {
-            deleteTree(dir);
+            long newest =
+                files.mapToLong(f -> f.toFile().lastModified()).max().orElse(Long.MAX_VALUE);
+            if (newest < cutoff) {
+              deleteTree(dir);
+            }
+          } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // gone, or going: its owner deletes it
           }
         }
       }
@@ -285,7 +289,7 @@ public final class Inspection {
     private static void deleteTree(Path dir) {
       try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      } catch (java.io.IOException e) {
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
         // Left for the next run's cleanup; the result does not depend on it.
       }
     }
