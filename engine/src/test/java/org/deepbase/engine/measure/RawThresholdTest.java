@@ -46,16 +46,7 @@ class RawThresholdTest {
   }
 
   static double reference(float[][] data, double q) {
-    double t = MeasureReferenceTest.threshold(data[0], q);
-    double inter = 0;
-    double union = 0;
-    for (int i = 0; i < data[1].length; i++) {
-      boolean fire = data[1][i] > t;
-      boolean on = data[2][i] == 1;
-      inter += fire && on ? 1 : 0;
-      union += fire || on ? 1 : 0;
-    }
-    return inter / union;
+    return ResizeOnDemandTest.reference(data, q, true);
   }
 
   /** Feeds the data in batches of {@code batch} records into {@code parts} merged accumulators. */

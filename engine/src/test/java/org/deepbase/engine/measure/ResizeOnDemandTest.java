@@ -57,7 +57,7 @@ class ResizeOnDemandTest {
   }
 
   /** IoU with the threshold from the raw values (NetDissect-Lite) or from the resized ones. */
-  private static double reference(float[][] data, double q, boolean raw) {
+  static double reference(float[][] data, double q, boolean raw) {
     double t = MeasureReferenceTest.threshold(raw ? data[0] : data[1], q);
     double inter = 0;
     double union = 0;
