@@ -42,10 +42,15 @@ final class DemoCommand {
       System.out.println(
           "Creating the PacMan workspace in "
               + workspace.root()
-              + " (datasets of played games, then the agent trained by imitation of the scripted"
-              + " player on the states it visits itself (DAgger), one checkpoint per epoch)");
+              + (plan.dqn() != null
+                  ? " (datasets of played games, then the agent trained by deep Q-learning from"
+                      + " the game's rewards, one checkpoint per epoch)"
+                  : " (datasets of played games, then the agent trained by imitation of the"
+                      + " scripted player on the states it visits itself (DAgger), one checkpoint"
+                      + " per epoch)"));
       PacmanWorkspace.create(workspace, plan);
     }
+    Play.learningCurve(workspace.modelDir(PacmanWorkspace.MODEL), System.out);
     Checkpoint latest = workspace.latestCheckpoint(PacmanWorkspace.MODEL);
     Path test = workspace.datasetDir(PacmanWorkspace.TEST);
     int testRecords = workspace.dataset(PacmanWorkspace.TEST).recordCount();

@@ -122,6 +122,15 @@ public final class Main {
     @Option(names = "--quick", description = "a smaller, faster workspace")
     boolean quick;
 
+    @Option(
+        names = "--train",
+        defaultValue = "dagger",
+        description =
+            "how the agent learns: dagger (imitation of the scripted player on the states it"
+                + " visits, the default, minutes) or rl (deep Q-learning from the game's rewards,"
+                + " about 25 minutes); default ${DEFAULT-VALUE}")
+    Training train;
+
     @Option(names = "--seed", description = "training seed (default: the plan's)")
     @Nullable Integer seed;
 
@@ -131,15 +140,30 @@ public final class Main {
     @Option(names = "--epochs-per-round", description = "epochs per DAgger round")
     @Nullable Integer epochsPerRound;
 
+    @Option(names = "--epochs", description = "deep Q-learning's epochs (with --train rl)")
+    @Nullable Integer epochs;
+
     @Option(names = "--learning-rate", description = "Adam's learning rate")
     @Nullable Float learningRate;
 
+    /** The agent's training methods. */
+    enum Training {
+      dagger,
+      rl
+    }
+
     @Override
     public Integer call() throws Exception {
+      if (train == Training.rl && quick) {
+        throw new ParameterException(new CommandLine(this), "--quick trains by DAgger only");
+      }
       PacmanWorkspace.Plan plan =
-          quick ? PacmanWorkspace.Plan.quick() : PacmanWorkspace.Plan.demo();
+          train == Training.rl
+              ? PacmanWorkspace.Plan.rl()
+              : quick ? PacmanWorkspace.Plan.quick() : PacmanWorkspace.Plan.demo();
       Agent.Settings t = plan.training();
-      Agent.Dagger d = java.util.Objects.requireNonNull(plan.dagger());
+      Agent.Dagger d = plan.dagger();
+      Agent.Dqn q = plan.dqn();
       plan =
           new PacmanWorkspace.Plan(
               plan.trainRecords(),
@@ -149,11 +173,25 @@ public final class Main {
                   t.batchSize(),
                   learningRate != null ? learningRate : t.learningRate(),
                   seed != null ? seed : t.seed()),
-              new Agent.Dagger(
-                  rounds != null ? rounds : d.rounds(),
-                  epochsPerRound != null ? epochsPerRound : d.epochsPerRound(),
-                  d.statesPerRound(),
-                  d.beta()));
+              d == null
+                  ? null
+                  : new Agent.Dagger(
+                      rounds != null ? rounds : d.rounds(),
+                      epochsPerRound != null ? epochsPerRound : d.epochsPerRound(),
+                      d.statesPerRound(),
+                      d.beta()),
+              q == null
+                  ? null
+                  : new Agent.Dqn(
+                      epochs != null ? epochs : q.epochs(),
+                      q.stepsPerEpoch(),
+                      q.environments(),
+                      q.replayCapacity(),
+                      q.warmup(),
+                      q.targetSync(),
+                      q.gamma(),
+                      q.epsilonEnd(),
+                      q.exploreFraction()));
       new DemoCommand(workspace.dir, plan, new ConsoleProgress(System.err)).run();
       return 0;
     }

@@ -1,11 +1,15 @@
 package org.deepbase.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
+import org.deepbase.engine.catalog.Json;
 import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.queries.pacman.Agent;
 import org.deepbase.queries.pacman.Episodes;
 import org.deepbase.queries.pacman.GhostUse;
+import org.deepbase.queries.pacman.PacmanWorkspace;
 import org.deepbase.queries.pacman.Player;
 import org.deepbase.queries.pacman.Policies;
 
@@ -18,6 +22,31 @@ final class Play {
   static final long SEED = 2026;
 
   private Play() {}
+
+  /** Prints the reinforcement learner's curve when the agent was trained so (one row per epoch). */
+  static void learningCurve(Path modelDir, PrintStream out) {
+    Path file = modelDir.resolve(PacmanWorkspace.LEARNING_CURVE);
+    if (!Files.exists(file)) {
+      return;
+    }
+    Agent.DqnEpoch[] curve = Json.read(file, Agent.DqnEpoch[].class);
+    out.println(
+        "Deep Q-learning, greedy play after each epoch on the same "
+            + Agent.DQN_EVALUATION_GAMES
+            + " games:");
+    out.println("  epoch  epsilon  training return  greedy return  survives  caught");
+    for (Agent.DqnEpoch e : curve) {
+      out.printf(
+          Locale.ROOT,
+          "  %5d  %7.2f  %15.1f  %13.1f  %8.1f  %5.0f%%%n",
+          e.epoch(),
+          e.epsilon(),
+          e.trainingReturn(),
+          e.greedy().meanReturn(),
+          e.greedy().meanSteps(),
+          100 * e.greedy().caughtFraction());
+    }
+  }
 
   static void report(LoadedModel model, PrintStream out) {
     Player agent = Agent.player(model);

@@ -145,6 +145,55 @@ public final class Agent {
     }
   }
 
+  /**
+   * Games played after each deep Q-learning epoch by the greedy checkpoint, the same every time.
+   */
+  public static final int DQN_EVALUATION_GAMES = 30;
+
+  /**
+   * Deep Q-learning's schedule.
+   *
+   * @param epochs checkpoints written, one per epoch
+   * @param stepsPerEpoch transitions (moves of all games together) per epoch
+   * @param environments games played side by side; one update per tick, so each transition is
+   *     sampled about {@code batchSize / environments} times
+   * @param replayCapacity transitions kept for sampling
+   * @param warmup transitions collected before the first update
+   * @param targetSync updates between copies of the online network into the target network
+   * @param gamma discount per move
+   * @param epsilonEnd exploration left after the decay
+   * @param exploreFraction share of all transitions over which epsilon decays linearly from 1
+   */
+  public record Dqn(
+      int epochs,
+      int stepsPerEpoch,
+      int environments,
+      int replayCapacity,
+      int warmup,
+      int targetSync,
+      double gamma,
+      double epsilonEnd,
+      double exploreFraction) {}
+
+  /**
+   * One epoch of the learning curve.
+   *
+   * @param trainingReturn mean return of the epsilon-greedy games finished in the epoch
+   * @param greedy the checkpoint's greedy play on the same fixed games every epoch
+   */
+  public record DqnEpoch(
+      int epoch, double epsilon, double loss, double trainingReturn, Episodes.Score greedy) {}
+
+  /**
+   * Trains by deep Q-learning on the game's rewards (no scripted player involved), writing one
+   * checkpoint per epoch; returns the learning curve.
+   */
+  public static List<DqnEpoch> trainDqn(
+      Path modelDir, String name, Settings settings, Dqn plan, Progress progress)
+      throws IOException {
+    return DqnTraining.train(modelDir, name, settings, plan, progress);
+  }
+
   /** Returns a saved checkpoint as a player (the move of highest score). */
   public static Player player(LoadedModel model) {
     return (state, rng) -> act(model, state.encode());

@@ -35,7 +35,12 @@ final class AgentTraining implements AutoCloseable {
   private final Model model;
   private final Trainer trainer;
 
+  /** An agent trained by imitation: softmax cross-entropy against the scripted move. */
   AgentTraining(Path modelDir, String name, Agent.Settings settings) throws IOException {
+    this(modelDir, name, settings, Loss.softmaxCrossEntropyLoss());
+  }
+
+  AgentTraining(Path modelDir, String name, Agent.Settings settings, Loss loss) throws IOException {
     this.modelDir = modelDir;
     this.name = name;
     this.settings = settings;
@@ -48,7 +53,7 @@ final class AgentTraining implements AutoCloseable {
     model.setBlock(Architecture.build(descriptor));
     this.trainer =
         model.newTrainer(
-            new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+            new DefaultTrainingConfig(loss)
                 .optOptimizer(
                     Optimizer.adam()
                         .optLearningRateTracker(Tracker.fixed(settings.learningRate()))
@@ -109,13 +114,37 @@ final class AgentTraining implements AutoCloseable {
 
   /** The network as it is now, choosing the move of highest score. */
   Player player() {
-    return (state, rng) -> {
-      try (NDManager manager = trainer.getManager().newSubManager()) {
-        NDArray x = manager.create(state.encode(), Architecture.inputShape(descriptor, 1));
-        NDArray scores = trainer.evaluate(new NDList(x)).singletonOrThrow();
-        return Move.values()[(int) scores.argMax(1).getLong(0)];
+    return (state, rng) -> greedy(new GameState[] {state})[0];
+  }
+
+  /** Returns the move of highest score in each state, in one forward pass. */
+  Move[] greedy(GameState[] states) {
+    int size = GameState.CHANNELS * Maze.CELLS;
+    float[] x = new float[states.length * size];
+    for (int i = 0; i < states.length; i++) {
+      System.arraycopy(states[i].encode(), 0, x, i * size, size);
+    }
+    try (NDManager manager = trainer.getManager().newSubManager()) {
+      NDArray scores =
+          trainer
+              .evaluate(
+                  new NDList(manager.create(x, Architecture.inputShape(descriptor, states.length))))
+              .singletonOrThrow();
+      long[] best = scores.argMax(1).toLongArray();
+      Move[] moves = new Move[states.length];
+      for (int i = 0; i < moves.length; i++) {
+        moves[i] = Move.values()[(int) best[i]];
       }
-    };
+      return moves;
+    }
+  }
+
+  Trainer trainer() {
+    return trainer;
+  }
+
+  ModelDescriptor descriptor() {
+    return descriptor;
   }
 
   @Override
