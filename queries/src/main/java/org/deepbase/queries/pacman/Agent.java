@@ -129,7 +129,7 @@ public final class Agent {
             (s, rng) -> rng.nextDouble() < beta ? scripted.act(s, rng) : learner.act(s, rng);
         int added = 0;
         for (int game = 0; added < plan.statesPerRound(); game++) {
-          Random rng = new Random(settings.seed() * 1_000_003L + round * 100_003L + game);
+          Random rng = Episodes.game(settings.seed() * 1_000_003L + round, game);
           for (GameState s : Episodes.play(mixture, rng).states()) {
             if (added == plan.statesPerRound()) {
               break;

@@ -72,7 +72,7 @@ final class DqnTraining {
     int[] steps = new int[envs];
     double[] returns = new double[envs];
     for (int e = 0; e < envs; e++) {
-      games[e] = new Random(settings.seed() * 1_000_003L + e);
+      games[e] = Episodes.game(settings.seed(), e);
       states[e] = Game.start(games[e]);
     }
     Player random = Player.random();

@@ -3,6 +3,7 @@ package org.deepbase.queries.pacman;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 /** Plays whole games: evaluation of a player, and the states a player visits. */
 public final class Episodes {
@@ -46,13 +47,22 @@ public final class Episodes {
     return new Trajectory(states, moves, total, false);
   }
 
+  /**
+   * Returns the random source of game {@code game} of a seeded series. The seed is mixed first:
+   * {@code java.util.Random}'s first draws barely differ between consecutive seeds, so {@code new
+   * Random(seed + game)} gave every game of a series the same maze.
+   */
+  public static Random game(long seed, long game) {
+    return new Random(new SplittableRandom(seed * 7919 + game).nextLong());
+  }
+
   /** Plays {@code games} seeded games; the same seed gives the same games for every player. */
   public static Score evaluate(Player player, int games, long seed) {
     double returns = 0;
     double steps = 0;
     int caught = 0;
     for (int g = 0; g < games; g++) {
-      Trajectory t = play(player, new Random(seed * 7919 + g));
+      Trajectory t = play(player, game(seed, g));
       returns += t.total();
       steps += t.states().size();
       caught += t.caught() ? 1 : 0;

@@ -3,7 +3,6 @@ package org.deepbase.queries.pacman;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.function.Function;
 
 /**
@@ -31,7 +30,8 @@ public record GhostUse(
     for (int game = 0; dependent.size() < wanted && game < 20 * wanted; game++) {
       for (GameState s :
           Episodes.play(
-                  Player.scripted().exploring(PacmanWorkspace.EXPLORATION), new Random(seed + game))
+                  Player.scripted().exploring(PacmanWorkspace.EXPLORATION),
+                  Episodes.game(seed, game))
               .states()) {
         states++;
         if (PlayedDataset.inDanger(s)) {

@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import org.deepbase.engine.Progress;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.Json;
@@ -46,7 +45,7 @@ public final class PlayedDataset {
       Npy.writeHeader(inputs, List.of(n, GameState.CHANNELS, Maze.HEIGHT, Maze.WIDTH));
       csv.write(DatasetGenerator.header());
       while (written < n) {
-        Episodes.Trajectory game = Episodes.play(player, new Random(seed * 7919 + games++));
+        Episodes.Trajectory game = Episodes.play(player, Episodes.game(seed, games++));
         List<GameState> states = game.states();
         for (int t = 0; t < states.size() && written < n; t++) {
           GameState state = states.get(t);

@@ -17,6 +17,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AgentPlayTest {
   @Test
+  void aSeriesOfGamesCoversTheMazes() {
+    for (long seed : new long[] {1, 2, 2026}) {
+      java.util.Set<String> mazes = new java.util.HashSet<>();
+      for (int g = 0; g < 100; g++) {
+        Maze maze = Game.start(Episodes.game(seed, g)).maze();
+        StringBuilder walls = new StringBuilder();
+        for (int c = 0; c < Maze.CELLS; c++) {
+          walls.append(maze.isWall(c) ? '#' : '.');
+        }
+        mazes.add(walls.toString());
+      }
+      assertTrue(
+          mazes.size() >= Game.LAYOUTS - 2,
+          "100 games of series " + seed + " use " + mazes.size() + " mazes");
+    }
+  }
+
+  @Test
   void daggerAgentSurvivesLongerThanRandomAndUsesTheGhost(@TempDir Path dir) throws Exception {
     Workspace workspace = new Workspace(dir);
     PlayedDataset.Summary played =
