@@ -74,6 +74,9 @@ public final class Pictures {
         }
       }
       g.setComposite(AlphaComposite.SrcOver);
+      if (background != null) {
+        renderer(domain).drawMarks(background, g, 0, TITLE, CELL);
+      }
       g.setColor(Color.BLACK);
       g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
       g.drawString(title, 4, 16);

@@ -16,4 +16,11 @@ public interface RecordRenderer {
    * symbol.
    */
   void draw(DatasetRecord record, Graphics2D g, int x, int y, int cell);
+
+  /**
+   * Draws what must stay visible above a unit's heat, which hides the cells it covers (e.g. the
+   * outlines of a game's characters, so a reader sees whether the hottest cell is on one); nothing
+   * by default.
+   */
+  default void drawMarks(DatasetRecord record, Graphics2D g, int x, int y, int cell) {}
 }

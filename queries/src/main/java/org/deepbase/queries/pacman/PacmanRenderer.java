@@ -6,7 +6,10 @@ import java.nio.FloatBuffer;
 import org.deepbase.engine.data.DatasetRecord;
 import org.deepbase.engine.picture.RecordRenderer;
 
-/** Draws a PacMan map: blue walls, black roads with dots, the pill, PacMan and the ghost. */
+/**
+ * Draws a PacMan map: blue walls, black roads with dots, the pill, PacMan and the ghost; above a
+ * unit's heat, the outlines of PacMan's and the ghost's cells.
+ */
 public final class PacmanRenderer implements RecordRenderer {
   private static final Color WALL = new Color(33, 33, 160);
   private static final Color DOT = new Color(255, 220, 180);
@@ -44,5 +47,26 @@ public final class PacmanRenderer implements RecordRenderer {
         g.fillRoundRect(x + 2, y + 2, cell - 4, cell - 4, 8, 8);
       }
     }
+  }
+
+  /** Outlines the ghost's cell (red) and PacMan's (yellow) above the heat. */
+  @Override
+  public void drawMarks(DatasetRecord record, Graphics2D g, int x0, int y0, int cell) {
+    FloatBuffer in = record.input();
+    java.awt.Stroke stroke = g.getStroke();
+    g.setStroke(new java.awt.BasicStroke(3f));
+    for (int c = 0; c < Maze.CELLS; c++) {
+      int x = x0 + (c % Maze.WIDTH) * cell;
+      int y = y0 + (c / Maze.WIDTH) * cell;
+      if (in.get(GameState.PACMAN * Maze.CELLS + c) > 0) {
+        g.setColor(Color.YELLOW);
+        g.drawRect(x + 1, y + 1, cell - 3, cell - 3);
+      }
+      if (in.get(GameState.GHOST * Maze.CELLS + c) > 0) {
+        g.setColor(Color.RED);
+        g.drawRect(x + 1, y + 1, cell - 3, cell - 3);
+      }
+    }
+    g.setStroke(stroke);
   }
 }

@@ -3,14 +3,12 @@ package org.deepbase.queries.pacman;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.deepbase.engine.Progress;
-import org.deepbase.engine.nn.LoadedModel;
 import org.deepbase.engine.workspace.Workspace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,23 +32,7 @@ class DqnTest {
     curve.forEach(System.out::println);
     assertEquals(5, new Workspace(dir).checkpoints("pacman").size(), "one checkpoint per epoch");
 
-    Workspace reopened = new Workspace(dir);
-    try (LoadedModel model =
-        LoadedModel.load(reopened.model("pacman"), reopened.latestCheckpoint("pacman"))) {
-      Episodes.Score agent = Episodes.evaluate(Agent.player(model), 40, 11);
-      Episodes.Score random = Episodes.evaluate(Player.random(), 40, 11);
-      System.out.println("DQN agent: " + agent);
-      System.out.println("random:    " + random);
-      assertTrue(
-          agent.meanSteps() > 1.5 * random.meanSteps(),
-          "survives longer than the random player: " + agent + " vs " + random);
-      GhostUse use = GhostUse.measure(input -> Agent.act(model, input), 200, 99);
-      System.out.printf(
-          "ghost channel zeroed: the DQN agent's move changes on %.0f%% of %d danger states where"
-              + " the scripted move depends on the ghost (ghost moved away: %.0f%%)%n",
-          100 * use.zeroed(), use.dependent(), 100 * use.movedAway());
-      assertTrue(use.zeroed() >= 0.2, "the agent uses the ghost: " + use.zeroed());
-    }
+    AgentPlayTest.assertPlaysAndUsesTheGhost(dir, 0.2);
   }
 
   @Test
