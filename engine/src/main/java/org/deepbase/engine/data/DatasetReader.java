@@ -141,15 +141,18 @@ public final class DatasetReader implements AutoCloseable {
   private void read(int id, ByteBuffer target) {
     long position = dataStart + (long) id * dataset.inputSize() * Float.BYTES;
     try {
-      while (target.hasRemaining()) {
-        int n = inputs.read(target, position);
-        if (n < 0) {
-          throw new DeepBaseException(
-              ErrorCode.BAD_WORKSPACE,
-              "dataset '" + dataset.name() + "': inputs end before record " + id);
-        }
-        position += n;
-      }
+      Npy.readFully(inputs, target, position);
+    } catch (java.io.EOFException e) {
+      throw new DeepBaseException(
+          ErrorCode.BAD_WORKSPACE,
+          "dataset '"
+              + dataset.name()
+              + "': inputs end before record "
+              + id
+              + " ("
+              + e.getMessage()
+              + ")",
+          e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -59,6 +59,24 @@ public final class Npy {
     }
   }
 
+  /**
+   * Reads {@code target}'s remaining bytes from {@code position}: a file read by position instead
+   * of mapped, so that the pages it read do not count in the process' resident memory (a mapping
+   * touched whole does, and grows with the dataset).
+   */
+  public static void readFully(FileChannel channel, ByteBuffer target, long position)
+      throws IOException {
+    long at = position;
+    while (target.hasRemaining()) {
+      int n = channel.read(target, at);
+      if (n < 0) {
+        throw new java.io.EOFException(
+            "ends at byte " + at + " before " + target.remaining() + " more");
+      }
+      at += n;
+    }
+  }
+
   /** Reads and checks a float32 .npy file's header through an open channel. */
   public static Layout layout(Path file, FileChannel channel) throws IOException {
     {

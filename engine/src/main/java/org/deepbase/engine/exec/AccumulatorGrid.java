@@ -335,6 +335,14 @@ public final class AccumulatorGrid implements Serializable {
     return probes[layer][hypothesis] == null ? null : probes[layer][hypothesis].result();
   }
 
+  /** Tells every accumulator the most records the passes will add (the dataset's size). */
+  public AccumulatorGrid expectRecordsAtMost(long records) {
+    for (Accumulator a : accumulators) {
+      a.expectRecordsAtMost(records);
+    }
+    return this;
+  }
+
   /** Starts the second pass of every accumulator that wants one; returns whether any did. */
   public boolean startSecondPass() {
     boolean any = false;

@@ -92,11 +92,12 @@ public final class ShardScan {
   /** Returns an empty grid for a plan. */
   public static AccumulatorGrid emptyGrid(Plan plan, InspectionRequest request) {
     return new AccumulatorGrid(
-        plan.layers(),
-        plan.hypotheses().size(),
-        plan.measures(),
-        request.exact(),
-        plan.probeMeasures().isEmpty() ? null : ProbeAccumulator.Settings.defaults());
+            plan.layers(),
+            plan.hypotheses().size(),
+            plan.measures(),
+            request.exact(),
+            plan.probeMeasures().isEmpty() ? null : ProbeAccumulator.Settings.defaults())
+        .expectRecordsAtMost(plan.dataset().recordCount());
   }
 
   /** Returns the extractor an inspection of these layers needs (see {@link #delivery}). */

@@ -1,8 +1,11 @@
 package org.deepbase.engine.hypothesis;
 
 import java.io.IOException;
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +28,11 @@ public final class ArrayHypothesis implements Hypothesis {
   private final Path npz;
   private final Npy.Header header;
   private final DatasetDescriptor dataset;
-  private volatile FloatBuffer values;
+
+  /** The array's .npy file and where its data starts, once its shape was checked. */
+  private record Located(Path file, long dataStart) {}
+
+  private volatile @org.checkerframework.checker.nullness.qual.Nullable Located located;
 
   private ArrayHypothesis(
       String name, Path datasetDir, Path npz, Npy.Header header, DatasetDescriptor dataset) {
@@ -81,18 +88,42 @@ public final class ArrayHypothesis implements Hypothesis {
     return "annotation array";
   }
 
+  /**
+   * {@inheritDoc} Read by position, not mapped: an inspection reads every record of every array it
+   * names, and a mapping's pages would stay resident, growing with the dataset (6 GB for twelve
+   * masks of 10,000 images), and a mapping holds at most 2 GB.
+   */
   @Override
   public float[] annotate(DatasetRecord record) {
-    FloatBuffer all = values();
+    Located at = located();
     int symbols = dataset.symbolCount();
+    ByteBuffer bytes = ByteBuffer.allocate(symbols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    try (FileChannel channel = FileChannel.open(at.file(), StandardOpenOption.READ)) {
+      Npy.readFully(
+          channel, bytes, at.dataStart() + (long) record.recordId() * symbols * Float.BYTES);
+    } catch (IOException e) {
+      throw unreadable(e);
+    }
     float[] out = new float[symbols];
-    all.get(record.recordId() * symbols, out);
+    bytes.flip().asFloatBuffer().get(out);
     return out;
   }
 
-  private FloatBuffer values() {
-    FloatBuffer v = values;
-    if (v == null) {
+  private DeepBaseException unreadable(IOException e) {
+    return new DeepBaseException(
+        ErrorCode.BAD_WORKSPACE,
+        "cannot read annotation array '"
+            + name
+            + "' of "
+            + npz.getFileName()
+            + ": "
+            + e.getMessage(),
+        e);
+  }
+
+  private Located located() {
+    Located at = located;
+    if (at == null) {
       List<Integer> expected = new ArrayList<>(List.of(dataset.recordCount()));
       expected.addAll(dataset.symbolShape());
       boolean sameSymbols =
@@ -117,20 +148,15 @@ public final class ArrayHypothesis implements Hypothesis {
                 + " (record_count x symbol_shape)");
       }
       try {
-        v = Npy.map(DatasetFiles.npzArray(datasetDir, npz, name)).data().asFloatBuffer();
+        Path file = DatasetFiles.npzArray(datasetDir, npz, name);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+          at = new Located(file, Npy.layout(file, channel).dataStart());
+        }
       } catch (IOException e) {
-        throw new DeepBaseException(
-            ErrorCode.BAD_WORKSPACE,
-            "cannot read annotation array '"
-                + name
-                + "' of "
-                + npz.getFileName()
-                + ": "
-                + e.getMessage(),
-            e);
+        throw unreadable(e);
       }
-      values = v;
+      located = at;
     }
-    return v;
+    return at;
   }
 }

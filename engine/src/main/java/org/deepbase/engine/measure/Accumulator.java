@@ -62,4 +62,11 @@ public interface Accumulator extends java.io.Serializable {
    * computed once for the group. Called before any value is added; the default shares nothing.
    */
   default void shareWith(Accumulator sibling) {}
+
+  /**
+   * Says that the passes will add values of at most {@code records} records (the dataset's size): a
+   * dataset-threshold measure can then prove early that its threshold lies above most values and
+   * stop resizing those. Called before any value is added; the default ignores it.
+   */
+  default void expectRecordsAtMost(long records) {}
 }

@@ -3,57 +3,107 @@ package org.deepbase.engine.measure;
 import java.util.Arrays;
 
 /**
- * The values a second pass collects from the threshold's bucket, with their annotation class: one
- * long per value (the float's order-preserving bits and the class), sorted once when read. A tree
- * of boxed values took ~100 bytes per value; this takes 8, which matters because the second pass
- * keeps one collection per (unit, hypothesis) and the bucket's share of the values does not shrink
- * as the dataset grows.
+ * The values a second pass collects from the threshold's bucket, with their annotation class, as
+ * counts of distinct (value, class) pairs: one long each, the float's order-preserving bits, the
+ * class and a count. Values are appended, and when the array is full the pairs are sorted and equal
+ * ones summed. A bucket of {@link JointHistogram} spans 2^14 consecutive floats, so the collection
+ * holds at most that many pairs per class and bucket however many records pass two reads: memory is
+ * flat in the dataset's size (a plain list of values grew with it).
  */
 final class BucketValues implements java.io.Serializable {
-  private long[] keys = new long[16];
+  /** Bits of a key that count; a pair counted more often takes another key. */
+  private static final int COUNT_BITS = 24;
+
+  private static final long MAX_COUNT = (1L << COUNT_BITS) - 1;
+  private static final int CLASS_BITS = 8;
+  private static final int INITIAL = 16;
+
+  private long[] keys = new long[INITIAL];
   private int size;
-  private boolean sorted = true;
+
+  /** The first {@code compacted} keys are sorted with equal pairs summed. */
+  private int compacted;
 
   /** Adds a value of annotation class {@code annotationClass} (0..255). */
   void add(float value, int annotationClass) {
-    if (size == keys.length) {
-      keys = Arrays.copyOf(keys, size * 2);
-    }
-    long key = (long) sortable(value) << 8 | annotationClass;
-    sorted &= size == 0 || keys[size - 1] <= key;
-    keys[size++] = key;
+    addPair(pair(sortable(value), annotationClass), 1);
   }
 
-  /** Adds another collection's values, its class c counted as class {@code remap[c]}. */
+  /** Adds another collection's pairs, its class c counted as class {@code remap[c]}. */
   void merge(BucketValues other, int[] remap) {
     for (int i = 0; i < other.size; i++) {
       long key = other.keys[i];
-      add(value(key), remap[(int) (key & 0xff)]);
+      addPair(pair((int) (key >> 32), remap[classOf(key)]), key & MAX_COUNT);
     }
+  }
+
+  private void addPair(long pair, long n) {
+    while (n > 0) {
+      if (size == keys.length) {
+        compact();
+        if (size > keys.length / 2) {
+          keys = Arrays.copyOf(keys, keys.length * 2);
+        }
+      }
+      long part = Math.min(n, MAX_COUNT);
+      keys[size++] = pair | part;
+      n -= part;
+    }
+  }
+
+  /** Sorts the keys and sums equal pairs (a key's count never exceeds {@link #MAX_COUNT}). */
+  private void compact() {
+    if (compacted == size) {
+      return;
+    }
+    Arrays.sort(keys, 0, size); // by value, then class: equal pairs end up side by side
+    int out = -1;
+    for (int i = 0; i < size; i++) {
+      long key = keys[i];
+      if (out >= 0
+          && (keys[out] & ~MAX_COUNT) == (key & ~MAX_COUNT)
+          && (keys[out] & MAX_COUNT) + (key & MAX_COUNT) <= MAX_COUNT) {
+        keys[out] += key & MAX_COUNT;
+      } else {
+        keys[++out] = key;
+      }
+    }
+    size = out + 1;
+    compacted = size;
   }
 
   /** The distinct values in increasing order, with per-class counts. */
   record Distinct(float[] values, long[][] counts) {}
 
   Distinct distinct(int classes) {
-    if (!sorted) {
-      Arrays.sort(keys, 0, size);
-      sorted = true;
-    }
+    compact();
     int distinct = 0;
     for (int i = 0; i < size; i++) {
-      distinct += i == 0 || keys[i] >> 8 != keys[i - 1] >> 8 ? 1 : 0;
+      distinct += i == 0 || keys[i] >> 32 != keys[i - 1] >> 32 ? 1 : 0;
     }
     float[] values = new float[distinct];
     long[][] counts = new long[distinct][classes];
     int d = -1;
     for (int i = 0; i < size; i++) {
-      if (i == 0 || keys[i] >> 8 != keys[i - 1] >> 8) {
-        values[++d] = value(keys[i]);
+      if (i == 0 || keys[i] >> 32 != keys[i - 1] >> 32) {
+        values[++d] = value((int) (keys[i] >> 32));
       }
-      counts[d][(int) (keys[i] & 0xff)]++;
+      counts[d][classOf(keys[i])] += keys[i] & MAX_COUNT;
     }
     return new Distinct(values, counts);
+  }
+
+  /** Longs held: for tests of the memory bound. */
+  int capacity() {
+    return keys.length;
+  }
+
+  private static long pair(int sortable, int annotationClass) {
+    return (long) sortable << 32 | (long) annotationClass << COUNT_BITS;
+  }
+
+  private static int classOf(long key) {
+    return (int) (key >>> COUNT_BITS) & ((1 << CLASS_BITS) - 1);
   }
 
   /** Float bits as an int that orders as the floats do (negative values reversed). */
@@ -62,8 +112,7 @@ final class BucketValues implements java.io.Serializable {
     return bits ^ (bits >> 31 & 0x7fffffff);
   }
 
-  private static float value(long key) {
-    int s = (int) (key >> 8);
+  private static float value(int s) {
     return Float.intBitsToFloat(s ^ (s >> 31 & 0x7fffffff));
   }
 }

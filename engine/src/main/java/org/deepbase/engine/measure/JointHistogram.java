@@ -196,6 +196,45 @@ final class JointHistogram implements java.io.Serializable {
     }
   }
 
+  /** Counts {@code n} values of one bucket (a batch's values below a proven floor, lumped). */
+  void addOrdinal(long ordinal, int annotationClass, long n) {
+    if (n == 0) {
+      return;
+    }
+    if (ordinal == ZERO) {
+      zero[annotationClass] += n;
+    } else if (ordinal > 0) {
+      positive.add((int) (ordinal - OFFSET), annotationClass, n);
+    } else {
+      negative.add((int) (-ordinal - OFFSET), annotationClass, n);
+    }
+  }
+
+  /**
+   * Returns the highest positive bucket above the first such that at least {@code need} values lie
+   * in it or above, or {@link #ZERO} when there is none: values below it may be counted as one lump
+   * when the threshold is known to be at least that high.
+   */
+  long floorFor(long need) {
+    long total = 0;
+    for (long z : zero) {
+      total += z;
+    }
+    total += positive.total() + negative.total();
+    long[] state = {0, ZERO}; // values below the bucket visited, floor found
+    long all = total;
+    forEachAscending(
+        (ordinal, counts) -> {
+          if (ordinal > OFFSET && all - state[0] >= need) {
+            state[1] = ordinal;
+          }
+          for (long c : counts) {
+            state[0] += c;
+          }
+        });
+    return state[1];
+  }
+
   /**
    * Adds every count of a one-class histogram to class {@code annotationClass}: a unit's values
    * counted once per batch and shared by the pairs the unit is in.
@@ -274,8 +313,22 @@ final class JointHistogram implements java.io.Serializable {
     }
 
     void add(int index, int annotationClass) {
+      add(index, annotationClass, 1);
+    }
+
+    void add(int index, int annotationClass, long n) {
       cover(index);
-      counts[annotationClass][index - min]++;
+      counts[annotationClass][index - min] += n;
+    }
+
+    long total() {
+      long sum = 0;
+      for (int c = 0; counts != null && c < classes; c++) {
+        for (long n : counts[c]) {
+          sum += n;
+        }
+      }
+      return sum;
     }
 
     /**
@@ -333,8 +386,7 @@ final class JointHistogram implements java.io.Serializable {
         for (int c = 0; c < classes; c++) {
           long n = other.counts[c][i - other.min];
           if (n > 0) {
-            add(i, remap[c]);
-            counts[remap[c]][i - min] += n - 1;
+            add(i, remap[c], n);
           }
         }
       }

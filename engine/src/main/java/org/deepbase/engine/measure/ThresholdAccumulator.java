@@ -79,6 +79,37 @@ final class ThresholdAccumulator implements Accumulator {
       return histogram;
     }
 
+    /**
+     * The most values (records x symbols) a floor was proven for; 0 while no floor was used. A
+     * dataset that turned out larger would void the proof: {@link #locate} checks.
+     */
+    private long provenFor;
+
+    /**
+     * Counts a unit batch's resized values (DeepBase's convention) unless a sibling already did.
+     * Once the values counted so far put enough of them in a bucket F or above, the threshold of a
+     * dataset of at most {@code recordsAtMost} records is proven to lie in F or above whatever the
+     * remaining records hold (their values can only add to the count above F): the values below F
+     * are then counted as one lump and their blocks never resized.
+     */
+    void feedResized(UnitBatch unit, double quantile, long recordsAtMost) {
+      if (lastFed == unit) {
+        return;
+      }
+      long floor = JointHistogram.ZERO;
+      long most = recordsAtMost * unit.symbols();
+      if (recordsAtMost > 0 && histogram != null) {
+        long lo = (long) Math.floor(quantile * (most - 1));
+        floor = histogram.floorFor(most - lo);
+      }
+      if (floor == JointHistogram.ZERO) {
+        feed(unit, unit.histogram());
+        return;
+      }
+      provenFor = Math.max(provenFor, most);
+      feed(unit, unit.histogramFrom(floor));
+    }
+
     /** Counts a unit batch's values unless a sibling already did. */
     void feed(UnitBatch unit, JointHistogram values) {
       if (lastFed != unit) {
@@ -86,6 +117,40 @@ final class ThresholdAccumulator implements Accumulator {
         histogram().addAll(values, 0);
         located = null;
         rawRanks = null;
+      }
+    }
+
+    /**
+     * Raw convention, pass two: the unit's raw values in the threshold's range, collected once per
+     * unit batch (they do not depend on the hypothesis) and merged once per other group.
+     */
+    private final BucketValues rawRange = new BucketValues();
+
+    private transient @Nullable Object lastCollected;
+    private transient java.util.@Nullable Set<Siblings> mergedRange;
+
+    /** Collects a unit batch's raw values in [low, high] unless a sibling already did. */
+    void collectRaw(UnitBatch unit, long low, long high) {
+      if (lastCollected != unit) {
+        lastCollected = unit;
+        FloatBuffer raw = unit.raw();
+        int r0 = raw.position();
+        for (int i : unit.positionsIn(low, high, true)) {
+          rawRange.add(raw.get(r0 + i), 0);
+        }
+      }
+    }
+
+    /** Adds another group's raw range values unless a sibling already did. */
+    void mergeRangeOnce(Siblings other) {
+      if (other == this) {
+        return;
+      }
+      if (mergedRange == null) {
+        mergedRange = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      }
+      if (mergedRange.add(other)) {
+        rawRange.merge(other.rawRange, new int[] {0});
       }
     }
 
@@ -99,10 +164,20 @@ final class ThresholdAccumulator implements Accumulator {
       }
       if (merged.add(other)) {
         histogram().merge(other.histogram, new int[] {0});
+        provenFor = Math.max(provenFor, other.provenFor);
         located = null;
         rawRanks = null;
       }
     }
+  }
+
+  /** Records in the dataset at most; 0 when unknown. */
+  private long recordsAtMost;
+
+  /** {@inheritDoc} */
+  @Override
+  public void expectRecordsAtMost(long records) {
+    recordsAtMost = records;
   }
 
   /** {@inheritDoc} Joins the sibling's group: same measure, another hypothesis, same unit. */
@@ -230,7 +305,11 @@ final class ThresholdAccumulator implements Accumulator {
       }
       if (blockwise) {
         // Class-agnostic and shared by the unit's hypotheses: pass two counts the classes.
-        siblings.feed(unit, rawThreshold ? unit.rawHistogram() : unit.histogram());
+        if (rawThreshold) {
+          siblings.feed(unit, unit.rawHistogram());
+        } else {
+          siblings.feedResized(unit, quantile, recordsAtMost);
+        }
         count += (long) unit.records() * unit.symbols();
         onCount += hypothesis.on().length;
         return;
@@ -261,12 +340,8 @@ final class ThresholdAccumulator implements Accumulator {
     }
     int a0 = annotations.position();
     if (rawThreshold) {
-      FloatBuffer raw = unit.raw();
-      int r0 = raw.position();
-      for (int i : unit.positionsIn(collectLow(), rangeHigh, true)) {
-        rawRangeValues.add(raw.get(r0 + i), 0);
-      }
       if (blockwise) {
+        siblings.collectRaw(unit, collectLow(), rangeHigh);
         UnitBatch.Crossing crossing = unit.crossing(collectLow(), rangeHigh);
         countFiring(crossing.above(), annotations);
         int[] inRange = crossing.inRange();
@@ -274,6 +349,11 @@ final class ThresholdAccumulator implements Accumulator {
           bucketValues.add(crossing.inRangeValues()[j], classOf(annotations.get(a0 + inRange[j])));
         }
         return;
+      }
+      FloatBuffer raw = unit.raw();
+      int r0 = raw.position();
+      for (int i : unit.positionsIn(collectLow(), rangeHigh, true)) {
+        rawRangeValues.add(raw.get(r0 + i), 0);
       }
       int v0 = unit.values().position();
       for (int i : unit.positionsIn(collectLow(), rangeHigh, false)) {
@@ -446,7 +526,11 @@ final class ThresholdAccumulator implements Accumulator {
     } else {
       fireOn += o.fireOn;
       fireAll += o.fireAll;
-      rawRangeValues.merge(o.rawRangeValues, new int[] {0});
+      if (blockwise()) {
+        siblings.mergeRangeOnce(o.siblings);
+      } else {
+        rawRangeValues.merge(o.rawRangeValues, new int[] {0});
+      }
       bucketValues.merge(o.bucketValues, remap);
       minAbove = Math.min(minAbove, o.minAbove);
     }
@@ -466,6 +550,15 @@ final class ThresholdAccumulator implements Accumulator {
   private Position locate() {
     if (blockwise()) {
       // Shared by siblings that saw the same values (a pair skipped mid-way saw fewer).
+      if (siblings.provenFor > 0 && count > siblings.provenFor) {
+        throw new IllegalStateException(
+            name
+                + ": the dataset gave "
+                + count
+                + " values, more than the "
+                + siblings.provenFor
+                + " its threshold's floor was proven for");
+      }
       if (siblings.located == null || siblings.locatedCount != count) {
         siblings.located = locateInHistogram();
         siblings.locatedCount = count;
@@ -691,7 +784,7 @@ final class ThresholdAccumulator implements Accumulator {
 
   /** The exact raw threshold: NumPy's linear interpolation between ranks lo and lo + 1. */
   private double rawThresholdValue(RawRanks r) {
-    BucketValues.Distinct d = rawRangeValues.distinct(1);
+    BucketValues.Distinct d = (blockwise() ? siblings.rawRange : rawRangeValues).distinct(1);
     if (r.low() == JointHistogram.ZERO) {
       // The zeros were counted, not collected: they come first in the range.
       long zeros = rawValues().zeros(0);

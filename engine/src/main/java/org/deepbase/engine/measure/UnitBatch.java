@@ -172,11 +172,75 @@ public final class UnitBatch {
   private Crossing cross(long low, long high) {
     BilinearResize plan = java.util.Objects.requireNonNull(resize, "not resized on demand");
     float[] own = ownArray();
-    float lowLimit = JointHistogram.above(low - 1);
     float highLimit = JointHistogram.above(high);
     IntList above = new IntList();
     IntList inRange = new IntList();
     FloatList inRangeValues = new FloatList();
+    float lowLimit = JointHistogram.above(low - 1);
+    forEachBlockReaching(
+        lowLimit,
+        (offset, base, from, to, min, slack) -> {
+          if (min - slack >= highLimit) {
+            for (int i = from; i < to; i++) {
+              above.add(base + plan.blockCell(i));
+            }
+            return;
+          }
+          resizedCount += to - from;
+          for (int i = from; i < to; i++) {
+            int cell = plan.blockCell(i);
+            float v = plan.value(own, offset, cell);
+            if (v >= highLimit) {
+              above.add(base + cell);
+            } else if (v >= lowLimit) {
+              inRange.add(base + cell);
+              inRangeValues.add(v);
+            }
+          }
+        });
+    return new Crossing(above.toArray(), inRange.toArray(), inRangeValues.toArray());
+  }
+
+  /**
+   * Returns the one-class histogram of the resized values in bucket {@code floor} and above, with
+   * every value below it counted in bucket {@code floor - 1}: for a threshold known to lie at or
+   * above the floor, the same ranks as {@link #histogram}, from the few blocks that reach the
+   * floor.
+   */
+  JointHistogram histogramFrom(long floor) {
+    BilinearResize plan = java.util.Objects.requireNonNull(resize, "not resized on demand");
+    float[] own = ownArray();
+    float lowLimit = JointHistogram.above(floor - 1);
+    JointHistogram h = new JointHistogram(1);
+    long[] counted = {0};
+    forEachBlockReaching(
+        lowLimit,
+        (offset, base, from, to, min, slack) -> {
+          resizedCount += to - from;
+          for (int i = from; i < to; i++) {
+            float v = plan.value(own, offset, plan.blockCell(i));
+            if (v >= lowLimit) {
+              h.add(v, 0);
+              counted[0]++;
+            }
+          }
+        });
+    h.addOrdinal(floor - 1, 0, (long) records * symbols - counted[0]);
+    return h;
+  }
+
+  /** Receives a block of resized cells (its cells' indexes from..to in the plan's block order). */
+  private interface BlockVisitor {
+    void visit(int offset, int base, int from, int to, float min, float slack);
+  }
+
+  /**
+   * Visits, record by record, the blocks whose four source corners may reach {@code lowLimit} (up
+   * to rounding), found from the few source cells that do rather than by scanning every block.
+   */
+  private void forEachBlockReaching(float lowLimit, BlockVisitor visitor) {
+    BilinearResize plan = java.util.Objects.requireNonNull(resize, "not resized on demand");
+    float[] own = ownArray();
     int h = plan.sourceRows();
     int w = rawSymbols / h;
     boolean[] marked = new boolean[rawSymbols];
@@ -223,29 +287,11 @@ public final class UnitBatch {
           max = Math.max(max, v);
         }
         float slack = BilinearResize.slack(Math.max(Math.abs(min), Math.abs(max)));
-        if (max + slack < lowLimit) {
-          continue;
-        }
-        if (min - slack >= highLimit) {
-          for (int i = from; i < to; i++) {
-            above.add(base + plan.blockCell(i));
-          }
-          continue;
-        }
-        resizedCount += to - from;
-        for (int i = from; i < to; i++) {
-          int cell = plan.blockCell(i);
-          float v = plan.value(own, offset, cell);
-          if (v >= highLimit) {
-            above.add(base + cell);
-          } else if (v >= lowLimit) {
-            inRange.add(base + cell);
-            inRangeValues.add(v);
-          }
+        if (max + slack >= lowLimit) {
+          visitor.visit(offset, base, from, to, min, slack);
         }
       }
     }
-    return new Crossing(above.toArray(), inRange.toArray(), inRangeValues.toArray());
   }
 
   /** A growable int array (positions are many and hot: no boxing). */
@@ -338,10 +384,12 @@ public final class UnitBatch {
   JointHistogram histogram() {
     if (histogram == null) {
       // Resized on demand and not needed whole elsewhere: count the values without keeping them.
-      histogram =
-          resize != null && values == null && ordinals == null
-              ? JointHistogram.ofResized(ownArray(), records, resize)
-              : JointHistogram.ofOrdinals(ordinals());
+      if (resize != null && values == null && ordinals == null) {
+        histogram = JointHistogram.ofResized(ownArray(), records, resize);
+        resizedCount += (long) records * symbols;
+      } else {
+        histogram = JointHistogram.ofOrdinals(ordinals());
+      }
     }
     return histogram;
   }

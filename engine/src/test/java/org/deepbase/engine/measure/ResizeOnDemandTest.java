@@ -95,12 +95,29 @@ class ResizeOnDemandTest {
       int parts,
       boolean onDemand,
       boolean rawThreshold) {
+    return run(data, plan, q, exact, batch, parts, onDemand, rawThreshold, 0);
+  }
+
+  /** As above, the accumulators told the dataset's size ({@code recordsAtMost}; 0: not told). */
+  static Accumulator run(
+      float[][] data,
+      BilinearResize plan,
+      double q,
+      boolean exact,
+      int batch,
+      int parts,
+      boolean onDemand,
+      boolean rawThreshold,
+      long recordsAtMost) {
     int raw = plan.sourceSymbols();
     int symbols = plan.symbols();
     int records = data[0].length / raw;
     Accumulator[] partial = new Accumulator[parts];
     for (int p = 0; p < parts; p++) {
       partial[p] = Measure.IOU.create(q, exact, rawThreshold);
+      if (recordsAtMost > 0) {
+        partial[p].expectRecordsAtMost(recordsAtMost);
+      }
     }
     for (int pass = 0; pass < 2; pass++) {
       for (int from = 0, b = 0; from < records; from += batch, b++) {
@@ -156,6 +173,12 @@ class ResizeOnDemandTest {
               assertEquals(expected, lazy.value(), 1e-12, what + " parts " + parts);
               assertEquals(handed.value(), lazy.value(), 0, what);
               assertEquals(lazy.value(), lazy.ciHigh(), 0, "exact");
+              // Told the dataset's size (exactly, or a loose upper bound), pass one may prove a
+              // floor under the threshold and lump the values below it: same exact score.
+              for (long most : new long[] {40, 41, 400}) {
+                Score floored = run(data, plan, q, true, 7, parts, true, raw, most).result();
+                assertEquals(expected, floored.value(), 1e-12, what + " at most " + most);
+              }
             }
           }
         }
@@ -247,6 +270,72 @@ class ResizeOnDemandTest {
     assertTrue(
         computed > 0 && computed < 0.05 * data[1].length, computed + " of " + data[1].length);
     assertEquals(reference(data, 0.995, true), iou.result().value(), 1e-12);
+  }
+
+  /**
+   * Told the dataset's size, DeepBase's convention stops resizing, in pass one, the blocks that
+   * cannot reach a floor already proven to lie under the threshold: most of the resizing is gone,
+   * the score is the same, and a dataset larger than promised fails rather than scoring wrong.
+   */
+  @Test
+  void aProvenFloorSkipsMostOfPassOnesResizing() {
+    BilinearResize plan = new BilinearResize(7, 7, 112, 112);
+    int records = 120;
+    float[][] data = fixture(5, records, 7, 7, 112, 112, Values.RELU);
+    long[] resized = new long[2];
+    for (int told = 0; told < 2; told++) {
+      Accumulator iou = Measure.IOU.create(0.995, true, false);
+      if (told == 1) {
+        iou.expectRecordsAtMost(records);
+      }
+      for (int from = 0; from < records; from += 5) {
+        UnitBatch unit = onDemandBatch(data, plan, from, 5);
+        iou.add(unit, maskOf(data, plan, from, 5), hypothesisOf(data, plan, from, 5));
+        resized[told] += unit.resizedCount();
+      }
+      assertTrue(iou.wantsAnotherPass());
+      iou.startPass();
+      for (int from = 0; from < records; from += 5) {
+        iou.add(
+            onDemandBatch(data, plan, from, 5),
+            maskOf(data, plan, from, 5),
+            hypothesisOf(data, plan, from, 5));
+      }
+      assertEquals(reference(data, 0.995, false), iou.result().value(), 1e-12, "told " + told);
+    }
+    long cells = (long) records * plan.symbols();
+    assertEquals(cells, resized[0], "without the dataset's size every value is resized");
+    assertTrue(resized[1] < 0.25 * cells, resized[1] + " of " + cells + " resized");
+
+    Accumulator promised = Measure.IOU.create(0.995, true, false);
+    promised.expectRecordsAtMost(20);
+    for (int from = 0; from < records; from += 5) {
+      promised.add(
+          onDemandBatch(data, plan, from, 5),
+          maskOf(data, plan, from, 5),
+          hypothesisOf(data, plan, from, 5));
+    }
+    assertTrue(promised.wantsAnotherPass());
+    IllegalStateException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class, promised::startPass);
+    assertTrue(e.getMessage().contains("proven"), e.getMessage());
+  }
+
+  private static UnitBatch onDemandBatch(float[][] data, BilinearResize plan, int from, int n) {
+    int raw = plan.sourceSymbols();
+    return new UnitBatch(
+        FloatBuffer.wrap(data[0], from * raw, n * raw).slice(), n, Double.NaN, plan);
+  }
+
+  private static FloatBuffer maskOf(float[][] data, BilinearResize plan, int from, int n) {
+    int symbols = plan.symbols();
+    return FloatBuffer.wrap(data[2], from * symbols, n * symbols).slice();
+  }
+
+  private static SharedStats.Hypothesis hypothesisOf(
+      float[][] data, BilinearResize plan, int from, int n) {
+    return SharedStats.Hypothesis.of(maskOf(data, plan, from, n), n, plan.symbols());
   }
 
   /**
