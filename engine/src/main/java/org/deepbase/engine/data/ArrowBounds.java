@@ -41,7 +41,7 @@ final class ArrowBounds {
             size);
       }
       ByteBuffer metadata = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(channel, metadata, at);
+      Npy.readFully(channel, metadata, at);
       long body;
       try {
         body = Message.getRootAsMessage(metadata.flip()).bodyLength();
@@ -84,19 +84,7 @@ final class ArrowBounds {
 
   private static int readInt(FileChannel channel, long at) throws IOException {
     ByteBuffer four = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-    readFully(channel, four, at);
+    Npy.readFully(channel, four, at);
     return four.flip().getInt();
-  }
-
-  private static void readFully(FileChannel channel, ByteBuffer buffer, long at)
-      throws IOException {
-    long position = at;
-    while (buffer.hasRemaining()) {
-      int n = channel.read(buffer, position);
-      if (n < 0) {
-        throw new IOException("unexpected end of file at offset " + position);
-      }
-      position += n;
-    }
   }
 }

@@ -52,7 +52,7 @@ class RawThresholdTest {
   /** Feeds the data in batches of {@code batch} records into {@code parts} merged accumulators. */
   static Accumulator run(float[][] data, double q, boolean exact, int batch, int parts) {
     return ResizeOnDemandTest.run(
-        data, new BilinearResize(4, 4, 12, 12), q, exact, batch, parts, false, true);
+        data, new BilinearResize(4, 4, 12, 12), q, exact, batch, parts, false, true, 0);
   }
 
   static Accumulator copy(Accumulator a) {

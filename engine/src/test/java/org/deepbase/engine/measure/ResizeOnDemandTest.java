@@ -79,26 +79,14 @@ class ResizeOnDemandTest {
       int parts,
       boolean onDemand,
       boolean rawThreshold) {
-    return run(data, plan, q, true, batch, parts, onDemand, rawThreshold).result();
+    return run(data, plan, q, true, batch, parts, onDemand, rawThreshold, 0).result();
   }
 
   /**
    * Feeds {data[0] raw, data[1] resized, data[2] mask} in batches into {@code parts} accumulators,
-   * merged as shards merge (each second-pass part starts from a copy of the merged first pass).
+   * merged as shards merge (each second-pass part starts from a copy of the merged first pass),
+   * told the dataset's size ({@code recordsAtMost}; 0: not told).
    */
-  static Accumulator run(
-      float[][] data,
-      BilinearResize plan,
-      double q,
-      boolean exact,
-      int batch,
-      int parts,
-      boolean onDemand,
-      boolean rawThreshold) {
-    return run(data, plan, q, exact, batch, parts, onDemand, rawThreshold, 0);
-  }
-
-  /** As above, the accumulators told the dataset's size ({@code recordsAtMost}; 0: not told). */
   static Accumulator run(
       float[][] data,
       BilinearResize plan,
