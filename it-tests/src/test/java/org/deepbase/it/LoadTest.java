@@ -3,6 +3,7 @@ package org.deepbase.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -21,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.deepbase.engine.security.Role;
@@ -37,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * deepbase serve} in its own JVM, each looping over metadata calls, an INSPECT, a prepared INSPECT
  * and a prepared {@code behaviors} scan (parameters bound at scan time), plus one query per client
  * stopped by the server's statement time limit. Every answer is compared with the embedded answer
- * computed before the server started; the server's resident memory is compared after a warm-up and
- * at the end. {@code -Ddeepbase.load.seconds=N} changes the duration (60 by default).
+ * computed before the server started; the server's resident memory is compared after a warm-up (one
+ * round, then {@link #WARM_UP_SECONDS} of full load) and at the end. {@code
+ * -Ddeepbase.load.seconds=N} changes the duration (60 by default).
  */
 class LoadTest {
   static final int CLIENTS = 32;
@@ -49,6 +52,9 @@ class LoadTest {
   static final int MIN_QUERIES = 1000;
 
   static final int RECORDS = 40;
+
+  /** Seconds of full load between the first round and the memory baseline. */
+  static final int WARM_UP_SECONDS = 20;
 
   /** The server's statement time limit: the long query of each client runs into it. */
   static final int TIMEOUT_SECONDS = 6;
@@ -106,6 +112,26 @@ class LoadTest {
             cancels,
             true,
             0);
+        // Then the same mix under full load for WARM_UP_SECONDS: the JIT's code cache and
+        // metaspace, the server's thread pool and PyTorch's per-thread state settle here (measured
+        // with -XX:NativeMemoryTracking: ~70 MB of code and metaspace in the first minute), so
+        // what grows after the baseline is what a leak would grow.
+        long warm = System.nanoTime();
+        run(
+            pool,
+            server,
+            expected,
+            new long[] {
+              warm + TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS),
+              warm + TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS)
+            },
+            Integer.MAX_VALUE,
+            latencies,
+            failures,
+            queries,
+            cancels,
+            false,
+            0);
         rss[0] = server.residentBytes();
         long queriesAtBaseline = queries.get();
         long cancelsAtBaseline = cancels.get();
@@ -114,18 +140,36 @@ class LoadTest {
         long[] deadline = {
           start + TimeUnit.SECONDS.toNanos(seconds), start + TimeUnit.SECONDS.toNanos(3 * seconds)
         };
-        run(
-            pool,
-            server,
-            expected,
-            deadline,
-            Integer.MAX_VALUE,
-            latencies,
-            failures,
-            queries,
-            cancels,
-            true,
-            queriesAtBaseline + MIN_QUERIES);
+        // RSS every 5 s: a leak climbs through the run, a warm-up effect levels off.
+        ConcurrentLinkedQueue<Long> series = new ConcurrentLinkedQueue<>();
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(
+            () -> {
+              try {
+                series.add(server.residentBytes() >> 20);
+              } catch (IOException | RuntimeException e) {
+                series.add(-1L);
+              }
+            },
+            5,
+            5,
+            TimeUnit.SECONDS);
+        try {
+          run(
+              pool,
+              server,
+              expected,
+              deadline,
+              Integer.MAX_VALUE,
+              latencies,
+              failures,
+              queries,
+              cancels,
+              true,
+              queriesAtBaseline + MIN_QUERIES);
+        } finally {
+          sampler.shutdownNow();
+        }
         rss[1] = server.residentBytes();
         double elapsed = (System.nanoTime() - start) / 1e9;
         long measured = queries.get() - queriesAtBaseline;
@@ -136,7 +180,7 @@ class LoadTest {
             Locale.ROOT,
             "load: %d clients, %.0f s, %d queries after warm-up (%.1f/s), %d stopped by the time limit;"
                 + " latency p50 %.0f ms, p99 %.0f ms; server RSS %d MiB after warm-up -> %d MiB"
-                + " (%+.1f%%)%n",
+                + " (%+.1f%%); every 5 s: %s MiB%n",
             CLIENTS,
             elapsed,
             measured,
@@ -146,7 +190,8 @@ class LoadTest {
             percentile(sorted, 0.99) / 1e6,
             rss[0] >> 20,
             rss[1] >> 20,
-            100.0 * (rss[1] - rss[0]) / rss[0]);
+            100.0 * (rss[1] - rss[0]) / rss[0],
+            series);
         assertTrue(failures.isEmpty(), failures.size() + " wrong answers or errors: " + failures);
         assertEquals(CLIENTS, stopped, "one stopped query per client");
         assertTrue(
