@@ -39,12 +39,12 @@ public final class ProbeAccumulator implements java.io.Serializable {
       }
     }
 
-    /** Returns the defaults: L2, lambda 1e-3, 5 folds, seed 42, 20,000 samples. */
     /** Returns the heap a probe over {@code units} units holds: its samples. */
     public long heapBytes(int units) {
       return (long) maxSamples * (units * Float.BYTES + 16 + Integer.BYTES);
     }
 
+    /** Returns the defaults: L2, lambda 1e-3, 5 folds, seed 42, 20,000 samples. */
     public static Settings defaults() {
       return new Settings("l2", 1e-3, 5, 42, 20_000);
     }
@@ -186,7 +186,9 @@ public final class ProbeAccumulator implements java.io.Serializable {
               for (int i = 0; i < size; i++) {
                 train[i] = f == folds || fold[i] != f;
               }
-              LogisticProbe probe = LogisticProbe.fit(x, y, train, k, penalty, settings.lambda());
+              LogisticProbe probe =
+                  LogisticProbe.fit(
+                      x, y, train, k, penalty, settings.lambda(), settings.seed() * 31 + f);
               if (f == folds) {
                 importance[0] = probe.importance();
                 return;
