@@ -71,7 +71,10 @@ final class Arms {
   }
 
   private static String run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    // The baselines run as they ship: without the malloc settings DeepBase's launcher makes.
+    builder.environment().keySet().removeIf(name -> name.startsWith("MALLOC_"));
+    Process p = builder.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new IllegalStateException("bench arm failed: " + command.get(0) + "\n" + output.trim());

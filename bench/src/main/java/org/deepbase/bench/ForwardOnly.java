@@ -35,7 +35,8 @@ final class ForwardOnly {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
           NDArray x =
               manager.create(records.inputs(), Architecture.inputShape(model, records.size()));
-          NDArray[] taps = loaded.forward(x, deepest, false);
+          // In the pieces DeepBase's extractor runs: the floor is the same forward computation.
+          NDArray[] taps = loaded.forward(x, deepest, LoadedModel.forwardPiece(model));
           taps[deepest].toByteBuffer(true); // force the computation; a view, no copy
         }
       }

@@ -31,6 +31,13 @@ public final class BilinearResize {
   private final int[] blockStart;
   private final int[] blockCells;
 
+  /**
+   * The output rows (columns) of source row (column) i's blocks: rowStart[i] .. rowStart[i + 1].
+   */
+  private final int[] rowStart;
+
+  private final int[] columnStart;
+
   /** R_h^T R_h and R_w^T R_w: tridiagonal (each output row or column mixes two neighbours). */
   private final double[][] gramRows;
 
@@ -53,6 +60,8 @@ public final class BilinearResize {
     y1 = new int[oh];
     ly = new float[oh];
     axis(h, oh, y0, y1, ly);
+    rowStart = starts(y0, h);
+    columnStart = starts(x0, w);
     // Output cells grouped by block (counting sort on the top-left source cell).
     blockStart = new int[h * w + 1];
     for (int y = 0; y < oh; y++) {
@@ -239,6 +248,11 @@ public final class BilinearResize {
    * Returns the sum of the resized values of {@code src - shift} (one record), in exact arithmetic
    * on the source grid.
    */
+  /** Returns (R^T 1)[cell]: the weight of one source cell in the sum of the resized values. */
+  public double columnSum(int sourceCell) {
+    return columnSums[sourceCell];
+  }
+
   public double sum(float[] src, int offset, double shift) {
     double total = 0;
     for (int i = 0; i < columnSums.length; i++) {
@@ -274,6 +288,25 @@ public final class BilinearResize {
     }
   }
 
+  /**
+   * Adds R^T v e_cell to {@code out}: one output cell's share of {@link #addAdjoint}, with the same
+   * arithmetic, for annotations given by their non-zero cells.
+   */
+  public void addAdjointAt(int cell, double v, double[] out, int outOffset) {
+    int y = cell / ow;
+    int x = cell - y * ow;
+    double wy1 = ly[y];
+    double wy0 = 1 - wy1;
+    int top = outOffset + y0[y] * w;
+    int bottom = outOffset + y1[y] * w;
+    double wx1 = lx[x];
+    double wx0 = 1 - wx1;
+    out[top + x0[x]] += v * wy0 * wx0;
+    out[top + x1[x]] += v * wy0 * wx1;
+    out[bottom + x0[x]] += v * wy1 * wx0;
+    out[bottom + x1[x]] += v * wy1 * wx1;
+  }
+
   /** Returns the number of blocks (source cells; some blocks may hold no output cell). */
   public int blocks() {
     return h * w;
@@ -282,6 +315,61 @@ public final class BilinearResize {
   /** Returns the first index into {@link #blockCell} of block b's cells (b + 1's ends them). */
   public int blockStart(int b) {
     return blockStart[b];
+  }
+
+  /** For a non-decreasing map of output to source indexes, where each source index's run starts. */
+  private static int[] starts(int[] source, int size) {
+    int[] start = new int[size + 1];
+    for (int s : source) {
+      start[s + 1]++;
+    }
+    for (int i = 0; i < size; i++) {
+      start[i + 1] += start[i];
+    }
+    return start;
+  }
+
+  /** Returns the most output cells a block has. */
+  public int maxBlockCells() {
+    int most = 0;
+    for (int b = 0; b < h * w; b++) {
+      most = Math.max(most, blockStart[b + 1] - blockStart[b]);
+    }
+    return most;
+  }
+
+  /**
+   * Computes block b's values into {@code values} and their output cells into {@code cells}, in
+   * block order ({@link #blockCell}), bit-identical to {@link #value}; returns how many. The four
+   * corners are read once for the block instead of once per cell.
+   */
+  public int blockValues(float[] src, int offset, int b, float[] values, int[] cells) {
+    int by = b / w;
+    int bx = b - by * w;
+    int ys = rowStart[by];
+    int ye = rowStart[by + 1];
+    int xs = columnStart[bx];
+    int xe = columnStart[bx + 1];
+    if (ys == ye || xs == xe) {
+      return 0;
+    }
+    // Every cell of a block has the same four source cells (y0, y1, x0, x1 depend on the block).
+    float c00 = src[offset + y0[ys] * w + x0[xs]];
+    float c01 = src[offset + y0[ys] * w + x1[xs]];
+    float c10 = src[offset + y1[ys] * w + x0[xs]];
+    float c11 = src[offset + y1[ys] * w + x1[xs]];
+    int n = 0;
+    for (int y = ys; y < ye; y++) {
+      float v = ly[y];
+      for (int x = xs; x < xe; x++) {
+        float l = lx[x];
+        float top = c00 * (1 - l) + c01 * l;
+        float bottom = c10 * (1 - l) + c11 * l;
+        values[n] = top * (1 - v) + bottom * v;
+        cells[n++] = y * ow + x;
+      }
+    }
+    return n;
   }
 
   /** Returns the i-th output cell in block order. */

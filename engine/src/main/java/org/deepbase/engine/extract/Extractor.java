@@ -129,7 +129,8 @@ public final class Extractor {
         out.addAll(saliency(x, recordIds, allocator));
         return out;
       }
-      NDArray[] taps = model.forward(x, deepest, false);
+      // One forward pass over the batch, run in pieces small enough for the allocator to reuse.
+      NDArray[] taps = model.forward(x, deepest, LoadedModel.forwardPiece(model.descriptor()));
       metrics.recordForward(model.layersComputed(deepest));
       for (LayerRequest request : requests) {
         out.add(toArrow(taps[request.layer().index()], request, recordIds, allocator));

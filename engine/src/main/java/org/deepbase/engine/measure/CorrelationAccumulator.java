@@ -128,25 +128,13 @@ public final class CorrelationAccumulator implements Accumulator {
       return;
     }
     SharedStats.Unit moments = unit.moments();
-    double[] adjoint = hypothesis.adjoint(plan, annotations, unit.records());
-    float[] own = unit.ownArray();
+    SharedStats.Adjoint adjoint = hypothesis.adjoint(plan, annotations, unit.records());
     double shift = unit.ownShift();
-    // Four independent sums: one long dependency chain would wait on each addition.
-    double d0 = 0;
-    double d1 = 0;
-    double d2 = 0;
-    double d3 = 0;
-    int i = 0;
-    for (; i + 3 < own.length; i += 4) {
-      d0 += adjoint[i] * (own[i] - shift);
-      d1 += adjoint[i + 1] * (own[i + 1] - shift);
-      d2 += adjoint[i + 2] * (own[i + 2] - shift);
-      d3 += adjoint[i + 3] * (own[i + 3] - shift);
+    double dot = adjoint.dot(unit.ownArray(), shift);
+    if (adjoint.complement()) {
+      // R^T a = R^T 1 - R^T (1 - a), and (R^T 1) . (x - c) is the sum of the resized values.
+      dot = unit.resizedSumAroundShift() - dot;
     }
-    for (; i < own.length; i++) {
-      d0 += adjoint[i] * (own[i] - shift);
-    }
-    double dot = (d0 + d1) + (d2 + d3);
     CorrelationAccumulator chunk = chunk(n, moments, hypothesis);
     chunk.cxy = dot - n * hypothesis.mean() * (moments.mean() - shift);
     merge(chunk);

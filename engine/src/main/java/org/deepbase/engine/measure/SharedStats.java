@@ -43,6 +43,65 @@ public final class SharedStats {
   }
 
   /**
+   * R^T a on a layer's own grid, kept sparse: the non-zero weights of R^T a, or of R^T (1 - a) when
+   * it has fewer ({@code complement}). Concept masks cover a few percent of an image (or all but a
+   * few, like a background), so a unit's dot product with it reads a few percent of its values
+   * instead of all of them, once per hypothesis.
+   */
+  public record Adjoint(int[] index, double[] weight, boolean complement) {
+    static Adjoint sparsest(double[] dense, BilinearResize plan) {
+      int source = plan.sourceSymbols();
+      int direct = 0;
+      int complementary = 0;
+      for (int i = 0; i < dense.length; i++) {
+        direct += dense[i] != 0 ? 1 : 0;
+        complementary += plan.columnSum(i % source) - dense[i] != 0 ? 1 : 0;
+      }
+      if (complementary < direct) {
+        double[] rest = new double[dense.length];
+        for (int i = 0; i < dense.length; i++) {
+          rest[i] = plan.columnSum(i % source) - dense[i];
+        }
+        return of(rest, true);
+      }
+      return of(dense, false);
+    }
+
+    /** Keeps the non-zero weights of R^T a, or of R^T (1 - a) when {@code complement}. */
+    static Adjoint of(double[] dense, boolean complement) {
+      int nonZero = 0;
+      for (double w : dense) {
+        nonZero += w != 0 ? 1 : 0;
+      }
+      int[] index = new int[nonZero];
+      double[] weight = new double[nonZero];
+      int k = 0;
+      for (int i = 0; i < dense.length; i++) {
+        if (dense[i] != 0) {
+          index[k] = i;
+          weight[k++] = dense[i];
+        }
+      }
+      return new Adjoint(index, weight, complement);
+    }
+
+    /** Returns sum w (x - shift) over the kept weights. */
+    public double dot(float[] x, double shift) {
+      double d0 = 0;
+      double d1 = 0;
+      int k = 0;
+      for (; k + 1 < index.length; k += 2) {
+        d0 += weight[k] * (x[index[k]] - shift);
+        d1 += weight[k + 1] * (x[index[k + 1]] - shift);
+      }
+      if (k < index.length) {
+        d0 += weight[k] * (x[index[k]] - shift);
+      }
+      return d0 + d1;
+    }
+  }
+
+  /**
    * One hypothesis' annotations over a batch.
    *
    * @param n values
@@ -62,22 +121,49 @@ public final class SharedStats {
       float firstNonBinary,
       int[] onStart,
       int[] on,
-      java.util.concurrent.ConcurrentMap<BilinearResize, double[]> adjoints) {
+      long[] onMask,
+      java.util.concurrent.ConcurrentMap<BilinearResize, Adjoint> adjoints) {
+    /** Returns whether the annotation at a batch position (record x symbols + symbol) is 1. */
+    public boolean isOn(int position) {
+      return (onMask[position >>> 6] & (1L << position)) != 0;
+    }
+
     /**
      * Returns R^T a per record for a resize plan (records x source symbols), computed once per
      * batch and shared by every unit of the layers with that plan: a unit's sum of annotation x
      * resized value is then a dot product on its own grid ({@link BilinearResize#addAdjoint}).
      */
-    public double[] adjoint(BilinearResize plan, FloatBuffer annotations, int records) {
+    public Adjoint adjoint(BilinearResize plan, FloatBuffer annotations, int records) {
       return adjoints.computeIfAbsent(
           plan,
           p -> {
-            double[] out = new double[records * p.sourceSymbols()];
-            int a0 = annotations.position();
-            for (int r = 0; r < records; r++) {
-              p.addAdjoint(annotations, a0 + r * p.symbols(), 0, out, r * p.sourceSymbols());
+            int source = p.sourceSymbols();
+            int symbols = p.symbols();
+            double[] dense = new double[records * source];
+            if (!binary) {
+              int a0 = annotations.position();
+              for (int r = 0; r < records; r++) {
+                p.addAdjoint(annotations, a0 + r * symbols, 0, dense, r * source);
+              }
+              return Adjoint.sparsest(dense, p);
             }
-            return out;
+            // A mask: pushed back from its "on" cells, or from its "off" cells (R^T (1 - a))
+            // when those are fewer, without reading the other cells.
+            boolean complement = 2L * on.length > (long) records * symbols;
+            for (int r = 0; r < records; r++) {
+              if (complement) {
+                for (int cell = 0; cell < symbols; cell++) {
+                  if (!isOn(r * symbols + cell)) {
+                    p.addAdjointAt(cell, 1, dense, r * source);
+                  }
+                }
+              } else {
+                for (int k = onStart[r]; k < onStart[r + 1]; k++) {
+                  p.addAdjointAt(on[k], 1, dense, r * source);
+                }
+              }
+            }
+            return Adjoint.of(dense, complement);
           });
     }
 
@@ -89,11 +175,14 @@ public final class SharedStats {
       boolean binary = true;
       float bad = 0;
       int ones = 0;
+      // A bit per position: "is it on" for the few positions that fire, without reading floats.
+      long[] onMask = new long[(n + 63) >>> 6];
       for (int i = 0; i < n; i++) {
         float a = annotations.get(a0 + i);
         sum += a;
         if (a == 1f) {
           ones++;
+          onMask[i >>> 6] |= 1L << i;
         } else if (a != 0f && binary) {
           binary = false;
           bad = a;
@@ -101,26 +190,45 @@ public final class SharedStats {
       }
       double mean = sum / n;
       double m2 = 0;
-      for (int i = 0; i < n; i++) {
-        double d = annotations.get(a0 + i) - mean;
-        m2 += d * d;
+      if (binary) {
+        // Values are 0 and 1: the squared deviations in closed form, no second read.
+        m2 = ones * (1 - mean) * (1 - mean) + (n - ones) * mean * mean;
+      } else {
+        for (int i = 0; i < n; i++) {
+          double d = annotations.get(a0 + i) - mean;
+          m2 += d * d;
+        }
+        onMask = new long[0];
       }
       int[] onStart = new int[records + 1];
       int[] on = new int[binary ? ones : 0];
       if (binary) {
+        // The "on" symbols per record, read off the mask's set bits in increasing position.
         int k = 0;
-        for (int r = 0; r < records; r++) {
-          onStart[r] = k;
-          for (int s = 0; s < symbols; s++) {
-            if (annotations.get(a0 + r * symbols + s) == 1f) {
-              on[k++] = s;
+        int r = 0;
+        for (int word = 0; word < onMask.length; word++) {
+          for (long bits = onMask[word]; bits != 0; bits &= bits - 1) {
+            int position = (word << 6) + Long.numberOfTrailingZeros(bits);
+            while (position >= (r + 1) * symbols) {
+              onStart[++r] = k;
             }
+            on[k++] = position - r * symbols;
           }
         }
-        onStart[records] = k;
+        while (r < records) {
+          onStart[++r] = k;
+        }
       }
       return new Hypothesis(
-          n, mean, m2, binary, bad, onStart, on, new java.util.concurrent.ConcurrentHashMap<>());
+          n,
+          mean,
+          m2,
+          binary,
+          bad,
+          onStart,
+          on,
+          onMask,
+          new java.util.concurrent.ConcurrentHashMap<>());
     }
   }
 

@@ -343,7 +343,7 @@ final class ThresholdAccumulator implements Accumulator {
       if (blockwise) {
         siblings.collectRaw(unit, collectLow(), rangeHigh);
         UnitBatch.Crossing crossing = unit.crossing(collectLow(), rangeHigh);
-        countFiring(crossing.above(), annotations);
+        countFiring(crossing.above(), annotations, hypothesis);
         int[] inRange = crossing.inRange();
         for (int j = 0; j < inRange.length; j++) {
           bucketValues.add(crossing.inRangeValues()[j], classOf(annotations.get(a0 + inRange[j])));
@@ -373,7 +373,7 @@ final class ThresholdAccumulator implements Accumulator {
       long low = zero ? JointHistogram.ZERO + 1 : thresholdBucket;
       long high = zero || nextZero ? thresholdBucket : nextBucket;
       UnitBatch.Crossing crossing = unit.crossing(low, high);
-      countFiring(crossing.above(), annotations);
+      countFiring(crossing.above(), annotations, hypothesis);
       int[] inRange = crossing.inRange();
       for (int j = 0; j < inRange.length; j++) {
         float v = crossing.inRangeValues()[j];
@@ -414,12 +414,22 @@ final class ThresholdAccumulator implements Accumulator {
     }
   }
 
-  /** Counts positions that fire, by annotation class (blockwise mode). */
-  private void countFiring(int[] positions, FloatBuffer annotations) {
-    int a0 = annotations.position();
+  /**
+   * Counts positions that fire, by annotation class (blockwise mode: the statistic is binary, so a
+   * binary hypothesis' bit mask gives the classes; another one fails naming its value).
+   */
+  private void countFiring(
+      int[] positions, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
     fireAll += positions.length;
+    if (!hypothesis.binary()) {
+      int a0 = annotations.position();
+      for (int i : positions) {
+        fireOn += classOf(annotations.get(a0 + i));
+      }
+      return;
+    }
     for (int i : positions) {
-      fireOn += classOf(annotations.get(a0 + i));
+      fireOn += hypothesis.isOn(i) ? 1 : 0;
     }
   }
 
@@ -634,15 +644,7 @@ final class ThresholdAccumulator implements Accumulator {
       rangeHigh = r.high();
     } else {
       thresholdBucket = locate().bucket();
-      long[] next = {thresholdBucket};
-      counted()
-          .forEachAscending(
-              (ordinal, counts) -> {
-                if (next[0] == thresholdBucket && ordinal > thresholdBucket) {
-                  next[0] = ordinal;
-                }
-              });
-      nextBucket = next[0];
+      nextBucket = counted().nextAbove(thresholdBucket);
     }
     pass = 2;
   }

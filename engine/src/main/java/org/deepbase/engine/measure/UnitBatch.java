@@ -18,6 +18,11 @@ public final class UnitBatch {
   private final Map<Range, Crossing> crossings = new HashMap<>();
   private long resizedCount;
   private double ownShift = Double.NaN;
+  private float @Nullable [][] recordExtremes;
+
+  /** The sum of the resized values minus {@link #ownShift}, exact arithmetic on the own grid. */
+  private double resizedSum = Double.NaN;
+
   private final int records;
   private final int symbols;
   private final double momentsQuantile;
@@ -137,6 +142,20 @@ public final class UnitBatch {
     return ownShift;
   }
 
+  /** Returns the sum of (resized value - {@link #ownShift}) of a batch resized on demand. */
+  double resizedSumAroundShift() {
+    if (Double.isNaN(resizedSum)) {
+      BilinearResize plan = java.util.Objects.requireNonNull(resize, "not resized on demand");
+      float[] own = ownArray();
+      double sum = 0;
+      for (int r = 0; r < records; r++) {
+        sum += plan.sum(own, r * rawSymbols, ownShift());
+      }
+      resizedSum = sum;
+    }
+    return resizedSum;
+  }
+
   /** Returns the resize plan when resized on demand, else null. */
   @Nullable BilinearResize resize() {
     return resize;
@@ -177,23 +196,25 @@ public final class UnitBatch {
     IntList inRange = new IntList();
     FloatList inRangeValues = new FloatList();
     float lowLimit = JointHistogram.above(low - 1);
+    float[] values = new float[plan.maxBlockCells()];
+    int[] cells = new int[values.length];
     forEachBlockReaching(
         lowLimit,
-        (offset, base, from, to, min, slack) -> {
+        (offset, base, b, min, slack) -> {
           if (min - slack >= highLimit) {
-            for (int i = from; i < to; i++) {
+            for (int i = plan.blockStart(b); i < plan.blockStart(b + 1); i++) {
               above.add(base + plan.blockCell(i));
             }
             return;
           }
-          resizedCount += to - from;
-          for (int i = from; i < to; i++) {
-            int cell = plan.blockCell(i);
-            float v = plan.value(own, offset, cell);
+          int n = plan.blockValues(own, offset, b, values, cells);
+          resizedCount += n;
+          for (int k = 0; k < n; k++) {
+            float v = values[k];
             if (v >= highLimit) {
-              above.add(base + cell);
+              above.add(base + cells[k]);
             } else if (v >= lowLimit) {
-              inRange.add(base + cell);
+              inRange.add(base + cells[k]);
               inRangeValues.add(v);
             }
           }
@@ -211,27 +232,34 @@ public final class UnitBatch {
     BilinearResize plan = java.util.Objects.requireNonNull(resize, "not resized on demand");
     float[] own = ownArray();
     float lowLimit = JointHistogram.above(floor - 1);
-    JointHistogram h = new JointHistogram(1);
-    long[] counted = {0};
+    float max = 0;
+    float maxAbs = 0;
+    float[][] extremes = recordExtremes();
+    for (int r = 0; r < records; r++) {
+      max = Math.max(max, extremes[0][r]);
+      maxAbs = Math.max(maxAbs, extremes[1][r]);
+    }
+    // Every value counted lies in [lowLimit, max + rounding]: buckets allocated once.
+    JointHistogram.Counter h =
+        new JointHistogram.Counter(
+            floor - 1, JointHistogram.ordinal(max + BilinearResize.slack(maxAbs)));
+    float[] values = new float[plan.maxBlockCells()];
+    int[] cells = new int[values.length];
     forEachBlockReaching(
         lowLimit,
-        (offset, base, from, to, min, slack) -> {
-          resizedCount += to - from;
-          for (int i = from; i < to; i++) {
-            float v = plan.value(own, offset, plan.blockCell(i));
-            if (v >= lowLimit) {
-              h.add(v, 0);
-              counted[0]++;
-            }
+        (offset, base, b, min, slack) -> {
+          int n = plan.blockValues(own, offset, b, values, cells);
+          resizedCount += n;
+          for (int k = 0; k < n; k++) {
+            h.countAtLeast(values[k], lowLimit);
           }
         });
-    h.addOrdinal(floor - 1, 0, (long) records * symbols - counted[0]);
-    return h;
+    return h.histogram((long) records * symbols);
   }
 
   /** Receives a block of resized cells (its cells' indexes from..to in the plan's block order). */
   private interface BlockVisitor {
-    void visit(int offset, int base, int from, int to, float min, float slack);
+    void visit(int offset, int base, int block, float min, float slack);
   }
 
   /**
@@ -245,16 +273,16 @@ public final class UnitBatch {
     int w = rawSymbols / h;
     boolean[] marked = new boolean[rawSymbols];
     IntList blocks = new IntList();
+    float[][] extremes = recordExtremes();
     for (int r = 0; r < records; r++) {
       int offset = r * rawSymbols;
       int base = r * symbols;
       // A block may reach lowLimit only if a corner does, up to rounding: mark the blocks around
-      // the few source cells that do, and look at those only.
-      float maxAbs = 0;
-      for (int i = 0; i < rawSymbols; i++) {
-        maxAbs = Math.max(maxAbs, Math.abs(own[offset + i]));
+      // the few source cells that do, and look at those only. Most records of a unit have none.
+      float floor = lowLimit - BilinearResize.slack(extremes[1][r]);
+      if (extremes[0][r] < floor) {
+        continue;
       }
-      float floor = lowLimit - BilinearResize.slack(maxAbs);
       blocks.clear();
       for (int i = 0; i < rawSymbols; i++) {
         if (own[offset + i] >= floor) {
@@ -274,9 +302,7 @@ public final class UnitBatch {
       for (int k = 0; k < blocks.size(); k++) {
         int b = blocks.get(k);
         marked[b] = false;
-        int from = plan.blockStart(b);
-        int to = plan.blockStart(b + 1);
-        if (from == to) {
+        if (plan.blockStart(b) == plan.blockStart(b + 1)) {
           continue;
         }
         float min = Float.POSITIVE_INFINITY;
@@ -288,10 +314,31 @@ public final class UnitBatch {
         }
         float slack = BilinearResize.slack(Math.max(Math.abs(min), Math.abs(max)));
         if (max + slack >= lowLimit) {
-          visitor.visit(offset, base, from, to, min, slack);
+          visitor.visit(offset, base, b, min, slack);
         }
       }
     }
+  }
+
+  /** Per record: {greatest own-grid value, greatest magnitude}, found once per unit batch. */
+  private float[][] recordExtremes() {
+    if (recordExtremes == null) {
+      float[] own = ownArray();
+      float[] max = new float[records];
+      float[] maxAbs = new float[records];
+      for (int r = 0; r < records; r++) {
+        float m = Float.NEGATIVE_INFINITY;
+        float a = 0;
+        for (int i = r * rawSymbols; i < (r + 1) * rawSymbols; i++) {
+          m = Math.max(m, own[i]);
+          a = Math.max(a, Math.abs(own[i]));
+        }
+        max[r] = m;
+        maxAbs[r] = a;
+      }
+      recordExtremes = new float[][] {max, maxAbs};
+    }
+    return recordExtremes;
   }
 
   /** A growable int array (positions are many and hot: no boxing). */
@@ -470,6 +517,7 @@ public final class UnitBatch {
         squares += resize.squaredNorm(own, r * rawSymbols, shift, scratch);
       }
       int n = records * symbols;
+      resizedSum = sum;
       moments = new SharedStats.Unit(n, shift + sum / n, Math.max(0, squares - sum * sum / n), 0);
     }
     if (moments == null) {

@@ -1,6 +1,8 @@
 package org.deepbase.engine.extract;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +67,42 @@ class BilinearResizeTest {
         }
       }
       assertArrayEquals(expected, dst, 0f, java.util.Arrays.toString(shape));
+    }
+  }
+
+  @Test
+  void blockValuesAreTheResizedValuesOfEachCellOnce() {
+    java.util.Random rng = new java.util.Random(5);
+    int[][] shapes = {
+      {7, 7, 112, 112}, {56, 56, 112, 112}, {6, 5, 4, 3}, {1, 9, 1, 30}, {3, 3, 3, 3}
+    };
+    for (int[] shape : shapes) {
+      int h = shape[0];
+      int w = shape[1];
+      BilinearResize plan = new BilinearResize(h, w, shape[2], shape[3]);
+      float[] src = new float[2 + h * w];
+      for (int i = 0; i < src.length; i++) {
+        src[i] = (float) rng.nextGaussian();
+      }
+      float[] dst = new float[shape[2] * shape[3]];
+      plan.resize(src, 2, dst);
+      float[] fromBlocks = new float[dst.length];
+      java.util.Arrays.fill(fromBlocks, Float.NaN);
+      float[] values = new float[plan.maxBlockCells()];
+      int[] cells = new int[values.length];
+      int seen = 0;
+      for (int b = 0; b < h * w; b++) {
+        int n = plan.blockValues(src, 2, b, values, cells);
+        assertEquals(plan.blockStart(b + 1) - plan.blockStart(b), n);
+        for (int k = 0; k < n; k++) {
+          assertEquals(plan.blockCell(plan.blockStart(b) + k), cells[k], "block order");
+          assertTrue(Float.isNaN(fromBlocks[cells[k]]), "each cell once");
+          fromBlocks[cells[k]] = values[k];
+          seen++;
+        }
+      }
+      assertEquals(dst.length, seen);
+      assertArrayEquals(dst, fromBlocks, 0f, java.util.Arrays.toString(shape));
     }
   }
 }

@@ -1,5 +1,6 @@
 package org.deepbase.engine.extract;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +42,20 @@ class ExtractorTest {
               LayerSpec.linear("out", 2, false)));
 
   @Test
+  void forwardPiecesKeepTheFirstActivationUnderTheAllocatorsMmapCap() {
+    ModelDescriptor resnet =
+        new ModelDescriptor("resnet", "djl", List.of(3, 224, 224), MODEL.layers());
+    assertEquals(8, LoadedModel.forwardPiece(resnet), "602 KB inputs: pieces of 8");
+    assertEquals(
+        LoadedModel.FORWARD_INPUT_BYTES / (48 * 4),
+        LoadedModel.forwardPiece(MODEL),
+        "small inputs");
+    ModelDescriptor huge =
+        new ModelDescriptor("huge", "djl", List.of(3, 2048, 2048), MODEL.layers());
+    assertEquals(1, LoadedModel.forwardPiece(huge), "at least one record");
+  }
+
+  @Test
   void tapsMatchAPlainForwardPassAndFreeEverything(@TempDir Path dir) throws Exception {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Model model = Model.newInstance("tiny", "PyTorch")) {
@@ -78,6 +93,16 @@ class ExtractorTest {
                 .forward(loaded.parameters(), new NDList(x), false)
                 .singletonOrThrow();
         expected[i] = x.toFloatArray();
+      }
+      // A batch run in pieces gives every layer the same outputs (records are independent).
+      for (int piece : new int[] {1, 2, 3, 5, 7}) {
+        try (NDManager pieces = manager.newSubManager()) {
+          NDArray whole = pieces.create(inputs, Architecture.inputShape(MODEL, batch));
+          NDArray[] taps = loaded.forward(whole, 3, piece);
+          for (int i = 0; i < 4; i++) {
+            assertArrayEquals(expected[i], taps[i].toFloatArray(), 1e-6f, piece + " " + i);
+          }
+        }
       }
       ExtractionMetrics metrics = new ExtractionMetrics();
       Extractor extractor =

@@ -183,6 +183,7 @@ class ResizeOnDemandTest {
   void corrOnTheOwnGridIsCorrOverTheResizedValues() {
     int[][] shapes = {{4, 4, 12, 12}, {7, 7, 112, 112}, {6, 5, 4, 3}, {1, 9, 1, 40}};
     long seed = 100;
+    int complements = 0;
     for (int[] s : shapes) {
       BilinearResize plan = new BilinearResize(s[0], s[1], s[2], s[3]);
       for (Values kind : Values.values()) {
@@ -192,7 +193,12 @@ class ResizeOnDemandTest {
         for (int i = 0; i < graded.length; i++) {
           graded[i] = graded[i] * 3 + (float) rng.nextGaussian();
         }
-        for (float[] annotation : new float[][] {data[2], graded}) {
+        float[] complement = data[2].clone();
+        for (int i = 0; i < complement.length; i++) {
+          complement[i] = 1 - complement[i];
+        }
+        // A sparse mask, its dense complement (kept as R^T (1 - a)) and graded values.
+        for (float[] annotation : new float[][] {data[2], complement, graded}) {
           CorrelationAccumulator reference = new CorrelationAccumulator();
           for (int i = 0; i < data[1].length; i++) {
             reference.add(data[1][i], annotation[i]);
@@ -205,8 +211,10 @@ class ResizeOnDemandTest {
             FloatBuffer own = FloatBuffer.wrap(data[0], from * raw, n * raw).slice();
             FloatBuffer a = FloatBuffer.wrap(annotation, from * symbols, n * symbols).slice();
             UnitBatch unit = new UnitBatch(own, n, Double.NaN, plan);
-            lazy.add(unit, a, SharedStats.Hypothesis.of(a, n, symbols));
+            SharedStats.Hypothesis hypothesis = SharedStats.Hypothesis.of(a, n, symbols);
+            lazy.add(unit, a, hypothesis);
             assertEquals(0, unit.resizedCount(), "nothing resized");
+            complements += hypothesis.adjoint(plan, a, n).complement() ? 1 : 0;
           }
           String what = java.util.Arrays.toString(s) + " " + kind;
           // Exact arithmetic vs sums of float32-rounded resized values: equal to float precision.
@@ -214,6 +222,7 @@ class ResizeOnDemandTest {
         }
       }
     }
+    assertTrue(complements > 0, "dense masks are kept as their complement");
   }
 
   /**

@@ -13,6 +13,54 @@ import org.junit.jupiter.api.Test;
 /** The one-pass unit statistics against their definitions, computed the slow way. */
 class SharedStatsTest {
   @Test
+  void hypothesisStatisticsEqualTheirDefinitions() {
+    Random rng = new Random(12);
+    for (int trial = 0; trial < 60; trial++) {
+      int records = 1 + rng.nextInt(20);
+      int symbols = 1 + rng.nextInt(200);
+      double density = rng.nextDouble();
+      float[] a = new float[records * symbols];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = rng.nextDouble() < density ? 1f : 0f;
+      }
+      if (trial % 4 == 3) {
+        a[rng.nextInt(a.length)] = 0.5f; // not a mask
+      }
+      FloatBuffer buffer = FloatBuffer.allocate(a.length + 3).position(3);
+      buffer.put(a).position(3);
+      SharedStats.Hypothesis h = SharedStats.Hypothesis.of(buffer.slice(), records, symbols);
+      double mean = 0;
+      for (float v : a) {
+        mean += v;
+      }
+      mean /= a.length;
+      double m2 = 0;
+      for (float v : a) {
+        m2 += (v - mean) * (v - mean);
+      }
+      assertEquals(mean, h.mean(), 1e-12);
+      assertEquals(m2, h.m2(), 1e-9 * Math.max(1, m2));
+      assertEquals(trial % 4 != 3, h.binary());
+      if (!h.binary()) {
+        continue;
+      }
+      int k = 0;
+      for (int r = 0; r < records; r++) {
+        assertEquals(k, h.onStart()[r], "record " + r);
+        for (int s = 0; s < symbols; s++) {
+          boolean on = a[r * symbols + s] == 1f;
+          assertEquals(on, h.isOn(r * symbols + s));
+          if (on) {
+            assertEquals(s, h.on()[k++]);
+          }
+        }
+      }
+      assertEquals(k, h.onStart()[records]);
+      assertEquals(k, h.on().length);
+    }
+  }
+
+  @Test
   void unitStatisticsEqualTheirDefinitions() {
     Random rng = new Random(11);
     for (int trial = 0; trial < 60; trial++) {
