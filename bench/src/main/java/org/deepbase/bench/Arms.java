@@ -44,7 +44,7 @@ final class Arms {
     command.add(workspace.toString());
     command.addAll(List.of(args).subList(1, args.length));
     out.println("running " + name + " ...");
-    String output = run(command);
+    String output = run(command, false);
     return new Arm(
         name,
         number(output, "seconds (\\S+)"),
@@ -67,13 +67,16 @@ final class Arms {
     out.println("running " + script + " ...");
     List<String> command = new ArrayList<>(List.of("/usr/bin/python3", file.toString()));
     command.addAll(List.of(args));
-    return run(command);
+    // The baselines run as they ship: without the malloc settings DeepBase's launcher makes.
+    return run(command, true);
   }
 
-  private static String run(List<String> command) throws IOException, InterruptedException {
+  private static String run(List<String> command, boolean withoutMallocSettings)
+      throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    // The baselines run as they ship: without the malloc settings DeepBase's launcher makes.
-    builder.environment().keySet().removeIf(name -> name.startsWith("MALLOC_"));
+    if (withoutMallocSettings) {
+      builder.environment().keySet().removeIf(name -> name.startsWith("MALLOC_"));
+    }
     Process p = builder.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
