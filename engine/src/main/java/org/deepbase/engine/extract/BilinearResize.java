@@ -268,22 +268,10 @@ public final class BilinearResize {
    */
   public void addAdjoint(
       java.nio.FloatBuffer a, int offset, double shift, double[] out, int outOffset) {
-    for (int y = 0; y < oh; y++) {
-      double wy1 = ly[y];
-      double wy0 = 1 - wy1;
-      int top = outOffset + y0[y] * w;
-      int bottom = outOffset + y1[y] * w;
-      for (int x = 0; x < ow; x++) {
-        double v = a.get(offset + y * ow + x) - shift;
-        if (v == 0) {
-          continue;
-        }
-        double wx1 = lx[x];
-        double wx0 = 1 - wx1;
-        out[top + x0[x]] += v * wy0 * wx0;
-        out[top + x1[x]] += v * wy0 * wx1;
-        out[bottom + x0[x]] += v * wy1 * wx0;
-        out[bottom + x1[x]] += v * wy1 * wx1;
+    for (int cell = 0; cell < oh * ow; cell++) {
+      double v = a.get(offset + cell) - shift;
+      if (v != 0) {
+        addAdjointAt(cell, v, out, outOffset);
       }
     }
   }
