@@ -213,30 +213,48 @@ public final class BilinearResize {
    * @param scratch at least {@link #sourceSymbols} doubles
    */
   public double squaredNorm(float[] src, int offset, double shift, double[] scratch) {
-    // scratch = G_h (X - shift)
+    // scratch = G_h (X - shift); the row's neighbours are decided per row, not per value (hot:
+    // once per unit and record), in the same order of operations.
     for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        double v = gramRows[1][y] * (src[offset + y * w + x] - shift);
-        if (y > 0) {
-          v += gramRows[0][y] * (src[offset + (y - 1) * w + x] - shift);
+      double above = gramRows[0][y];
+      double on = gramRows[1][y];
+      double below = gramRows[2][y];
+      int row = offset + y * w;
+      int out = y * w;
+      if (y > 0 && y < h - 1) {
+        for (int x = 0; x < w; x++) {
+          double v = on * (src[row + x] - shift);
+          v += above * (src[row - w + x] - shift);
+          v += below * (src[row + w + x] - shift);
+          scratch[out + x] = v;
         }
-        if (y < h - 1) {
-          v += gramRows[2][y] * (src[offset + (y + 1) * w + x] - shift);
+      } else {
+        for (int x = 0; x < w; x++) {
+          double v = on * (src[row + x] - shift);
+          if (y > 0) {
+            v += above * (src[row - w + x] - shift);
+          }
+          if (y < h - 1) {
+            v += below * (src[row + w + x] - shift);
+          }
+          scratch[out + x] = v;
         }
-        scratch[y * w + x] = v;
       }
     }
+    double[] left = gramColumns[2];
+    double[] on = gramColumns[1];
+    double[] right = gramColumns[0];
     double total = 0;
     for (int y = 0; y < h; y++) {
       int row = y * w;
       for (int x = 0; x < w; x++) {
         // (scratch G_w)[y][x]: G_w is symmetric, so column x of it is its row x.
-        double v = scratch[row + x] * gramColumns[1][x];
+        double v = scratch[row + x] * on[x];
         if (x > 0) {
-          v += scratch[row + x - 1] * gramColumns[2][x - 1];
+          v += scratch[row + x - 1] * left[x - 1];
         }
         if (x < w - 1) {
-          v += scratch[row + x + 1] * gramColumns[0][x + 1];
+          v += scratch[row + x + 1] * right[x + 1];
         }
         total += (src[offset + row + x] - shift) * v;
       }

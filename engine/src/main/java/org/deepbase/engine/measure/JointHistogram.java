@@ -172,6 +172,52 @@ final class JointHistogram implements java.io.Serializable {
     }
   }
 
+  /**
+   * Counts values in one class, sized once to the range they span, without keeping their ordinals:
+   * what {@link #ofOrdinals} of their ordinals counts.
+   */
+  static JointHistogram ofValues(float[] values) {
+    long[] none = new long[0];
+    long posMin = Long.MAX_VALUE;
+    long posMax = Long.MIN_VALUE;
+    long negMin = Long.MAX_VALUE;
+    long negMax = Long.MIN_VALUE;
+    for (float v : values) {
+      long o = ordinal(v);
+      if (o > 0) {
+        posMin = Math.min(posMin, o);
+        posMax = Math.max(posMax, o);
+      } else if (o < 0) {
+        negMin = Math.min(negMin, -o);
+        negMax = Math.max(negMax, -o);
+      }
+    }
+    JointHistogram h = new JointHistogram(1);
+    if (posMax > 0) {
+      h.positive.reserve((int) (posMin - OFFSET), (int) (posMax - OFFSET));
+    }
+    if (negMax > 0) {
+      h.negative.reserve((int) (negMin - OFFSET), (int) (negMax - OFFSET));
+    }
+    long[] pos = posMax > 0 ? h.positive.counts[0] : none;
+    long[] neg = negMax > 0 ? h.negative.counts[0] : none;
+    long posBase = OFFSET + h.positive.min;
+    long negBase = OFFSET + h.negative.min;
+    long zeros = 0;
+    for (float v : values) {
+      long o = ordinal(v);
+      if (o > 0) {
+        pos[(int) (o - posBase)]++;
+      } else if (o < 0) {
+        neg[(int) (-o - negBase)]++;
+      } else {
+        zeros++;
+      }
+    }
+    h.zero[0] = zeros;
+    return h;
+  }
+
   /** Counts values given by their ordinals in one class, sized once to the range they span. */
   static JointHistogram ofOrdinals(long[] ordinals) {
     long posMin = Long.MAX_VALUE;

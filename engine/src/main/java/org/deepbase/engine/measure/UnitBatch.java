@@ -458,7 +458,11 @@ public final class UnitBatch {
       return histogram();
     }
     if (rawHistogram == null) {
-      rawHistogram = JointHistogram.ofOrdinals(rawOrdinals());
+      // Resized on demand, the own grid's ordinals are not kept: counted straight from the values.
+      rawHistogram =
+          resize != null
+              ? JointHistogram.ofValues(ownArray())
+              : JointHistogram.ofOrdinals(rawOrdinals());
     }
     return rawHistogram;
   }
@@ -473,6 +477,9 @@ public final class UnitBatch {
     return inRange.computeIfAbsent(
         new Range(low, high, ownGrid),
         range -> {
+          if (ownGrid && resize != null) {
+            return positionsIn(ownArray(), low, high);
+          }
           long[] o = ownGrid ? rawOrdinals() : ordinals();
           int found = 0;
           for (long x : o) {
@@ -490,6 +497,18 @@ public final class UnitBatch {
   }
 
   private record Range(long low, long high, boolean ownGrid) {}
+
+  /** The positions of the values whose ordinals lie in [low, high], ordinals computed in place. */
+  private static int[] positionsIn(float[] values, long low, long high) {
+    IntList out = new IntList();
+    for (int i = 0; i < values.length; i++) {
+      long o = JointHistogram.ordinal(values[i]);
+      if (o >= low && o <= high) {
+        out.add(i);
+      }
+    }
+    return out.toArray();
+  }
 
   private static long[] ordinalsOf(FloatBuffer buffer, int n) {
     int v0 = buffer.position();

@@ -68,6 +68,29 @@ class JointHistogramTest {
     }
   }
 
+  @Test
+  void countingValuesIsCountingTheirOrdinals() {
+    Random rng = new Random(5);
+    for (int trial = 0; trial < 100; trial++) {
+      float[] values = new float[rng.nextInt(300)];
+      long[] ordinals = new long[values.length];
+      for (int i = 0; i < values.length; i++) {
+        double u = rng.nextDouble();
+        values[i] = u < 0.3 ? 0f : (float) (rng.nextGaussian() * Math.exp(4 * rng.nextGaussian()));
+        ordinals[i] = JointHistogram.ordinal(values[i]);
+      }
+      assertEquals(
+          buckets(JointHistogram.ofOrdinals(ordinals)), buckets(JointHistogram.ofValues(values)));
+    }
+  }
+
+  private static java.util.List<String> buckets(JointHistogram h) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    h.forEachAscending(
+        (ordinal, counts) -> out.add(ordinal + ":" + java.util.Arrays.toString(counts)));
+    return out;
+  }
+
   /** Straight from the definition: every non-empty positive bucket but the first, tried in turn. */
   private static long bruteForce(float[] values, long need) {
     long best = JointHistogram.ZERO;
