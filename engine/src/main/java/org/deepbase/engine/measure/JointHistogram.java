@@ -177,54 +177,47 @@ final class JointHistogram implements java.io.Serializable {
    * what {@link #ofOrdinals} of their ordinals counts.
    */
   static JointHistogram ofValues(float[] values) {
-    long[] none = new long[0];
-    long posMin = Long.MAX_VALUE;
-    long posMax = Long.MIN_VALUE;
-    long negMin = Long.MAX_VALUE;
-    long negMax = Long.MIN_VALUE;
+    Sizing sizing = new Sizing();
     for (float v : values) {
-      long o = ordinal(v);
-      if (o > 0) {
-        posMin = Math.min(posMin, o);
-        posMax = Math.max(posMax, o);
-      } else if (o < 0) {
-        negMin = Math.min(negMin, -o);
-        negMax = Math.max(negMax, -o);
-      }
+      sizing.see(ordinal(v));
     }
-    JointHistogram h = new JointHistogram(1);
-    if (posMax > 0) {
-      h.positive.reserve((int) (posMin - OFFSET), (int) (posMax - OFFSET));
-    }
-    if (negMax > 0) {
-      h.negative.reserve((int) (negMin - OFFSET), (int) (negMax - OFFSET));
-    }
-    long[] pos = posMax > 0 ? h.positive.counts[0] : none;
-    long[] neg = negMax > 0 ? h.negative.counts[0] : none;
-    long posBase = OFFSET + h.positive.min;
-    long negBase = OFFSET + h.negative.min;
-    long zeros = 0;
+    sizing.allocate();
     for (float v : values) {
-      long o = ordinal(v);
-      if (o > 0) {
-        pos[(int) (o - posBase)]++;
-      } else if (o < 0) {
-        neg[(int) (-o - negBase)]++;
-      } else {
-        zeros++;
-      }
+      sizing.count(ordinal(v));
     }
-    h.zero[0] = zeros;
-    return h;
+    return sizing.histogram;
   }
 
   /** Counts values given by their ordinals in one class, sized once to the range they span. */
   static JointHistogram ofOrdinals(long[] ordinals) {
-    long posMin = Long.MAX_VALUE;
-    long posMax = Long.MIN_VALUE;
-    long negMin = Long.MAX_VALUE;
-    long negMax = Long.MIN_VALUE;
+    Sizing sizing = new Sizing();
     for (long o : ordinals) {
+      sizing.see(o);
+    }
+    sizing.allocate();
+    for (long o : ordinals) {
+      sizing.count(o);
+    }
+    return sizing.histogram;
+  }
+
+  /**
+   * A one-class histogram built in two passes: the ordinals' range first, then counts into buckets
+   * allocated once for it. The hottest loop of a dataset-threshold measure: plain array increments,
+   * no range checks.
+   */
+  private static final class Sizing {
+    final JointHistogram histogram = new JointHistogram(1);
+    private long posMin = Long.MAX_VALUE;
+    private long posMax = Long.MIN_VALUE;
+    private long negMin = Long.MAX_VALUE;
+    private long negMax = Long.MIN_VALUE;
+    private long[] pos = new long[0];
+    private long[] neg = new long[0];
+    private long posBase;
+    private long negBase;
+
+    void see(long o) {
       if (o > 0) {
         posMin = Math.min(posMin, o);
         posMax = Math.max(posMax, o);
@@ -233,30 +226,29 @@ final class JointHistogram implements java.io.Serializable {
         negMax = Math.max(negMax, -o);
       }
     }
-    JointHistogram h = new JointHistogram(1);
-    if (posMax > 0) {
-      h.positive.reserve((int) (posMin - OFFSET), (int) (posMax - OFFSET));
+
+    void allocate() {
+      if (posMax > 0) {
+        histogram.positive.reserve((int) (posMin - OFFSET), (int) (posMax - OFFSET));
+        pos = histogram.positive.counts[0];
+      }
+      if (negMax > 0) {
+        histogram.negative.reserve((int) (negMin - OFFSET), (int) (negMax - OFFSET));
+        neg = histogram.negative.counts[0];
+      }
+      posBase = OFFSET + histogram.positive.min;
+      negBase = OFFSET + histogram.negative.min;
     }
-    if (negMax > 0) {
-      h.negative.reserve((int) (negMin - OFFSET), (int) (negMax - OFFSET));
-    }
-    // The hottest loop of a dataset-threshold measure: plain array increments, no range checks.
-    long[] pos = posMax > 0 ? h.positive.counts[0] : new long[0];
-    long[] neg = negMax > 0 ? h.negative.counts[0] : new long[0];
-    long posBase = OFFSET + h.positive.min;
-    long negBase = OFFSET + h.negative.min;
-    long zeros = 0;
-    for (long o : ordinals) {
+
+    void count(long o) {
       if (o > 0) {
         pos[(int) (o - posBase)]++;
       } else if (o < 0) {
         neg[(int) (-o - negBase)]++;
       } else {
-        zeros++;
+        histogram.zero[0]++;
       }
     }
-    h.zero[0] = zeros;
-    return h;
   }
 
   void add(float value, int annotationClass) {
