@@ -36,7 +36,8 @@ final class ForwardOnly {
           NDArray x =
               manager.create(records.inputs(), Architecture.inputShape(model, records.size()));
           // In the pieces DeepBase's extractor runs: the floor is the same forward computation.
-          NDArray[] taps = loaded.forward(x, deepest, LoadedModel.forwardPiece(model));
+          NDArray[] taps =
+              loaded.forward(x, deepest, LoadedModel.forwardPiece(model), i -> i == deepest);
           taps[deepest].toByteBuffer(true); // force the computation; a view, no copy
         }
       }

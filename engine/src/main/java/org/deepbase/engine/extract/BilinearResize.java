@@ -262,15 +262,15 @@ public final class BilinearResize {
     return total;
   }
 
-  /**
-   * Returns the sum of the resized values of {@code src - shift} (one record), in exact arithmetic
-   * on the source grid.
-   */
   /** Returns (R^T 1)[cell]: the weight of one source cell in the sum of the resized values. */
   public double columnSum(int sourceCell) {
     return columnSums[sourceCell];
   }
 
+  /**
+   * Returns the sum of the resized values of {@code src - shift} (one record), in exact arithmetic
+   * on the source grid.
+   */
   public double sum(float[] src, int offset, double shift) {
     double total = 0;
     for (int i = 0; i < columnSums.length; i++) {

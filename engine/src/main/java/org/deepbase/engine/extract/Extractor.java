@@ -36,6 +36,10 @@ public final class Extractor {
   private final List<Integer> grid;
   private final BehaviorKind kind;
   private final int deepest;
+
+  /** The layers whose outputs are read (by index). */
+  private final java.util.BitSet requested = new java.util.BitSet();
+
   private final ExtractionMetrics metrics;
   private final boolean keepRaw;
   private final boolean deferResize;
@@ -86,6 +90,7 @@ public final class Extractor {
     this.grid = List.copyOf(grid);
     this.kind = kind;
     this.deepest = requests.stream().mapToInt(r -> r.layer().index()).max().orElse(-1);
+    requests.forEach(r -> requested.set(r.layer().index()));
     if (kind == BehaviorKind.GRADIENT) {
       Saliency.channelAxis(model.descriptor(), this.grid);
       GradientCheck.require();
@@ -130,7 +135,8 @@ public final class Extractor {
         return out;
       }
       // One forward pass over the batch, run in pieces small enough for the allocator to reuse.
-      NDArray[] taps = model.forward(x, deepest, LoadedModel.forwardPiece(model.descriptor()));
+      NDArray[] taps =
+          model.forward(x, deepest, LoadedModel.forwardPiece(model.descriptor()), requested::get);
       metrics.recordForward(model.layersComputed(deepest));
       for (LayerRequest request : requests) {
         out.add(toArrow(taps[request.layer().index()], request, recordIds, allocator));

@@ -141,9 +141,9 @@ final class JointHistogram implements java.io.Serializable {
   }
 
   /**
-   * Counts positive values at or above a limit into buckets allocated once for [low + 1, high]
-   * (values below the limit are counted in bucket {@code low} when the histogram is made): the hot
-   * loop of pass one above a proven floor, a plain array increment per value.
+   * Counts positive values at or above a limit into buckets allocated once for [low, high], the
+   * values below the limit lumped into bucket {@code low} when the histogram is made: the hot loop
+   * of pass one above a proven floor, a plain array increment per value.
    */
   static final class Counter {
     private final JointHistogram histogram = new JointHistogram(1);

@@ -60,11 +60,13 @@ public interface LoadedModel extends AutoCloseable {
 
   /**
    * Runs {@link #forward} (no gradient) over a batch in pieces of at most {@code piece} records and
-   * joins each layer's outputs along the records: records are independent (inference), so these are
-   * the outputs of one forward pass over the batch, while the intermediates of only one piece are
-   * alive at a time.
+   * joins the outputs of the layers {@code wanted} along the records (the others are left null:
+   * joining them would copy outputs nobody reads): records are independent (inference), so these
+   * are the outputs of one forward pass over the batch, while the intermediates of only one piece
+   * are alive at a time.
    */
-  default NDArray[] forward(NDArray input, int deepest, int piece) {
+  default NDArray[] forward(
+      NDArray input, int deepest, int piece, java.util.function.IntPredicate wanted) {
     long records = input.getShape().get(0);
     if (records <= piece) {
       return forward(input, deepest, false);
@@ -82,7 +84,7 @@ public interface LoadedModel extends AutoCloseable {
       }
       NDArray[] taps = new NDArray[deepest + 1];
       for (int i = 0; i <= deepest; i++) {
-        if (parts.get(0)[i] == null) {
+        if (!wanted.test(i) || parts.get(0)[i] == null) {
           continue;
         }
         NDList layer = new NDList();
