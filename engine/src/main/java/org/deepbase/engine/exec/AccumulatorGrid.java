@@ -345,15 +345,34 @@ public final class AccumulatorGrid implements Serializable {
 
   /** Starts the second pass of every accumulator that wants one; returns whether any did. */
   public boolean startSecondPass() {
-    boolean any = false;
-    for (int s = 0; s < accumulators.length; s++) {
-      if (definedSlot(s) && accumulators[s].wantsAnotherPass()) {
-        accumulators[s].startPass();
-        secondPass[s] = true;
-        any = true;
-      }
-    }
-    return any;
+    // Units in parallel: locating a threshold walks a unit's histogram, shared by its hypotheses'
+    // accumulators only, so each unit's slots stay on one thread.
+    java.util.concurrent.atomic.AtomicBoolean any = new java.util.concurrent.atomic.AtomicBoolean();
+    forEachUnitsSlots(
+        s -> {
+          if (definedSlot(s) && accumulators[s].wantsAnotherPass()) {
+            accumulators[s].startPass();
+            secondPass[s] = true;
+            any.set(true);
+          }
+        });
+    return any.get();
+  }
+
+  /**
+   * Runs an action on every slot, the units in parallel and each unit's slots in order on one
+   * thread (a unit's accumulators share state: see {@link Accumulator#shareWith}).
+   */
+  private void forEachUnitsSlots(java.util.function.IntConsumer action) {
+    int perUnit = hypotheses * measures.size();
+    IntStream.range(0, accumulators.length / Math.max(1, perUnit))
+        .parallel()
+        .forEach(
+            u -> {
+              for (int s = u * perUnit; s < (u + 1) * perUnit; s++) {
+                action.accept(s);
+              }
+            });
   }
 
   /** Adds what another grid of the same shape has seen in the first pass over other records. */
@@ -473,6 +492,13 @@ public final class AccumulatorGrid implements Serializable {
       List<MeasureSpec> probeMeasures,
       long recordsUsed,
       double fractionRead) {
+    Score[] scores = new Score[accumulators.length];
+    forEachUnitsSlots(
+        s -> {
+          if (definedSlot(s)) {
+            scores[s] = accumulators[s].result();
+          }
+        });
     List<InspectionRow> rows = new ArrayList<>();
     for (int l = 0; l < layers.size(); l++) {
       String name = layers.get(l).layer().name();
@@ -497,7 +523,7 @@ public final class AccumulatorGrid implements Serializable {
             if (!defined(h, m)) {
               continue;
             }
-            Score score = accumulators[s].result();
+            Score score = scores[s];
             double low = score.ciLow();
             double high = score.ciHigh();
             if (intervals != null) {

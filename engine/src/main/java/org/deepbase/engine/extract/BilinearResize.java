@@ -350,6 +350,17 @@ public final class BilinearResize {
    * corners are read once for the block instead of once per cell.
    */
   public int blockValues(float[] src, int offset, int b, float[] values, int[] cells) {
+    return blockValuesReaching(src, offset, b, Float.NEGATIVE_INFINITY, 0f, values, cells);
+  }
+
+  /**
+   * Like {@link #blockValues}, but skips the block's rows whose every value lies below {@code
+   * limit}: a row's exact values lie between its two ends (interpolation along the row is linear),
+   * and its computed ones stray from them by less than {@code slack} ({@link #slack} of the
+   * corners' magnitude). Every cell whose value reaches {@code limit} is among those returned.
+   */
+  public int blockValuesReaching(
+      float[] src, int offset, int b, float limit, float slack, float[] values, int[] cells) {
     int by = b / w;
     int bx = b - by * w;
     int ys = rowStart[by];
@@ -367,6 +378,11 @@ public final class BilinearResize {
     int n = 0;
     for (int y = ys; y < ye; y++) {
       float v = ly[y];
+      float left = c00 * (1 - v) + c10 * v;
+      float right = c01 * (1 - v) + c11 * v;
+      if (Math.max(left, right) + slack < limit) {
+        continue;
+      }
       for (int x = xs; x < xe; x++) {
         float l = lx[x];
         float top = c00 * (1 - l) + c01 * l;

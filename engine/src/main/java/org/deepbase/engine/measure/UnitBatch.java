@@ -207,7 +207,7 @@ public final class UnitBatch {
             }
             return;
           }
-          int n = plan.blockValues(own, offset, b, values, cells);
+          int n = plan.blockValuesReaching(own, offset, b, lowLimit, slack, values, cells);
           resizedCount += n;
           for (int k = 0; k < n; k++) {
             float v = values[k];
@@ -248,7 +248,7 @@ public final class UnitBatch {
     forEachBlockReaching(
         lowLimit,
         (offset, base, b, min, slack) -> {
-          int n = plan.blockValues(own, offset, b, values, cells);
+          int n = plan.blockValuesReaching(own, offset, b, lowLimit, slack, values, cells);
           resizedCount += n;
           for (int k = 0; k < n; k++) {
             h.countAtLeast(values[k], lowLimit);

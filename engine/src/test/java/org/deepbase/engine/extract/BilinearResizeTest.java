@@ -105,4 +105,57 @@ class BilinearResizeTest {
       assertArrayEquals(dst, fromBlocks, 0f, java.util.Arrays.toString(shape));
     }
   }
+
+  @Test
+  void blockValuesReachingKeepEveryValueAtTheLimitAndSkipRowsBelowIt() {
+    java.util.Random rng = new java.util.Random(11);
+    int[][] shapes = {{7, 7, 112, 112}, {14, 14, 112, 112}, {6, 5, 4, 3}, {1, 9, 1, 30}};
+    for (int[] shape : shapes) {
+      int h = shape[0];
+      int w = shape[1];
+      BilinearResize plan = new BilinearResize(h, w, shape[2], shape[3]);
+      float[] src = new float[h * w];
+      for (int i = 0; i < src.length; i++) {
+        src[i] = Math.max(0f, (float) rng.nextGaussian()); // ReLU-like: flat zero runs and peaks
+      }
+      float[] dst = new float[shape[2] * shape[3]];
+      plan.resize(src, 0, dst);
+      float[] sorted = dst.clone();
+      java.util.Arrays.sort(sorted);
+      float[] values = new float[plan.maxBlockCells()];
+      int[] cells = new int[values.length];
+      for (double q : new double[] {0.5, 0.9, 0.995}) {
+        // A limit equal to a resized value: the cell holding it sits right at the edge.
+        float limit = sorted[(int) (q * (sorted.length - 1))];
+        boolean[] returned = new boolean[dst.length];
+        int computed = 0;
+        for (int b = 0; b < h * w; b++) {
+          float min = Float.POSITIVE_INFINITY;
+          float max = Float.NEGATIVE_INFINITY;
+          for (int c = 0; c < 4; c++) {
+            min = Math.min(min, plan.corner(src, 0, b, c));
+            max = Math.max(max, plan.corner(src, 0, b, c));
+          }
+          float slack = BilinearResize.slack(Math.max(Math.abs(min), Math.abs(max)));
+          int n = plan.blockValuesReaching(src, 0, b, limit, slack, values, cells);
+          computed += n;
+          for (int k = 0; k < n; k++) {
+            assertEquals(dst[cells[k]], values[k], 0f, "bit-identical");
+            assertTrue(!returned[cells[k]], "each cell once");
+            returned[cells[k]] = true;
+          }
+        }
+        for (int c = 0; c < dst.length; c++) {
+          if (dst[c] >= limit) {
+            assertTrue(
+                returned[c],
+                "cell " + c + " reaches the limit " + java.util.Arrays.toString(shape));
+          }
+        }
+        if (q > 0.9 && shape[2] >= 112) {
+          assertTrue(computed < dst.length / 2, "rows below the limit are skipped: " + computed);
+        }
+      }
+    }
+  }
 }
