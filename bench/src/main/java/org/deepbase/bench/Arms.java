@@ -67,15 +67,18 @@ final class Arms {
     out.println("running " + script + " ...");
     List<String> command = new ArrayList<>(List.of("/usr/bin/python3", file.toString()));
     command.addAll(List.of(args));
-    // The baselines run as they ship: without the malloc settings DeepBase's launcher makes.
+    // The baselines run as they ship: without the allocator settings DeepBase's launcher makes.
     return run(command, true);
   }
 
-  private static String run(List<String> command, boolean withoutMallocSettings)
+  private static String run(List<String> command, boolean withoutLauncherSettings)
       throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    if (withoutMallocSettings) {
-      builder.environment().keySet().removeIf(name -> name.startsWith("MALLOC_"));
+    if (withoutLauncherSettings) {
+      builder
+          .environment()
+          .keySet()
+          .removeIf(name -> name.startsWith("MALLOC_") || name.equals("GLIBC_TUNABLES"));
     }
     Process p = builder.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

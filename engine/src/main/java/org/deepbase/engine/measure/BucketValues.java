@@ -56,7 +56,12 @@ final class BucketValues implements java.io.Serializable {
     if (compacted == size) {
       return;
     }
-    Arrays.sort(keys, 0, size); // by value, then class: equal pairs end up side by side
+    // By value, then class: equal pairs end up side by side. The first `compacted` keys are
+    // sorted already, so only the keys added since are sorted, then the two runs merged.
+    Arrays.sort(keys, compacted, size);
+    if (compacted > 0) {
+      mergeRuns(keys, compacted, size);
+    }
     int out = -1;
     for (int i = 0; i < size; i++) {
       long key = keys[i];
@@ -70,6 +75,19 @@ final class BucketValues implements java.io.Serializable {
     }
     size = out + 1;
     compacted = size;
+  }
+
+  /** Merges the sorted runs [0, mid) and [mid, end) of {@code keys} in place. */
+  private static void mergeRuns(long[] keys, int mid, int end) {
+    long[] first = Arrays.copyOf(keys, mid);
+    int i = 0;
+    int j = mid;
+    int k = 0;
+    // k never passes j: the second run's keys still to merge are never overwritten.
+    while (i < mid && j < end) {
+      keys[k++] = first[i] <= keys[j] ? first[i++] : keys[j++];
+    }
+    System.arraycopy(first, i, keys, k, mid - i); // what is left of the second run is in place
   }
 
   /** The distinct values in increasing order, with per-class counts. */

@@ -45,6 +45,31 @@ class BucketValuesTest {
   }
 
   @Test
+  void countsStayExactWhenReadBetweenAdds() {
+    // Reading compacts a sorted prefix that later additions are merged into: runs of every size.
+    Random random = new Random(23);
+    Map<Float, long[]> reference = new TreeMap<>();
+    BucketValues values = new BucketValues();
+    for (int round = 0; round < 40; round++) {
+      int n = random.nextInt(round % 3 == 0 ? 20 : 5_000);
+      for (int i = 0; i < n; i++) {
+        float v = inOneBucket(random);
+        int c = random.nextInt(2);
+        values.add(v, c);
+        reference.computeIfAbsent(v, x -> new long[2])[c]++;
+      }
+      BucketValues.Distinct d = values.distinct(2);
+      assertEquals(reference.size(), d.values().length, "round " + round);
+      int i = 0;
+      for (Map.Entry<Float, long[]> e : reference.entrySet()) {
+        assertEquals(e.getKey(), d.values()[i], "round " + round + ", value " + i);
+        assertArrayEquals(e.getValue(), d.counts()[i], "round " + round + ", counts");
+        i++;
+      }
+    }
+  }
+
+  @Test
   void classesAreRemappedOnMerge() {
     BucketValues a = new BucketValues();
     a.add(2f, 0);
