@@ -34,12 +34,17 @@ class BucketValuesTest {
       // Shard classes are renumbered on merge, as annotation classes are.
       merged.merge(values, new int[] {0, 1, 2});
     }
-    BucketValues.Distinct d = merged.distinct(3);
-    assertEquals(reference.size(), d.values().length);
+    assertCounts(reference, merged.distinct(3), "merged shards");
+  }
+
+  /** Asserts that the distinct values and their per-class counts are the reference's. */
+  private static void assertCounts(
+      Map<Float, long[]> reference, BucketValues.Distinct d, String at) {
+    assertEquals(reference.size(), d.values().length, at);
     int i = 0;
     for (Map.Entry<Float, long[]> e : reference.entrySet()) {
-      assertEquals(e.getKey(), d.values()[i], "value " + i);
-      assertArrayEquals(e.getValue(), d.counts()[i], "counts of " + e.getKey());
+      assertEquals(e.getKey(), d.values()[i], at + ": value " + i);
+      assertArrayEquals(e.getValue(), d.counts()[i], at + ": counts of " + e.getKey());
       i++;
     }
   }
@@ -58,14 +63,7 @@ class BucketValuesTest {
         values.add(v, c);
         reference.computeIfAbsent(v, x -> new long[2])[c]++;
       }
-      BucketValues.Distinct d = values.distinct(2);
-      assertEquals(reference.size(), d.values().length, "round " + round);
-      int i = 0;
-      for (Map.Entry<Float, long[]> e : reference.entrySet()) {
-        assertEquals(e.getKey(), d.values()[i], "round " + round + ", value " + i);
-        assertArrayEquals(e.getValue(), d.counts()[i], "round " + round + ", counts");
-        i++;
-      }
+      assertCounts(reference, values.distinct(2), "round " + round);
     }
   }
 
