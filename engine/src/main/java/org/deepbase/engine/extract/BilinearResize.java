@@ -347,17 +347,11 @@ public final class BilinearResize {
   /**
    * Computes block b's values into {@code values} and their output cells into {@code cells}, in
    * block order ({@link #blockCell}), bit-identical to {@link #value}; returns how many. The four
-   * corners are read once for the block instead of once per cell.
-   */
-  public int blockValues(float[] src, int offset, int b, float[] values, int[] cells) {
-    return blockValuesReaching(src, offset, b, Float.NEGATIVE_INFINITY, 0f, values, cells);
-  }
-
-  /**
-   * Like {@link #blockValues}, but skips the block's rows whose every value lies below {@code
-   * limit}: a row's exact values lie between its two ends (interpolation along the row is linear),
-   * and its computed ones stray from them by less than {@code slack} ({@link #slack} of the
-   * corners' magnitude). Every cell whose value reaches {@code limit} is among those returned.
+   * corners are read once for the block instead of once per cell. Rows whose every value lies below
+   * {@code limit} are skipped: a row's exact values lie between its two ends (interpolation along
+   * the row is linear), and its computed ones stray from them by less than {@code slack} ({@link
+   * #slack} of the corners' magnitude). Every cell whose value reaches {@code limit} is returned; a
+   * limit of minus infinity returns the whole block.
    */
   public int blockValuesReaching(
       float[] src, int offset, int b, float limit, float slack, float[] values, int[] cells) {

@@ -257,7 +257,10 @@ public final class UnitBatch {
     return h.histogram((long) records * symbols);
   }
 
-  /** Receives a block of resized cells (its cells' indexes from..to in the plan's block order). */
+  /**
+   * Receives a block that may reach the limit: its record's offsets on the own and resized grids,
+   * the block, its corners' minimum and their rounding slack.
+   */
   private interface BlockVisitor {
     void visit(int offset, int base, int block, float min, float slack);
   }
@@ -529,14 +532,12 @@ public final class UnitBatch {
       float[] own = ownArray();
       double shift = ownShift();
       double[] scratch = new double[rawSymbols];
-      double sum = 0;
+      double sum = resizedSumAroundShift();
       double squares = 0;
       for (int r = 0; r < records; r++) {
-        sum += resize.sum(own, r * rawSymbols, shift);
         squares += resize.squaredNorm(own, r * rawSymbols, shift, scratch);
       }
       int n = records * symbols;
-      resizedSum = sum;
       moments = new SharedStats.Unit(n, shift + sum / n, Math.max(0, squares - sum * sum / n), 0);
     }
     if (moments == null) {

@@ -92,7 +92,7 @@ class BilinearResizeTest {
       int[] cells = new int[values.length];
       int seen = 0;
       for (int b = 0; b < h * w; b++) {
-        int n = plan.blockValues(src, 2, b, values, cells);
+        int n = plan.blockValuesReaching(src, 2, b, Float.NEGATIVE_INFINITY, 0f, values, cells);
         assertEquals(plan.blockStart(b + 1) - plan.blockStart(b), n);
         for (int k = 0; k < n; k++) {
           assertEquals(plan.blockCell(plan.blockStart(b) + k), cells[k], "block order");
