@@ -247,16 +247,24 @@ public final class BilinearResize {
     double total = 0;
     for (int y = 0; y < h; y++) {
       int row = y * w;
-      for (int x = 0; x < w; x++) {
-        // (scratch G_w)[y][x]: G_w is symmetric, so column x of it is its row x.
+      // (scratch G_w)[y][x]: G_w is symmetric, so column x of it is its row x. The row's two ends
+      // lack a neighbour; the cells between have both (no test per cell), summed in the same order.
+      int last = w - 1;
+      double first = scratch[row] * on[0];
+      if (last > 0) {
+        first += scratch[row + 1] * right[1];
+      }
+      total += (src[offset + row] - shift) * first;
+      for (int x = 1; x < last; x++) {
         double v = scratch[row + x] * on[x];
-        if (x > 0) {
-          v += scratch[row + x - 1] * left[x - 1];
-        }
-        if (x < w - 1) {
-          v += scratch[row + x + 1] * right[x + 1];
-        }
+        v += scratch[row + x - 1] * left[x - 1];
+        v += scratch[row + x + 1] * right[x + 1];
         total += (src[offset + row + x] - shift) * v;
+      }
+      if (last > 0) {
+        double end = scratch[row + last] * on[last];
+        end += scratch[row + last - 1] * left[last - 1];
+        total += (src[offset + row + last] - shift) * end;
       }
     }
     return total;

@@ -96,18 +96,50 @@ final class ThresholdAccumulator implements Accumulator {
       if (lastFed == unit) {
         return;
       }
-      long floor = JointHistogram.ZERO;
-      long most = recordsAtMost * unit.symbols();
-      if (recordsAtMost > 0 && histogram != null) {
-        long lo = (long) Math.floor(quantile * (most - 1));
-        floor = histogram.floorFor(most - lo);
-      }
-      if (floor == JointHistogram.ZERO) {
-        feed(unit, unit.histogram());
+      long floor = provenFloor(quantile, recordsAtMost * unit.symbols());
+      feed(unit, floor == JointHistogram.ZERO ? unit.histogram() : unit.histogramFrom(floor));
+    }
+
+    /**
+     * Counts a unit batch's values on the layer's own grid (NetDissect-Lite's convention) unless a
+     * sibling already did, lumping the values below a proven floor as {@link #feedResized} does.
+     */
+    void feedRaw(UnitBatch unit, double quantile, long recordsAtMost) {
+      if (lastFed == unit) {
         return;
       }
-      provenFor = Math.max(provenFor, most);
-      feed(unit, unit.histogramFrom(floor));
+      long floor = provenFloor(quantile, recordsAtMost * unit.rawSymbols());
+      feed(unit, floor == JointHistogram.ZERO ? unit.rawHistogram() : unit.rawHistogramFrom(floor));
+    }
+
+    /**
+     * Returns the highest bucket the threshold of at most {@code most} values is proven to lie in
+     * or above, given the values counted so far ({@link JointHistogram#ZERO} when none is), and
+     * remembers what it was proven for.
+     */
+    private long provenFloor(double quantile, long most) {
+      if (most <= 0 || histogram == null) {
+        return JointHistogram.ZERO;
+      }
+      long lo = (long) Math.floor(quantile * (most - 1));
+      long floor = histogram.floorFor(most - lo);
+      if (floor != JointHistogram.ZERO) {
+        provenFor = Math.max(provenFor, most);
+      }
+      return floor;
+    }
+
+    /** Fails when more values came than the floor was proven for. */
+    void checkProven(String name, long values) {
+      if (provenFor > 0 && values > provenFor) {
+        throw new IllegalStateException(
+            name
+                + ": the dataset gave "
+                + values
+                + " values, more than the "
+                + provenFor
+                + " its threshold's floor was proven for");
+      }
     }
 
     /** Counts a unit batch's values unless a sibling already did. */
@@ -306,7 +338,7 @@ final class ThresholdAccumulator implements Accumulator {
       if (blockwise) {
         // Class-agnostic and shared by the unit's hypotheses: pass two counts the classes.
         if (rawThreshold) {
-          siblings.feed(unit, unit.rawHistogram());
+          siblings.feedRaw(unit, quantile, recordsAtMost);
         } else {
           siblings.feedResized(unit, quantile, recordsAtMost);
         }
@@ -560,15 +592,7 @@ final class ThresholdAccumulator implements Accumulator {
   private Position locate() {
     if (blockwise()) {
       // Shared by siblings that saw the same values (a pair skipped mid-way saw fewer).
-      if (siblings.provenFor > 0 && count > siblings.provenFor) {
-        throw new IllegalStateException(
-            name
-                + ": the dataset gave "
-                + count
-                + " values, more than the "
-                + siblings.provenFor
-                + " its threshold's floor was proven for");
-      }
+      siblings.checkProven(name, count);
       if (siblings.located == null || siblings.locatedCount != count) {
         siblings.located = locateInHistogram();
         siblings.locatedCount = count;
@@ -664,6 +688,7 @@ final class ThresholdAccumulator implements Accumulator {
   /** The raw ranks' buckets; the raw histogram is final after pass one, so kept. */
   private RawRanks rawRanks() {
     if (blockwise()) {
+      siblings.checkProven(name, rawCount);
       if (siblings.rawRanks == null || siblings.rawRanksCount != rawCount) {
         siblings.rawRanks = locateRawRanks();
         siblings.rawRanksCount = rawCount;

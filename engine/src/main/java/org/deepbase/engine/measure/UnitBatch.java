@@ -330,14 +330,35 @@ public final class UnitBatch {
       float[] max = new float[records];
       float[] maxAbs = new float[records];
       for (int r = 0; r < records; r++) {
-        float m = Float.NEGATIVE_INFINITY;
-        float a = 0;
-        for (int i = r * rawSymbols; i < (r + 1) * rawSymbols; i++) {
-          m = Math.max(m, own[i]);
-          a = Math.max(a, Math.abs(own[i]));
+        // Four independent chains of max and min: one chain waits on each comparison (hot: every
+        // value of every unit batch).
+        float m0 = Float.NEGATIVE_INFINITY;
+        float m1 = m0;
+        float m2 = m0;
+        float m3 = m0;
+        float n0 = Float.POSITIVE_INFINITY;
+        float n1 = n0;
+        float n2 = n0;
+        float n3 = n0;
+        int i = r * rawSymbols;
+        int end = i + rawSymbols;
+        for (; i + 3 < end; i += 4) {
+          m0 = Math.max(m0, own[i]);
+          n0 = Math.min(n0, own[i]);
+          m1 = Math.max(m1, own[i + 1]);
+          n1 = Math.min(n1, own[i + 1]);
+          m2 = Math.max(m2, own[i + 2]);
+          n2 = Math.min(n2, own[i + 2]);
+          m3 = Math.max(m3, own[i + 3]);
+          n3 = Math.min(n3, own[i + 3]);
         }
-        max[r] = m;
-        maxAbs[r] = a;
+        for (; i < end; i++) {
+          m0 = Math.max(m0, own[i]);
+          n0 = Math.min(n0, own[i]);
+        }
+        max[r] = Math.max(Math.max(m0, m1), Math.max(m2, m3));
+        float min = Math.min(Math.min(n0, n1), Math.min(n2, n3));
+        maxAbs[r] = rawSymbols == 0 ? 0 : Math.max(Math.abs(max[r]), Math.abs(min));
       }
       recordExtremes = new float[][] {max, maxAbs};
     }
@@ -471,6 +492,28 @@ public final class UnitBatch {
   }
 
   /**
+   * Returns the one-class histogram of the values on the layer's own grid in bucket {@code floor}
+   * and above, with every value below it counted in bucket {@code floor - 1}: {@link
+   * #rawHistogram}'s ranks at and above the floor, one comparison per value below it (most of them)
+   * instead of a bucket lookup.
+   */
+  JointHistogram rawHistogramFrom(long floor) {
+    float[] own = ownArray();
+    float lowLimit = JointHistogram.above(floor - 1);
+    float max = Float.NEGATIVE_INFINITY;
+    for (float m : recordExtremes()[0]) {
+      max = Math.max(max, m);
+    }
+    JointHistogram.Counter h = new JointHistogram.Counter(floor - 1, JointHistogram.ordinal(max));
+    if (max >= lowLimit) {
+      for (float v : own) {
+        h.countAtLeast(v, lowLimit);
+      }
+    }
+    return h.histogram((long) records * rawSymbols);
+  }
+
+  /**
    * Returns the positions of the values whose bucket ordinal lies in [low, high], found once per
    * range: the second pass of every hypothesis the unit is compared with looks only at these.
    *
@@ -501,12 +544,17 @@ public final class UnitBatch {
 
   private record Range(long low, long high, boolean ownGrid) {}
 
-  /** The positions of the values whose ordinals lie in [low, high], ordinals computed in place. */
+  /**
+   * The positions of the values whose ordinals lie in [low, high], found by comparing each value
+   * with the range's ends ({@link JointHistogram#above}) instead of computing its ordinal.
+   */
   private static int[] positionsIn(float[] values, long low, long high) {
     IntList out = new IntList();
+    float from = JointHistogram.above(low - 1);
+    float to = JointHistogram.above(high);
     for (int i = 0; i < values.length; i++) {
-      long o = JointHistogram.ordinal(values[i]);
-      if (o >= low && o <= high) {
+      float v = values[i];
+      if (v >= from && v < to) {
         out.add(i);
       }
     }

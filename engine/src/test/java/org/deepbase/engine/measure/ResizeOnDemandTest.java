@@ -304,19 +304,22 @@ class ResizeOnDemandTest {
     assertEquals(cells, resized[0], "without the dataset's size every value is resized");
     assertTrue(resized[1] < 0.25 * cells, resized[1] + " of " + cells + " resized");
 
-    Accumulator promised = Measure.IOU.create(0.995, true, false);
-    promised.expectRecordsAtMost(20);
-    for (int from = 0; from < records; from += 5) {
-      promised.add(
-          onDemandBatch(data, plan, from, 5),
-          maskOf(data, plan, from, 5),
-          hypothesisOf(data, plan, from, 5));
+    // A floor proven for a smaller dataset than the one that came fails, in both conventions.
+    for (boolean rawThreshold : new boolean[] {false, true}) {
+      Accumulator promised = Measure.IOU.create(0.995, true, rawThreshold);
+      promised.expectRecordsAtMost(20);
+      for (int from = 0; from < records; from += 5) {
+        promised.add(
+            onDemandBatch(data, plan, from, 5),
+            maskOf(data, plan, from, 5),
+            hypothesisOf(data, plan, from, 5));
+      }
+      assertTrue(promised.wantsAnotherPass());
+      IllegalStateException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalStateException.class, promised::startPass, "raw " + rawThreshold);
+      assertTrue(e.getMessage().contains("proven"), e.getMessage());
     }
-    assertTrue(promised.wantsAnotherPass());
-    IllegalStateException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalStateException.class, promised::startPass);
-    assertTrue(e.getMessage().contains("proven"), e.getMessage());
   }
 
   private static UnitBatch onDemandBatch(float[][] data, BilinearResize plan, int from, int n) {
