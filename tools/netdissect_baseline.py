@@ -101,6 +101,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.time()
+    cpu_started = time.process_time()
     mini = os.path.isdir(os.path.join(args.workspace, "models", "mini_resnet"))
     model = resnet_workload.build(mini, args.seed)
     data = np.load(os.path.join(args.workspace, "datasets", "concepts", "concepts.npz"))
@@ -120,9 +121,10 @@ def main():
                     for c in concepts:
                         out.writerow([layer, u, c, repr(float(scores[c][u]))])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("netdissect-lite-style: %d images, extract %.1f s, total %.1f s, peak RSS %.0f MB, "
-          "activation memmaps %.1f MB on disk"
-          % (len(data["inputs"]), extracted - started, time.time() - started, peak, disk / 2**20))
+    print("netdissect-lite-style: %d images, extract %.1f s, total %.1f s, cpu %.1f s, "
+          "peak RSS %.0f MB, activation memmaps %.1f MB on disk"
+          % (len(data["inputs"]), extracted - started, time.time() - started,
+             time.process_time() - cpu_started, peak, disk / 2**20))
 
 
 if __name__ == "__main__":

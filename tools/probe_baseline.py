@@ -87,6 +87,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.time()
+    cpu_started = time.process_time()
     data = np.load(os.path.join(args.workspace, "datasets", "tokens", "tokens.npz"))
     acts = sequence_workload.activations(args.workspace, args.model, data["inputs"])
     extracted = time.time()
@@ -98,8 +99,10 @@ def main():
             print("layer %s hypothesis %s probe_accuracy %.4f"
                   % (layer, h, cross_validated(features, y)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("neurox-style: %d sequences, %d hypotheses, extract %.1f s, total %.1f s, peak RSS %.0f MB"
-          % (len(data["inputs"]), len(hypotheses), extracted - started, time.time() - started, peak))
+    print("neurox-style: %d sequences, %d hypotheses, extract %.1f s, total %.1f s, cpu %.1f s, "
+          "peak RSS %.0f MB"
+          % (len(data["inputs"]), len(hypotheses), extracted - started, time.time() - started,
+             time.process_time() - cpu_started, peak))
 
 
 if __name__ == "__main__":

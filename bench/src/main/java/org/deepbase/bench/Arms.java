@@ -25,10 +25,30 @@ final class Arms {
     this.out = out;
   }
 
-  /** One arm's outcome; {@code forwardPasses} is -1 where not counted. */
-  record Arm(String name, double seconds, double peakRssMb, long forwardPasses, String note) {
+  /**
+   * One arm's outcome: wall and CPU seconds (every thread of its process); {@code forwardPasses} is
+   * -1 where not counted.
+   */
+  record Arm(
+      String name,
+      double seconds,
+      double cpuSeconds,
+      double peakRssMb,
+      long forwardPasses,
+      String note) {
     Arm withNote(String more) {
-      return new Arm(name, seconds, peakRssMb, forwardPasses, more);
+      return new Arm(name, seconds, cpuSeconds, peakRssMb, forwardPasses, more);
+    }
+
+    /** Reads a Python baseline's summary line ({@code total S s, cpu C s, peak RSS M MB}). */
+    static Arm ofBaseline(String name, String output, String note) {
+      return new Arm(
+          name,
+          number(output, "total (\\S+) s"),
+          number(output, "cpu (\\S+) s"),
+          number(output, "peak RSS (\\S+) MB"),
+          -1,
+          note);
     }
   }
 
@@ -47,8 +67,9 @@ final class Arms {
     String output = run(command, false);
     return new Arm(
         name,
-        number(output, "seconds (\\S+)"),
-        number(output, "peak_rss_mb (\\S+)"),
+        number(output, "(?m)^seconds (\\S+)"),
+        number(output, "(?m)^cpu_seconds (\\S+)"),
+        number(output, "(?m)^peak_rss_mb (\\S+)"),
         output.contains("forward_passes") ? (long) number(output, "forward_passes (\\S+)") : -1,
         "");
   }
@@ -106,9 +127,10 @@ final class Arms {
     double floor = arms.get(0).seconds();
     out.printf(
         Locale.ROOT,
-        "%-28s %9s %10s %12s %8s   %s%n",
+        "%-28s %9s %9s %10s %12s %8s   %s%n",
         "arm",
         "seconds",
+        "cpu s",
         "records/s",
         "peak RSS MB",
         "forwards",
@@ -116,9 +138,10 @@ final class Arms {
     for (Arm arm : arms) {
       out.printf(
           Locale.ROOT,
-          "%-28s %9.2f %10.1f %12.0f %8s   %.2fx %s%s%n",
+          "%-28s %9.2f %9.2f %10.1f %12.0f %8s   %.2fx %s%s%n",
           arm.name(),
           arm.seconds(),
+          arm.cpuSeconds(),
           records / arm.seconds(),
           arm.peakRssMb(),
           arm.forwardPasses() < 0 ? "-" : String.valueOf(arm.forwardPasses()),

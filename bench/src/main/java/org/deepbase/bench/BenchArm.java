@@ -21,8 +21,8 @@ import org.deepbase.jdbc.DeepBaseDriver;
  * own so that its peak RSS is its own: {@code forward <workspace> <model> <dataset>} runs the bare
  * forward passes; {@code sql <workspace> <csv> <query>} runs a query and writes its rows,
  * tab-separated; {@code cached <workspace> <csv> <query>} runs it once untimed (filling the
- * behavior cache) and then timed. Prints {@code seconds S} and {@code peak_rss_mb M} on its last
- * lines.
+ * behavior cache) and then timed. Prints {@code seconds S}, {@code cpu_seconds C} and {@code
+ * peak_rss_mb M} on its last lines.
  */
 public final class BenchArm {
   private BenchArm() {}
@@ -31,6 +31,7 @@ public final class BenchArm {
     Path dir = Path.of(args[1]);
     ExtractionMetrics metrics = new ExtractionMetrics();
     long start = System.nanoTime();
+    long cpuStart = cpuNanos();
     switch (args[0]) {
       case "forward" -> {
         Workspace workspace = new Workspace(dir);
@@ -48,11 +49,13 @@ public final class BenchArm {
       case "cached" -> {
         query(dir, Path.of(args[2]), args[3], new ExtractionMetrics());
         start = System.nanoTime();
+        cpuStart = cpuNanos();
         query(dir, Path.of(args[2]), args[3], metrics);
       }
       default -> throw new IllegalArgumentException("arm forward|sql|cached: " + args[0]);
     }
     System.out.printf(Locale.ROOT, "seconds %.3f%n", (System.nanoTime() - start) / 1e9);
+    System.out.printf(Locale.ROOT, "cpu_seconds %.3f%n", (cpuNanos() - cpuStart) / 1e9);
     System.out.printf(Locale.ROOT, "peak_rss_mb %.0f%n", peakRssMb());
     if (!args[0].equals("forward")) {
       System.out.printf(Locale.ROOT, "forward_passes %d%n", metrics.forwardPasses());
@@ -77,6 +80,16 @@ public final class BenchArm {
         out.println(row);
       }
     }
+  }
+
+  /**
+   * The CPU time of the whole process (every thread, native ones too), in nanoseconds: on a machine
+   * whose wall times vary, what an arm costs is read more steadily from it.
+   */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** The process' high-water resident set (Linux's VmHWM), in MiB; NaN elsewhere. */

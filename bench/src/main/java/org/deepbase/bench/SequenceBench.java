@@ -83,13 +83,7 @@ final class SequenceBench {
               "--hypothesis",
               HYPOTHESES);
       if (baseline != null) {
-        arms.add(
-            new Arms.Arm(
-                "neurox-style probes",
-                Arms.number(baseline, "total (\\S+) s"),
-                Arms.number(baseline, "peak RSS (\\S+) MB"),
-                -1,
-                "the same probes, no corr"));
+        arms.add(Arms.Arm.ofBaseline("neurox-style probes", baseline, "the same probes, no corr"));
       }
       runner.table(arms, records);
       if (baseline != null) {

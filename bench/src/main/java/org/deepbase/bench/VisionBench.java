@@ -106,11 +106,9 @@ final class VisionBench {
               baselineCsv.toString());
       if (baseline != null) {
         arms.add(
-            new Arms.Arm(
+            Arms.Arm.ofBaseline(
                 "netdissect-lite-style",
-                Arms.number(baseline, "total (\\S+) s"),
-                Arms.number(baseline, "peak RSS (\\S+) MB"),
-                -1,
+                baseline,
                 "memmaps " + (long) Arms.number(baseline, "memmaps (\\S+) MB") + " MB on disk"));
       }
       runner.table(arms, records);

@@ -1,6 +1,7 @@
 package org.deepbase.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +16,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.data.DatasetReader;
+import org.deepbase.engine.data.DatasetRecord;
+import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.ExtractionMetrics;
+import org.deepbase.engine.workspace.Workspace;
 import org.deepbase.jdbc.DeepBaseDriver;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -125,6 +131,44 @@ class ResNetWorkloadTest {
     Map<String, Double> read = scores("true");
     assertEquals("", firstDifference(uncached, filling), "filling the cache");
     assertEquals("", firstDifference(uncached, read), "reading the cache");
+  }
+
+  /**
+   * A scan that needs no inputs (behaviors from the cache, annotations from arrays) reads none: the
+   * same records, ids and metadata, each with an empty input.
+   */
+  @Test
+  void aReaderWithoutInputsGivesTheSameRecordsWithEmptyInputs() {
+    Workspace workspace = new Workspace(dir);
+    DatasetDescriptor concepts = workspace.dataset("concepts");
+    Path datasetDir = workspace.datasetDir("concepts");
+    int records = 0;
+    try (DatasetReader full = new DatasetReader(datasetDir, concepts, id -> id % 3 != 1, 8);
+        DatasetReader bare = new DatasetReader(datasetDir, concepts, id -> id % 3 != 1, 8, false)) {
+      while (full.hasNext()) {
+        assertTrue(bare.hasNext());
+        RecordBatch withInputs = full.next();
+        RecordBatch without = bare.next();
+        assertEquals(withInputs.size(), without.size());
+        assertEquals(withInputs.size() * concepts.inputSize(), withInputs.inputs().remaining());
+        assertEquals(0, without.inputs().remaining());
+        for (int r = 0; r < without.size(); r++) {
+          DatasetRecord a = withInputs.records().get(r);
+          DatasetRecord b = without.records().get(r);
+          assertEquals(a.recordId(), b.recordId());
+          assertEquals(a.metadata(), b.metadata());
+          assertEquals(concepts.inputSize(), a.input().remaining());
+          assertEquals(0, b.input().remaining());
+          records++;
+        }
+      }
+      assertFalse(bare.hasNext());
+    }
+    long selected =
+        java.util.stream.IntStream.range(0, concepts.recordCount())
+            .filter(id -> id % 3 != 1)
+            .count();
+    assertEquals(selected, records, "records read");
   }
 
   private static String firstDifference(Map<String, Double> expected, Map<String, Double> actual) {

@@ -107,6 +107,12 @@ final class AnnotationTables implements HypothesisSource {
       return "table";
     }
 
+    /** {@inheritDoc} False: the annotations are rows of their table. */
+    @Override
+    public boolean readsInputs() {
+      return false;
+    }
+
     @Override
     public synchronized float[] annotate(DatasetRecord record) {
       int id = record.recordId();

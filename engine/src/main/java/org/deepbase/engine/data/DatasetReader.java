@@ -38,10 +38,27 @@ public final class DatasetReader implements AutoCloseable {
   private final String[] columns;
   private final IntPredicate selected;
   private final int batchSize;
+  private final boolean withInputs;
   private int next;
 
   /** Opens a dataset directory; {@code selected} picks record ids (all when it accepts all). */
   public DatasetReader(Path dir, DatasetDescriptor dataset, IntPredicate selected, int batchSize) {
+    this(dir, dataset, selected, batchSize, true);
+  }
+
+  /**
+   * Opens a dataset directory.
+   *
+   * @param withInputs whether to read the records' inputs; without, each record's input is empty
+   *     (its metadata is still read)
+   */
+  public DatasetReader(
+      Path dir,
+      DatasetDescriptor dataset,
+      IntPredicate selected,
+      int batchSize,
+      boolean withInputs) {
+    this.withInputs = withInputs;
     this.dataset = dataset;
     this.selected = selected;
     this.batchSize = batchSize;
@@ -107,7 +124,7 @@ public final class DatasetReader implements AutoCloseable {
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
-    int size = dataset.inputSize();
+    int size = withInputs ? dataset.inputSize() : 0;
     // A batch never holds more than the records left: a huge batch_size costs nothing extra.
     int capacity = (int) Math.min(batchSize, (long) dataset.recordCount() - next);
     ByteBuffer bytes =
@@ -118,7 +135,9 @@ public final class DatasetReader implements AutoCloseable {
     while (ids.size() < batchSize && next < dataset.recordCount()) {
       Map<String, String> row = readLine();
       if (selected.test(next)) {
-        read(next, bytes.slice(ids.size() * size * Float.BYTES, size * Float.BYTES));
+        if (withInputs) {
+          read(next, bytes.slice(ids.size() * size * Float.BYTES, size * Float.BYTES));
+        }
         ids.add(next);
         metadata.add(row);
       }

@@ -7,7 +7,9 @@ import java.util.Map;
  * One input record as hypotheses see it.
  *
  * @param recordId the stable id (row number in the dataset)
- * @param input read-only view of the record's input floats, in C order of the input shape
+ * @param input read-only view of the record's input floats, in C order of the input shape; empty
+ *     when the scan needs no inputs (see {@link
+ *     org.deepbase.engine.hypothesis.Hypothesis#readsInputs})
  * @param metadata the record's columns from records.csv, by column name
  */
 public record DatasetRecord(int recordId, FloatBuffer input, Map<String, String> metadata) {

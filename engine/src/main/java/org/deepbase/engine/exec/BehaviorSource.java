@@ -11,6 +11,11 @@ interface BehaviorSource extends AutoCloseable {
    */
   List<BehaviorBatch> next(RecordBatch batch);
 
+  /** Returns whether {@link #next} reads the batch's inputs (a forward pass does). */
+  default boolean readsInputs() {
+    return true;
+  }
+
   @Override
   void close();
 }

@@ -358,6 +358,12 @@ public final class Inspection {
         return out;
       }
 
+      /** {@inheritDoc} False: the behaviors come from the entries, not from a forward pass. */
+      @Override
+      public boolean readsInputs() {
+        return false;
+      }
+
       @Override
       public void close() {
         readers.forEach(BehaviorCache.Reader::close);

@@ -46,9 +46,12 @@ record RecordScan(
       StopRule stop) {
     long read = 0;
     int batches = 0;
+    // Inputs nobody reads (behaviors from the cache, annotations from arrays) are not read.
+    boolean inputs = source.readsInputs() || hypotheses.stream().anyMatch(Hypothesis::readsInputs);
     try (BehaviorSource owned = source;
         DatasetReader reader =
-            new DatasetReader(workspace.datasetDir(dataset.name()), dataset, records, batchSize)) {
+            new DatasetReader(
+                workspace.datasetDir(dataset.name()), dataset, records, batchSize, inputs)) {
       while (reader.hasNext()) {
         checkCancelled(read);
         RecordBatch batch = reader.next();

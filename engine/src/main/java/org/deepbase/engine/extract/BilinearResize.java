@@ -210,32 +210,37 @@ public final class BilinearResize {
    * exact arithmetic on the source grid: ||R_h X R_w^T||^2 = sum X . (G_h X G_w) with the
    * tridiagonal Gram matrices G = R^T R, about 7 operations per source value instead of resizing.
    *
-   * @param scratch at least {@link #sourceSymbols} doubles
+   * @param scratch at least twice {@link #sourceSymbols} doubles
    */
   public double squaredNorm(float[] src, int offset, double shift, double[] scratch) {
-    // scratch = G_h (X - shift); the row's neighbours are decided per row, not per value (hot:
-    // once per unit and record), in the same order of operations.
+    // Hot: once per unit and record. X - shift is formed once per value (as a double, the very
+    // value formed in each use before), then scratch = G_h (X - shift) with the row's neighbours
+    // decided per row, not per value, in the same order of operations.
+    int n = h * w;
+    for (int i = 0; i < n; i++) {
+      scratch[n + i] = src[offset + i] - shift;
+    }
     for (int y = 0; y < h; y++) {
       double above = gramRows[0][y];
       double on = gramRows[1][y];
       double below = gramRows[2][y];
-      int row = offset + y * w;
+      int row = n + y * w;
       int out = y * w;
       if (y > 0 && y < h - 1) {
         for (int x = 0; x < w; x++) {
-          double v = on * (src[row + x] - shift);
-          v += above * (src[row - w + x] - shift);
-          v += below * (src[row + w + x] - shift);
+          double v = on * scratch[row + x];
+          v += above * scratch[row - w + x];
+          v += below * scratch[row + w + x];
           scratch[out + x] = v;
         }
       } else {
         for (int x = 0; x < w; x++) {
-          double v = on * (src[row + x] - shift);
+          double v = on * scratch[row + x];
           if (y > 0) {
-            v += above * (src[row - w + x] - shift);
+            v += above * scratch[row - w + x];
           }
           if (y < h - 1) {
-            v += below * (src[row + w + x] - shift);
+            v += below * scratch[row + w + x];
           }
           scratch[out + x] = v;
         }
@@ -254,17 +259,17 @@ public final class BilinearResize {
       if (last > 0) {
         first += scratch[row + 1] * right[1];
       }
-      total += (src[offset + row] - shift) * first;
+      total += scratch[n + row] * first;
       for (int x = 1; x < last; x++) {
         double v = scratch[row + x] * on[x];
         v += scratch[row + x - 1] * left[x - 1];
         v += scratch[row + x + 1] * right[x + 1];
-        total += (src[offset + row + x] - shift) * v;
+        total += scratch[n + row + x] * v;
       }
       if (last > 0) {
         double end = scratch[row + last] * on[last];
         end += scratch[row + last - 1] * left[last - 1];
-        total += (src[offset + row + last] - shift) * end;
+        total += scratch[n + row + last] * end;
       }
     }
     return total;

@@ -88,6 +88,12 @@ public final class ArrayHypothesis implements Hypothesis {
     return "annotation array";
   }
 
+  /** {@inheritDoc} False: the annotations are read from their own array. */
+  @Override
+  public boolean readsInputs() {
+    return false;
+  }
+
   /**
    * {@inheritDoc} Read by position, not mapped: an inspection reads every record of every array it
    * names, and a mapping's pages would stay resident, growing with the dataset (6 GB for twelve

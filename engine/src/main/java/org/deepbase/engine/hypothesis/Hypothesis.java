@@ -24,4 +24,13 @@ public interface Hypothesis {
 
   /** Returns one annotation per symbol of the record, in the dataset's symbol order. */
   float[] annotate(DatasetRecord record);
+
+  /**
+   * Returns whether {@link #annotate} reads the record's inputs ({@link DatasetRecord#input}). A
+   * scan that takes its behaviors from the behavior cache reads the inputs only when a hypothesis
+   * does; one that says false gets records without them.
+   */
+  default boolean readsInputs() {
+    return true;
+  }
 }
