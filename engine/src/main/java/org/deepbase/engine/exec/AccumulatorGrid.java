@@ -115,6 +115,17 @@ public final class AccumulatorGrid implements Serializable {
     }
   }
 
+  /**
+   * Returns whether exact binary dataset-threshold measures count each unit's firing positions per
+   * hypothesis: then the batch's binary hypotheses are indexed together ({@link
+   * SharedStats.OnSets}).
+   */
+  private boolean countsFiring() {
+    return exact
+        && measures.stream()
+            .anyMatch(m -> m.measure().datasetThreshold() && m.measure().binaryOnly());
+  }
+
   /** Returns the slot of (layer, unit index within the layer's request, hypothesis, measure). */
   private int slot(int layer, int unit, int hypothesis, int measure) {
     return ((firstUnit[layer] + unit) * hypotheses + hypothesis) * measures.size() + measure;
@@ -198,6 +209,12 @@ public final class AccumulatorGrid implements Serializable {
             h ->
                 sharedHypotheses[h] =
                     SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
+    if (countsFiring()
+        && Arrays.stream(sharedHypotheses).filter(SharedStats.Hypothesis::binary).count() > 1) {
+      SharedStats.Hypothesis[] indexed =
+          SharedStats.OnSets.index(sharedHypotheses, records, dataset.symbolCount());
+      System.arraycopy(indexed, 0, sharedHypotheses, 0, indexed.length);
+    }
     for (int h = 0; h < annotations.length; h++) {
       for (int m = 0; m < measures.size(); m++) {
         if (measures.get(m).measure().binaryOnly()

@@ -1,6 +1,7 @@
 package org.deepbase.engine.measure;
 
 import java.nio.FloatBuffer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.extract.BilinearResize;
 
 /**
@@ -112,6 +113,8 @@ public final class SharedStats {
    * @param onStart for binary annotations: record r's on positions are {@code
    *     on[onStart[r]..onStart[r+1])}
    * @param on symbol positions (within the record) where the annotation is 1
+   * @param onSets the batch's binary hypotheses per position, this one bit {@code bit} of it; null
+   *     when not indexed ({@link OnSets#index})
    */
   public record Hypothesis(
       int n,
@@ -122,10 +125,18 @@ public final class SharedStats {
       int[] onStart,
       int[] on,
       long[] onMask,
-      java.util.concurrent.ConcurrentMap<BilinearResize, Adjoint> adjoints) {
+      java.util.concurrent.ConcurrentMap<BilinearResize, Adjoint> adjoints,
+      @Nullable OnSets onSets,
+      int bit) {
     /** Returns whether the annotation at a batch position (record x symbols + symbol) is 1. */
     public boolean isOn(int position) {
       return (onMask[position >>> 6] & (1L << position)) != 0;
+    }
+
+    /** Returns this hypothesis as bit {@code bit} of a batch's on sets. */
+    Hypothesis in(OnSets sets, int bit) {
+      return new Hypothesis(
+          n, mean, m2, binary, firstNonBinary, onStart, on, onMask, adjoints, sets, bit);
     }
 
     /**
@@ -177,15 +188,23 @@ public final class SharedStats {
       int ones = 0;
       // A bit per position: "is it on" for the few positions that fire, without reading floats.
       long[] onMask = new long[(n + 63) >>> 6];
+      // No running sum here: a mask's is its count of ones (exact), and only other annotations are
+      // summed, in a loop of their own (one chained addition per value is this loop's cost).
       for (int i = 0; i < n; i++) {
         float a = annotations.get(a0 + i);
-        sum += a;
         if (a == 1f) {
           ones++;
           onMask[i >>> 6] |= 1L << i;
         } else if (a != 0f && binary) {
           binary = false;
           bad = a;
+        }
+      }
+      if (binary) {
+        sum = ones;
+      } else {
+        for (int i = 0; i < n; i++) {
+          sum += annotations.get(a0 + i);
         }
       }
       double mean = sum / n;
@@ -228,7 +247,57 @@ public final class SharedStats {
           onStart,
           on,
           onMask,
-          new java.util.concurrent.ConcurrentHashMap<>());
+          new java.util.concurrent.ConcurrentHashMap<>(),
+          null,
+          -1);
+    }
+  }
+
+  /**
+   * Which of a batch's binary hypotheses are on at each position (record x symbols + symbol), one
+   * bit per hypothesis (up to 64): a unit's firing positions are then counted for every hypothesis
+   * in one read per position ({@link UnitBatch#onCounts}) instead of one mask test per hypothesis.
+   */
+  public static final class OnSets {
+    private final long[] bits;
+
+    private OnSets(long[] bits) {
+      this.bits = bits;
+    }
+
+    /**
+     * Indexes a batch's binary hypotheses (the first 64 of them); returns the hypotheses, those
+     * indexed now knowing their bit, the others as they were.
+     */
+    public static Hypothesis[] index(Hypothesis[] hypotheses, int records, int symbols) {
+      OnSets sets = new OnSets(new long[records * symbols]);
+      Hypothesis[] out = hypotheses.clone();
+      int bit = 0;
+      for (int h = 0; h < out.length && bit < Long.SIZE; h++) {
+        Hypothesis one = out[h];
+        if (!one.binary()) {
+          continue;
+        }
+        long mask = 1L << bit;
+        for (int r = 0; r < records; r++) {
+          for (int k = one.onStart()[r]; k < one.onStart()[r + 1]; k++) {
+            sets.bits[r * symbols + one.on()[k]] |= mask;
+          }
+        }
+        out[h] = one.in(sets, bit++);
+      }
+      return out;
+    }
+
+    /** Counts, per bit, the positions where that hypothesis is on. */
+    int[] count(int[] positions) {
+      int[] counts = new int[Long.SIZE];
+      for (int p : positions) {
+        for (long b = bits[p]; b != 0; b &= b - 1) {
+          counts[Long.numberOfTrailingZeros(b)]++;
+        }
+      }
+      return counts;
     }
   }
 

@@ -375,7 +375,7 @@ final class ThresholdAccumulator implements Accumulator {
       if (blockwise) {
         siblings.collectRaw(unit, collectLow(), rangeHigh);
         UnitBatch.Crossing crossing = unit.crossing(collectLow(), rangeHigh);
-        countFiring(crossing.above(), annotations, hypothesis);
+        countFiring(unit, crossing.above(), annotations, hypothesis);
         int[] inRange = crossing.inRange();
         for (int j = 0; j < inRange.length; j++) {
           bucketValues.add(crossing.inRangeValues()[j], classOf(annotations.get(a0 + inRange[j])));
@@ -405,7 +405,7 @@ final class ThresholdAccumulator implements Accumulator {
       long low = zero ? JointHistogram.ZERO + 1 : thresholdBucket;
       long high = zero || nextZero ? thresholdBucket : nextBucket;
       UnitBatch.Crossing crossing = unit.crossing(low, high);
-      countFiring(crossing.above(), annotations, hypothesis);
+      countFiring(unit, crossing.above(), annotations, hypothesis);
       int[] inRange = crossing.inRange();
       for (int j = 0; j < inRange.length; j++) {
         float v = crossing.inRangeValues()[j];
@@ -451,8 +451,13 @@ final class ThresholdAccumulator implements Accumulator {
    * binary hypothesis' bit mask gives the classes; another one fails naming its value).
    */
   private void countFiring(
-      int[] positions, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+      UnitBatch unit, int[] positions, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
     fireAll += positions.length;
+    if (hypothesis.onSets() != null) {
+      // Counted once for all the batch's binary hypotheses by whichever of them asks first.
+      fireOn += unit.onCounts(positions, hypothesis.onSets())[hypothesis.bit()];
+      return;
+    }
     if (!hypothesis.binary()) {
       int a0 = annotations.position();
       for (int i : positions) {

@@ -37,6 +37,9 @@ public final class UnitBatch {
   private @Nullable JointHistogram rawHistogram;
   private final Map<Range, int[]> inRange = new HashMap<>();
 
+  /** Per positions array (by identity): how many of its positions each hypothesis has on. */
+  private final Map<int[], int[]> onCounts = new java.util.IdentityHashMap<>();
+
   /**
    * Wraps a unit's batch.
    *
@@ -323,6 +326,14 @@ public final class UnitBatch {
     }
   }
 
+  /**
+   * Returns, per bit of a batch's on sets, how many of {@code positions} (one of this unit's
+   * crossings) have that hypothesis on: counted once, then shared by every hypothesis of the batch.
+   */
+  int[] onCounts(int[] positions, SharedStats.OnSets sets) {
+    return onCounts.computeIfAbsent(positions, sets::count);
+  }
+
   /** Per record: {greatest own-grid value, greatest magnitude}, found once per unit batch. */
   private float[][] recordExtremes() {
     if (recordExtremes == null) {
@@ -483,8 +494,16 @@ public final class UnitBatch {
     float[] own = ownArray();
     float lowLimit = JointHistogram.above(floor - 1);
     float max = Float.NEGATIVE_INFINITY;
-    for (float m : recordExtremes()[0]) {
-      max = Math.max(max, m);
+    if (recordExtremes != null) {
+      for (float m : recordExtremes[0]) {
+        max = Math.max(max, m);
+      }
+    } else {
+      // Only the greatest value sizes the buckets: one comparison per value, not the per-record
+      // extremes' two.
+      for (float v : own) {
+        max = v > max ? v : max;
+      }
     }
     JointHistogram.Counter h = new JointHistogram.Counter(floor - 1, JointHistogram.ordinal(max));
     if (max >= lowLimit) {

@@ -12,6 +12,47 @@ import org.junit.jupiter.api.Test;
 
 /** The one-pass unit statistics against their definitions, computed the slow way. */
 class SharedStatsTest {
+  /**
+   * A batch's binary hypotheses indexed together count any positions as their own masks do, one bit
+   * each for the first 64; a graded hypothesis and those past 64 are left as they were.
+   */
+  @Test
+  void onSetsCountEachBinaryHypothesisAsItsMaskDoes() {
+    Random rng = new Random(7);
+    int records = 5;
+    int symbols = 37;
+    int n = records * symbols;
+    SharedStats.Hypothesis[] hypotheses = new SharedStats.Hypothesis[70];
+    for (int h = 0; h < hypotheses.length; h++) {
+      double density = rng.nextDouble();
+      float[] a = new float[n];
+      for (int i = 0; i < n; i++) {
+        a[i] = rng.nextDouble() < density ? 1f : 0f;
+      }
+      if (h == 3) {
+        a[rng.nextInt(n)] = 0.25f; // graded: not indexed
+      }
+      hypotheses[h] = SharedStats.Hypothesis.of(FloatBuffer.wrap(a), records, symbols);
+    }
+    SharedStats.Hypothesis[] indexed = SharedStats.OnSets.index(hypotheses, records, symbols);
+    int[] positions = rng.ints(400, 0, n).toArray(); // repeats count twice, as they would
+    int bits = 0;
+    for (int h = 0; h < hypotheses.length; h++) {
+      SharedStats.Hypothesis one = indexed[h];
+      if (h == 3 || h > 64) {
+        assertEquals(null, one.onSets(), "hypothesis " + h);
+        continue;
+      }
+      assertEquals(bits++, one.bit(), "hypothesis " + h);
+      int expected = 0;
+      for (int p : positions) {
+        expected += hypotheses[h].isOn(p) ? 1 : 0;
+      }
+      assertEquals(expected, one.onSets().count(positions)[one.bit()], "hypothesis " + h);
+    }
+    assertEquals(64, bits);
+  }
+
   @Test
   void hypothesisStatisticsEqualTheirDefinitions() {
     Random rng = new Random(12);
