@@ -173,6 +173,45 @@ final class ThresholdAccumulator implements Accumulator {
       }
     }
 
+    /**
+     * Blockwise pass two: the resized values in the threshold's bucket (raw convention: in the raw
+     * threshold's range), collected once per unit batch for all the siblings. Each sibling keeps
+     * only those where its hypothesis is on; the others are the difference. Memory then grows with
+     * the unit's values near its threshold, not with them times its hypotheses.
+     */
+    private final BucketValues bucket = new BucketValues();
+
+    private transient @Nullable Object lastBucketed;
+    private transient java.util.@Nullable Set<Siblings> mergedBucket;
+
+    /**
+     * Collects a unit batch's values in its crossing's range that lie in {@code ordinal} ({@code
+     * Long.MIN_VALUE}: all of them) unless a sibling already did.
+     */
+    void collectBucket(UnitBatch unit, UnitBatch.Crossing crossing, long ordinal) {
+      if (lastBucketed != unit) {
+        lastBucketed = unit;
+        for (float v : crossing.inRangeValues()) {
+          if (ordinal == Long.MIN_VALUE || JointHistogram.ordinal(v) == ordinal) {
+            bucket.add(v, 0);
+          }
+        }
+      }
+    }
+
+    /** Adds another group's bucket values unless a sibling already did. */
+    void mergeBucketOnce(Siblings other) {
+      if (other == this) {
+        return;
+      }
+      if (mergedBucket == null) {
+        mergedBucket = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      }
+      if (mergedBucket.add(other)) {
+        bucket.merge(other.bucket, new int[] {0});
+      }
+    }
+
     /** Adds another group's raw range values unless a sibling already did. */
     void mergeRangeOnce(Siblings other) {
       if (other == this) {
@@ -376,9 +415,12 @@ final class ThresholdAccumulator implements Accumulator {
         siblings.collectRaw(unit, collectLow(), rangeHigh);
         UnitBatch.Crossing crossing = unit.crossing(collectLow(), rangeHigh);
         countFiring(unit, crossing.above(), annotations, hypothesis);
+        siblings.collectBucket(unit, crossing, Long.MIN_VALUE);
         int[] inRange = crossing.inRange();
         for (int j = 0; j < inRange.length; j++) {
-          bucketValues.add(crossing.inRangeValues()[j], classOf(annotations.get(a0 + inRange[j])));
+          if (classOf(annotations.get(a0 + inRange[j])) == 1) {
+            bucketValues.add(crossing.inRangeValues()[j], 1);
+          }
         }
         return;
       }
@@ -406,12 +448,15 @@ final class ThresholdAccumulator implements Accumulator {
       long high = zero || nextZero ? thresholdBucket : nextBucket;
       UnitBatch.Crossing crossing = unit.crossing(low, high);
       countFiring(unit, crossing.above(), annotations, hypothesis);
+      siblings.collectBucket(unit, crossing, thresholdBucket);
       int[] inRange = crossing.inRange();
       for (int j = 0; j < inRange.length; j++) {
         float v = crossing.inRangeValues()[j];
         int c = classOf(annotations.get(a0 + inRange[j]));
         if (JointHistogram.ordinal(v) == thresholdBucket) {
-          bucketValues.add(v, c);
+          if (c == 1) {
+            bucketValues.add(v, 1);
+          }
         } else {
           minAbove = Math.min(minAbove, v);
           fireAll++;
@@ -575,6 +620,7 @@ final class ThresholdAccumulator implements Accumulator {
       fireAll += o.fireAll;
       if (blockwise()) {
         siblings.mergeRangeOnce(o.siblings);
+        siblings.mergeBucketOnce(o.siblings);
       } else {
         rawRangeValues.merge(o.rawRangeValues, new int[] {0});
       }
@@ -794,7 +840,7 @@ final class ThresholdAccumulator implements Accumulator {
 
   /** Adds the second pass' collected values above the threshold to {@code fire}: the score. */
   private Score exactScore(double[] fire, double[] total, double threshold) {
-    BucketValues.Distinct d = bucketValues.distinct(k);
+    BucketValues.Distinct d = collected();
     for (int i = 0; i < d.values().length; i++) {
       if (d.values()[i] > threshold) {
         for (int c = 0; c < k; c++) {
@@ -803,6 +849,33 @@ final class ThresholdAccumulator implements Accumulator {
       }
     }
     return Score.exact(statistic.compute(fire, total), count);
+  }
+
+  /**
+   * The values pass two collected near the threshold, with their per-class counts. Blockwise, the
+   * siblings share every value and this accumulator kept those where its hypothesis is on (class
+   * 1): the rest are class 0.
+   */
+  private BucketValues.Distinct collected() {
+    if (!blockwise()) {
+      return bucketValues.distinct(k);
+    }
+    BucketValues.Distinct all = siblings.bucket.distinct(1);
+    BucketValues.Distinct on = bucketValues.distinct(2);
+    long[][] counts = new long[all.values().length][2];
+    int j = 0;
+    for (int i = 0; i < counts.length; i++) {
+      long onHere = 0;
+      if (j < on.values().length && Float.compare(on.values()[j], all.values()[i]) == 0) {
+        onHere = on.counts()[j++][1];
+      }
+      counts[i][1] = onHere;
+      counts[i][0] = all.counts()[i][0] - onHere;
+    }
+    if (j != on.values().length) {
+      throw new IllegalStateException(name + ": collected values missing from the unit's");
+    }
+    return new BucketValues.Distinct(all.values(), counts);
   }
 
   /**
@@ -913,7 +986,7 @@ final class ThresholdAccumulator implements Accumulator {
   private double exactThreshold(Position p) {
     long lo = (long) Math.floor(quantile * (count - 1));
     return interpolate(
-        bucketValues.distinct(k),
+        collected(),
         p.below(),
         lo,
         quantile * (count - 1) - lo,
