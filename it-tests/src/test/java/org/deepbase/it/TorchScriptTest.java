@@ -81,6 +81,47 @@ class TorchScriptTest {
         layers);
   }
 
+  /**
+   * The probe forward's layers are kept in the workspace's cache: a new workspace (a new process)
+   * reads them instead of probing, and a checkpoint with another modification time is probed again.
+   */
+  @Test
+  void probedLayersAreStoredPerCheckpointVersion() throws Exception {
+    Path stored = dir.resolve("cache").resolve("layers");
+    var model = new Workspace(dir).model("planted_cnn");
+    assertEquals(List.of(4, 8, 10), new Workspace(dir).layer(model, "conv1").shape());
+    List<Path> entries = entries(stored);
+    Path entry =
+        entries.stream()
+            .filter(
+                f -> {
+                  try {
+                    return Files.readString(f).contains("\"conv1\"");
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                })
+            .findFirst()
+            .orElseThrow();
+    // Read back, not probed: a shape changed in the entry is what a new workspace sees.
+    Files.writeString(entry, Files.readString(entry).replace("[4,8,10]", "[4,8,11]"));
+    assertEquals(List.of(4, 8, 11), new Workspace(dir).layer(model, "conv1").shape());
+    Path checkpoint = new Workspace(dir).latestCheckpoint("planted_cnn").path();
+    Files.setLastModifiedTime(
+        checkpoint,
+        java.nio.file.attribute.FileTime.fromMillis(
+            Files.getLastModifiedTime(checkpoint).toMillis() + 2000));
+    assertEquals(List.of(4, 8, 10), new Workspace(dir).layer(model, "conv1").shape());
+    assertEquals(entries.size() + 1, entries(stored).size(), "a new entry for the new version");
+    Files.delete(entry);
+  }
+
+  private static List<Path> entries(Path dir) throws java.io.IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.toString().endsWith(".json")).toList();
+    }
+  }
+
   @Test
   void activationsMatchPyTorch() {
     int compared = 0;

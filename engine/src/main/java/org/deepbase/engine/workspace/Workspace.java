@@ -37,6 +37,7 @@ import org.deepbase.engine.nn.TorchScriptModel;
 public final class Workspace {
   private final Path root;
   private final WorkspaceShared caches;
+  private final StoredLayers storedLayers;
   private final ExtractionMetrics metrics;
   private final Progress progress;
   private final List<org.deepbase.engine.hypothesis.HypothesisSource> hypothesisSources =
@@ -65,6 +66,7 @@ public final class Workspace {
     this.caches = Objects.requireNonNull(caches, "caches is null");
     this.metrics = Objects.requireNonNull(metrics, "metrics is null");
     this.progress = Objects.requireNonNull(progress, "progress is null");
+    this.storedLayers = new StoredLayers(this.root.resolve("cache").resolve("layers"));
   }
 
   /** Returns the admission control of compute-bound work on this workspace. */
@@ -205,7 +207,15 @@ public final class Workspace {
     try {
       LayerKey key =
           new LayerKey(model, file, Files.getLastModifiedTime(file).toMillis(), Files.size(file));
-      return caches.layers(key, k -> TorchScriptModel.describeLayers(model, latest));
+      return caches.layers(
+          key,
+          k ->
+              storedLayers.get(
+                  model,
+                  file,
+                  key.modified(),
+                  key.size(),
+                  () -> TorchScriptModel.describeLayers(model, latest)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
