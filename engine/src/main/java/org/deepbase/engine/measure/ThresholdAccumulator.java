@@ -159,7 +159,7 @@ final class ThresholdAccumulator implements Accumulator {
     private final BucketValues rawRange = new BucketValues();
 
     private transient @Nullable Object lastCollected;
-    private transient java.util.@Nullable Set<Siblings> mergedRange;
+    private transient java.util.@Nullable Set<Siblings> mergedCollected;
 
     /** Collects a unit batch's raw values in [low, high] unless a sibling already did. */
     void collectRaw(UnitBatch unit, long low, long high) {
@@ -182,7 +182,6 @@ final class ThresholdAccumulator implements Accumulator {
     private final BucketValues bucket = new BucketValues();
 
     private transient @Nullable Object lastBucketed;
-    private transient java.util.@Nullable Set<Siblings> mergedBucket;
 
     /**
      * Collects a unit batch's values in its crossing's range that lie in {@code ordinal} ({@code
@@ -199,29 +198,17 @@ final class ThresholdAccumulator implements Accumulator {
       }
     }
 
-    /** Adds another group's bucket values unless a sibling already did. */
-    void mergeBucketOnce(Siblings other) {
+    /** Adds another group's pass-two collections unless a sibling already did. */
+    void mergeCollectedOnce(Siblings other) {
       if (other == this) {
         return;
       }
-      if (mergedBucket == null) {
-        mergedBucket = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      if (mergedCollected == null) {
+        mergedCollected = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       }
-      if (mergedBucket.add(other)) {
-        bucket.merge(other.bucket, new int[] {0});
-      }
-    }
-
-    /** Adds another group's raw range values unless a sibling already did. */
-    void mergeRangeOnce(Siblings other) {
-      if (other == this) {
-        return;
-      }
-      if (mergedRange == null) {
-        mergedRange = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-      }
-      if (mergedRange.add(other)) {
+      if (mergedCollected.add(other)) {
         rawRange.merge(other.rawRange, new int[] {0});
+        bucket.merge(other.bucket, new int[] {0});
       }
     }
 
@@ -619,8 +606,7 @@ final class ThresholdAccumulator implements Accumulator {
       fireOn += o.fireOn;
       fireAll += o.fireAll;
       if (blockwise()) {
-        siblings.mergeRangeOnce(o.siblings);
-        siblings.mergeBucketOnce(o.siblings);
+        siblings.mergeCollectedOnce(o.siblings);
       } else {
         rawRangeValues.merge(o.rawRangeValues, new int[] {0});
       }
