@@ -104,7 +104,8 @@ class TorchScriptTest {
             .findFirst()
             .orElseThrow();
     // Read back, not probed: a shape changed in the entry is what a new workspace sees.
-    Files.writeString(entry, Files.readString(entry).replace("[4,8,10]", "[4,8,11]"));
+    Files.writeString(
+        entry, Files.readString(entry).replaceFirst("\\[\\s*4,\\s*8,\\s*10\\s*]", "[4, 8, 11]"));
     assertEquals(List.of(4, 8, 11), new Workspace(dir).layer(model, "conv1").shape());
     Path checkpoint = new Workspace(dir).latestCheckpoint("planted_cnn").path();
     Files.setLastModifiedTime(

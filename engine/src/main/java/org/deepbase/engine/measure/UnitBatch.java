@@ -493,17 +493,11 @@ public final class UnitBatch {
   JointHistogram rawHistogramFrom(long floor) {
     float[] own = ownArray();
     float lowLimit = JointHistogram.above(floor - 1);
+    // Only the greatest value sizes the buckets: one comparison per value, not the per-record
+    // extremes' two.
     float max = Float.NEGATIVE_INFINITY;
-    if (recordExtremes != null) {
-      for (float m : recordExtremes[0]) {
-        max = Math.max(max, m);
-      }
-    } else {
-      // Only the greatest value sizes the buckets: one comparison per value, not the per-record
-      // extremes' two.
-      for (float v : own) {
-        max = v > max ? v : max;
-      }
+    for (float v : own) {
+      max = v > max ? v : max;
     }
     JointHistogram.Counter h = new JointHistogram.Counter(floor - 1, JointHistogram.ordinal(max));
     if (max >= lowLimit) {

@@ -1,7 +1,5 @@
 package org.deepbase.engine.workspace;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Supplier;
+import org.deepbase.engine.catalog.Json;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.slf4j.Logger;
@@ -27,8 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class StoredLayers {
   private static final Logger LOG = LoggerFactory.getLogger(StoredLayers.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final Path dir;
 
@@ -46,8 +43,8 @@ final class StoredLayers {
     Path entry = dir.resolve(key(model, checkpoint, modified, size) + ".json");
     if (Files.isRegularFile(entry)) {
       try {
-        return List.of(JSON.readValue(entry.toFile(), LayerInfo[].class));
-      } catch (IOException | RuntimeException e) {
+        return List.of(Json.read(entry, LayerInfo[].class));
+      } catch (RuntimeException e) {
         LOG.warn("ignoring unreadable stored layers {}: {}", entry, e.toString());
       }
     }
@@ -62,7 +59,7 @@ final class StoredLayers {
     try {
       Files.createDirectories(dir);
       temporary = Files.createTempFile(dir, entry.getFileName().toString(), ".tmp");
-      JSON.writeValue(temporary.toFile(), layers);
+      Json.write(temporary, layers);
       Files.move(
           temporary, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException | RuntimeException e) {
