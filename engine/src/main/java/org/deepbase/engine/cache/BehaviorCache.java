@@ -33,6 +33,7 @@ import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.GridAlignment;
+import org.deepbase.engine.extract.Vectors;
 import org.deepbase.engine.workspace.Workspace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,11 +198,13 @@ public final class BehaviorCache {
     private final FileChannel channel;
     private final VectorSchemaRoot root;
     private final ArrowFileWriter writer;
+    private final BufferAllocator allocator;
     private boolean committed;
 
     private Writer(
         Path entry, LayerInfo layer, int records, int batchSize, BufferAllocator allocator) {
       this.entry = entry;
+      this.allocator = allocator;
       try {
         Files.createDirectories(entry.getParent());
         this.temporary =
@@ -246,10 +249,7 @@ public final class BehaviorCache {
       for (int u = 0; u < batch.units().length; u++) {
         Float4Vector target = (Float4Vector) root.getVector(batch.units()[u]);
         Float4Vector source = own ? batch.raw().get(u) : batch.vectors().get(u);
-        target.allocateNew(rows);
-        target.getDataBuffer().setBytes(0, source.getDataBuffer(), 0, (long) rows * Float.BYTES);
-        target.getValidityBuffer().setBytes(0, source.getValidityBuffer(), 0, (rows + 7) / 8);
-        target.setValueCount(rows);
+        Vectors.copy(source, target, rows, allocator);
       }
       root.setRowCount(rows);
       try {

@@ -189,13 +189,15 @@ public final class GridAlignment {
     return new BehaviorBatch(layer, units, recordIds, outSymbols, vectors, symbols, own);
   }
 
-  /** Allocates a unit's vector, all values valid, and adds it to {@code owned}. */
+  /**
+   * Allocates a unit's vector, all values valid and not zeroed (the caller writes every one), and
+   * adds it to {@code owned}.
+   */
   static Float4Vector newVector(
       LayerInfo layer, int unit, int values, BufferAllocator allocator, List<Float4Vector> owned) {
     Float4Vector vector = new Float4Vector(layer.name() + "." + unit, allocator);
     owned.add(vector);
-    vector.allocateNew(values);
-    vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
+    Vectors.allocateUnzeroed(vector, values, allocator);
     return vector;
   }
 
