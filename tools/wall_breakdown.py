@@ -18,12 +18,14 @@ import sys
 # First match wins: a frame anywhere on the stack decides.
 CATEGORIES = [
     ("forward pass", ("TorchScriptModel.run", "LoadedModel.forward", "DjlModel.")),
+    ("model load", ("TorchScriptModel.load", "LoadedModel.load", "ai.djl.engine.Engine")),
+    ("spill deletion", ("deleteTree",)),
     ("behavior writes", ("BehaviorCache$Writer", "WriteChannel", "ArrowFileWriter")),
     ("behavior reads", ("BehaviorCache$Reader", "ArrowFileReader", "ReadChannel")),
     ("extraction copies", ("Extractor.", "GridAlignment", "NativeBehaviors")),
     ("input reads", ("DatasetReader", "Preprocessing")),
     ("scoring", ("AccumulatorGrid", "engine.measure.", "engine.hypothesis.", "BilinearResize")),
-    ("planning", ("org.apache.calcite", "org.codehaus.janino")),
+    ("SQL planning", ("org.apache.calcite", "org.codehaus.janino")),
 ]
 WAITING = ("futex", "epoll_wait", "poll", "nanosleep", "pthread_cond", "__GI___wait", "sched_yield")
 
@@ -41,7 +43,7 @@ def parse(text):
         yield seconds, (thread.group(1), thread.group(2)), state.group(1), frames
 
 
-def group(thread, main_id):
+def group(thread):
     name, ident = thread
     if name == "main":
         return "main"
@@ -56,10 +58,14 @@ def group(thread, main_id):
     return "other JVM threads"
 
 
-def category(state, frames):
+def category(state, frames, thread_group="main"):
     top = frames[0] if frames else ""
     if state != "STATE_RUNNABLE" or any(w in top for w in WAITING):
         return "idle"
+    if thread_group == "native workers":
+        return "OpenMP spin-waits" if "libgomp" in top else "PyTorch kernels"
+    if thread_group in ("JIT", "GC"):
+        return "compiling" if thread_group == "JIT" else "collecting"
     stack = " ".join(frames)
     for label, marks in CATEGORIES:
         if any(m in stack for m in marks):
@@ -81,7 +87,8 @@ def main():
         table = collections.defaultdict(collections.Counter)
         for seconds, thread, state, frames in samples:
             if lo <= seconds < hi or (hi == float("inf") and seconds >= lo):
-                table[group(thread, None)][category(state, frames)] += 1
+                g = group(thread)
+                table[g][category(state, frames, g)] += 1
         print(f"\n== {label} ({(min(hi, max(s[0] for s in samples)) - lo):.1f} s)")
         for g in ("main", "scoring pool", "native workers", "JIT", "GC"):
             if g not in table:
@@ -90,7 +97,9 @@ def main():
             busy = ", ".join(
                 f"{c} {n * interval:.1f} s" for c, n in counts.most_common() if c != "idle" and n * interval >= 0.05
             )
-            print(f"{g:15s} idle {counts['idle'] * interval:5.1f} s | {busy}")
+            # Idle time means something for one thread (main) or a pool sized to the cores only.
+            idle = f"idle {counts['idle'] * interval:5.1f} s | " if g in ("main", "scoring pool") else ""
+            print(f"{g:15s} {idle}{busy}")
 
 
 if __name__ == "__main__":
