@@ -6,7 +6,6 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.apache.arrow.vector.Float4Vector;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
@@ -151,21 +150,20 @@ public final class AccumulatorGrid implements Serializable {
       List<Hypothesis> hypotheses, DatasetDescriptor dataset, RecordBatch batch) {
     FloatBuffer[] out = new FloatBuffer[hypotheses.size()];
     int symbols = dataset.symbolCount();
-    IntStream.range(0, hypotheses.size())
-        .parallel()
-        .forEach(
-            h -> {
-              float[] values = new float[batch.size() * symbols];
-              for (int r = 0; r < batch.size(); r++) {
-                System.arraycopy(
-                    Hypotheses.annotate(hypotheses.get(h), dataset, batch.records().get(r)),
-                    0,
-                    values,
-                    r * symbols,
-                    symbols);
-              }
-              out[h] = FloatBuffer.wrap(values);
-            });
+    Parallel.forEach(
+        hypotheses.size(),
+        h -> {
+          float[] values = new float[batch.size() * symbols];
+          for (int r = 0; r < batch.size(); r++) {
+            System.arraycopy(
+                Hypotheses.annotate(hypotheses.get(h), dataset, batch.records().get(r)),
+                0,
+                values,
+                r * symbols,
+                symbols);
+          }
+          out[h] = FloatBuffer.wrap(values);
+        });
     return out;
   }
 
@@ -203,12 +201,11 @@ public final class AccumulatorGrid implements Serializable {
     BatchMeans[] batchScores = first ? intervals : null;
     // What depends on a hypothesis only is computed once per batch for all units.
     SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[annotations.length];
-    IntStream.range(0, annotations.length)
-        .parallel()
-        .forEach(
-            h ->
-                sharedHypotheses[h] =
-                    SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
+    Parallel.forEach(
+        annotations.length,
+        h ->
+            sharedHypotheses[h] =
+                SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
     if (countsFiring()
         && Arrays.stream(sharedHypotheses).filter(SharedStats.Hypothesis::binary).count() > 1) {
       SharedStats.Hypothesis[] indexed =
@@ -252,35 +249,34 @@ public final class AccumulatorGrid implements Serializable {
       boolean probed = first && Arrays.stream(probes[l]).anyMatch(p -> p != null);
       UnitBatch[] unitBatches = new UnitBatch[probed ? requested : 0];
       // Units are independent: feed them on all cores (absolute reads of shared buffers are safe).
-      IntStream.range(0, requested)
-          .parallel()
-          .forEach(
-              u -> {
-                UnitBatch unit =
-                    pending != null
-                        ? new UnitBatch(ownGrid[u], records, momentsQuantile, pending)
-                        : new UnitBatch(
-                            views[u], records, symbols, momentsQuantile, ownGrid[u], ownSymbols);
-                if (probed) {
-                  unitBatches[u] = unit;
+      Parallel.forEach(
+          requested,
+          u -> {
+            UnitBatch unit =
+                pending != null
+                    ? new UnitBatch(ownGrid[u], records, momentsQuantile, pending)
+                    : new UnitBatch(
+                        views[u], records, symbols, momentsQuantile, ownGrid[u], ownSymbols);
+            if (probed) {
+              unitBatches[u] = unit;
+            }
+            for (int h = 0; h < annotations.length; h++) {
+              for (int m = 0; m < measures.size(); m++) {
+                int s = slot(layer, u, h, m);
+                if (!defined(h, m)) {
+                  continue;
                 }
-                for (int h = 0; h < annotations.length; h++) {
-                  for (int m = 0; m < measures.size(); m++) {
-                    int s = slot(layer, u, h, m);
-                    if (!defined(h, m)) {
-                      continue;
-                    }
-                    if (batchScores != null) {
-                      Accumulator part = newAccumulator(s);
-                      part.add(unit, annotations[h], sharedHypotheses[h]);
-                      batchScores[s].add(part.result().value());
-                      accumulators[s].merge(part);
-                    } else if (first || secondPass[s]) {
-                      accumulators[s].add(unit, annotations[h], sharedHypotheses[h]);
-                    }
-                  }
+                if (batchScores != null) {
+                  Accumulator part = newAccumulator(s);
+                  part.add(unit, annotations[h], sharedHypotheses[h]);
+                  batchScores[s].add(part.result().value());
+                  accumulators[s].merge(part);
+                } else if (first || secondPass[s]) {
+                  accumulators[s].add(unit, annotations[h], sharedHypotheses[h]);
                 }
-              });
+              }
+            }
+          });
       if (first) {
         FloatBuffer[] aligned = views;
         for (int h = 0; h < annotations.length; h++) {
@@ -382,14 +378,13 @@ public final class AccumulatorGrid implements Serializable {
    */
   private void forEachUnitsSlots(java.util.function.IntConsumer action) {
     int perUnit = hypotheses * measures.size();
-    IntStream.range(0, accumulators.length / Math.max(1, perUnit))
-        .parallel()
-        .forEach(
-            u -> {
-              for (int s = u * perUnit; s < (u + 1) * perUnit; s++) {
-                action.accept(s);
-              }
-            });
+    Parallel.forEach(
+        accumulators.length / Math.max(1, perUnit),
+        u -> {
+          for (int s = u * perUnit; s < (u + 1) * perUnit; s++) {
+            action.accept(s);
+          }
+        });
   }
 
   /** Adds what another grid of the same shape has seen in the first pass over other records. */
