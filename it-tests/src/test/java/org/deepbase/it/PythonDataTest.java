@@ -126,6 +126,50 @@ class PythonDataTest {
   }
 
   @Test
+  void anAnnotationArrayReadForABatchEqualsItsRecordsReadOneByOne() throws Exception {
+    // Six records of four symbols; the mask's values say where they come from (record * 10 +
+    // symbol), so a read from the wrong offset shows.
+    ByteBuffer mask = ByteBuffer.allocate(6 * 4 * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int r = 0; r < 6; r++) {
+      for (int i = 0; i < 4; i++) {
+        mask.putFloat(r * 10 + i);
+      }
+    }
+    Path d = Files.createDirectories(dir.resolve("datasets/runs"));
+    Files.write(
+        d.resolve("data.npz"),
+        npz(
+            Map.of(
+                "inputs", npy("<f4", List.of(6, 4), new byte[6 * 4 * 4]),
+                "mask", npy("<f4", List.of(6, 4), mask.array()))));
+    var workspace = new org.deepbase.engine.workspace.Workspace(dir);
+    var dataset = workspace.dataset("runs");
+    var hypothesis =
+        org.deepbase.engine.hypothesis.ArrayHypothesis.forDataset(
+                workspace.datasetDir("runs"), dataset)
+            .get("mask");
+    // Records 0, 1, 4, 5: two runs of consecutive ids, as a filtered scan delivers them.
+    try (var reader =
+        new org.deepbase.engine.data.DatasetReader(
+            workspace.datasetDir("runs"), dataset, i -> i != 2 && i != 3, 10)) {
+      var records = reader.next().records();
+      float[] batch =
+          org.deepbase.engine.hypothesis.Hypotheses.annotateAll(hypothesis, dataset, records);
+      List<Float> oneByOne = new ArrayList<>();
+      for (var record : records) {
+        for (float v :
+            org.deepbase.engine.hypothesis.Hypotheses.annotate(hypothesis, dataset, record)) {
+          oneByOne.add(v);
+        }
+      }
+      assertEquals(oneByOne, boxed(batch));
+      assertEquals(
+          List.of(0f, 1f, 2f, 3f, 10f, 11f, 12f, 13f, 40f, 41f, 42f, 43f, 50f, 51f, 52f, 53f),
+          boxed(batch));
+    }
+  }
+
+  @Test
   void badInputsFailClearlyAndLeaveTheWorkspaceUsable() throws Exception {
     TorchFixtures.install(dir, "models/planted_cnn", "datasets/shapes", "models/no_dict");
     // a corrupt .pt next to a good descriptor

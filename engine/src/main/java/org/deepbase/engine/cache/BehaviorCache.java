@@ -285,6 +285,22 @@ public final class BehaviorCache {
       }
     }
 
+    /**
+     * Finishes a file that only this process reads back before deleting it (an exact inspection's
+     * spill): no checksum and no fsync, which would re-read and flush gigabytes nobody keeps. Such
+     * an entry is never valid as a cache entry ({@link #isValid} wants its checksum).
+     */
+    public void finishTemporary() {
+      try {
+        writer.end();
+        closeResources();
+        moveIntoPlace(temporary, entry);
+        committed = true;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
     private boolean closed;
 
     private void closeResources() {

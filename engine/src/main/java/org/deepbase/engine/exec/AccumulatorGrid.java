@@ -149,21 +149,12 @@ public final class AccumulatorGrid implements Serializable {
   private static FloatBuffer[] annotate(
       List<Hypothesis> hypotheses, DatasetDescriptor dataset, RecordBatch batch) {
     FloatBuffer[] out = new FloatBuffer[hypotheses.size()];
-    int symbols = dataset.symbolCount();
     Parallel.forEach(
         hypotheses.size(),
-        h -> {
-          float[] values = new float[batch.size() * symbols];
-          for (int r = 0; r < batch.size(); r++) {
-            System.arraycopy(
-                Hypotheses.annotate(hypotheses.get(h), dataset, batch.records().get(r)),
-                0,
-                values,
-                r * symbols,
-                symbols);
-          }
-          out[h] = FloatBuffer.wrap(values);
-        });
+        h ->
+            out[h] =
+                FloatBuffer.wrap(
+                    Hypotheses.annotateAll(hypotheses.get(h), dataset, batch.records())));
     return out;
   }
 

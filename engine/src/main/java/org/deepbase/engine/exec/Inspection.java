@@ -184,7 +184,10 @@ public final class Inspection {
                   batchSize,
                   true,
                   Long.MAX_VALUE);
-              writers.forEach(BehaviorCache.Writer::commit);
+              writers.forEach(
+                  spill != null
+                      ? BehaviorCache.Writer::finishTemporary
+                      : BehaviorCache.Writer::commit);
               writers.forEach(BehaviorCache.Writer::close);
               writers.clear();
               if (grid.startSecondPass()) {

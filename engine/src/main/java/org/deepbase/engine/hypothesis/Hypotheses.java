@@ -63,23 +63,48 @@ public final class Hypotheses {
   public static float[] annotate(
       Hypothesis hypothesis, DatasetDescriptor dataset, DatasetRecord record) {
     float[] annotation = hypothesis.annotate(record);
-    if (annotation.length != dataset.symbolCount()) {
+    checkLength(hypothesis, dataset, annotation.length, 1, "record " + record.recordId());
+    return annotation;
+  }
+
+  /**
+   * Annotates a batch's records into one array (records x symbols), in one go when the hypothesis
+   * can ({@link Hypothesis#annotateAll}), failing as {@link #annotate} does.
+   */
+  public static float[] annotateAll(
+      Hypothesis hypothesis, DatasetDescriptor dataset, List<DatasetRecord> records) {
+    float[] all = hypothesis.annotateAll(records);
+    if (all != null) {
+      checkLength(hypothesis, dataset, all.length, records.size(), records.size() + " records");
+      return all;
+    }
+    int symbols = dataset.symbolCount();
+    float[] out = new float[records.size() * symbols];
+    for (int r = 0; r < records.size(); r++) {
+      System.arraycopy(annotate(hypothesis, dataset, records.get(r)), 0, out, r * symbols, symbols);
+    }
+    return out;
+  }
+
+  private static void checkLength(
+      Hypothesis hypothesis, DatasetDescriptor dataset, int length, int records, String what) {
+    if (length != (long) records * dataset.symbolCount()) {
       throw new DeepBaseException(
           ErrorCode.SHAPE_MISMATCH,
           "hypothesis '"
               + hypothesis.name()
               + "' returned "
-              + annotation.length
-              + " values for record "
-              + record.recordId()
+              + length
+              + " values for "
+              + what
               + " of dataset '"
               + dataset.name()
               + "'; expected symbol shape "
               + dataset.symbolShape()
               + " = "
               + dataset.symbolCount()
-              + " values");
+              + " values"
+              + (records == 1 ? "" : " per record"));
     }
-    return annotation;
   }
 }

@@ -1,5 +1,7 @@
 package org.deepbase.engine.hypothesis;
 
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.data.DatasetRecord;
 
 /**
@@ -24,6 +26,15 @@ public interface Hypothesis {
 
   /** Returns one annotation per symbol of the record, in the dataset's symbol order. */
   float[] annotate(DatasetRecord record);
+
+  /**
+   * Returns the annotations of a batch's records one after another (records x symbols values), or
+   * null (the default) to be asked record by record through {@link #annotate}. A hypothesis that
+   * reads stored arrays reads the batch's consecutive records in one go.
+   */
+  default float @Nullable [] annotateAll(List<DatasetRecord> records) {
+    return null;
+  }
 
   /**
    * Returns whether {@link #annotate} reads the record's inputs ({@link DatasetRecord#input}). A
