@@ -405,7 +405,7 @@ final class ThresholdAccumulator implements Accumulator {
         siblings.collectBucket(unit, crossing, Long.MIN_VALUE);
         int[] inRange = crossing.inRange();
         for (int j = 0; j < inRange.length; j++) {
-          if (classOf(annotations.get(a0 + inRange[j])) == 1) {
+          if (onAt(inRange[j], annotations, hypothesis) == 1) {
             bucketValues.add(crossing.inRangeValues()[j], 1);
           }
         }
@@ -439,7 +439,7 @@ final class ThresholdAccumulator implements Accumulator {
       int[] inRange = crossing.inRange();
       for (int j = 0; j < inRange.length; j++) {
         float v = crossing.inRangeValues()[j];
-        int c = classOf(annotations.get(a0 + inRange[j]));
+        int c = onAt(inRange[j], annotations, hypothesis);
         if (JointHistogram.ordinal(v) == thresholdBucket) {
           if (c == 1) {
             bucketValues.add(v, 1);
@@ -476,6 +476,18 @@ final class ThresholdAccumulator implements Accumulator {
         minAbove = Math.min(minAbove, v);
       }
     }
+  }
+
+  /**
+   * Returns 1 where a binary statistic's hypothesis is on at a batch position, else 0: from the
+   * hypothesis' bit mask when it is binary, else from the annotation (which fails naming a value
+   * that is not 0 or 1).
+   */
+  private int onAt(int position, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+    if (hypothesis.binary()) {
+      return hypothesis.isOn(position) ? 1 : 0;
+    }
+    return classOf(annotations.get(annotations.position() + position));
   }
 
   /**
