@@ -101,24 +101,14 @@ public final class ArrayHypothesis implements Hypothesis {
    */
   @Override
   public float[] annotate(DatasetRecord record) {
-    Located at = located();
-    int symbols = dataset.symbolCount();
-    ByteBuffer bytes = ByteBuffer.allocate(symbols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    try (FileChannel channel = FileChannel.open(at.file(), StandardOpenOption.READ)) {
-      Npy.readFully(
-          channel, bytes, at.dataStart() + (long) record.recordId() * symbols * Float.BYTES);
-    } catch (IOException e) {
-      throw unreadable(e);
-    }
-    float[] out = new float[symbols];
-    bytes.flip().asFloatBuffer().get(out);
-    return out;
+    return annotateAll(List.of(record));
   }
 
   /**
    * {@inheritDoc} Each run of consecutive record ids is one positional read into one buffer for the
    * batch: record by record, the batch cost a file open, a zeroed buffer and two copies per record
-   * and hypothesis (4.8 GB allocated per pass over 2,000 images with twelve masks).
+   * and hypothesis (4.8 GB allocated per pass over 2,000 images with twelve masks). Read by
+   * position, not mapped, as {@link #annotate} is.
    */
   @Override
   public float[] annotateAll(List<DatasetRecord> records) {
