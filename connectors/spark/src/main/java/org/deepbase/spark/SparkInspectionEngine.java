@@ -94,18 +94,14 @@ public final class SparkInspectionEngine implements InspectionEngine {
                       shard -> new Tuple2<>(key(shard), ShardTask.scan(root, request, shard, null)))
                   .reduceByKey(SparkInspectionEngine::merge, Math.max(1, checkpoints.size()))
                   .collectAsMap());
-      Map<String, AccumulatorGrid> second = new LinkedHashMap<>();
-      merged.forEach(
-          (key, grid) -> {
-            if (grid.startSecondPass()) {
-              second.put(key, grid);
-            }
-          });
-      Cancels.check(cancelled);
-      if (!second.isEmpty()) {
-        Broadcast<Map<String, AccumulatorGrid>> thresholds = context.broadcast(second);
+      // Exact measures may need more passes over the same shards (a threshold, then counts).
+      Map<String, AccumulatorGrid> later = startNextPass(merged);
+      while (!later.isEmpty()) {
+        Cancels.check(cancelled);
+        Broadcast<Map<String, AccumulatorGrid>> thresholds = context.broadcast(later);
+        Map<String, AccumulatorGrid> inPass = later;
         List<ShardScan.Shard> again =
-            shards.stream().filter(s -> second.containsKey(key(s))).toList();
+            shards.stream().filter(s -> inPass.containsKey(key(s))).toList();
         JavaPairRDD<String, AccumulatorGrid> parts =
             context
                 .parallelize(again, again.size())
@@ -121,10 +117,11 @@ public final class SparkInspectionEngine implements InspectionEngine {
                                 // its own copy.
                                 SerializationUtils.clone(thresholds.value().get(key(shard))))));
         parts
-            .reduceByKey(SparkInspectionEngine::mergeSecondPass, Math.max(1, second.size()))
+            .reduceByKey(SparkInspectionEngine::mergeLaterPass, Math.max(1, later.size()))
             .collectAsMap()
-            .forEach((key, part) -> second.get(key).mergeSecondPass(part));
+            .forEach((key, part) -> inPass.get(key).mergeLaterPass(part));
         thresholds.destroy();
+        later = startNextPass(later);
       }
       Cancels.check(cancelled);
       List<InspectionRow> rows = new ArrayList<>();
@@ -160,8 +157,20 @@ public final class SparkInspectionEngine implements InspectionEngine {
     return a;
   }
 
-  private static AccumulatorGrid mergeSecondPass(AccumulatorGrid a, AccumulatorGrid b) {
-    a.mergeSecondPass(b);
+  private static AccumulatorGrid mergeLaterPass(AccumulatorGrid a, AccumulatorGrid b) {
+    a.mergeLaterPass(b);
     return a;
+  }
+
+  /** Starts the next pass of each grid that needs one; returns those grids by key. */
+  private static Map<String, AccumulatorGrid> startNextPass(Map<String, AccumulatorGrid> grids) {
+    Map<String, AccumulatorGrid> next = new LinkedHashMap<>();
+    grids.forEach(
+        (key, grid) -> {
+          if (grid.startNextPass()) {
+            next.put(key, grid);
+          }
+        });
+    return next;
   }
 }

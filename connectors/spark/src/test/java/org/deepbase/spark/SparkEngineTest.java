@@ -79,6 +79,36 @@ class SparkEngineTest {
   }
 
   @Test
+  void rawConventionIouOverAPooledLayerTakesThreePassesOnSparkAsLocally() throws Exception {
+    // A pooled layer is resized to the maps on demand: in NetDissect-Lite's convention its exact
+    // IoU finds the threshold in pass two and counts above it in pass three.
+    PlantedAgent.write(
+        new org.deepbase.engine.workspace.Workspace(dir).modelDir("pooled"),
+        "pooled",
+        java.util.List.of(
+            org.deepbase.engine.catalog.LayerSpec.conv2d("conv1", 8, 3),
+            org.deepbase.engine.catalog.LayerSpec.maxPool("pool1", 2)));
+    String sql =
+        "SELECT * FROM TABLE(inspect(models => 'pooled', units => 'pool1.*', hypotheses =>"
+            + " 'ghost,walls', measures => 'iou(0.9, raw),iou(0.9)', dataset => 'pacman_test',"
+            + " exact => true))";
+    Map<String, double[]> local = scores(sql, Map.of());
+    assertEquals(8 * 2 * 2, local.size());
+    assertTrue(
+        local.values().stream().anyMatch(s -> s[0] > 0), "some pooled unit overlaps a concept");
+    for (int partitions : new int[] {1, 3}) {
+      Map<String, double[]> spark =
+          scores(
+              sql,
+              Map.of("engine", "spark", "spark.deepbase.partitions", String.valueOf(partitions)));
+      assertEquals(local.keySet(), spark.keySet());
+      for (Map.Entry<String, double[]> e : local.entrySet()) {
+        assertEquals(e.getValue()[0], spark.get(e.getKey())[0], 1e-12, e.getKey());
+      }
+    }
+  }
+
+  @Test
   void theRelationalFormRunsOnSparkToo() throws Exception {
     String sql =
         """

@@ -49,7 +49,7 @@ public final class AccumulatorGrid implements Serializable {
 
   private final Accumulator[] accumulators;
 
-  /** Which accumulators are in their second (exact) pass. */
+  /** Which accumulators are in the pass after the first that is under way (the exact passes). */
   private final boolean[] secondPass;
 
   /** Per slot, the batch-means interval of early stopping; null unless tracked (never shipped). */
@@ -64,6 +64,9 @@ public final class AccumulatorGrid implements Serializable {
 
   /** [layer][hypothesis], entries null without probe measures. */
   private final ProbeAccumulator[][] probes;
+
+  /** Each feeding thread's copies of unit values ({@link UnitBatch#copyOwnValuesInto}). */
+  private transient @Nullable ThreadLocal<ArraysByLength> ownCopies;
 
   /**
    * Creates empty accumulators for the given layers' units, hypotheses and measures.
@@ -189,6 +192,10 @@ public final class AccumulatorGrid implements Serializable {
       return;
     }
     double momentsQuantile = momentsQuantile();
+    if (ownCopies == null) {
+      ownCopies = ThreadLocal.withInitial(ArraysByLength::new);
+    }
+    ThreadLocal<ArraysByLength> copies = ownCopies;
     BatchMeans[] batchScores = first ? intervals : null;
     // What depends on a hypothesis only is computed once per batch for all units.
     SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[annotations.length];
@@ -250,6 +257,9 @@ public final class AccumulatorGrid implements Serializable {
                         views[u], records, symbols, momentsQuantile, ownGrid[u], ownSymbols);
             if (probed) {
               unitBatches[u] = unit;
+            } else {
+              // Garbage once fed: the thread's next unit may take over its copy of the values.
+              unit.copyOwnValuesInto(copies.get());
             }
             for (int h = 0; h < annotations.length; h++) {
               for (int m = 0; m < measures.size(); m++) {
@@ -347,18 +357,23 @@ public final class AccumulatorGrid implements Serializable {
     return this;
   }
 
-  /** Starts the second pass of every accumulator that wants one; returns whether any did. */
-  public boolean startSecondPass() {
+  /**
+   * Starts the next pass of every accumulator that wants one (the others are not fed again);
+   * returns whether any did. Call until it returns false, running a pass over the same records each
+   * time.
+   */
+  public boolean startNextPass() {
     // Units in parallel: locating a threshold walks a unit's histogram, shared by its hypotheses'
     // accumulators only, so each unit's slots stay on one thread.
     java.util.concurrent.atomic.AtomicBoolean any = new java.util.concurrent.atomic.AtomicBoolean();
     forEachUnitsSlots(
         s -> {
-          if (definedSlot(s) && accumulators[s].wantsAnotherPass()) {
+          boolean again = definedSlot(s) && accumulators[s].wantsAnotherPass();
+          if (again) {
             accumulators[s].startPass();
-            secondPass[s] = true;
             any.set(true);
           }
+          secondPass[s] = again;
         });
     return any.get();
   }
@@ -384,10 +399,10 @@ public final class AccumulatorGrid implements Serializable {
   }
 
   /**
-   * Adds what another grid has seen in the second pass over other records: only the accumulators in
-   * their second pass take part (both grids share the first-pass state they started from).
+   * Adds what another grid has seen in the pass after the first under way, over other records: only
+   * the accumulators in that pass take part (both grids share the state they started it from).
    */
-  public void mergeSecondPass(AccumulatorGrid other) {
+  public void mergeLaterPass(AccumulatorGrid other) {
     merge(other, true);
   }
 

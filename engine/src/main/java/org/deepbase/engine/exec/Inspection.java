@@ -142,7 +142,7 @@ public final class Inspection {
               cachedBatch,
               true,
               Long.MAX_VALUE);
-          if (grid.startSecondPass()) {
+          while (grid.startNextPass()) {
             pass(
                 new CachedSource(cache, entries, allocator, costs),
                 cachedBatch,
@@ -190,8 +190,8 @@ public final class Inspection {
                       : BehaviorCache.Writer::commit);
               writers.forEach(BehaviorCache.Writer::close);
               writers.clear();
-              if (grid.startSecondPass()) {
-                // The second pass reads what the first wrote, when it wrote: no forward pass.
+              while (grid.startNextPass()) {
+                // Later passes read what the first wrote, when it wrote: no forward pass.
                 pass(
                     targets.isEmpty()
                         ? new ExtractingSource(extractor, allocator, List.of(), costs, costKey)

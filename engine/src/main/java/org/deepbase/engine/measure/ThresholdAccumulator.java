@@ -25,7 +25,10 @@ import org.deepbase.engine.ErrorCode;
  * the values resized to the annotation grid exceed it. A second histogram (one class) counts the
  * raw values; T_u lies between the buckets of its two neighbouring ranks, so the second pass
  * collects the raw values of those buckets (exact T_u) and the resized values of the same range
- * (exact counts). When both ranks are exact zeros, T_u = 0 and one pass is exact.
+ * (exact counts). When both ranks are exact zeros, T_u = 0 and one pass is exact. Over values
+ * resized on demand, pass two collects only the raw values, and a third pass counts the resized
+ * values above the exact T_u by class: collecting the resized values near T_u with their classes
+ * grew with the dataset (1 GB more at 10,000 images than at 2,000, docs/design-notes.md).
  */
 final class ThresholdAccumulator implements Accumulator {
   static final int MAX_CLASSES = 16;
@@ -159,6 +162,11 @@ final class ThresholdAccumulator implements Accumulator {
     private final BucketValues rawRange = new BucketValues();
 
     private transient @Nullable Object lastCollected;
+
+    /** The exact raw threshold after pass two, for siblings that counted {@code thresholdFor}. */
+    private double threshold = Double.NaN;
+
+    private long thresholdFor = -1;
     private transient java.util.@Nullable Set<Siblings> mergedCollected;
 
     /** Collects a unit batch's raw values in [low, high] unless a sibling already did. */
@@ -294,6 +302,13 @@ final class ThresholdAccumulator implements Accumulator {
   private long fireOn;
   private long fireAll;
 
+  /**
+   * Over values resized on demand in the raw convention: the exact threshold, once known (pass two
+   * when it is 0, else pass three), above which the resized values are counted by class; NaN
+   * before.
+   */
+  private double countAbove = Double.NaN;
+
   ThresholdAccumulator(ThresholdStatistic statistic, double quantile, boolean exact) {
     this(statistic, quantile, exact, false);
   }
@@ -399,15 +414,10 @@ final class ThresholdAccumulator implements Accumulator {
     int a0 = annotations.position();
     if (rawThreshold) {
       if (blockwise) {
-        siblings.collectRaw(unit, collectLow(), rangeHigh);
-        UnitBatch.Crossing crossing = unit.crossing(collectLow(), rangeHigh);
-        countFiring(unit, crossing.above(), annotations, hypothesis);
-        siblings.collectBucket(unit, crossing, Long.MIN_VALUE);
-        int[] inRange = crossing.inRange();
-        for (int j = 0; j < inRange.length; j++) {
-          if (onAt(inRange[j], annotations, hypothesis) == 1) {
-            bucketValues.add(crossing.inRangeValues()[j], 1);
-          }
+        if (Double.isNaN(countAbove)) {
+          siblings.collectRaw(unit, collectLow(), rangeHigh);
+        } else {
+          countAbove(unit, annotations, hypothesis);
         }
         return;
       }
@@ -474,6 +484,31 @@ final class ThresholdAccumulator implements Accumulator {
         bucketValues.add(v, classOf(annotations.get(a0 + i)));
       } else {
         minAbove = Math.min(minAbove, v);
+      }
+    }
+  }
+
+  /**
+   * Counts the resized values above the exact threshold {@link #countAbove}, by class: those in
+   * buckets above its own all fire, those in its bucket are compared with it.
+   */
+  private void countAbove(
+      UnitBatch unit, FloatBuffer annotations, SharedStats.Hypothesis hypothesis) {
+    float atOrBelow = (float) countAbove;
+    if (atOrBelow > countAbove) {
+      atOrBelow = Math.nextDown(atOrBelow);
+    }
+    long low = JointHistogram.ordinal(atOrBelow);
+    // Exact zeros do not exceed a threshold of 0 (or above): start at the bucket after theirs.
+    low = low == JointHistogram.ZERO && countAbove >= 0 ? JointHistogram.ZERO + 1 : low;
+    UnitBatch.Crossing crossing = unit.crossing(low, low);
+    countFiring(unit, crossing.above(), annotations, hypothesis);
+    int[] inRange = crossing.inRange();
+    float[] values = crossing.inRangeValues();
+    for (int j = 0; j < inRange.length; j++) {
+      if (values[j] > countAbove) {
+        fireAll++;
+        fireOn += onAt(inRange[j], annotations, hypothesis);
       }
     }
   }
@@ -618,7 +653,10 @@ final class ThresholdAccumulator implements Accumulator {
       fireOn += o.fireOn;
       fireAll += o.fireAll;
       if (blockwise()) {
-        siblings.mergeCollectedOnce(o.siblings);
+        // Once the threshold is known the collections are final: a later pass' parts only count.
+        if (Double.isNaN(countAbove)) {
+          siblings.mergeCollectedOnce(o.siblings);
+        }
       } else {
         rawRangeValues.merge(o.rawRangeValues, new int[] {0});
       }
@@ -692,6 +730,10 @@ final class ThresholdAccumulator implements Accumulator {
   @Override
   public boolean wantsAnotherPass() {
     if (rawThreshold) {
+      if (pass == 2) {
+        // On demand, pass two found the exact threshold; pass three counts above it.
+        return Boolean.TRUE.equals(onDemand) && Double.isNaN(countAbove);
+      }
       // On demand, pass one saw no resized value: pass two counts them, even for T = 0.
       return exact
           && pass == 1
@@ -708,6 +750,15 @@ final class ThresholdAccumulator implements Accumulator {
   /** {@inheritDoc} */
   @Override
   public void startPass() {
+    if (pass == 2 && rawThreshold && blockwise() && Double.isNaN(countAbove)) {
+      if (siblings.thresholdFor != rawCount) {
+        siblings.threshold = rawThresholdValue(rawRanks());
+        siblings.thresholdFor = rawCount;
+      }
+      countAbove = siblings.threshold;
+      pass = 3;
+      return;
+    }
     if (pass != 1) {
       throw new IllegalStateException("already in pass " + pass);
     }
@@ -715,6 +766,10 @@ final class ThresholdAccumulator implements Accumulator {
       RawRanks r = rawRanks();
       rangeLow = r.low();
       rangeHigh = r.high();
+      if (blockwise() && r.zero()) {
+        // Both neighbouring ranks are exact zeros: T = 0 is known, and pass two counts above it.
+        countAbove = 0;
+      }
     } else {
       thresholdBucket = locate().bucket();
       nextBucket = counted().nextAbove(thresholdBucket);
@@ -796,14 +851,15 @@ final class ThresholdAccumulator implements Accumulator {
     }
     RawRanks r = rawRanks();
     if (Boolean.TRUE.equals(onDemand)) {
-      if (pass == 1) {
-        throw new IllegalStateException(name + " over values resized on demand needs pass two");
+      if (Double.isNaN(countAbove)) {
+        throw new IllegalStateException(
+            name + " over values resized on demand needs the pass that counts above its threshold");
       }
       // Binary statistic: class 1 is "on".
-      return exactScore(
-          new double[] {fireAll - fireOn, fireOn},
-          new double[] {count - onCount, onCount},
-          rawThresholdValue(r));
+      return Score.exact(
+          statistic.compute(
+              new double[] {fireAll - fireOn, fireOn}, new double[] {count - onCount, onCount}),
+          count);
     }
     double[][] counts = resizedCounts(r.low(), r.high());
     double[] fire = counts[0].clone();

@@ -15,6 +15,7 @@ public final class UnitBatch {
   private @Nullable FloatBuffer values;
   private final @Nullable BilinearResize resize;
   private float @Nullable [] ownArray;
+  private java.util.function.@Nullable IntFunction<float[]> ownArrays;
   private final Map<Range, Crossing> crossings = new HashMap<>();
   private long resizedCount;
   private double ownShift = Double.NaN;
@@ -165,9 +166,22 @@ public final class UnitBatch {
   }
 
   /** Returns the values on the layer's own grid as an array (copied once; do not modify). */
+  /**
+   * Takes the array that {@link #ownArray} copies the values into from {@code arrays} (called with
+   * the length it needs), for a caller that reuses one array per thread instead of allocating one
+   * per unit and batch: the copies of a pass over 2,000 images were 4.5 GB of fresh, zeroed heap.
+   * The caller must not use this batch once it hands the array to another.
+   */
+  public void copyOwnValuesInto(java.util.function.IntFunction<float[]> arrays) {
+    ownArrays = arrays;
+  }
+
   float[] ownArray() {
     if (ownArray == null) {
-      ownArray = new float[records * rawSymbols];
+      ownArray =
+          ownArrays != null
+              ? ownArrays.apply(records * rawSymbols)
+              : new float[records * rawSymbols];
       raw.get(raw.position(), ownArray);
     }
     return ownArray;

@@ -107,7 +107,7 @@ class ResizeOnDemandTest {
         partial[p].expectRecordsAtMost(recordsAtMost);
       }
     }
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; ; pass++) {
       for (int from = 0, b = 0; from < records; from += batch, b++) {
         int n = Math.min(batch, records - from);
         FloatBuffer own = FloatBuffer.wrap(data[0], from * raw, n * raw).slice();
@@ -122,9 +122,11 @@ class ResizeOnDemandTest {
       for (int p = 1; p < parts; p++) {
         partial[0].merge(partial[p]);
       }
-      if (pass == 1 || !partial[0].wantsAnotherPass()) {
+      if (!partial[0].wantsAnotherPass()) {
         break;
       }
+      // Pass two finds an exact threshold; on demand in the raw convention, pass three counts.
+      assertTrue(pass < 2, "at most three passes");
       partial[0].startPass();
       for (int p = 1; p < parts; p++) {
         partial[p] = RawThresholdTest.copy(partial[0]);
@@ -260,6 +262,11 @@ class ResizeOnDemandTest {
     iou.add(new UnitBatch(own, 20, Double.NaN, plan), mask, h);
     assertTrue(iou.wantsAnotherPass());
     iou.startPass();
+    UnitBatch rawOnly = new UnitBatch(own, 20, Double.NaN, plan);
+    iou.add(rawOnly, mask, h);
+    assertEquals(0, rawOnly.resizedCount(), "pass two looks at the raw values only");
+    assertTrue(iou.wantsAnotherPass());
+    iou.startPass();
     UnitBatch unit = new UnitBatch(own, 20, Double.NaN, plan);
     iou.add(unit, mask, h);
     // The 0.995 quantile: about 0.5 % of the raw values lie above it, and a few blocks around them.
@@ -373,7 +380,7 @@ class ResizeOnDemandTest {
           shards.add(group);
         }
         List<Accumulator> merged = null;
-        for (int pass = 0; pass < 2; pass++) {
+        for (int pass = 0; ; pass++) {
           for (int from = 0, b = 0; from < 30; from += 6, b++) {
             int n = Math.min(6, 30 - from);
             FloatBuffer own = FloatBuffer.wrap(data[0], from * raw, n * raw).slice();
@@ -387,14 +394,15 @@ class ResizeOnDemandTest {
           for (int h = 0; h < 3; h++) {
             merged.get(h).merge(shards.get(1).get(h));
           }
-          if (pass == 1) {
+          if (!merged.get(0).wantsAnotherPass()) {
             break;
           }
+          assertTrue(pass < (rawThreshold ? 2 : 1), "passes: " + (pass + 2));
           for (Accumulator a : merged) {
             assertTrue(a.wantsAnotherPass());
             a.startPass();
           }
-          // Each shard's second pass starts from a copy of the merged group (one stream: the
+          // Each shard's next pass starts from a copy of the merged group (one stream: the
           // copies share as the originals do).
           shards = List.of(copyGroup(merged), copyGroup(merged));
         }

@@ -9,8 +9,11 @@ import ai.djl.nn.convolutional.Conv2d;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.deepbase.engine.catalog.Json;
+import org.deepbase.engine.catalog.LayerSpec;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.nn.Architecture;
 
@@ -45,40 +48,64 @@ public final class PlantedAgent {
     ModelDescriptor descriptor =
         new ModelDescriptor(
             name, "djl", Agent.descriptor(name).inputShape(), Agent.descriptor(name).layers());
+    save(modelDir, descriptor, net -> plant(net, seed));
+    return descriptor;
+  }
+
+  /**
+   * Writes model.json and checkpoint 1 of a model of these layers over the agent's input, with
+   * DJL's random initial weights: a pooled layer lies on a coarser grid than the maps, so its
+   * values are resized to the symbols on demand.
+   */
+  public static ModelDescriptor write(Path modelDir, String name, List<LayerSpec> layers)
+      throws IOException {
+    ModelDescriptor descriptor =
+        new ModelDescriptor(name, "djl", Agent.descriptor(name).inputShape(), layers);
+    save(modelDir, descriptor, net -> {});
+    return descriptor;
+  }
+
+  private static void save(Path modelDir, ModelDescriptor descriptor, Consumer<Block> weights)
+      throws IOException {
+    String name = descriptor.name();
     Files.createDirectories(modelDir);
     Json.write(modelDir.resolve(ModelDescriptor.FILE_NAME), descriptor);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Model model = Model.newInstance(name, "PyTorch")) {
       SequentialBlock net = Architecture.build(descriptor);
       net.initialize(manager, DataType.FLOAT32, Architecture.inputShape(descriptor, 1));
-      Block conv1 = net.getChildren().get(0).getValue().getChildren().get(0).getValue();
-      if (!(conv1 instanceof Conv2d)) {
-        throw new IllegalStateException("conv1 is not a convolution: " + conv1);
-      }
-      int units = 16;
-      int channels = GameState.CHANNELS;
-      float[] weights = new float[units * channels * 9];
-      Random rng = new Random(seed);
-      for (int u = 0; u < units; u++) {
-        for (int c = 0; c < channels; c++) {
-          for (int k = 0; k < 9; k++) {
-            int at = (u * channels + c) * 9 + k;
-            if (u == GHOST_UNIT) {
-              weights[at] = c == GameState.GHOST && k == 4 ? 1f : 0f;
-            } else if (u == WALL_UNIT) {
-              weights[at] = c == GameState.WALL && k == 4 ? 1f : 0f;
-            } else {
-              weights[at] = (float) (rng.nextGaussian() * 0.5);
-            }
-          }
-        }
-      }
-      conv1.getParameters().get("weight").getArray().set(weights);
-      conv1.getParameters().get("bias").getArray().set(new float[units]);
+      weights.accept(net);
       model.setBlock(net);
       model.setProperty("Epoch", "1");
       model.save(modelDir, name);
     }
-    return descriptor;
+  }
+
+  /** Sets conv1's weights: the ghost and wall units copy their channels, the rest are seeded. */
+  private static void plant(Block net, long seed) {
+    Block conv1 = net.getChildren().get(0).getValue().getChildren().get(0).getValue();
+    if (!(conv1 instanceof Conv2d)) {
+      throw new IllegalStateException("conv1 is not a convolution: " + conv1);
+    }
+    int units = 16;
+    int channels = GameState.CHANNELS;
+    float[] weights = new float[units * channels * 9];
+    Random rng = new Random(seed);
+    for (int u = 0; u < units; u++) {
+      for (int c = 0; c < channels; c++) {
+        for (int k = 0; k < 9; k++) {
+          int at = (u * channels + c) * 9 + k;
+          if (u == GHOST_UNIT) {
+            weights[at] = c == GameState.GHOST && k == 4 ? 1f : 0f;
+          } else if (u == WALL_UNIT) {
+            weights[at] = c == GameState.WALL && k == 4 ? 1f : 0f;
+          } else {
+            weights[at] = (float) (rng.nextGaussian() * 0.5);
+          }
+        }
+      }
+    }
+    conv1.getParameters().get("weight").getArray().set(weights);
+    conv1.getParameters().get("bias").getArray().set(new float[units]);
   }
 }
