@@ -67,7 +67,7 @@ public final class MeasureBench {
         for (int u = 0; u < UNITS; u++) {
           Accumulator acc = Measures.create(name, Double.NaN, exact);
           acc.add(FloatBuffer.wrap(values[u]), FloatBuffer.wrap(mask), RECORDS, SYMBOLS);
-          if (acc.wantsAnotherPass()) {
+          while (acc.wantsAnotherPass()) {
             acc.startPass();
             acc.add(FloatBuffer.wrap(values[u]), FloatBuffer.wrap(mask), RECORDS, SYMBOLS);
           }

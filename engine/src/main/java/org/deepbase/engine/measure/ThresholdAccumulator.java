@@ -25,10 +25,13 @@ import org.deepbase.engine.ErrorCode;
  * the values resized to the annotation grid exceed it. A second histogram (one class) counts the
  * raw values; T_u lies between the buckets of its two neighbouring ranks, so the second pass
  * collects the raw values of those buckets (exact T_u) and the resized values of the same range
- * (exact counts). When both ranks are exact zeros, T_u = 0 and one pass is exact. Over values
- * resized on demand, pass two collects only the raw values, and a third pass counts the resized
- * values above the exact T_u by class: collecting the resized values near T_u with their classes
- * grew with the dataset (1 GB more at 10,000 images than at 2,000, docs/design-notes.md).
+ * (exact counts). When both ranks are exact zeros, T_u = 0 and one pass is exact.
+ *
+ * <p>Over values resized on demand (either convention), pass two collects only what fixes T_u,
+ * shared by the unit's hypotheses (the raw values near it, or the resized values of its bucket),
+ * and a third pass counts the resized values above the exact T_u by class. Collecting the resized
+ * values near T_u with their classes, per hypothesis, grew with the dataset: 1 GB more at 10,000
+ * images than at 2,000 (docs/design-notes.md). When T_u is known to be 0, pass two counts.
  */
 final class ThresholdAccumulator implements Accumulator {
   static final int MAX_CLASSES = 16;
@@ -303,8 +306,8 @@ final class ThresholdAccumulator implements Accumulator {
   private long fireAll;
 
   /**
-   * Over values resized on demand in the raw convention: the exact threshold, once known (pass two
-   * when it is 0, else pass three), above which the resized values are counted by class; NaN
+   * Over values resized on demand: the exact threshold, once known (in pass two when it is 0, else
+   * after pass two found it), above which the next pass counts the resized values by class; NaN
    * before.
    */
   private double countAbove = Double.NaN;
@@ -433,31 +436,23 @@ final class ThresholdAccumulator implements Accumulator {
       return;
     }
     if (blockwise) {
-      // Every resized value above the threshold's bucket fires; the bucket's own are collected.
-      // Exact zeros are never collected: a zero bucket's values do not fire (T >= 0), and a zero
-      // next bucket makes rank lo + 1's value 0.
-      boolean zero = thresholdBucket == JointHistogram.ZERO;
-      boolean nextZero = nextBucket == JointHistogram.ZERO && !zero;
+      if (!Double.isNaN(countAbove)) {
+        countAbove(unit, annotations, hypothesis);
+        return;
+      }
+      // Pass two finds the exact threshold: the bucket's values (shared by the siblings, no class)
+      // and the least value above it. Exact zeros are never collected: a zero next bucket makes
+      // rank lo + 1's value 0.
+      boolean nextZero = nextBucket == JointHistogram.ZERO;
       if (nextZero) {
         minAbove = Math.min(minAbove, 0f);
       }
-      long low = zero ? JointHistogram.ZERO + 1 : thresholdBucket;
-      long high = zero || nextZero ? thresholdBucket : nextBucket;
-      UnitBatch.Crossing crossing = unit.crossing(low, high);
-      countFiring(unit, crossing.above(), annotations, hypothesis);
+      UnitBatch.Crossing crossing =
+          unit.crossing(thresholdBucket, nextZero ? thresholdBucket : nextBucket);
       siblings.collectBucket(unit, crossing, thresholdBucket);
-      int[] inRange = crossing.inRange();
-      for (int j = 0; j < inRange.length; j++) {
-        float v = crossing.inRangeValues()[j];
-        int c = onAt(inRange[j], annotations, hypothesis);
-        if (JointHistogram.ordinal(v) == thresholdBucket) {
-          if (c == 1) {
-            bucketValues.add(v, 1);
-          }
-        } else {
+      for (float v : crossing.inRangeValues()) {
+        if (JointHistogram.ordinal(v) != thresholdBucket) {
           minAbove = Math.min(minAbove, v);
-          fireAll++;
-          fireOn += c;
         }
       }
       return;
@@ -729,11 +724,11 @@ final class ThresholdAccumulator implements Accumulator {
   /** {@inheritDoc} */
   @Override
   public boolean wantsAnotherPass() {
+    if (pass == 2) {
+      // On demand, pass two found the exact threshold; pass three counts above it.
+      return Boolean.TRUE.equals(onDemand) && Double.isNaN(countAbove);
+    }
     if (rawThreshold) {
-      if (pass == 2) {
-        // On demand, pass two found the exact threshold; pass three counts above it.
-        return Boolean.TRUE.equals(onDemand) && Double.isNaN(countAbove);
-      }
       // On demand, pass one saw no resized value: pass two counts them, even for T = 0.
       return exact
           && pass == 1
@@ -750,10 +745,13 @@ final class ThresholdAccumulator implements Accumulator {
   /** {@inheritDoc} */
   @Override
   public void startPass() {
-    if (pass == 2 && rawThreshold && blockwise() && Double.isNaN(countAbove)) {
-      if (siblings.thresholdFor != rawCount) {
-        siblings.threshold = rawThresholdValue(rawRanks());
-        siblings.thresholdFor = rawCount;
+    if (pass == 2 && blockwise() && Double.isNaN(countAbove)) {
+      // Siblings that saw as many values share the threshold (a pair skipped mid-way saw fewer).
+      long seen = rawThreshold ? rawCount : count;
+      if (siblings.thresholdFor != seen) {
+        siblings.threshold =
+            rawThreshold ? rawThresholdValue(rawRanks()) : exactThreshold(locate());
+        siblings.thresholdFor = seen;
       }
       countAbove = siblings.threshold;
       pass = 3;
@@ -773,6 +771,10 @@ final class ThresholdAccumulator implements Accumulator {
     } else {
       thresholdBucket = locate().bucket();
       nextBucket = counted().nextAbove(thresholdBucket);
+      if (blockwise() && thresholdBucket == JointHistogram.ZERO) {
+        // T >= 0 whatever the interpolation, and every value above 0 exceeds it: pass two counts.
+        countAbove = 0;
+      }
     }
     pass = 2;
   }
@@ -851,15 +853,7 @@ final class ThresholdAccumulator implements Accumulator {
     }
     RawRanks r = rawRanks();
     if (Boolean.TRUE.equals(onDemand)) {
-      if (Double.isNaN(countAbove)) {
-        throw new IllegalStateException(
-            name + " over values resized on demand needs the pass that counts above its threshold");
-      }
-      // Binary statistic: class 1 is "on".
-      return Score.exact(
-          statistic.compute(
-              new double[] {fireAll - fireOn, fireOn}, new double[] {count - onCount, onCount}),
-          count);
+      return countedAbove();
     }
     double[][] counts = resizedCounts(r.low(), r.high());
     double[] fire = counts[0].clone();
@@ -890,6 +884,19 @@ final class ThresholdAccumulator implements Accumulator {
     }
     double estimate = Math.min(high, Math.max(low, statistic.compute(half, total)));
     return new Score(estimate, low, high, count, null);
+  }
+
+  /** The exact score over values resized on demand: the pass after the threshold counted it. */
+  private Score countedAbove() {
+    if (Double.isNaN(countAbove)) {
+      throw new IllegalStateException(
+          name + " over values resized on demand needs the pass that counts above its threshold");
+    }
+    // Binary statistic: class 1 is "on".
+    return Score.exact(
+        statistic.compute(
+            new double[] {fireAll - fireOn, fireOn}, new double[] {count - onCount, onCount}),
+        count);
   }
 
   /** Adds the second pass' collected values above the threshold to {@code fire}: the score. */
@@ -998,14 +1005,7 @@ final class ThresholdAccumulator implements Accumulator {
     }
     Position p = locate();
     if (Boolean.TRUE.equals(onDemand)) {
-      if (pass == 1) {
-        throw new IllegalStateException(name + " over values resized on demand needs pass two");
-      }
-      double[] fire = {fireAll - fireOn, fireOn};
-      double[] total = {count - onCount, onCount};
-      return p.bucket() == JointHistogram.ZERO
-          ? Score.exact(statistic.compute(fire, total), count)
-          : exactScore(fire, total, exactThreshold(p));
+      return countedAbove();
     }
     double[] fire = p.above().clone();
     if (p.bucket() == JointHistogram.ZERO) {
