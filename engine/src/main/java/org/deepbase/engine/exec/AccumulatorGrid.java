@@ -65,6 +65,9 @@ public final class AccumulatorGrid implements Serializable {
   /** [layer][hypothesis], entries null without probe measures. */
   private final ProbeAccumulator[][] probes;
 
+  /** Whether a pass after the first reads the annotations: some accumulator in it does. */
+  private boolean laterPassReadsAnnotations = true;
+
   /** Each feeding thread's copies of unit values ({@link UnitBatch#copyOwnValuesInto}). */
   private transient @Nullable ThreadLocal<ArraysByLength> ownCopies;
 
@@ -175,30 +178,52 @@ public final class AccumulatorGrid implements Serializable {
       List<BehaviorBatch> behaviors,
       boolean first) {
     try {
-      feed(behaviors, annotate(hypotheses, dataset, batch), batch.size(), dataset, first);
+      boolean read = first || laterPassReadsAnnotations;
+      FloatBuffer[] annotations =
+          read ? annotate(hypotheses, dataset, batch) : unread(hypotheses.size());
+      feed(behaviors, annotations, read, batch.size(), dataset, first);
     } finally {
       behaviors.forEach(BehaviorBatch::close);
     }
   }
 
-  /** Feeds one batch: every layer's behaviors against every hypothesis' annotations. */
+  /** Stands for annotations no accumulator of the pass reads: empty buffers. */
+  private static FloatBuffer[] unread(int hypotheses) {
+    FloatBuffer[] out = new FloatBuffer[hypotheses];
+    Arrays.fill(out, FloatBuffer.allocate(0));
+    return out;
+  }
+
+  /**
+   * Feeds one batch: every layer's behaviors against every hypothesis' annotations ({@code read}
+   * false: none, and {@link SharedStats.Hypothesis#NONE} for what they share).
+   */
   private void feed(
       List<BehaviorBatch> behaviors,
       FloatBuffer[] annotations,
+      boolean read,
       int records,
       DatasetDescriptor dataset,
       boolean first) {
     if (records == 0) {
       return;
     }
-    double momentsQuantile = momentsQuantile();
-    if (ownCopies == null) {
-      ownCopies = ThreadLocal.withInitial(ArraysByLength::new);
-    }
-    ThreadLocal<ArraysByLength> copies = ownCopies;
-    BatchMeans[] batchScores = first ? intervals : null;
     // What depends on a hypothesis only is computed once per batch for all units.
     SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[annotations.length];
+    if (!read) {
+      Arrays.fill(sharedHypotheses, SharedStats.Hypothesis.NONE);
+    } else {
+      indexHypotheses(annotations, sharedHypotheses, records, dataset);
+    }
+    feedLayers(behaviors, annotations, sharedHypotheses, records, dataset, first);
+  }
+
+  /** Computes what each hypothesis shares with every unit, and notes pairs a measure skips. */
+  private void indexHypotheses(
+      FloatBuffer[] annotations,
+      SharedStats.Hypothesis[] sharedHypotheses,
+      int records,
+      DatasetDescriptor dataset) {
     Parallel.forEach(
         annotations.length,
         h ->
@@ -219,6 +244,22 @@ public final class AccumulatorGrid implements Serializable {
         }
       }
     }
+  }
+
+  /** Feeds every layer's behaviors of a batch against every hypothesis. */
+  private void feedLayers(
+      List<BehaviorBatch> behaviors,
+      FloatBuffer[] annotations,
+      SharedStats.Hypothesis[] sharedHypotheses,
+      int records,
+      DatasetDescriptor dataset,
+      boolean first) {
+    double momentsQuantile = momentsQuantile();
+    if (ownCopies == null) {
+      ownCopies = ThreadLocal.withInitial(ArraysByLength::new);
+    }
+    ThreadLocal<ArraysByLength> copies = ownCopies;
+    BatchMeans[] batchScores = first ? intervals : null;
     for (int l = 0; l < units.length; l++) {
       BehaviorBatch batch = behaviors.get(l);
       int symbols = batch.symbols();
@@ -375,6 +416,10 @@ public final class AccumulatorGrid implements Serializable {
           }
           secondPass[s] = again;
         });
+    laterPassReadsAnnotations = false;
+    for (int s = 0; s < accumulators.length; s++) {
+      laterPassReadsAnnotations |= secondPass[s] && accumulators[s].readsAnnotations();
+    }
     return any.get();
   }
 

@@ -51,6 +51,15 @@ public interface Accumulator extends java.io.Serializable {
     return false;
   }
 
+  /**
+   * Returns whether the pass under way reads the annotations. A pass that only fixes a threshold
+   * from the unit's values does not: the caller may then skip evaluating the hypotheses and pass an
+   * empty buffer and {@link SharedStats.Hypothesis#NONE}.
+   */
+  default boolean readsAnnotations() {
+    return true;
+  }
+
   /** Starts the next pass; the values added after this are the same as in the first pass. */
   default void startPass() {
     throw new IllegalStateException(getClass().getSimpleName() + " is single-pass");

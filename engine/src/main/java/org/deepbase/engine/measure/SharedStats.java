@@ -128,6 +128,24 @@ public final class SharedStats {
       java.util.concurrent.ConcurrentMap<BilinearResize, Adjoint> adjoints,
       @Nullable OnSets onSets,
       int bit) {
+    /**
+     * Stands for annotations a pass does not read ({@link Accumulator#readsAnnotations}): no
+     * positions, so reading it fails loudly.
+     */
+    public static final Hypothesis NONE =
+        new Hypothesis(
+            0,
+            Double.NaN,
+            Double.NaN,
+            true,
+            0f,
+            new int[0],
+            new int[0],
+            new long[0],
+            new java.util.concurrent.ConcurrentHashMap<>(),
+            null,
+            0);
+
     /** Returns whether the annotation at a batch position (record x symbols + symbol) is 1. */
     public boolean isOn(int position) {
       return (onMask[position >>> 6] & (1L << position)) != 0;

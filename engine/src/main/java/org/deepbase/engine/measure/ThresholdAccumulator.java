@@ -742,6 +742,12 @@ final class ThresholdAccumulator implements Accumulator {
         && (Boolean.TRUE.equals(onDemand) || locate().bucket() != JointHistogram.ZERO);
   }
 
+  /** {@inheritDoc} Pass two over values resized on demand fixes the threshold: no class is read. */
+  @Override
+  public boolean readsAnnotations() {
+    return !(pass == 2 && blockwise() && Double.isNaN(countAbove));
+  }
+
   /** {@inheritDoc} */
   @Override
   public void startPass() {
