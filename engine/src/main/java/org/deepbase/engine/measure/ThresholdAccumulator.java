@@ -185,24 +185,20 @@ final class ThresholdAccumulator implements Accumulator {
     }
 
     /**
-     * Blockwise pass two: the resized values in the threshold's bucket (raw convention: in the raw
-     * threshold's range), collected once per unit batch for all the siblings. Each sibling keeps
-     * only those where its hypothesis is on; the others are the difference. Memory then grows with
-     * the unit's values near its threshold, not with them times its hypotheses.
+     * Blockwise pass two in DeepBase's convention: the resized values in the threshold's bucket,
+     * collected once per unit batch for all the siblings and without a class (they fix the
+     * threshold; pass three counts by class).
      */
     private final BucketValues bucket = new BucketValues();
 
     private transient @Nullable Object lastBucketed;
 
-    /**
-     * Collects a unit batch's values in its crossing's range that lie in {@code ordinal} ({@code
-     * Long.MIN_VALUE}: all of them) unless a sibling already did.
-     */
+    /** Collects a unit batch's values in its crossing's range that lie in {@code ordinal}. */
     void collectBucket(UnitBatch unit, UnitBatch.Crossing crossing, long ordinal) {
       if (lastBucketed != unit) {
         lastBucketed = unit;
         for (float v : crossing.inRangeValues()) {
-          if (ordinal == Long.MIN_VALUE || JointHistogram.ordinal(v) == ordinal) {
+          if (JointHistogram.ordinal(v) == ordinal) {
             bucket.add(v, 0);
           }
         }
@@ -919,30 +915,11 @@ final class ThresholdAccumulator implements Accumulator {
   }
 
   /**
-   * The values pass two collected near the threshold, with their per-class counts. Blockwise, the
-   * siblings share every value and this accumulator kept those where its hypothesis is on (class
-   * 1): the rest are class 0.
+   * The values pass two collected near the threshold, with their per-class counts; blockwise, the
+   * unit's values shared by the siblings, one class (they only fix the threshold).
    */
   private BucketValues.Distinct collected() {
-    if (!blockwise()) {
-      return bucketValues.distinct(k);
-    }
-    BucketValues.Distinct all = siblings.bucket.distinct(1);
-    BucketValues.Distinct on = bucketValues.distinct(2);
-    long[][] counts = new long[all.values().length][2];
-    int j = 0;
-    for (int i = 0; i < counts.length; i++) {
-      long onHere = 0;
-      if (j < on.values().length && Float.compare(on.values()[j], all.values()[i]) == 0) {
-        onHere = on.counts()[j++][1];
-      }
-      counts[i][1] = onHere;
-      counts[i][0] = all.counts()[i][0] - onHere;
-    }
-    if (j != on.values().length) {
-      throw new IllegalStateException(name + ": collected values missing from the unit's");
-    }
-    return new BucketValues.Distinct(all.values(), counts);
+    return blockwise() ? siblings.bucket.distinct(1) : bucketValues.distinct(k);
   }
 
   /**

@@ -103,7 +103,10 @@ class ExtractorTest {
             if (i == 1 && piece < batch) {
               assertEquals(null, taps[i], "a layer nobody reads is not joined");
             } else {
-              assertArrayEquals(expected[i], taps[i].toFloatArray(), 1e-6f, piece + " " + i);
+              // To float rounding: libtorch multiplies a piece of one record as a matrix-vector
+              // product, in another summation order than the batch's matrix product (the weights
+              // are DJL's unseeded initial ones: 1.8e-6 apart on a dense layer's -0.28, once).
+              assertArrayEquals(expected[i], taps[i].toFloatArray(), 1e-5f, piece + " " + i);
             }
           }
         }
