@@ -196,7 +196,7 @@ public final class AccumulatorGrid implements Serializable {
 
   /**
    * Feeds one batch: every layer's behaviors against every hypothesis' annotations ({@code read}
-   * false: none, and {@link SharedStats.Hypothesis#NONE} for what they share).
+   * false: none, and {@link SharedStats.Hypothesis#none} for what they share).
    */
   private void feed(
       List<BehaviorBatch> behaviors,
@@ -211,7 +211,7 @@ public final class AccumulatorGrid implements Serializable {
     // What depends on a hypothesis only is computed once per batch for all units.
     SharedStats.Hypothesis[] sharedHypotheses = new SharedStats.Hypothesis[annotations.length];
     if (!read) {
-      Arrays.fill(sharedHypotheses, SharedStats.Hypothesis.NONE);
+      Arrays.fill(sharedHypotheses, SharedStats.Hypothesis.none());
     } else {
       indexHypotheses(annotations, sharedHypotheses, records, dataset);
     }

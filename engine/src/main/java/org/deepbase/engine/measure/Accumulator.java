@@ -54,7 +54,7 @@ public interface Accumulator extends java.io.Serializable {
   /**
    * Returns whether the pass under way reads the annotations. A pass that only fixes a threshold
    * from the unit's values does not: the caller may then skip evaluating the hypotheses and pass an
-   * empty buffer and {@link SharedStats.Hypothesis#NONE}.
+   * empty buffer and {@link SharedStats.Hypothesis#none}.
    */
   default boolean readsAnnotations() {
     return true;

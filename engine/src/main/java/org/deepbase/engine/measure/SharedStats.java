@@ -130,21 +130,22 @@ public final class SharedStats {
       int bit) {
     /**
      * Stands for annotations a pass does not read ({@link Accumulator#readsAnnotations}): no
-     * positions, so reading it fails loudly.
+     * positions, so reading it fails loudly. A new one each time: its adjoint cache is mutable.
      */
-    public static final Hypothesis NONE =
-        new Hypothesis(
-            0,
-            Double.NaN,
-            Double.NaN,
-            true,
-            0f,
-            new int[0],
-            new int[0],
-            new long[0],
-            new java.util.concurrent.ConcurrentHashMap<>(),
-            null,
-            0);
+    public static Hypothesis none() {
+      return new Hypothesis(
+          0,
+          Double.NaN,
+          Double.NaN,
+          true,
+          0f,
+          new int[0],
+          new int[0],
+          new long[0],
+          new java.util.concurrent.ConcurrentHashMap<>(),
+          null,
+          0);
+    }
 
     /** Returns whether the annotation at a batch position (record x symbols + symbol) is 1. */
     public boolean isOn(int position) {

@@ -165,12 +165,15 @@ final class ThresholdAccumulator implements Accumulator {
     private final BucketValues rawRange = new BucketValues();
 
     private transient @Nullable Object lastCollected;
+    private transient java.util.@Nullable Set<Siblings> mergedCollected;
 
-    /** The exact raw threshold after pass two, for siblings that counted {@code thresholdFor}. */
+    /**
+     * The exact threshold after pass two (either convention), for siblings that counted {@code
+     * thresholdFor} values.
+     */
     private double threshold = Double.NaN;
 
     private long thresholdFor = -1;
-    private transient java.util.@Nullable Set<Siblings> mergedCollected;
 
     /** Collects a unit batch's raw values in [low, high] unless a sibling already did. */
     void collectRaw(UnitBatch unit, long low, long high) {
