@@ -248,6 +248,9 @@ public final class Npy {
     }
     char kind = header.dtype().charAt(1);
     int size = Integer.parseInt(header.dtype().substring(2));
+    // Chosen once per array: deciding it per element (a string switch) made converting a 600 MB
+    // .npz of images and masks on a dataset's first use take 8 s longer than the copying.
+    Element element = element(kind, size);
     ByteOrder order =
         header.dtype().charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
     writeHeader(out, header.shape());
@@ -261,28 +264,34 @@ public final class Npy {
       ByteBuffer src = ByteBuffer.wrap(raw, 0, n * size).order(order);
       floats.clear();
       for (int i = 0; i < n; i++) {
-        floats.putFloat(element(src, kind, size));
+        floats.putFloat(element.read(src));
       }
       out.write(floats.array(), 0, n * Float.BYTES);
       left -= n;
     }
   }
 
-  private static float element(ByteBuffer src, char kind, int size) throws IOException {
+  /** Reads one element of an array's dtype as a float, advancing the buffer. */
+  private interface Element {
+    float read(ByteBuffer src);
+  }
+
+  private static Element element(char kind, int size) throws IOException {
     return switch (kind + String.valueOf(size)) {
-      case "f4" -> src.getFloat();
-      case "f8" -> (float) src.getDouble();
-      case "i1" -> src.get();
-      case "u1", "b1" -> Byte.toUnsignedInt(src.get());
-      case "i2" -> src.getShort();
-      case "u2" -> Short.toUnsignedInt(src.getShort());
-      case "i4" -> src.getInt();
-      case "u4" -> Integer.toUnsignedLong(src.getInt());
-      case "i8" -> src.getLong();
-      case "u8" -> {
-        long v = src.getLong();
-        yield v >= 0 ? v : (v >>> 1) * 2f;
-      }
+      case "f4" -> ByteBuffer::getFloat;
+      case "f8" -> src -> (float) src.getDouble();
+      case "i1" -> ByteBuffer::get;
+      case "u1", "b1" -> src -> Byte.toUnsignedInt(src.get());
+      case "i2" -> ByteBuffer::getShort;
+      case "u2" -> src -> Short.toUnsignedInt(src.getShort());
+      case "i4" -> ByteBuffer::getInt;
+      case "u4" -> src -> Integer.toUnsignedLong(src.getInt());
+      case "i8" -> ByteBuffer::getLong;
+      case "u8" ->
+          src -> {
+            long v = src.getLong();
+            return v >= 0 ? v : (v >>> 1) * 2f;
+          };
       default -> throw new IOException("unsupported dtype " + kind + size);
     };
   }

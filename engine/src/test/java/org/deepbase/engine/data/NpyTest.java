@@ -1,0 +1,137 @@
+package org.deepbase.engine.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Converting .npy arrays of every numeric dtype to float32, as numpy's astype(float32) does. */
+class NpyTest {
+  /** Each dtype's test values, written by {@code put}, and what astype(float32) makes of them. */
+  private record Case(
+      String dtype, int size, BiConsumer<ByteBuffer, Integer> put, float[] expected) {}
+
+  private static Case of(String dtype) {
+    ByteOrder order = dtype.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+    return switch (dtype.substring(1)) {
+      case "f4" ->
+          new Case(
+              dtype,
+              4,
+              (b, i) -> b.putFloat(new float[] {-1.5f, 0f, 3e38f}[i]),
+              new float[] {-1.5f, 0f, 3e38f});
+      case "f8" ->
+          new Case(
+              dtype,
+              8,
+              (b, i) -> b.putDouble(new double[] {-0.1, 1e300, 2.5}[i]),
+              new float[] {(float) -0.1, Float.POSITIVE_INFINITY, 2.5f});
+      case "i1" ->
+          new Case(
+              dtype, 1, (b, i) -> b.put(new byte[] {-128, 0, 127}[i]), new float[] {-128, 0, 127});
+      case "u1" ->
+          new Case(
+              dtype, 1, (b, i) -> b.put(new byte[] {(byte) 255, 0, 7}[i]), new float[] {255, 0, 7});
+      case "b1" ->
+          new Case(dtype, 1, (b, i) -> b.put(new byte[] {1, 0, 1}[i]), new float[] {1, 0, 1});
+      case "i2" ->
+          new Case(
+              dtype,
+              2,
+              (b, i) -> b.putShort(new short[] {-32768, 5, 32767}[i]),
+              new float[] {-32768, 5, 32767});
+      case "u2" ->
+          new Case(
+              dtype,
+              2,
+              (b, i) -> b.putShort(new short[] {(short) 65535, 0, 9}[i]),
+              new float[] {65535, 0, 9});
+      case "i4" ->
+          new Case(
+              dtype,
+              4,
+              (b, i) -> b.putInt(new int[] {Integer.MIN_VALUE, -3, 16777217}[i]),
+              new float[] {Integer.MIN_VALUE, -3, 16777217f});
+      case "u4" ->
+          new Case(
+              dtype,
+              4,
+              (b, i) -> b.putInt(new int[] {-1, 0, 12}[i]),
+              new float[] {4294967295f, 0, 12});
+      case "i8" ->
+          new Case(
+              dtype,
+              8,
+              (b, i) -> b.putLong(new long[] {Long.MIN_VALUE, -7, 1L << 40}[i]),
+              new float[] {Long.MIN_VALUE, -7, 1L << 40});
+      case "u8" ->
+          new Case(
+              dtype,
+              8,
+              (b, i) -> b.putLong(new long[] {-1L, 0, 3}[i]),
+              new float[] {1.8446744e19f, 0, 3});
+      default -> throw new IllegalArgumentException(dtype);
+    };
+  }
+
+  private static byte[] npy(Case c, ByteOrder order, int elements) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    String dict =
+        "{'descr': '" + c.dtype() + "', 'fortran_order': False, 'shape': (" + elements + ",), }";
+    String header = dict + " ".repeat((64 - (10 + dict.length() + 1) % 64) % 64) + "\n";
+    out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+    out.write(header.length() & 0xff);
+    out.write(header.length() >>> 8);
+    out.write(header.getBytes(StandardCharsets.ISO_8859_1));
+    ByteBuffer data = ByteBuffer.allocate(elements * c.size()).order(order);
+    for (int i = 0; i < elements; i++) {
+      c.put().accept(data, i % 3);
+    }
+    out.write(data.array());
+    return out.toByteArray();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "<f4", "<f8", ">f8", "|i1", "|u1", "|b1", "<i2", "<u2", "<i4", ">i4", "<u4", "<i8", "<u8"
+      })
+  void everyNumericDtypeBecomesTheFloatNumpyWouldMake(String dtype) throws IOException {
+    Case c = of(dtype);
+    ByteOrder order = dtype.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+    // More elements than one conversion chunk (2^16), so chunk edges are crossed.
+    int elements = 3 * 40_000;
+    InputStream in = new ByteArrayInputStream(npy(c, order, elements));
+    Npy.Header header = Npy.readHeader(in);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (!header.numeric()) {
+      assertThrows(IOException.class, () -> Npy.convert(in, header, out), dtype);
+      return;
+    }
+    Npy.convert(in, header, out);
+
+    InputStream converted = new ByteArrayInputStream(out.toByteArray());
+    Npy.Header floats = Npy.readHeader(converted);
+    assertEquals(List.of(elements), floats.shape());
+    assertEquals(true, floats.isFloat32());
+    ByteBuffer data = ByteBuffer.wrap(converted.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
+    float[] got = new float[elements];
+    data.asFloatBuffer().get(got);
+    float[] expected = new float[elements];
+    for (int i = 0; i < elements; i++) {
+      expected[i] = c.expected()[i % 3];
+    }
+    assertArrayEquals(expected, got, dtype);
+  }
+}
