@@ -57,187 +57,8 @@ final class ThresholdAccumulator implements Accumulator {
   private transient @Nullable Position located;
   private transient @Nullable RawRanks rawRanks;
 
-  /**
-   * What the hypotheses of one unit share for this measure in blockwise mode: the histogram of the
-   * values whose quantile is the threshold (resized, or raw in the raw convention), fed once per
-   * unit batch and merged once per other group, and where the threshold falls in it. Each
-   * accumulator has its own until {@link #shareWith} joins it to a sibling's: 12 hypotheses of 960
-   * units then keep 960 histograms, not 11,520.
-   */
-  private Siblings siblings = new Siblings();
-
-  private static final class Siblings implements java.io.Serializable {
-    private @Nullable JointHistogram histogram;
-    private transient @Nullable Object lastFed;
-    private transient java.util.@Nullable Set<Siblings> merged;
-
-    /** Where the threshold falls, for siblings that counted {@code locatedCount} values. */
-    private transient @Nullable Position located;
-
-    private transient long locatedCount;
-    private transient @Nullable RawRanks rawRanks;
-    private transient long rawRanksCount;
-
-    JointHistogram histogram() {
-      if (histogram == null) {
-        histogram = new JointHistogram(1);
-      }
-      return histogram;
-    }
-
-    /**
-     * The most values (records x symbols) a floor was proven for; 0 while no floor was used. A
-     * dataset that turned out larger would void the proof: {@link #locate} checks.
-     */
-    private long provenFor;
-
-    /**
-     * Counts a unit batch's resized values (DeepBase's convention) unless a sibling already did.
-     * Once the values counted so far put enough of them in a bucket F or above, the threshold of a
-     * dataset of at most {@code recordsAtMost} records is proven to lie in F or above whatever the
-     * remaining records hold (their values can only add to the count above F): the values below F
-     * are then counted as one lump and their blocks never resized.
-     */
-    void feedResized(UnitBatch unit, double quantile, long recordsAtMost) {
-      if (lastFed == unit) {
-        return;
-      }
-      long floor = provenFloor(quantile, recordsAtMost * unit.symbols());
-      feed(unit, floor == JointHistogram.ZERO ? unit.histogram() : unit.histogramFrom(floor));
-    }
-
-    /**
-     * Counts a unit batch's values on the layer's own grid (NetDissect-Lite's convention) unless a
-     * sibling already did, lumping the values below a proven floor as {@link #feedResized} does.
-     */
-    void feedRaw(UnitBatch unit, double quantile, long recordsAtMost) {
-      if (lastFed == unit) {
-        return;
-      }
-      long floor = provenFloor(quantile, recordsAtMost * unit.rawSymbols());
-      feed(unit, floor == JointHistogram.ZERO ? unit.rawHistogram() : unit.rawHistogramFrom(floor));
-    }
-
-    /**
-     * Returns the highest bucket the threshold of at most {@code most} values is proven to lie in
-     * or above, given the values counted so far ({@link JointHistogram#ZERO} when none is), and
-     * remembers what it was proven for.
-     */
-    private long provenFloor(double quantile, long most) {
-      if (most <= 0 || histogram == null) {
-        return JointHistogram.ZERO;
-      }
-      long lo = (long) Math.floor(quantile * (most - 1));
-      long floor = histogram.floorFor(most - lo);
-      if (floor != JointHistogram.ZERO) {
-        provenFor = Math.max(provenFor, most);
-      }
-      return floor;
-    }
-
-    /** Fails when more values came than the floor was proven for. */
-    void checkProven(String name, long values) {
-      if (provenFor > 0 && values > provenFor) {
-        throw new IllegalStateException(
-            name
-                + ": the dataset gave "
-                + values
-                + " values, more than the "
-                + provenFor
-                + " its threshold's floor was proven for");
-      }
-    }
-
-    /** Counts a unit batch's values unless a sibling already did. */
-    void feed(UnitBatch unit, JointHistogram values) {
-      if (lastFed != unit) {
-        lastFed = unit;
-        histogram().addAll(values, 0);
-        located = null;
-        rawRanks = null;
-      }
-    }
-
-    /**
-     * Raw convention, pass two: the unit's raw values in the threshold's range, collected once per
-     * unit batch (they do not depend on the hypothesis) and merged once per other group.
-     */
-    private final BucketValues rawRange = new BucketValues();
-
-    private transient @Nullable Object lastCollected;
-    private transient java.util.@Nullable Set<Siblings> mergedCollected;
-
-    /**
-     * The exact threshold after pass two (either convention), for siblings that counted {@code
-     * thresholdFor} values.
-     */
-    private double threshold = Double.NaN;
-
-    private long thresholdFor = -1;
-
-    /** Collects a unit batch's raw values in [low, high] unless a sibling already did. */
-    void collectRaw(UnitBatch unit, long low, long high) {
-      if (lastCollected != unit) {
-        lastCollected = unit;
-        FloatBuffer raw = unit.raw();
-        int r0 = raw.position();
-        for (int i : unit.positionsIn(low, high, true)) {
-          rawRange.add(raw.get(r0 + i), 0);
-        }
-      }
-    }
-
-    /**
-     * Blockwise pass two in DeepBase's convention: the resized values in the threshold's bucket,
-     * collected once per unit batch for all the siblings and without a class (they fix the
-     * threshold; pass three counts by class).
-     */
-    private final BucketValues bucket = new BucketValues();
-
-    private transient @Nullable Object lastBucketed;
-
-    /** Collects a unit batch's values in its crossing's range that lie in {@code ordinal}. */
-    void collectBucket(UnitBatch unit, UnitBatch.Crossing crossing, long ordinal) {
-      if (lastBucketed != unit) {
-        lastBucketed = unit;
-        for (float v : crossing.inRangeValues()) {
-          if (JointHistogram.ordinal(v) == ordinal) {
-            bucket.add(v, 0);
-          }
-        }
-      }
-    }
-
-    /** Adds another group's pass-two collections unless a sibling already did. */
-    void mergeCollectedOnce(Siblings other) {
-      if (other == this) {
-        return;
-      }
-      if (mergedCollected == null) {
-        mergedCollected = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-      }
-      if (mergedCollected.add(other)) {
-        rawRange.merge(other.rawRange, new int[] {0});
-        bucket.merge(other.bucket, new int[] {0});
-      }
-    }
-
-    /** Adds another group's counts unless a sibling already did. */
-    void mergeOnce(Siblings other) {
-      if (other == this || other.histogram == null) {
-        return;
-      }
-      if (merged == null) {
-        merged = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-      }
-      if (merged.add(other)) {
-        histogram().merge(other.histogram, new int[] {0});
-        provenFor = Math.max(provenFor, other.provenFor);
-        located = null;
-        rawRanks = null;
-      }
-    }
-  }
+  /** Shared with the sibling accumulators of the same unit in blockwise mode. */
+  private ThresholdSiblings siblings = new ThresholdSiblings();
 
   /** Records in the dataset at most; 0 when unknown. */
   private long recordsAtMost;
@@ -660,7 +481,7 @@ final class ThresholdAccumulator implements Accumulator {
   }
 
   /** Where rank floor(q (n - 1)) falls in the histogram. */
-  private record Position(
+  record Position(
       long bucket,
       long below,
       double[] bucketCounts,
@@ -674,11 +495,7 @@ final class ThresholdAccumulator implements Accumulator {
     if (blockwise()) {
       // Shared by siblings that saw the same values (a pair skipped mid-way saw fewer).
       siblings.checkProven(name, count);
-      if (siblings.located == null || siblings.locatedCount != count) {
-        siblings.located = locateInHistogram();
-        siblings.locatedCount = count;
-      }
-      return siblings.located;
+      return siblings.located(count, this::locateInHistogram);
     }
     if (located == null) {
       located = locateInHistogram();
@@ -753,12 +570,9 @@ final class ThresholdAccumulator implements Accumulator {
     if (pass == 2 && blockwise() && Double.isNaN(countAbove)) {
       // Siblings that saw as many values share the threshold (a pair skipped mid-way saw fewer).
       long seen = rawThreshold ? rawCount : count;
-      if (siblings.thresholdFor != seen) {
-        siblings.threshold =
-            rawThreshold ? rawThresholdValue(rawRanks()) : exactThreshold(locate());
-        siblings.thresholdFor = seen;
-      }
-      countAbove = siblings.threshold;
+      countAbove =
+          siblings.threshold(
+              seen, () -> rawThreshold ? rawThresholdValue(rawRanks()) : exactThreshold(locate()));
       pass = 3;
       return;
     }
@@ -790,7 +604,7 @@ final class ThresholdAccumulator implements Accumulator {
    *
    * @param below raw values in buckets below {@code low}
    */
-  private record RawRanks(long low, long high, long below, long lo) {
+  record RawRanks(long low, long high, long below, long lo) {
     boolean zero() {
       return low == JointHistogram.ZERO && high == JointHistogram.ZERO;
     }
@@ -800,11 +614,7 @@ final class ThresholdAccumulator implements Accumulator {
   private RawRanks rawRanks() {
     if (blockwise()) {
       siblings.checkProven(name, rawCount);
-      if (siblings.rawRanks == null || siblings.rawRanksCount != rawCount) {
-        siblings.rawRanks = locateRawRanks();
-        siblings.rawRanksCount = rawCount;
-      }
-      return siblings.rawRanks;
+      return siblings.rawRanks(rawCount, this::locateRawRanks);
     }
     if (rawRanks == null) {
       rawRanks = locateRawRanks();
@@ -922,7 +732,7 @@ final class ThresholdAccumulator implements Accumulator {
    * unit's values shared by the siblings, one class (they only fix the threshold).
    */
   private BucketValues.Distinct collected() {
-    return blockwise() ? siblings.bucket.distinct(1) : bucketValues.distinct(k);
+    return blockwise() ? siblings.bucket().distinct(1) : bucketValues.distinct(k);
   }
 
   /**
@@ -936,7 +746,7 @@ final class ThresholdAccumulator implements Accumulator {
 
   /** The exact raw threshold: NumPy's linear interpolation between ranks lo and lo + 1. */
   private double rawThresholdValue(RawRanks r) {
-    BucketValues.Distinct d = (blockwise() ? siblings.rawRange : rawRangeValues).distinct(1);
+    BucketValues.Distinct d = (blockwise() ? siblings.rawRange() : rawRangeValues).distinct(1);
     if (r.low() == JointHistogram.ZERO) {
       // The zeros were counted, not collected: they come first in the range.
       long zeros = rawValues().zeros(0);

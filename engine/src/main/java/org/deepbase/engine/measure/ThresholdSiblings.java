@@ -1,0 +1,226 @@
+package org.deepbase.engine.measure;
+
+import java.nio.FloatBuffer;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * What the hypotheses of one unit share for a dataset-threshold measure over values resized on
+ * demand (a {@link ThresholdAccumulator}'s blockwise mode): the histogram of the values whose
+ * quantile is the threshold (resized, or raw in the raw convention), fed once per unit batch and
+ * merged once per other group; where the threshold falls in it; pass two's collections; and the
+ * exact threshold. Each accumulator has its own until {@link ThresholdAccumulator#shareWith} joins
+ * it to a sibling's: 12 hypotheses of 960 units then keep 960 histograms, not 11,520.
+ */
+final class ThresholdSiblings implements java.io.Serializable {
+  private @Nullable JointHistogram histogram;
+  private transient @Nullable Object lastFed;
+  private transient java.util.@Nullable Set<ThresholdSiblings> merged;
+
+  /** Where the threshold falls, for siblings that counted {@code locatedCount} values. */
+  private transient ThresholdAccumulator.@Nullable Position located;
+
+  private transient long locatedCount;
+  private transient ThresholdAccumulator.@Nullable RawRanks rawRanks;
+  private transient long rawRanksCount;
+
+  JointHistogram histogram() {
+    if (histogram == null) {
+      histogram = new JointHistogram(1);
+    }
+    return histogram;
+  }
+
+  /**
+   * The most values (records x symbols) a floor was proven for; 0 while no floor was used. A
+   * dataset that turned out larger would void the proof: {@link #locate} checks.
+   */
+  private long provenFor;
+
+  /**
+   * Counts a unit batch's resized values (DeepBase's convention) unless a sibling already did. Once
+   * the values counted so far put enough of them in a bucket F or above, the threshold of a dataset
+   * of at most {@code recordsAtMost} records is proven to lie in F or above whatever the remaining
+   * records hold (their values can only add to the count above F): the values below F are then
+   * counted as one lump and their blocks never resized.
+   */
+  void feedResized(UnitBatch unit, double quantile, long recordsAtMost) {
+    if (lastFed == unit) {
+      return;
+    }
+    long floor = provenFloor(quantile, recordsAtMost * unit.symbols());
+    feed(unit, floor == JointHistogram.ZERO ? unit.histogram() : unit.histogramFrom(floor));
+  }
+
+  /**
+   * Counts a unit batch's values on the layer's own grid (NetDissect-Lite's convention) unless a
+   * sibling already did, lumping the values below a proven floor as {@link #feedResized} does.
+   */
+  void feedRaw(UnitBatch unit, double quantile, long recordsAtMost) {
+    if (lastFed == unit) {
+      return;
+    }
+    long floor = provenFloor(quantile, recordsAtMost * unit.rawSymbols());
+    feed(unit, floor == JointHistogram.ZERO ? unit.rawHistogram() : unit.rawHistogramFrom(floor));
+  }
+
+  /**
+   * Returns the highest bucket the threshold of at most {@code most} values is proven to lie in or
+   * above, given the values counted so far ({@link JointHistogram#ZERO} when none is), and
+   * remembers what it was proven for.
+   */
+  private long provenFloor(double quantile, long most) {
+    if (most <= 0 || histogram == null) {
+      return JointHistogram.ZERO;
+    }
+    long lo = (long) Math.floor(quantile * (most - 1));
+    long floor = histogram.floorFor(most - lo);
+    if (floor != JointHistogram.ZERO) {
+      provenFor = Math.max(provenFor, most);
+    }
+    return floor;
+  }
+
+  /** Fails when more values came than the floor was proven for. */
+  void checkProven(String name, long values) {
+    if (provenFor > 0 && values > provenFor) {
+      throw new IllegalStateException(
+          name
+              + ": the dataset gave "
+              + values
+              + " values, more than the "
+              + provenFor
+              + " its threshold's floor was proven for");
+    }
+  }
+
+  /** Counts a unit batch's values unless a sibling already did. */
+  void feed(UnitBatch unit, JointHistogram values) {
+    if (lastFed != unit) {
+      lastFed = unit;
+      histogram().addAll(values, 0);
+      located = null;
+      rawRanks = null;
+    }
+  }
+
+  /**
+   * Raw convention, pass two: the unit's raw values in the threshold's range, collected once per
+   * unit batch (they do not depend on the hypothesis) and merged once per other group.
+   */
+  private final BucketValues rawRange = new BucketValues();
+
+  private transient @Nullable Object lastCollected;
+  private transient java.util.@Nullable Set<ThresholdSiblings> mergedCollected;
+
+  /**
+   * The exact threshold after pass two (either convention), for siblings that counted {@code
+   * thresholdFor} values.
+   */
+  private double threshold = Double.NaN;
+
+  private long thresholdFor = -1;
+
+  /** Collects a unit batch's raw values in [low, high] unless a sibling already did. */
+  void collectRaw(UnitBatch unit, long low, long high) {
+    if (lastCollected != unit) {
+      lastCollected = unit;
+      FloatBuffer raw = unit.raw();
+      int r0 = raw.position();
+      for (int i : unit.positionsIn(low, high, true)) {
+        rawRange.add(raw.get(r0 + i), 0);
+      }
+    }
+  }
+
+  /**
+   * Blockwise pass two in DeepBase's convention: the resized values in the threshold's bucket,
+   * collected once per unit batch for all the siblings and without a class (they fix the threshold;
+   * pass three counts by class).
+   */
+  private final BucketValues bucket = new BucketValues();
+
+  private transient @Nullable Object lastBucketed;
+
+  /** Collects a unit batch's values in its crossing's range that lie in {@code ordinal}. */
+  void collectBucket(UnitBatch unit, UnitBatch.Crossing crossing, long ordinal) {
+    if (lastBucketed != unit) {
+      lastBucketed = unit;
+      for (float v : crossing.inRangeValues()) {
+        if (JointHistogram.ordinal(v) == ordinal) {
+          bucket.add(v, 0);
+        }
+      }
+    }
+  }
+
+  /** Adds another group's pass-two collections unless a sibling already did. */
+  void mergeCollectedOnce(ThresholdSiblings other) {
+    if (other == this) {
+      return;
+    }
+    if (mergedCollected == null) {
+      mergedCollected = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    }
+    if (mergedCollected.add(other)) {
+      rawRange.merge(other.rawRange, new int[] {0});
+      bucket.merge(other.bucket, new int[] {0});
+    }
+  }
+
+  /** Adds another group's counts unless a sibling already did. */
+  void mergeOnce(ThresholdSiblings other) {
+    if (other == this || other.histogram == null) {
+      return;
+    }
+    if (merged == null) {
+      merged = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    }
+    if (merged.add(other)) {
+      histogram().merge(other.histogram, new int[] {0});
+      provenFor = Math.max(provenFor, other.provenFor);
+      located = null;
+      rawRanks = null;
+    }
+  }
+
+  /** Where the threshold falls for siblings that counted {@code count} values, located once. */
+  ThresholdAccumulator.Position located(
+      long count, Supplier<ThresholdAccumulator.Position> locate) {
+    if (located == null || locatedCount != count) {
+      located = locate.get();
+      locatedCount = count;
+    }
+    return located;
+  }
+
+  /** The raw ranks' buckets for siblings that counted {@code count} raw values, located once. */
+  ThresholdAccumulator.RawRanks rawRanks(
+      long count, Supplier<ThresholdAccumulator.RawRanks> locate) {
+    if (rawRanks == null || rawRanksCount != count) {
+      rawRanks = locate.get();
+      rawRanksCount = count;
+    }
+    return rawRanks;
+  }
+
+  /** The exact threshold for siblings that counted {@code count} values, computed once. */
+  double threshold(long count, DoubleSupplier compute) {
+    if (thresholdFor != count) {
+      threshold = compute.getAsDouble();
+      thresholdFor = count;
+    }
+    return threshold;
+  }
+
+  /** Pass two's raw values in the threshold's range (raw convention). */
+  BucketValues rawRange() {
+    return rawRange;
+  }
+
+  /** Pass two's resized values in the threshold's bucket (DeepBase's convention). */
+  BucketValues bucket() {
+    return bucket;
+  }
+}
