@@ -165,7 +165,6 @@ public final class UnitBatch {
     return resize;
   }
 
-  /** Returns the values on the layer's own grid as an array (copied once; do not modify). */
   /**
    * Takes the array that {@link #ownArray} copies the values into from {@code arrays} (called with
    * the length it needs), for a caller that reuses one array per thread instead of allocating one
@@ -176,6 +175,7 @@ public final class UnitBatch {
     ownArrays = arrays;
   }
 
+  /** Returns the values on the layer's own grid as an array (copied once; do not modify). */
   float[] ownArray() {
     if (ownArray == null) {
       ownArray =
