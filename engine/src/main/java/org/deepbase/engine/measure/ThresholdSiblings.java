@@ -34,7 +34,7 @@ final class ThresholdSiblings implements java.io.Serializable {
 
   /**
    * The most values (records x symbols) a floor was proven for; 0 while no floor was used. A
-   * dataset that turned out larger would void the proof: {@link #locate} checks.
+   * dataset that turned out larger would void the proof: {@link #checkProven} checks.
    */
   private long provenFor;
 
