@@ -3,6 +3,7 @@ package org.deepbase.engine.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -124,7 +125,7 @@ class NpyTest {
     InputStream converted = new ByteArrayInputStream(out.toByteArray());
     Npy.Header floats = Npy.readHeader(converted);
     assertEquals(List.of(elements), floats.shape());
-    assertEquals(true, floats.isFloat32());
+    assertTrue(floats.isFloat32());
     ByteBuffer data = ByteBuffer.wrap(converted.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
     float[] got = new float[elements];
     data.asFloatBuffer().get(got);
