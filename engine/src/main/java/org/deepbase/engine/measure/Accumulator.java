@@ -78,4 +78,16 @@ public interface Accumulator extends java.io.Serializable {
    * stop resizing those. Called before any value is added; the default ignores it.
    */
   default void expectRecordsAtMost(long records) {}
+
+  /**
+   * Returns the least value, on the unit's own grid, that the passes after this one may need
+   * exactly. A caller may hand those passes, instead of the values it handed this one, the same
+   * values with a 0 in every cell that is below the limit and not next to one at or above it (its
+   * eight neighbours on the own grid: the corners of every bilinear block that can reach the
+   * limit), provided no value it hands is negative. {@code NEGATIVE_INFINITY} (the default): later
+   * passes need every value; {@code POSITIVE_INFINITY}: this accumulator takes no later pass.
+   */
+  default float laterPassesNeedFrom() {
+    return Float.NEGATIVE_INFINITY;
+  }
 }

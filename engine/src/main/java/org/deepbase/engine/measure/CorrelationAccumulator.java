@@ -220,4 +220,10 @@ public final class CorrelationAccumulator implements Accumulator {
   public long count() {
     return n;
   }
+
+  /** {@inheritDoc} One pass: nothing later. */
+  @Override
+  public float laterPassesNeedFrom() {
+    return Float.POSITIVE_INFINITY;
+  }
 }

@@ -558,6 +558,24 @@ final class ThresholdAccumulator implements Accumulator {
         && (Boolean.TRUE.equals(onDemand) || locate().bucket() != JointHistogram.ZERO);
   }
 
+  /**
+   * {@inheritDoc} Over values resized on demand (either convention) the later passes look only at
+   * values in the threshold's range and above, and at the resized values of blocks with a corner
+   * there: all at or above the floor pass one has proven so far. The limit is the floor's lower
+   * neighbour bucket: a block whose corners all lie below it cannot reach the floor even by
+   * rounding (a bucket is about 0.1 % wide). Without a positive floor yet, every value.
+   */
+  @Override
+  public float laterPassesNeedFrom() {
+    if (!exact) {
+      return Float.POSITIVE_INFINITY;
+    }
+    if (!blockwise()) {
+      return Float.NEGATIVE_INFINITY;
+    }
+    return siblings.laterPassesNeedFrom(quantile, recordsAtMost);
+  }
+
   /** {@inheritDoc} Pass two over values resized on demand fixes the threshold: no class is read. */
   @Override
   public boolean readsAnnotations() {
@@ -586,6 +604,10 @@ final class ThresholdAccumulator implements Accumulator {
       if (blockwise() && r.zero()) {
         // Both neighbouring ranks are exact zeros: T = 0 is known, and pass two counts above it.
         countAbove = 0;
+      } else if (blockwise() && siblings.rawRangeFromPassOne(collectLow(), rangeHigh)) {
+        // Pass one kept every raw value of the ranks' buckets: T is exact, pass two counts above
+        // it.
+        countAbove = siblings.threshold(rawCount, () -> rawThresholdValue(r));
       }
     } else {
       thresholdBucket = locate().bucket();

@@ -49,6 +49,7 @@ final class ThresholdSiblings implements java.io.Serializable {
     if (lastFed == unit) {
       return;
     }
+    symbolsFed = unit.symbols();
     long floor = provenFloor(quantile, recordsAtMost * unit.symbols());
     feed(unit, floor == JointHistogram.ZERO ? unit.histogram() : unit.histogramFrom(floor));
   }
@@ -61,8 +62,64 @@ final class ThresholdSiblings implements java.io.Serializable {
     if (lastFed == unit) {
       return;
     }
-    long floor = provenFloor(quantile, recordsAtMost * unit.rawSymbols());
+    symbolsFed = unit.rawSymbols();
+    long most = recordsAtMost * unit.rawSymbols();
+    long floor = provenFloor(quantile, most);
+    keepAboveFloor(unit, floor, quantile, most);
     feed(unit, floor == JointHistogram.ZERO ? unit.rawHistogram() : unit.rawHistogramFrom(floor));
+  }
+
+  /**
+   * Raw convention, pass one: the raw values at or above the proven floor, while they fit in a
+   * batch's worth of the unit's values. The floor stays near the threshold's rank, so they are
+   * about (1 - q) of the dataset's values: kept when that is at most half a batch, the threshold is
+   * exact after pass one and the pass that would collect its range is skipped ({@link
+   * #rawRangeFromPassOne}). Not serialised: a group sent elsewhere collects in pass two.
+   */
+  private transient @Nullable AboveFloor aboveFloor;
+
+  private transient boolean rawRangeFromAboveFloor;
+
+  private void keepAboveFloor(UnitBatch unit, long floor, double quantile, long most) {
+    if (aboveFloor == null) {
+      int batch = unit.records() * unit.rawSymbols();
+      long need = most - (long) Math.floor(quantile * (most - 1));
+      aboveFloor = new AboveFloor(batch);
+      if (histogram != null || most <= 0 || need > batch / 2) {
+        // Not from the first batch on, the dataset's size unknown, or too many to keep.
+        aboveFloor.giveUp();
+        return;
+      }
+    }
+    aboveFloor.raise(floor);
+    aboveFloor.addAll(unit.ownArray());
+  }
+
+  /**
+   * Raw convention: fills pass two's collection ({@link #rawRange}) with pass one's raw values in
+   * buckets [low, high] when pass one kept all of them, and returns whether it did.
+   */
+  boolean rawRangeFromPassOne(long low, long high) {
+    if (!rawRangeFromAboveFloor) {
+      if (aboveFloor == null || !aboveFloor.complete(low, high)) {
+        return false;
+      }
+      aboveFloor.copyRange(low, high, rawRange);
+      aboveFloor.giveUp();
+      rawRangeFromAboveFloor = true;
+    }
+    return true;
+  }
+
+  /** Values per record that the last batch fed counted (own-grid or resized); 0 before any. */
+  private transient int symbolsFed;
+
+  /** See {@link ThresholdAccumulator#laterPassesNeedFrom}. */
+  float laterPassesNeedFrom(double quantile, long recordsAtMost) {
+    long floor = provenFloor(quantile, recordsAtMost * symbolsFed);
+    return floor > JointHistogram.ZERO + 1
+        ? JointHistogram.above(floor - 2)
+        : Float.NEGATIVE_INFINITY;
   }
 
   /**
@@ -178,6 +235,10 @@ final class ThresholdSiblings implements java.io.Serializable {
       merged = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     }
     if (merged.add(other)) {
+      if (aboveFloor != null) {
+        // The other group's values below its own floor are gone: pass two collects the range.
+        aboveFloor.giveUp();
+      }
       histogram().merge(other.histogram, new int[] {0});
       provenFor = Math.max(provenFor, other.provenFor);
       located = null;

@@ -333,6 +333,55 @@ class ResizeOnDemandTest {
     }
   }
 
+  /**
+   * In the raw convention pass one keeps the raw values at or above its proven floor while they fit
+   * in half a batch: the threshold is then exact after pass one and pass two counts (two passes,
+   * not three). When they do not fit, or the dataset's size is not told, three passes; the score is
+   * the reference's either way, on every value distribution.
+   */
+  @Test
+  void theRawThresholdIsExactAfterPassOneWhenItsRangeFits() {
+    BilinearResize plan = new BilinearResize(7, 7, 56, 56);
+    int records = 40;
+    int batch = 10;
+    long seed = 60;
+    for (Values kind : Values.values()) {
+      float[][] data = fixture(seed++, records, 7, 7, 56, 56, kind);
+      for (double q : new double[] {0.995, 0.9, 0.5}) {
+        for (long told : new long[] {0, records}) {
+          Accumulator iou = Measure.IOU.create(q, true, true);
+          if (told > 0) {
+            iou.expectRecordsAtMost(told);
+          }
+          int passes = 1;
+          for (; ; passes++) {
+            for (int from = 0; from < records; from += batch) {
+              iou.add(
+                  onDemandBatch(data, plan, from, batch),
+                  maskOf(data, plan, from, batch),
+                  hypothesisOf(data, plan, from, batch));
+            }
+            if (!iou.wantsAnotherPass()) {
+              break;
+            }
+            iou.startPass();
+          }
+          String what = kind + " q " + q + " told " + told;
+          assertEquals(reference(data, q, true), iou.result().value(), 1e-12, what);
+          // 1 - q of the values fit in half a batch at q = 0.995 and 0.9, not at 0.5.
+          boolean fits = told > 0 && (1 - q) * records <= batch / 2.0;
+          boolean zeroThreshold = MeasureReferenceTest.threshold(data[0], q) == 0;
+          if (kind == Values.TIES && fits && !zeroThreshold) {
+            // Ties fill the floor's bucket: what is kept may outgrow the batch, and is given up.
+            assertTrue(passes == 2 || passes == 3, what);
+          } else {
+            assertEquals(zeroThreshold || fits ? 2 : 3, passes, what);
+          }
+        }
+      }
+    }
+  }
+
   private static UnitBatch onDemandBatch(float[][] data, BilinearResize plan, int from, int n) {
     int raw = plan.sourceSymbols();
     return new UnitBatch(
