@@ -285,22 +285,6 @@ public final class BehaviorCache {
       }
     }
 
-    /**
-     * Finishes a file that only this process reads back before deleting it (an exact inspection's
-     * spill): no checksum and no fsync, which would re-read and flush gigabytes nobody keeps. Such
-     * an entry is never valid as a cache entry ({@link #isValid} wants its checksum).
-     */
-    public void finishTemporary() {
-      try {
-        writer.end();
-        closeResources();
-        moveIntoPlace(temporary, entry);
-        committed = true;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
     private boolean closed;
 
     private void closeResources() {
@@ -336,7 +320,7 @@ public final class BehaviorCache {
    * grid (entries hold each layer on its own grid: a ResNet stage resized to the masks would take
    * ~250 times the disk).
    */
-  public static final class Reader implements AutoCloseable {
+  public static final class Reader implements BatchReader {
     private final LayerInfo layer;
     private final GridAlignment alignment;
     private final GridAlignment.Delivery delivery;
@@ -362,10 +346,7 @@ public final class BehaviorCache {
       }
     }
 
-    /**
-     * Reads the next batch for the given record ids (which must match the stored batch), or null at
-     * the end.
-     */
+    @Override
     public @Nullable BehaviorBatch next(int[] units, int[] recordIds) {
       try {
         if (!reader.loadNextBatch()) {

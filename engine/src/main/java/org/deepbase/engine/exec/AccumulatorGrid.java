@@ -390,6 +390,24 @@ public final class AccumulatorGrid implements Serializable {
     return probes[layer][hypothesis] == null ? null : probes[layer][hypothesis].result();
   }
 
+  /**
+   * Returns the least own-grid value of a unit that the passes after the current one may need
+   * exactly ({@link Accumulator#laterPassesNeedFrom}), over the unit's defined pairs.
+   *
+   * @param unit the unit's index within the layer's request
+   */
+  public float laterPassesNeedFrom(int layer, int unit) {
+    float least = Float.POSITIVE_INFINITY;
+    for (int h = 0; h < hypotheses; h++) {
+      for (int m = 0; m < measures.size(); m++) {
+        if (defined(h, m)) {
+          least = Math.min(least, accumulators[slot(layer, unit, h, m)].laterPassesNeedFrom());
+        }
+      }
+    }
+    return least;
+  }
+
   /** Tells every accumulator the most records the passes will add (the dataset's size). */
   public AccumulatorGrid expectRecordsAtMost(long records) {
     for (Accumulator a : accumulators) {

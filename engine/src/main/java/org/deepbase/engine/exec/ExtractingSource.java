@@ -3,19 +3,19 @@ package org.deepbase.engine.exec;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.deepbase.engine.cache.BehaviorCache;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.Extractor;
 
 /**
- * Runs the model: one forward pass per batch for every requested layer. Optionally writes every
- * batch to behavior-cache writers, and records the measured per-record forward cost on close.
+ * Runs the model: one forward pass per batch for every requested layer. Optionally hands every
+ * batch to sinks (behavior-cache writers, an exact inspection's spill), one per layer, and records
+ * the measured per-record forward cost on close.
  */
 final class ExtractingSource implements BehaviorSource {
   private final Extractor extractor;
   private final BufferAllocator allocator;
-  private final List<BehaviorCache.Writer> writers;
+  private final List<java.util.function.Consumer<BehaviorBatch>> sinks;
   private final @Nullable CostModel costs;
   private final String costKey;
   private long nanos;
@@ -29,12 +29,12 @@ final class ExtractingSource implements BehaviorSource {
   ExtractingSource(
       Extractor extractor,
       BufferAllocator allocator,
-      List<BehaviorCache.Writer> writers,
+      List<java.util.function.Consumer<BehaviorBatch>> sinks,
       @Nullable CostModel costs,
       String costKey) {
     this.extractor = extractor;
     this.allocator = allocator;
-    this.writers = writers;
+    this.sinks = sinks;
     this.costs = costs;
     this.costKey = costKey;
   }
@@ -45,8 +45,8 @@ final class ExtractingSource implements BehaviorSource {
     List<BehaviorBatch> behaviors = extractor.extract(batch, allocator);
     nanos += System.nanoTime() - started;
     records += batch.size();
-    for (int l = 0; l < writers.size(); l++) {
-      writers.get(l).write(behaviors.get(l));
+    for (int l = 0; l < sinks.size(); l++) {
+      sinks.get(l).accept(behaviors.get(l));
     }
     return behaviors;
   }

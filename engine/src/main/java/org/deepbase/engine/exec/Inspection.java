@@ -5,12 +5,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.cache.BatchReader;
 import org.deepbase.engine.cache.BehaviorCache;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.data.RecordBatch;
@@ -138,13 +141,13 @@ public final class Inspection {
           // Every layer is cached: no model is loaded and no forward pass runs.
           int cachedBatch = cache.batchSize(entries.get(0), allocator);
           pass(
-              new CachedSource(cache, entries, allocator, costs),
+              storedSource(cacheReaders(cache, entries, allocator), sizeOf(entries), costs),
               cachedBatch,
               true,
               Long.MAX_VALUE);
           while (grid.startNextPass()) {
             pass(
-                new CachedSource(cache, entries, allocator, costs),
+                storedSource(cacheReaders(cache, entries, allocator), sizeOf(entries), costs),
                 cachedBatch,
                 false,
                 recordsUsed);
@@ -160,48 +163,60 @@ public final class Inspection {
             // one's behaviors in a temporary spill when reading them back beats a forward pass.
             Path spill =
                 write ? null : spillDir(activations, costs, costKey, bytesOnOwnGrids(allUnits()));
-            List<Path> targets = write ? entries : spill != null ? spillEntries(spill) : List.of();
-            List<LayerRequest> extracted = targets.isEmpty() ? layers : allUnits();
+            boolean stores = write || spill != null;
+            List<LayerRequest> extracted = stores ? allUnits() : layers;
             Extractor extractor =
                 ShardScan.extractor(
                     loaded, extracted, dataset, request, workspace, stopping.stopsEarly());
             // Stored behaviors keep each layer on its own grid: resized layers come with theirs.
-            Extractor filling = targets.isEmpty() ? extractor : extractor.withRawGrids();
-            BehaviorCache store = cache != null ? cache : new BehaviorCache(workspace);
+            Extractor filling = stores ? extractor.withRawGrids() : extractor;
             List<BehaviorCache.Writer> writers = new ArrayList<>();
+            List<Spill> spills = new ArrayList<>();
             try {
-              for (int l = 0; l < targets.size(); l++) {
-                writers.add(
-                    store.writer(
-                        targets.get(l),
-                        layers.get(l).layer(),
-                        dataset.recordCount(),
-                        batchSize,
-                        allocator));
+              List<Consumer<BehaviorBatch>> sinks = new ArrayList<>();
+              for (int l = 0; l < layers.size(); l++) {
+                LayerInfo layer = layers.get(l).layer();
+                if (write) {
+                  BehaviorCache.Writer writer =
+                      cache.writer(
+                          entries.get(l), layer, dataset.recordCount(), batchSize, allocator);
+                  writers.add(writer);
+                  sinks.add(writer::write);
+                } else if (spill != null) {
+                  Spill layerSpill =
+                      new Spill(spill.resolve(layer.name() + ".spill"), layer, allocator);
+                  spills.add(layerSpill);
+                  int index = l;
+                  // What the later passes need is known from the batches scored before this one.
+                  sinks.add(batch -> layerSpill.write(batch, laterPassesNeedFrom(index)));
+                }
               }
               pass(
-                  new ExtractingSource(filling, allocator, writers, costs, costKey),
+                  new ExtractingSource(filling, allocator, sinks, costs, costKey),
                   batchSize,
                   true,
                   Long.MAX_VALUE);
-              writers.forEach(
-                  spill != null
-                      ? BehaviorCache.Writer::finishTemporary
-                      : BehaviorCache.Writer::commit);
+              writers.forEach(BehaviorCache.Writer::commit);
               writers.forEach(BehaviorCache.Writer::close);
               writers.clear();
               while (grid.startNextPass()) {
                 // Later passes read what the first wrote, when it wrote: no forward pass.
                 pass(
-                    targets.isEmpty()
-                        ? new ExtractingSource(extractor, allocator, List.of(), costs, costKey)
-                        : new CachedSource(store, targets, allocator, costs),
+                    write
+                        ? storedSource(
+                            cacheReaders(cache, entries, allocator), sizeOf(entries), costs)
+                        : spill != null
+                            // A spill keeps a part of the bytes: its reads would mislead the
+                            // cost model about reading a cache entry, so they refine nothing.
+                            ? storedSource(spillReaders(spills, allocator), 0, costs)
+                            : new ExtractingSource(extractor, allocator, List.of(), costs, costKey),
                     batchSize,
                     false,
                     recordsUsed);
               }
             } finally {
               writers.forEach(BehaviorCache.Writer::close);
+              spills.forEach(Spill::close);
               if (spill != null) {
                 deleteTree(spill);
               }
@@ -281,12 +296,50 @@ public final class Inspection {
       }
     }
 
-    private List<Path> spillEntries(Path dir) {
-      List<Path> out = new ArrayList<>();
-      for (LayerRequest layer : layers) {
-        out.add(dir.resolve(layer.layer().name() + ".arrow"));
+    /**
+     * Returns what the passes after this one need of each unit of a requested layer, by unit number
+     * ({@link AccumulatorGrid#laterPassesNeedFrom}; nothing of the units not requested).
+     */
+    private float[] laterPassesNeedFrom(int layer) {
+      LayerRequest request = layers.get(layer);
+      float[] need = new float[request.layer().unitCount()];
+      java.util.Arrays.fill(need, Float.POSITIVE_INFINITY);
+      int[] units = request.units();
+      for (int i = 0; i < units.length; i++) {
+        need[units[i]] = Math.min(need[units[i]], grid.laterPassesNeedFrom(layer, i));
       }
-      return out;
+      return need;
+    }
+
+    private List<BatchReader> cacheReaders(
+        BehaviorCache cache, List<Path> entries, BufferAllocator allocator) {
+      List<BatchReader> readers = new ArrayList<>();
+      for (int l = 0; l < layers.size(); l++) {
+        readers.add(
+            cache.reader(
+                entries.get(l),
+                layers.get(l).layer(),
+                dataset.symbolShape(),
+                ShardScan.delivery(request, stopping.stopsEarly()),
+                allocator));
+      }
+      return readers;
+    }
+
+    private List<BatchReader> spillReaders(List<Spill> spills, BufferAllocator allocator) {
+      List<BatchReader> readers = new ArrayList<>();
+      for (Spill spill : spills) {
+        readers.add(
+            spill.reader(
+                dataset.symbolShape(),
+                ShardScan.delivery(request, stopping.stopsEarly()),
+                allocator));
+      }
+      return readers;
+    }
+
+    private StoredSource storedSource(List<BatchReader> readers, long bytes, CostModel costs) {
+      return new StoredSource(readers, bytes / Math.max(1, dataset.recordCount()), costs);
     }
 
     private static void deleteTree(Path dir) {
@@ -319,28 +372,25 @@ public final class Inspection {
       return all;
     }
 
-    /** Reads the requested units of every layer from cache entries. */
-    private final class CachedSource implements BehaviorSource {
-      private final List<BehaviorCache.Reader> readers = new ArrayList<>();
+    /**
+     * Reads the requested units of every layer back from where they were stored: cache entries, or
+     * an exact inspection's spill.
+     */
+    private final class StoredSource implements BehaviorSource {
+      private final List<BatchReader> readers;
       private final CostModel costs;
       private final long bytesPerRecord;
       private long records;
       private long nanos;
 
-      /** Reads entries; the time spent reading (not scoring) refines the cost model at close. */
-      CachedSource(
-          BehaviorCache cache, List<Path> entries, BufferAllocator allocator, CostModel costs) {
+      /**
+       * Reads with {@code readers}, one per layer; the time spent reading (not scoring) refines the
+       * cost model at close, for {@code bytesPerRecord} bytes of values delivered per record.
+       */
+      StoredSource(List<BatchReader> readers, long bytesPerRecord, CostModel costs) {
+        this.readers = readers;
         this.costs = costs;
-        this.bytesPerRecord = sizeOf(entries) / Math.max(1, dataset.recordCount());
-        for (int l = 0; l < layers.size(); l++) {
-          readers.add(
-              cache.reader(
-                  entries.get(l),
-                  layers.get(l).layer(),
-                  dataset.symbolShape(),
-                  ShardScan.delivery(request, stopping.stopsEarly()),
-                  allocator));
-        }
+        this.bytesPerRecord = bytesPerRecord;
       }
 
       @Override
@@ -369,7 +419,7 @@ public final class Inspection {
 
       @Override
       public void close() {
-        readers.forEach(BehaviorCache.Reader::close);
+        readers.forEach(BatchReader::close);
         costs.recordCacheRead(bytesPerRecord * records, nanos);
       }
     }

@@ -1,0 +1,395 @@
+package org.deepbase.engine.exec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.deepbase.engine.cache.BatchReader;
+import org.deepbase.engine.cache.BehaviorCache;
+import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.GridAlignment;
+import org.deepbase.engine.extract.Vectors;
+
+/**
+ * An exact inspection's temporary copy of one layer's behaviors from pass one, on the layer's own
+ * grid, for the passes after it: written and read back by the one process that deletes it.
+ *
+ * <p>Unlike a cache entry ({@link BehaviorCache}) it serves only the inspection that writes it, so
+ * each batch keeps, per unit, only what that inspection's later passes can use (the limit {@code
+ * needFrom} of {@code Accumulator.laterPassesNeedFrom}):
+ *
+ * <ul>
+ *   <li>nothing for a unit they do not read (read back as zeros);
+ *   <li>for a unit they read only at and above a limit, the cells at or above it and their eight
+ *       neighbours on the own grid (the corners of every bilinear block that can reach it), as a
+ *       bitmap and the kept values, read back with 0 in every other cell. Only where none of the
+ *       batch's values of the unit is negative: a 0 then stays below the limit, in blocks that
+ *       cannot reach it, like the value it replaces;
+ *   <li>every value otherwise.
+ * </ul>
+ *
+ * Over a ResNet-18's four stages at q = 0.995 that keeps about a seventh of the bytes
+ * (docs/design-notes.md, issue 17, session 12). The layout of the file stays in memory: nothing but
+ * this object reads it.
+ */
+final class Spill implements AutoCloseable {
+  private static final byte NONE = 0;
+  private static final byte DENSE = 1;
+  private static final byte SPARSE = 2;
+
+  /** Where one unit's values of one batch lie in the file, and how they are stored. */
+  private record Part(byte kind, long offset, long bytes) {}
+
+  /** One batch: its values per record and unit, and each unit's part. */
+  private record Batch(int rows, Part[] parts) {}
+
+  private final LayerInfo layer;
+  private final FileChannel channel;
+  private final BufferAllocator allocator;
+  private final int height;
+  private final int width;
+  private final List<Batch> batches = new ArrayList<>();
+  private long end;
+  private @Nullable ArrowBuf encoded;
+
+  /** Creates the file {@code file}; {@link #close} closes it (the caller deletes it). */
+  public Spill(Path file, LayerInfo layer, BufferAllocator allocator) {
+    this.layer = layer;
+    this.allocator = allocator;
+    List<Integer> grid = layer.grid();
+    this.height = grid.size() >= 2 ? grid.get(grid.size() - 2) : 1;
+    this.width = grid.isEmpty() ? 1 : grid.get(grid.size() - 1);
+    try {
+      this.channel =
+          FileChannel.open(
+              file,
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Appends a batch holding every unit of the layer, on its own grid ({@link BehaviorBatch#raw}
+   * when the batch carries it); {@code needFrom[i]} is what the later passes need of unit {@code
+   * units()[i]} (see the class comment). Units are encoded on all cores.
+   */
+  public void write(BehaviorBatch batch, float[] needFrom) {
+    for (int i = 0; i < batch.units().length; i++) {
+      if (batch.units()[i] != i || batch.units().length != layer.unitCount()) {
+        throw new IllegalArgumentException("a spill batch holds every unit of " + layer.name());
+      }
+    }
+    boolean own = batch.hasRaw();
+    int perRecord = own ? batch.rawSymbols() : batch.symbols();
+    int rows = batch.recordIds().length * perRecord;
+    boolean gridKnown = perRecord == height * width;
+    int units = batch.units().length;
+    byte[] kinds = new byte[units];
+    long[][] bitmaps = new long[units][];
+    int[] kept = new int[units];
+    ByteBuffer[] sources = new ByteBuffer[units];
+    Parallel.forEach(
+        units,
+        i -> {
+          Float4Vector vector = own ? batch.raw().get(i) : batch.vectors().get(i);
+          ByteBuffer values =
+              vector
+                  .getDataBuffer()
+                  .nioBuffer(0, rows * Float.BYTES)
+                  .order(ByteOrder.nativeOrder());
+          sources[i] = values;
+          float limit = needFrom[i];
+          if (limit == Float.POSITIVE_INFINITY) {
+            kinds[i] = NONE;
+            return;
+          }
+          long[] bitmap = gridKnown && limit > 0 ? keptCells(values, rows, limit) : null;
+          int count = bitmap == null ? rows : bitCount(bitmap);
+          if (bitmap == null || sparseBytes(bitmap, count) >= (long) rows * Float.BYTES) {
+            kinds[i] = DENSE;
+            return;
+          }
+          kinds[i] = SPARSE;
+          bitmaps[i] = bitmap;
+          kept[i] = count;
+        });
+    Part[] parts = new Part[units];
+    long[] at = new long[units];
+    long sparseTotal = 0;
+    long offset = end;
+    for (int i = 0; i < units; i++) {
+      long bytes =
+          switch (kinds[i]) {
+            case NONE -> 0;
+            case DENSE -> (long) rows * Float.BYTES;
+            default -> sparseBytes(bitmaps[i], kept[i]);
+          };
+      parts[i] = new Part(kinds[i], offset, bytes);
+      offset += bytes;
+      if (kinds[i] == SPARSE) {
+        at[i] = sparseTotal;
+        sparseTotal += bytes;
+      }
+    }
+    ArrowBuf buffer = encodedBuffer(sparseTotal);
+    Parallel.forEach(
+        units,
+        i -> {
+          if (kinds[i] == SPARSE) {
+            encode(sources[i], bitmaps[i], buffer, at[i]);
+          }
+        });
+    List<ByteBuffer> out = new ArrayList<>();
+    for (int i = 0; i < units; i++) {
+      if (kinds[i] == DENSE) {
+        out.add(sources[i]);
+      } else if (kinds[i] == SPARSE) {
+        out.add(buffer.nioBuffer(at[i], (int) parts[i].bytes()));
+      }
+    }
+    writeFully(out.toArray(new ByteBuffer[0]), end);
+    end = offset;
+    batches.add(new Batch(perRecord, parts));
+  }
+
+  /**
+   * Marks the cells at or above {@code limit} and their eight neighbours, record by record; null
+   * when a value is negative (the batch is then kept whole).
+   */
+  private long @Nullable [] keptCells(ByteBuffer values, int rows, float limit) {
+    long[] bitmap = new long[(rows + 63) >>> 6];
+    int cells = height * width;
+    for (int i = 0; i < rows; i++) {
+      float v = values.getFloat(i * Float.BYTES);
+      if (v < limit) {
+        if (v < 0) {
+          return null;
+        }
+        continue;
+      }
+      int base = i - i % cells;
+      int y = i % cells / width;
+      int x = i % width;
+      for (int yy = Math.max(0, y - 1); yy <= Math.min(height - 1, y + 1); yy++) {
+        for (int xx = Math.max(0, x - 1); xx <= Math.min(width - 1, x + 1); xx++) {
+          int cell = base + yy * width + xx;
+          bitmap[cell >>> 6] |= 1L << cell;
+        }
+      }
+    }
+    return bitmap;
+  }
+
+  private static int bitCount(long[] bitmap) {
+    int n = 0;
+    for (long word : bitmap) {
+      n += Long.bitCount(word);
+    }
+    return n;
+  }
+
+  private static long sparseBytes(long[] bitmap, int kept) {
+    return (long) bitmap.length * Long.BYTES + (long) kept * Float.BYTES;
+  }
+
+  /** Writes a sparse part at {@code at}: the bitmap's words, then the kept values in order. */
+  private static void encode(ByteBuffer values, long[] bitmap, ArrowBuf out, long at) {
+    long index = at;
+    for (long word : bitmap) {
+      out.setLong(index, word);
+      index += Long.BYTES;
+    }
+    for (int w = 0; w < bitmap.length; w++) {
+      for (long word = bitmap[w]; word != 0; word &= word - 1) {
+        int cell = (w << 6) + Long.numberOfTrailingZeros(word);
+        out.setFloat(index, values.getFloat(cell * Float.BYTES));
+        index += Float.BYTES;
+      }
+    }
+  }
+
+  private ArrowBuf encodedBuffer(long bytes) {
+    if (encoded == null || encoded.capacity() < bytes) {
+      if (encoded != null) {
+        encoded.close();
+      }
+      encoded = allocator.buffer(Math.max(bytes, 1));
+    }
+    return encoded;
+  }
+
+  private void writeFully(ByteBuffer[] buffers, long position) {
+    try {
+      channel.position(position);
+      long remaining = 0;
+      for (ByteBuffer b : buffers) {
+        remaining += b.remaining();
+      }
+      while (remaining > 0) {
+        remaining -= channel.write(buffers);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The bytes written so far. */
+  public long size() {
+    return end;
+  }
+
+  /**
+   * Opens a reader over the batches written, delivering them aligned to {@code grid} as {@link
+   * BehaviorCache#reader} does.
+   */
+  public Reader reader(
+      List<Integer> grid, GridAlignment.Delivery delivery, BufferAllocator readAllocator) {
+    return new Reader(GridAlignment.of(layer, grid), delivery, readAllocator);
+  }
+
+  /** Closes the file; deleting it is the caller's. */
+  @Override
+  public void close() {
+    if (encoded != null) {
+      encoded.close();
+      encoded = null;
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Reads the batches back in order, each unit expanded to all its values. */
+  public final class Reader implements BatchReader {
+    private final GridAlignment alignment;
+    private final GridAlignment.Delivery delivery;
+    private final BufferAllocator readAllocator;
+    private int next;
+    private @Nullable ArrowBuf read;
+    private @Nullable ArrowBuf expanded;
+
+    private Reader(
+        GridAlignment alignment, GridAlignment.Delivery delivery, BufferAllocator readAllocator) {
+      this.alignment = alignment;
+      this.delivery = delivery;
+      this.readAllocator = readAllocator;
+    }
+
+    @Override
+    public @Nullable BehaviorBatch next(int[] units, int[] recordIds) {
+      if (next == batches.size()) {
+        return null;
+      }
+      Batch batch = batches.get(next++);
+      int rows = batch.rows() * recordIds.length;
+      long from = batch.parts()[0].offset();
+      Part last = batch.parts()[batch.parts().length - 1];
+      long bytes = last.offset() + last.bytes() - from;
+      read = grow(read, bytes);
+      expanded = grow(expanded, (long) units.length * rows * Float.BYTES);
+      ArrowBuf in = read;
+      ArrowBuf out = expanded;
+      readFully(in.nioBuffer(0, (int) bytes), from);
+      java.util.function.IntFunction<ByteBuffer> values =
+          i -> {
+            Part part = batch.parts()[units[i]];
+            long base = (long) i * rows * Float.BYTES;
+            if (part.kind() == DENSE) {
+              return in.nioBuffer(part.offset() - from, rows * Float.BYTES);
+            }
+            out.setZero(base, (long) rows * Float.BYTES);
+            if (part.kind() == SPARSE) {
+              expand(in, part.offset() - from, rows, out, base);
+            }
+            return out.nioBuffer(base, rows * Float.BYTES);
+          };
+      if (alignment.copies()) {
+        return copies(units, recordIds, batch.rows(), values);
+      }
+      return alignment.deliver(units, recordIds, values, delivery, readAllocator);
+    }
+
+    /** A batch of a layer on the annotation grid already: each unit's values in a new vector. */
+    private BehaviorBatch copies(
+        int[] units,
+        int[] recordIds,
+        int symbols,
+        java.util.function.IntFunction<ByteBuffer> values) {
+      List<Float4Vector> vectors = new ArrayList<>(units.length);
+      try {
+        for (int i = 0; i < units.length; i++) {
+          Float4Vector vector = new Float4Vector(layer.name() + "." + units[i], readAllocator);
+          vectors.add(vector);
+          int n = recordIds.length * symbols;
+          Vectors.allocateUnzeroed(vector, n, readAllocator);
+          vector.getDataBuffer().setBytes(0, values.apply(i));
+          vector.setValueCount(n);
+        }
+      } catch (RuntimeException e) {
+        vectors.forEach(Float4Vector::close);
+        throw e;
+      }
+      return new BehaviorBatch(layer, units, recordIds, symbols, vectors);
+    }
+
+    private ArrowBuf grow(@Nullable ArrowBuf buffer, long bytes) {
+      if (buffer != null && buffer.capacity() >= bytes) {
+        return buffer;
+      }
+      if (buffer != null) {
+        buffer.close();
+      }
+      return readAllocator.buffer(Math.max(bytes, 1));
+    }
+
+    private void readFully(ByteBuffer into, long position) {
+      try {
+        while (into.hasRemaining()) {
+          if (channel.read(into, position + into.position()) < 0) {
+            throw new IllegalStateException("spill of " + layer.name() + " ended early");
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (read != null) {
+        read.close();
+      }
+      if (expanded != null) {
+        expanded.close();
+      }
+    }
+  }
+
+  /** Places a sparse part's kept values at their cells of {@code out} (zeroed by the caller). */
+  private static void expand(ArrowBuf in, long at, int rows, ArrowBuf out, long base) {
+    int words = (rows + 63) >>> 6;
+    long value = at + (long) words * Long.BYTES;
+    for (int w = 0; w < words; w++) {
+      for (long word = in.getLong(at + (long) w * Long.BYTES); word != 0; word &= word - 1) {
+        int cell = (w << 6) + Long.numberOfTrailingZeros(word);
+        out.setFloat(base + (long) cell * Float.BYTES, in.getFloat(value));
+        value += Float.BYTES;
+      }
+    }
+  }
+}

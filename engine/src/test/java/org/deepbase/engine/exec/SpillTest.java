@@ -1,0 +1,130 @@
+package org.deepbase.engine.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.deepbase.engine.catalog.LayerInfo;
+import org.deepbase.engine.data.Allocators;
+import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.GridAlignment;
+import org.deepbase.engine.extract.Vectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An exact inspection's spill keeps, per unit, what the later passes need: everything, nothing, or
+ * the cells at or above a limit with their eight neighbours (the rest read back as 0), and the
+ * whole batch of a unit with a negative value. Checked cell by cell against the values written.
+ */
+class SpillTest {
+  private static final int UNITS = 4;
+  private static final int H = 5;
+  private static final int W = 7;
+  private static final int RECORDS = 4;
+  private static final int BATCHES = 3;
+
+  @Test
+  void keepsWhatTheLaterPassesNeedAndReadsItBack(@TempDir Path dir) {
+    LayerInfo layer = new LayerInfo("m", "conv", 0, "conv", List.of(UNITS, H, W));
+    Random rng = new Random(7);
+    // unit 0: a limit (sparse); 1: every value; 2: nothing; 3: a limit, but a negative value.
+    float limit = 2.5f;
+    float[] need = {limit, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, limit};
+    float[][][] written = new float[BATCHES][UNITS][RECORDS * H * W];
+    try (BufferAllocator allocator = Allocators.newChild("spill-test");
+        Spill spill = new Spill(dir.resolve("conv.spill"), layer, allocator)) {
+      for (int b = 0; b < BATCHES; b++) {
+        for (int u = 0; u < UNITS; u++) {
+          for (int i = 0; i < RECORDS * H * W; i++) {
+            // Mostly below the limit, a few cells above it; unit 3 has one negative value.
+            float v = (float) Math.abs(rng.nextGaussian());
+            written[b][u][i] = u == 3 && i == 11 ? -0.5f : v;
+          }
+        }
+        try (BehaviorBatch batch = batch(layer, written[b], b, allocator)) {
+          spill.write(batch, need);
+        }
+      }
+      long dense = (long) BATCHES * UNITS * RECORDS * H * W * Float.BYTES;
+      assertTrue(spill.size() < dense * 3 / 4, spill.size() + " of " + dense + " bytes");
+      int sparseCells = 0;
+      try (Spill.Reader reader =
+          spill.reader(List.of(H, W), GridAlignment.Delivery.ALIGNED, allocator)) {
+        int[] units = {0, 1, 2, 3};
+        for (int b = 0; b < BATCHES; b++) {
+          try (BehaviorBatch read = reader.next(units, recordIds(b))) {
+            for (int u = 0; u < UNITS; u++) {
+              for (int i = 0; i < RECORDS * H * W; i++) {
+                float expected =
+                    switch (u) {
+                      case 0 -> nearLimit(written[b][u], i, limit) ? written[b][u][i] : 0f;
+                      case 2 -> 0f;
+                      default -> written[b][u][i];
+                    };
+                assertEquals(expected, read.vectors().get(u).get(i), "batch " + b + " unit " + u);
+              }
+            }
+          }
+          for (int i = 0; i < RECORDS * H * W; i++) {
+            sparseCells += nearLimit(written[b][0], i, limit) ? 1 : 0;
+          }
+        }
+        assertNull(reader.next(units, recordIds(BATCHES)), "three batches written");
+      }
+      assertTrue(sparseCells > 0 && sparseCells < BATCHES * RECORDS * H * W / 2, "" + sparseCells);
+    }
+  }
+
+  /** Whether cell i or one of its eight neighbours in the same record is at or above the limit. */
+  private static boolean nearLimit(float[] values, int i, float limit) {
+    int record = i / (H * W);
+    int y = i % (H * W) / W;
+    int x = i % W;
+    for (int dy = -1; dy <= 1; dy++) {
+      for (int dx = -1; dx <= 1; dx++) {
+        int yy = y + dy;
+        int xx = x + dx;
+        if (yy >= 0
+            && yy < H
+            && xx >= 0
+            && xx < W
+            && values[record * H * W + yy * W + xx] >= limit) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static int[] recordIds(int batch) {
+    int[] ids = new int[RECORDS];
+    for (int r = 0; r < RECORDS; r++) {
+      ids[r] = batch * RECORDS + r;
+    }
+    return ids;
+  }
+
+  private static BehaviorBatch batch(
+      LayerInfo layer, float[][] values, int b, BufferAllocator allocator) {
+    List<Float4Vector> vectors = new ArrayList<>();
+    int[] units = new int[UNITS];
+    for (int u = 0; u < UNITS; u++) {
+      units[u] = u;
+      Float4Vector vector = new Float4Vector("u" + u, allocator);
+      Vectors.allocateUnzeroed(vector, values[u].length, allocator);
+      for (int i = 0; i < values[u].length; i++) {
+        vector.set(i, values[u][i]);
+      }
+      vector.setValueCount(values[u].length);
+      vectors.add(vector);
+    }
+    return new BehaviorBatch(layer, units, recordIds(b), H * W, vectors);
+  }
+}
