@@ -297,31 +297,70 @@ final class Spill implements AutoCloseable {
       }
       Batch batch = batches.get(next++);
       int rows = batch.rows() * recordIds.length;
+      boolean intoVectors = alignment.defers(delivery) || alignment.copies();
+      boolean sparse = false;
+      for (int unit : units) {
+        sparse |= batch.parts()[unit].kind() == SPARSE;
+      }
+      // Into new vectors, a batch without sparse parts is read unit by unit straight into them (one
+      // copy, as a cache read); otherwise the batch's region is read at once.
+      boolean whole = !intoVectors || sparse;
       long from = batch.parts()[0].offset();
-      Part last = batch.parts()[batch.parts().length - 1];
-      long bytes = last.offset() + last.bytes() - from;
-      read = grow(read, bytes);
-      expanded = grow(expanded, (long) units.length * rows * Float.BYTES);
+      if (whole) {
+        Part last = batch.parts()[batch.parts().length - 1];
+        long bytes = last.offset() + last.bytes() - from;
+        read = grow(read, bytes);
+        readFully(read.nioBuffer(0, (int) bytes), from);
+      }
       ArrowBuf in = read;
+      java.util.function.ObjIntConsumer<ArrowBuf> fill =
+          (data, i) -> {
+            Part part = batch.parts()[units[i]];
+            if (whole) {
+              unitValues(part, java.util.Objects.requireNonNull(in), from, rows, data, 0);
+            } else if (part.kind() == DENSE) {
+              readFully(data.nioBuffer(0, rows * Float.BYTES), part.offset());
+            } else {
+              data.setZero(0, (long) rows * Float.BYTES);
+            }
+          };
+      if (alignment.defers(delivery)) {
+        // Expanded straight into the batch's vectors, on all cores.
+        return alignment.deferFilled(units, recordIds, fill, readAllocator, true);
+      }
+      if (alignment.copies()) {
+        return copies(units, recordIds, batch.rows(), fill);
+      }
+      ArrowBuf dense = java.util.Objects.requireNonNull(in);
+      expanded = grow(expanded, (long) units.length * rows * Float.BYTES);
       ArrowBuf out = expanded;
-      readFully(in.nioBuffer(0, (int) bytes), from);
-      java.util.function.IntFunction<ByteBuffer> values =
+      return alignment.deliver(
+          units,
+          recordIds,
           i -> {
             Part part = batch.parts()[units[i]];
-            long base = (long) i * rows * Float.BYTES;
             if (part.kind() == DENSE) {
-              return in.nioBuffer(part.offset() - from, rows * Float.BYTES);
+              return dense.nioBuffer(part.offset() - from, rows * Float.BYTES);
             }
-            out.setZero(base, (long) rows * Float.BYTES);
-            if (part.kind() == SPARSE) {
-              expand(in, part.offset() - from, rows, out, base);
-            }
+            long base = (long) i * rows * Float.BYTES;
+            unitValues(part, dense, from, rows, out, base);
             return out.nioBuffer(base, rows * Float.BYTES);
-          };
-      if (alignment.copies()) {
-        return copies(units, recordIds, batch.rows(), values);
+          },
+          delivery,
+          readAllocator);
+    }
+
+    /** Writes a unit's {@code rows} values, read from its part in {@code in}, at {@code base}. */
+    private void unitValues(Part part, ArrowBuf in, long from, int rows, ArrowBuf out, long base) {
+      long length = (long) rows * Float.BYTES;
+      switch (part.kind()) {
+        case DENSE -> out.setBytes(base, in, part.offset() - from, length);
+        case SPARSE -> {
+          out.setZero(base, length);
+          expand(in, part.offset() - from, rows, out, base);
+        }
+        default -> out.setZero(base, length);
       }
-      return alignment.deliver(units, recordIds, values, delivery, readAllocator);
     }
 
     /** A batch of a layer on the annotation grid already: each unit's values in a new vector. */
@@ -329,7 +368,7 @@ final class Spill implements AutoCloseable {
         int[] units,
         int[] recordIds,
         int symbols,
-        java.util.function.IntFunction<ByteBuffer> values) {
+        java.util.function.ObjIntConsumer<ArrowBuf> fill) {
       List<Float4Vector> vectors = new ArrayList<>(units.length);
       try {
         for (int i = 0; i < units.length; i++) {
@@ -337,7 +376,7 @@ final class Spill implements AutoCloseable {
           vectors.add(vector);
           int n = recordIds.length * symbols;
           Vectors.allocateUnzeroed(vector, n, readAllocator);
-          vector.getDataBuffer().setBytes(0, values.apply(i));
+          fill.accept(vector.getDataBuffer(), i);
           vector.setValueCount(n);
         }
       } catch (RuntimeException e) {

@@ -101,7 +101,7 @@ public final class GridAlignment {
       IntFunction<ByteBuffer> ownValues,
       Delivery delivery,
       BufferAllocator allocator) {
-    if (delivery == Delivery.DEFERRED && resize != null) {
+    if (defers(delivery)) {
       return defer(units, recordIds, ownValues, allocator);
     }
     return align(units, recordIds, ownValues, delivery != Delivery.ALIGNED, allocator);
@@ -115,21 +115,50 @@ public final class GridAlignment {
    */
   public BehaviorBatch defer(
       int[] units, int[] recordIds, IntFunction<ByteBuffer> ownValues, BufferAllocator allocator) {
+    return deferFilled(
+        units, recordIds, (data, i) -> data.setBytes(0, ownValues.apply(i)), allocator, false);
+  }
+
+  /**
+   * Like {@link #defer}, the caller writing each unit's values on the layer's own grid straight
+   * into its vector ({@code fill.accept(data, i)}: records x own symbols floats from offset 0),
+   * which saves a copy when they are computed rather than read.
+   *
+   * @param parallel whether units may be filled on all cores (the vectors are allocated first, on
+   *     this thread)
+   */
+  public BehaviorBatch deferFilled(
+      int[] units,
+      int[] recordIds,
+      java.util.function.ObjIntConsumer<org.apache.arrow.memory.ArrowBuf> fill,
+      BufferAllocator allocator,
+      boolean parallel) {
     BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
     int values = recordIds.length * layer.symbolCount();
     List<Float4Vector> own = new ArrayList<>(units.length);
     try {
       for (int i = 0; i < units.length; i++) {
-        Float4Vector copy = newVector(layer, units[i], values, allocator, own);
-        copy.getDataBuffer().setBytes(0, ownValues.apply(i));
-        copy.setValueCount(values);
+        newVector(layer, units[i], values, allocator, own);
       }
+      IntStream indices = IntStream.range(0, units.length);
+      (parallel ? indices.parallel() : indices)
+          .forEach(
+              i -> {
+                Float4Vector copy = own.get(i);
+                fill.accept(copy.getDataBuffer(), i);
+                copy.setValueCount(values);
+              });
       return BehaviorBatch.deferred(
           layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan);
     } catch (RuntimeException e) {
       own.forEach(Float4Vector::close);
       throw e;
     }
+  }
+
+  /** Returns whether {@link #deliver} with {@code delivery} defers resizing ({@link #defer}). */
+  public boolean defers(Delivery delivery) {
+    return delivery == Delivery.DEFERRED && resize != null;
   }
 
   /**

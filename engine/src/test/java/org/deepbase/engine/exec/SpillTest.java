@@ -55,30 +55,76 @@ class SpillTest {
       long dense = (long) BATCHES * UNITS * RECORDS * H * W * Float.BYTES;
       assertTrue(spill.size() < dense * 3 / 4, spill.size() + " of " + dense + " bytes");
       int sparseCells = 0;
+      // Read back twice: as a layer on the annotation grid, and resized to a finer one with the
+      // resizing deferred (the values on the own grid, expanded straight into the batch).
+      for (boolean deferred : new boolean[] {false, true}) {
+        List<Integer> grid = deferred ? List.of(2 * H, 2 * W) : List.of(H, W);
+        GridAlignment.Delivery delivery =
+            deferred ? GridAlignment.Delivery.DEFERRED : GridAlignment.Delivery.ALIGNED;
+        try (Spill.Reader reader = spill.reader(grid, delivery, allocator)) {
+          int[] units = {0, 1, 2, 3};
+          for (int b = 0; b < BATCHES; b++) {
+            try (BehaviorBatch read = reader.next(units, recordIds(b))) {
+              List<Float4Vector> own = deferred ? read.raw() : read.vectors();
+              for (int u = 0; u < UNITS; u++) {
+                for (int i = 0; i < RECORDS * H * W; i++) {
+                  float expected =
+                      switch (u) {
+                        case 0 -> nearLimit(written[b][u], i, limit) ? written[b][u][i] : 0f;
+                        case 2 -> 0f;
+                        default -> written[b][u][i];
+                      };
+                  String what = "batch " + b + " unit " + u + " deferred " + deferred;
+                  assertEquals(expected, own.get(u).get(i), what);
+                }
+              }
+            }
+            for (int i = 0; i < RECORDS * H * W; i++) {
+              sparseCells += nearLimit(written[b][0], i, limit) ? 1 : 0;
+            }
+          }
+          assertNull(reader.next(units, recordIds(BATCHES)), "three batches written");
+        }
+      }
+      assertTrue(
+          sparseCells > 0 && sparseCells < 2 * BATCHES * RECORDS * H * W / 2, "" + sparseCells);
+    }
+  }
+
+  /** Without a sparse part, a batch read into new vectors is read unit by unit straight in. */
+  @Test
+  void aBatchWithoutSparsePartsReadsEachUnitIntoItsVector(@TempDir Path dir) {
+    LayerInfo layer = new LayerInfo("m", "conv", 0, "conv", List.of(UNITS, H, W));
+    Random rng = new Random(8);
+    float[] need = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f};
+    float[][][] written = new float[BATCHES][UNITS][RECORDS * H * W];
+    try (BufferAllocator allocator = Allocators.newChild("spill-test");
+        Spill spill = new Spill(dir.resolve("conv.spill"), layer, allocator)) {
+      for (int b = 0; b < BATCHES; b++) {
+        for (int u = 0; u < UNITS; u++) {
+          for (int i = 0; i < RECORDS * H * W; i++) {
+            // Signed values: unit 3's limit cannot make it sparse.
+            written[b][u][i] = (float) rng.nextGaussian();
+          }
+        }
+        try (BehaviorBatch batch = batch(layer, written[b], b, allocator)) {
+          spill.write(batch, need);
+        }
+      }
       try (Spill.Reader reader =
           spill.reader(List.of(H, W), GridAlignment.Delivery.ALIGNED, allocator)) {
-        int[] units = {0, 1, 2, 3};
+        int[] units = {3, 0, 1};
         for (int b = 0; b < BATCHES; b++) {
           try (BehaviorBatch read = reader.next(units, recordIds(b))) {
-            for (int u = 0; u < UNITS; u++) {
+            for (int k = 0; k < units.length; k++) {
               for (int i = 0; i < RECORDS * H * W; i++) {
-                float expected =
-                    switch (u) {
-                      case 0 -> nearLimit(written[b][u], i, limit) ? written[b][u][i] : 0f;
-                      case 2 -> 0f;
-                      default -> written[b][u][i];
-                    };
-                assertEquals(expected, read.vectors().get(u).get(i), "batch " + b + " unit " + u);
+                float expected = units[k] == 1 ? 0f : written[b][units[k]][i];
+                assertEquals(expected, read.vectors().get(k).get(i), "unit " + units[k]);
               }
             }
           }
-          for (int i = 0; i < RECORDS * H * W; i++) {
-            sparseCells += nearLimit(written[b][0], i, limit) ? 1 : 0;
-          }
         }
-        assertNull(reader.next(units, recordIds(BATCHES)), "three batches written");
       }
-      assertTrue(sparseCells > 0 && sparseCells < BATCHES * RECORDS * H * W / 2, "" + sparseCells);
     }
   }
 
