@@ -40,18 +40,14 @@ class SpillTest {
     float[][][] written = new float[BATCHES][UNITS][RECORDS * H * W];
     try (BufferAllocator allocator = Allocators.newChild("spill-test");
         Spill spill = new Spill(dir.resolve("conv.spill"), layer, allocator)) {
-      for (int b = 0; b < BATCHES; b++) {
-        for (int u = 0; u < UNITS; u++) {
-          for (int i = 0; i < RECORDS * H * W; i++) {
-            // Mostly below the limit, a few cells above it; unit 3 has one negative value.
-            float v = (float) Math.abs(rng.nextGaussian());
-            written[b][u][i] = u == 3 && i == 11 ? -0.5f : v;
-          }
-        }
-        try (BehaviorBatch batch = batch(layer, written[b], b, allocator)) {
-          spill.write(batch, need);
-        }
-      }
+      // Mostly below the limit, a few cells above it; unit 3 has one negative value.
+      write(
+          spill,
+          layer,
+          need,
+          written,
+          (u, i) -> u == 3 && i == 11 ? -0.5f : (float) Math.abs(rng.nextGaussian()),
+          allocator);
       long dense = (long) BATCHES * UNITS * RECORDS * H * W * Float.BYTES;
       assertTrue(spill.size() < dense * 3 / 4, spill.size() + " of " + dense + " bytes");
       int sparseCells = 0;
@@ -100,17 +96,8 @@ class SpillTest {
     float[][][] written = new float[BATCHES][UNITS][RECORDS * H * W];
     try (BufferAllocator allocator = Allocators.newChild("spill-test");
         Spill spill = new Spill(dir.resolve("conv.spill"), layer, allocator)) {
-      for (int b = 0; b < BATCHES; b++) {
-        for (int u = 0; u < UNITS; u++) {
-          for (int i = 0; i < RECORDS * H * W; i++) {
-            // Signed values: unit 3's limit cannot make it sparse.
-            written[b][u][i] = (float) rng.nextGaussian();
-          }
-        }
-        try (BehaviorBatch batch = batch(layer, written[b], b, allocator)) {
-          spill.write(batch, need);
-        }
-      }
+      // Signed values: unit 3's limit cannot make it sparse.
+      write(spill, layer, need, written, (u, i) -> (float) rng.nextGaussian(), allocator);
       try (Spill.Reader reader =
           spill.reader(List.of(H, W), GridAlignment.Delivery.ALIGNED, allocator)) {
         int[] units = {3, 0, 1};
@@ -124,6 +111,31 @@ class SpillTest {
             }
           }
         }
+      }
+    }
+  }
+
+  /** The value of unit u at position i of a batch. */
+  private interface Value {
+    float of(int unit, int position);
+  }
+
+  /** Writes {@code BATCHES} batches of {@code value}s, kept in {@code written}. */
+  private static void write(
+      Spill spill,
+      LayerInfo layer,
+      float[] need,
+      float[][][] written,
+      Value value,
+      BufferAllocator allocator) {
+    for (int b = 0; b < BATCHES; b++) {
+      for (int u = 0; u < UNITS; u++) {
+        for (int i = 0; i < RECORDS * H * W; i++) {
+          written[b][u][i] = value.of(u, i);
+        }
+      }
+      try (BehaviorBatch batch = batch(layer, written[b], b, allocator)) {
+        spill.write(batch, need);
       }
     }
   }
