@@ -140,17 +140,9 @@ public final class Inspection {
         if (cached) {
           // Every layer is cached: no model is loaded and no forward pass runs.
           int cachedBatch = cache.batchSize(entries.get(0), allocator);
-          pass(
-              storedSource(cacheReaders(cache, entries, allocator), sizeOf(entries), costs),
-              cachedBatch,
-              true,
-              Long.MAX_VALUE);
+          pass(cacheSource(cache, entries, allocator, costs), cachedBatch, true, Long.MAX_VALUE);
           while (grid.startNextPass()) {
-            pass(
-                storedSource(cacheReaders(cache, entries, allocator), sizeOf(entries), costs),
-                cachedBatch,
-                false,
-                recordsUsed);
+            pass(cacheSource(cache, entries, allocator, costs), cachedBatch, false, recordsUsed);
           }
         } else {
           try (LoadedModel loaded = LoadedModel.load(model, checkpoint)) {
@@ -203,8 +195,7 @@ public final class Inspection {
                 // Later passes read what the first wrote, when it wrote: no forward pass.
                 pass(
                     write
-                        ? storedSource(
-                            cacheReaders(cache, entries, allocator), sizeOf(entries), costs)
+                        ? cacheSource(cache, entries, allocator, costs)
                         : spill != null
                             // A spill keeps a part of the bytes: its reads would mislead the
                             // cost model about reading a cache entry, so they refine nothing.
@@ -309,6 +300,12 @@ public final class Inspection {
         need[units[i]] = Math.min(need[units[i]], grid.laterPassesNeedFrom(layer, i));
       }
       return need;
+    }
+
+    /** Reads every layer from its cache entry; the reads refine the cost model. */
+    private StoredSource cacheSource(
+        BehaviorCache cache, List<Path> entries, BufferAllocator allocator, CostModel costs) {
+      return storedSource(cacheReaders(cache, entries, allocator), sizeOf(entries), costs);
     }
 
     private List<BatchReader> cacheReaders(

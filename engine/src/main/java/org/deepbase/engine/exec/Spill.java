@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
@@ -50,8 +51,8 @@ final class Spill implements AutoCloseable {
   /** Where one unit's values of one batch lie in the file, and how they are stored. */
   private record Part(byte kind, long offset, long bytes) {}
 
-  /** One batch: its values per record and unit, and each unit's part. */
-  private record Batch(int rows, Part[] parts) {}
+  /** One batch: its records, its values per record and unit, and each unit's part. */
+  private record Batch(int records, int rows, Part[] parts) {}
 
   private final LayerInfo layer;
   private final FileChannel channel;
@@ -87,10 +88,8 @@ final class Spill implements AutoCloseable {
    * units()[i]} (see the class comment). Units are encoded on all cores.
    */
   public void write(BehaviorBatch batch, float[] needFrom) {
-    for (int i = 0; i < batch.units().length; i++) {
-      if (batch.units()[i] != i || batch.units().length != layer.unitCount()) {
-        throw new IllegalArgumentException("a spill batch holds every unit of " + layer.name());
-      }
+    if (!java.util.Arrays.equals(batch.units(), IntStream.range(0, layer.unitCount()).toArray())) {
+      throw new IllegalArgumentException("a spill batch holds every unit of " + layer.name());
     }
     boolean own = batch.hasRaw();
     int perRecord = own ? batch.rawSymbols() : batch.symbols();
@@ -162,7 +161,7 @@ final class Spill implements AutoCloseable {
     }
     writeFully(out.toArray(new ByteBuffer[0]), end);
     end = offset;
-    batches.add(new Batch(perRecord, parts));
+    batches.add(new Batch(batch.recordIds().length, perRecord, parts));
   }
 
   /**
@@ -296,6 +295,14 @@ final class Spill implements AutoCloseable {
         return null;
       }
       Batch batch = batches.get(next++);
+      if (batch.records() != recordIds.length) {
+        throw new IllegalStateException(
+            "spilled batch of "
+                + batch.records()
+                + " records read back for "
+                + recordIds.length
+                + " records");
+      }
       int rows = batch.rows() * recordIds.length;
       boolean intoVectors = alignment.defers(delivery) || alignment.copies();
       boolean sparse = false;

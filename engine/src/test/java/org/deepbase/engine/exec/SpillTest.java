@@ -112,6 +112,15 @@ class SpillTest {
           }
         }
       }
+      // Read back for other records than were written: an error naming both, not wrong values.
+      try (Spill.Reader reader =
+          spill.reader(List.of(H, W), GridAlignment.Delivery.ALIGNED, allocator)) {
+        IllegalStateException e =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class,
+                () -> reader.next(new int[] {0}, new int[] {0, 1}).close());
+        assertTrue(e.getMessage().contains("4 records"), e.getMessage());
+      }
     }
   }
 
