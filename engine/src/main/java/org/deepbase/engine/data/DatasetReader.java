@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -39,6 +38,10 @@ public final class DatasetReader implements AutoCloseable {
   private final IntPredicate selected;
   private final int batchSize;
   private final boolean withInputs;
+
+  /** This reader's buffer between the file and a batch's array ({@link Npy#readFloats}). */
+  private final ByteBuffer chunk;
+
   private int next;
 
   /** Opens a dataset directory; {@code selected} picks record ids (all when it accepts all). */
@@ -62,6 +65,7 @@ public final class DatasetReader implements AutoCloseable {
     this.dataset = dataset;
     this.selected = selected;
     this.batchSize = batchSize;
+    this.chunk = Npy.chunk(Math.max(1, dataset.inputSize()));
     FileChannel channel = null;
     try {
       Path file = DatasetFiles.inputs(dir, dataset);
@@ -127,25 +131,24 @@ public final class DatasetReader implements AutoCloseable {
     int size = withInputs ? dataset.inputSize() : 0;
     // A batch never holds more than the records left: a huge batch_size costs nothing extra.
     int capacity = (int) Math.min(batchSize, (long) dataset.recordCount() - next);
-    ByteBuffer bytes =
-        ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(capacity, size), Float.BYTES))
-            .order(ByteOrder.LITTLE_ENDIAN);
+    // Array-backed, as the model's input conversion expects, and read straight into the array.
+    float[] values = new float[Math.multiplyExact(capacity, size)];
     List<Integer> ids = new ArrayList<>(capacity);
     List<Map<String, String>> metadata = new ArrayList<>(capacity);
     while (ids.size() < batchSize && next < dataset.recordCount()) {
       Map<String, String> row = readLine();
       if (selected.test(next)) {
         if (withInputs) {
-          read(next, bytes.slice(ids.size() * size * Float.BYTES, size * Float.BYTES));
+          read(next, values, ids.size() * size);
         }
         ids.add(next);
         metadata.add(row);
       }
       next++;
     }
-    // Array-backed, as the model's input conversion expects.
-    float[] values = new float[ids.size() * size];
-    bytes.asFloatBuffer().get(values);
+    if (ids.size() < capacity) {
+      values = java.util.Arrays.copyOf(values, ids.size() * size);
+    }
     FloatBuffer packed = FloatBuffer.wrap(values);
     List<DatasetRecord> records = new ArrayList<>(ids.size());
     for (int i = 0; i < ids.size(); i++) {
@@ -156,11 +159,11 @@ public final class DatasetReader implements AutoCloseable {
     return new RecordBatch(packed, List.copyOf(records));
   }
 
-  /** Reads record {@code id}'s inputs into {@code target} (exactly its size). */
-  private void read(int id, ByteBuffer target) {
+  /** Reads record {@code id}'s inputs into {@code values} from {@code offset}. */
+  private void read(int id, float[] values, int offset) {
     long position = dataStart + (long) id * dataset.inputSize() * Float.BYTES;
     try {
-      Npy.readFully(inputs, target, position);
+      Npy.readFloats(inputs, position, values, offset, dataset.inputSize(), chunk);
     } catch (java.io.EOFException e) {
       throw new DeepBaseException(
           ErrorCode.BAD_WORKSPACE,

@@ -30,6 +30,9 @@ public final class Npy {
    */
   private static final int MAX_HEADER = 1 << 20;
 
+  /** Floats per read of {@link #readFloats}: 256 KB, in the cache, a few reads per image. */
+  private static final int CHUNK_FLOATS = 64 * 1024;
+
   /** A mapped float32 array: its shape and its data, positioned at the first element. */
   public record FloatArray(List<Integer> shape, ByteBuffer data) {}
 
@@ -75,6 +78,31 @@ public final class Npy {
       }
       at += n;
     }
+  }
+
+  /**
+   * Reads {@code count} little-endian floats from {@code position} into {@code out} from {@code
+   * offset}, through {@code chunk} (a little-endian heap buffer the caller reuses): the floats land
+   * in the array they are used from, without a buffer the size of the read beside it (for a batch
+   * of 224 px images, a 19 MB allocation of fresh memory per batch).
+   */
+  public static void readFloats(
+      FileChannel channel, long position, float[] out, int offset, int count, ByteBuffer chunk)
+      throws IOException {
+    int capacity = chunk.capacity() / Float.BYTES;
+    for (int done = 0; done < count; ) {
+      int n = Math.min(capacity, count - done);
+      chunk.clear().limit(n * Float.BYTES);
+      readFully(channel, chunk, position + (long) done * Float.BYTES);
+      chunk.flip().asFloatBuffer().get(out, offset + done, n);
+      done += n;
+    }
+  }
+
+  /** Returns a chunk for {@link #readFloats} of at most {@code floats} floats. */
+  public static ByteBuffer chunk(int floats) {
+    return ByteBuffer.allocate(Math.min(floats, CHUNK_FLOATS) * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /** Reads and checks a float32 .npy file's header through an open channel. */

@@ -2,7 +2,6 @@ package org.deepbase.engine.hypothesis;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -26,9 +25,8 @@ public final class ArrayHypothesis implements Hypothesis {
   /**
    * Floats per positional read: a few system calls per batch through a buffer far smaller than it.
    */
-  private static final int CHUNK_FLOATS = 64 * 1024;
-
   private final String name;
+
   private final Path datasetDir;
   private final Path npz;
   private final Npy.Header header;
@@ -122,9 +120,7 @@ public final class ArrayHypothesis implements Hypothesis {
     float[] out = new float[records.size() * symbols];
     // Read through a small buffer into the result: a buffer for the whole batch doubled what a
     // pass allocates for annotations (2.6 GB over 2,000 images with twelve masks).
-    ByteBuffer chunk =
-        ByteBuffer.allocate(Math.min(out.length, CHUNK_FLOATS) * Float.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer chunk = Npy.chunk(out.length);
     try (FileChannel channel = FileChannel.open(at.file(), StandardOpenOption.READ)) {
       int r = 0;
       while (r < records.size()) {
@@ -134,13 +130,7 @@ public final class ArrayHypothesis implements Hypothesis {
           run++;
         }
         long from = at.dataStart() + (long) first * symbols * Float.BYTES;
-        for (int done = 0, total = run * symbols; done < total; ) {
-          int n = Math.min(CHUNK_FLOATS, total - done);
-          chunk.clear().limit(n * Float.BYTES);
-          Npy.readFully(channel, chunk, from + (long) done * Float.BYTES);
-          chunk.flip().asFloatBuffer().get(out, r * symbols + done, n);
-          done += n;
-        }
+        Npy.readFloats(channel, from, out, r * symbols, run * symbols, chunk);
         r += run;
       }
     } catch (IOException e) {

@@ -135,4 +135,34 @@ class NpyTest {
     }
     assertArrayEquals(expected, got, dtype);
   }
+
+  @org.junit.jupiter.api.Test
+  void readsFloatsByPositionThroughAChunkSmallerThanTheRead(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+    int n = 150_000;
+    float[] values = new float[n];
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < n; i++) {
+      values[i] = random.nextFloat() * 2 - 1;
+    }
+    java.nio.file.Path file = dir.resolve("a.npy");
+    Npy.write(file, List.of(n), values);
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+      long start = Npy.layout(file, channel).dataStart();
+      ByteBuffer chunk = Npy.chunk(n);
+      assertTrue(chunk.capacity() / Float.BYTES < n - 1000, "the read takes several chunks");
+      float[] out = new float[n];
+      // From element 1,000 into the array from index 5: the bytes, order and offsets all count.
+      Npy.readFloats(channel, start + 1000L * Float.BYTES, out, 5, n - 1000, chunk);
+      assertArrayEquals(
+          java.util.Arrays.copyOfRange(values, 1000, n),
+          java.util.Arrays.copyOfRange(out, 5, 5 + n - 1000));
+      assertEquals(0f, out[4]);
+      java.io.EOFException end =
+          assertThrows(
+              java.io.EOFException.class,
+              () -> Npy.readFloats(channel, start + 1000L * Float.BYTES, out, 0, n, chunk));
+      assertTrue(end.getMessage().contains("before"), end.getMessage());
+    }
+  }
 }
