@@ -65,7 +65,7 @@ public final class DatasetReader implements AutoCloseable {
     this.dataset = dataset;
     this.selected = selected;
     this.batchSize = batchSize;
-    this.chunk = Npy.chunk(Math.max(1, dataset.inputSize()));
+    this.chunk = Npy.chunk(dataset.inputSize());
     FileChannel channel = null;
     try {
       Path file = DatasetFiles.inputs(dir, dataset);

@@ -90,6 +90,10 @@ public final class Npy {
       FileChannel channel, long position, float[] out, int offset, int count, ByteBuffer chunk)
       throws IOException {
     int capacity = chunk.capacity() / Float.BYTES;
+    if (capacity == 0 && count > 0) {
+      throw new IllegalArgumentException(
+          "a chunk of " + chunk.capacity() + " bytes holds no float");
+    }
     for (int done = 0; done < count; ) {
       int n = Math.min(capacity, count - done);
       chunk.clear().limit(n * Float.BYTES);
@@ -99,9 +103,9 @@ public final class Npy {
     }
   }
 
-  /** Returns a chunk for {@link #readFloats} of at most {@code floats} floats. */
+  /** Returns a chunk for {@link #readFloats} of at most {@code floats} floats (at least one). */
   public static ByteBuffer chunk(int floats) {
-    return ByteBuffer.allocate(Math.min(floats, CHUNK_FLOATS) * Float.BYTES)
+    return ByteBuffer.allocate(Math.max(1, Math.min(floats, CHUNK_FLOATS)) * Float.BYTES)
         .order(ByteOrder.LITTLE_ENDIAN);
   }
 
