@@ -4,11 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
+import org.apache.arrow.memory.BufferAllocator;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.extract.InputTensor;
 import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.LoadedModel;
 
@@ -28,13 +31,20 @@ final class ForwardOnly {
       int deepest,
       int batch) {
     try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
-        DatasetReader reader = new DatasetReader(datasetDir, data, i -> true, batch)) {
+        DatasetReader reader = new DatasetReader(datasetDir, data, i -> true, batch);
+        BufferAllocator allocator = Allocators.newChild("forward-only")) {
       JniUtils.setGradMode(false);
       while (reader.hasNext()) {
         RecordBatch records = reader.next();
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-          NDArray x =
-              manager.create(records.inputs(), Architecture.inputShape(model, records.size()));
+        // The input tensor as DeepBase's extractor makes it: the floor pays no more for its inputs.
+        try (NDManager manager = NDManager.newBaseManager("PyTorch");
+            InputTensor input =
+                InputTensor.of(
+                    manager,
+                    allocator,
+                    records.inputs(),
+                    Architecture.inputShape(model, records.size()))) {
+          NDArray x = input.array();
           // In the pieces DeepBase's extractor runs: the floor is the same forward computation.
           NDArray[] taps =
               loaded.forward(x, deepest, LoadedModel.forwardPiece(model), i -> i == deepest);

@@ -24,7 +24,8 @@ import org.deepbase.engine.catalog.DatasetDescriptor;
  * Streams a dataset's records in batches, in record_id order.
  *
  * <p>Inputs are read from the mapped float32 .npy (see {@link DatasetFiles}) and metadata from the
- * records CSV line by line, so memory is one batch whatever the dataset size.
+ * records CSV line by line, so memory is one batch whatever the dataset size, and one array holds
+ * the inputs of every batch in turn.
  */
 public final class DatasetReader implements AutoCloseable {
   private final DatasetDescriptor dataset;
@@ -41,6 +42,9 @@ public final class DatasetReader implements AutoCloseable {
 
   /** This reader's buffer between the file and a batch's array ({@link Npy#readFloats}). */
   private final ByteBuffer chunk;
+
+  /** The inputs of the last batch read (and room for a batch); see {@link #next}. */
+  private float[] values = new float[0];
 
   private int next;
 
@@ -123,7 +127,11 @@ public final class DatasetReader implements AutoCloseable {
     return next < dataset.recordCount();
   }
 
-  /** Reads the next batch of up to batchSize selected records. */
+  /**
+   * Reads the next batch of up to batchSize selected records. The batch's inputs are read into this
+   * reader's array, which the next batch overwrites: a caller that keeps inputs beyond the next
+   * call copies them, as a database cursor's row is valid until the cursor moves.
+   */
   public RecordBatch next() {
     if (!hasNext()) {
       throw new NoSuchElementException();
@@ -131,8 +139,11 @@ public final class DatasetReader implements AutoCloseable {
     int size = withInputs ? dataset.inputSize() : 0;
     // A batch never holds more than the records left: a huge batch_size costs nothing extra.
     int capacity = (int) Math.min(batchSize, (long) dataset.recordCount() - next);
-    // Array-backed, as the model's input conversion expects, and read straight into the array.
-    float[] values = new float[Math.multiplyExact(capacity, size)];
+    // One array for all batches: a batch of images is megabytes, and the previous one is done.
+    int floats = Math.multiplyExact(capacity, size);
+    if (values.length < floats) {
+      values = new float[floats];
+    }
     List<Integer> ids = new ArrayList<>(capacity);
     List<Map<String, String>> metadata = new ArrayList<>(capacity);
     while (ids.size() < batchSize && next < dataset.recordCount()) {
@@ -146,10 +157,7 @@ public final class DatasetReader implements AutoCloseable {
       }
       next++;
     }
-    if (ids.size() < capacity) {
-      values = java.util.Arrays.copyOf(values, ids.size() * size);
-    }
-    FloatBuffer packed = FloatBuffer.wrap(values);
+    FloatBuffer packed = FloatBuffer.wrap(values, 0, ids.size() * size);
     List<DatasetRecord> records = new ArrayList<>(ids.size());
     for (int i = 0; i < ids.size(); i++) {
       records.add(

@@ -68,6 +68,12 @@ public final class AccumulatorGrid implements Serializable {
   /** Whether a pass after the first reads the annotations: some accumulator in it does. */
   private boolean laterPassReadsAnnotations = true;
 
+  /**
+   * The batch's on sets ({@link SharedStats.OnSets#index}), reused batch after batch: batches are
+   * fed one at a time, and one batch's sets are done with when the next arrives.
+   */
+  private transient long @Nullable [] onSetBits;
+
   /** Each feeding thread's copies of unit values ({@link UnitBatch#copyOwnValuesInto}). */
   private transient @Nullable ThreadLocal<ArraysByLength> ownCopies;
 
@@ -231,8 +237,14 @@ public final class AccumulatorGrid implements Serializable {
                 SharedStats.Hypothesis.of(annotations[h], records, dataset.symbolCount()));
     if (countsFiring()
         && Arrays.stream(sharedHypotheses).filter(SharedStats.Hypothesis::binary).count() > 1) {
+      int cells = Math.multiplyExact(records, dataset.symbolCount());
+      long[] bits = onSetBits;
+      if (bits == null || bits.length < cells) {
+        bits = new long[cells];
+        onSetBits = bits;
+      }
       SharedStats.Hypothesis[] indexed =
-          SharedStats.OnSets.index(sharedHypotheses, records, dataset.symbolCount());
+          SharedStats.OnSets.index(sharedHypotheses, records, dataset.symbolCount(), bits);
       System.arraycopy(indexed, 0, sharedHypotheses, 0, indexed.length);
     }
     for (int h = 0; h < annotations.length; h++) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -171,21 +172,27 @@ final class Spill implements AutoCloseable {
   private long @Nullable [] keptCells(ByteBuffer values, int rows, float limit) {
     long[] bitmap = new long[(rows + 63) >>> 6];
     int cells = height * width;
-    for (int i = 0; i < rows; i++) {
-      float v = values.getFloat(i * Float.BYTES);
-      if (v < limit) {
-        if (v < 0) {
-          return null;
+    // Hot: every value of every unit once per batch. A record at a time is copied in bulk to the
+    // heap and scanned there, several times faster than a bounds-checked read per value.
+    FloatBuffer floats = values.asFloatBuffer();
+    float[] record = new float[cells];
+    for (int base = 0; base < rows; base += cells) {
+      floats.get(base, record, 0, cells);
+      for (int c = 0; c < cells; c++) {
+        float v = record[c];
+        if (v < limit) {
+          if (v < 0) {
+            return null;
+          }
+          continue;
         }
-        continue;
-      }
-      int base = i - i % cells;
-      int y = i % cells / width;
-      int x = i % width;
-      for (int yy = Math.max(0, y - 1); yy <= Math.min(height - 1, y + 1); yy++) {
-        for (int xx = Math.max(0, x - 1); xx <= Math.min(width - 1, x + 1); xx++) {
-          int cell = base + yy * width + xx;
-          bitmap[cell >>> 6] |= 1L << cell;
+        int y = c / width;
+        int x = c - y * width;
+        for (int yy = Math.max(0, y - 1); yy <= Math.min(height - 1, y + 1); yy++) {
+          for (int xx = Math.max(0, x - 1); xx <= Math.min(width - 1, x + 1); xx++) {
+            int cell = base + yy * width + xx;
+            bitmap[cell >>> 6] |= 1L << cell;
+          }
         }
       }
     }

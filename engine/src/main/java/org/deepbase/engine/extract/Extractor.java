@@ -125,11 +125,14 @@ public final class Extractor {
     JniUtils.setGradMode(gradient);
     int[] recordIds = batch.records().stream().mapToInt(r -> r.recordId()).toArray();
     List<BehaviorBatch> out = new ArrayList<>(requests.size());
-    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      NDArray x =
-          manager.create(
-              batch.inputs().duplicate(),
-              Architecture.inputShape(model.descriptor(), batch.size()));
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        InputTensor input =
+            InputTensor.of(
+                manager,
+                allocator,
+                batch.inputs(),
+                Architecture.inputShape(model.descriptor(), batch.size()))) {
+      NDArray x = input.array();
       if (gradient) {
         out.addAll(saliency(x, recordIds, allocator));
         return out;

@@ -1,6 +1,7 @@
 package org.deepbase.engine.measure;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.extract.BilinearResize;
 
@@ -287,9 +288,20 @@ public final class SharedStats {
     /**
      * Indexes a batch's binary hypotheses (the first 64 of them); returns the hypotheses, those
      * indexed now knowing their bit, the others as they were.
+     *
+     * @param bits where the on sets are written (cleared first), at least records x symbols long:
+     *     the caller's, reused batch after batch, because a batch's sets are megabytes the garbage
+     *     collector would otherwise allocate outside its young generation every batch
      */
-    public static Hypothesis[] index(Hypothesis[] hypotheses, int records, int symbols) {
-      OnSets sets = new OnSets(new long[records * symbols]);
+    public static Hypothesis[] index(
+        Hypothesis[] hypotheses, int records, int symbols, long[] bits) {
+      int cells = Math.multiplyExact(records, symbols);
+      if (bits.length < cells) {
+        throw new IllegalArgumentException(
+            "on sets of " + cells + " cells do not fit in " + bits.length);
+      }
+      Arrays.fill(bits, 0, cells, 0L);
+      OnSets sets = new OnSets(bits);
       Hypothesis[] out = hypotheses.clone();
       int bit = 0;
       for (int h = 0; h < out.length && bit < Long.SIZE; h++) {

@@ -2,6 +2,7 @@ package org.deepbase.engine.measure;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,7 +35,11 @@ class SharedStatsTest {
       }
       hypotheses[h] = SharedStats.Hypothesis.of(FloatBuffer.wrap(a), records, symbols);
     }
-    SharedStats.Hypothesis[] indexed = SharedStats.OnSets.index(hypotheses, records, symbols);
+    // A reused array, longer than the batch and holding an earlier batch's bits: all cleared.
+    long[] reused = new long[n + 11];
+    Arrays.fill(reused, -1L);
+    SharedStats.Hypothesis[] indexed =
+        SharedStats.OnSets.index(hypotheses, records, symbols, reused);
     int[] positions = rng.ints(400, 0, n).toArray(); // repeats count twice, as they would
     int bits = 0;
     for (int h = 0; h < hypotheses.length; h++) {
@@ -51,6 +56,9 @@ class SharedStatsTest {
       assertEquals(expected, one.onSets().count(positions)[one.bit()], "hypothesis " + h);
     }
     assertEquals(64, bits);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SharedStats.OnSets.index(hypotheses, records, symbols, new long[n - 1]));
   }
 
   @Test
