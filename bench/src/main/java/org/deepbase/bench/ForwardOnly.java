@@ -12,7 +12,6 @@ import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.InputTensor;
-import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.LoadedModel;
 
 /**
@@ -38,12 +37,7 @@ final class ForwardOnly {
         RecordBatch records = reader.next();
         // The input tensor as DeepBase's extractor makes it: the floor pays no more for its inputs.
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
-            InputTensor input =
-                InputTensor.of(
-                    manager,
-                    allocator,
-                    records.inputs(),
-                    Architecture.inputShape(model, records.size()))) {
+            InputTensor input = InputTensor.ofBatch(manager, allocator, records, model)) {
           NDArray x = input.array();
           // In the pieces DeepBase's extractor runs: the floor is the same forward computation.
           NDArray[] taps =

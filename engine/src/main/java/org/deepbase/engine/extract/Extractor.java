@@ -16,7 +16,6 @@ import org.apache.arrow.vector.Float4Vector;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.Shapes;
 import org.deepbase.engine.data.RecordBatch;
-import org.deepbase.engine.nn.Architecture;
 import org.deepbase.engine.nn.LoadedModel;
 
 /**
@@ -126,12 +125,7 @@ public final class Extractor {
     int[] recordIds = batch.records().stream().mapToInt(r -> r.recordId()).toArray();
     List<BehaviorBatch> out = new ArrayList<>(requests.size());
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        InputTensor input =
-            InputTensor.of(
-                manager,
-                allocator,
-                batch.inputs(),
-                Architecture.inputShape(model.descriptor(), batch.size()))) {
+        InputTensor input = InputTensor.ofBatch(manager, allocator, batch, model.descriptor())) {
       NDArray x = input.array();
       if (gradient) {
         out.addAll(saliency(x, recordIds, allocator));

@@ -9,6 +9,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.deepbase.engine.catalog.ModelDescriptor;
+import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.nn.Architecture;
 
 /**
  * A batch's inputs as the model's input tensor, over native memory this object owns and frees when
@@ -27,6 +30,12 @@ public final class InputTensor implements AutoCloseable {
   private InputTensor(ArrowBuf memory, NDArray array) {
     this.memory = memory;
     this.array = array;
+  }
+
+  /** A batch's inputs as {@code model}'s input tensor (see {@link #of}). */
+  public static InputTensor ofBatch(
+      NDManager manager, BufferAllocator allocator, RecordBatch batch, ModelDescriptor model) {
+    return of(manager, allocator, batch.inputs(), Architecture.inputShape(model, batch.size()));
   }
 
   /**
