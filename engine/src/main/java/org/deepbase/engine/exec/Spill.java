@@ -173,7 +173,8 @@ final class Spill implements AutoCloseable {
     long[] bitmap = new long[(rows + 63) >>> 6];
     int cells = height * width;
     // Hot: every value of every unit once per batch. A record at a time is copied in bulk to the
-    // heap and scanned there, several times faster than a bounds-checked read per value.
+    // heap and scanned there, not read value by value with a bounds check (2.15 s of CPU down to
+    // 1.56 s on the exact ResNet-18 INSPECT).
     FloatBuffer floats = values.asFloatBuffer();
     float[] record = new float[cells];
     for (int base = 0; base < rows; base += cells) {

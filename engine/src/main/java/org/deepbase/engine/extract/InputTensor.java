@@ -19,9 +19,9 @@ import org.deepbase.engine.nn.Architecture;
  *
  * <p>Given a heap buffer, DJL copies it into a new direct buffer per call, which is only freed once
  * the garbage collector finds it: for a batch of 32 RGB images of 224 x 224 that is 18 MB of fresh
- * native memory per batch, several batches of it alive at once. Here the one copy goes into
- * allocator memory freed as soon as the batch's forward pass is done, which malloc hands to the
- * next batch again; the tensor reads it in place.
+ * native memory per batch, held until a collection. Here the one copy goes into allocator memory
+ * freed as soon as the batch's forward pass is done, which malloc hands to the next batch again;
+ * the tensor reads it in place.
  */
 public final class InputTensor implements AutoCloseable {
   private final ArrowBuf memory;
