@@ -151,6 +151,50 @@ final class Arms {
     }
   }
 
+  /**
+   * Prints every round of two arms run side by side, the second's ratio to the first in each, and
+   * the median of those ratios beside the best rounds' ratio (what {@link #table} shows).
+   */
+  void rounds(List<Arm> floor, List<Arm> arm) {
+    double[] ratios = new double[floor.size()];
+    for (int r = 0; r < ratios.length; r++) {
+      ratios[r] = arm.get(r).seconds() / floor.get(r).seconds();
+      out.printf(
+          Locale.ROOT,
+          "  round %d: %s %.2f s (%.0f MB), %s %.2f s (%.0f MB): %.2fx%n",
+          r + 1,
+          floor.get(r).name(),
+          floor.get(r).seconds(),
+          floor.get(r).peakRssMb(),
+          arm.get(r).name(),
+          arm.get(r).seconds(),
+          arm.get(r).peakRssMb(),
+          ratios[r]);
+    }
+    java.util.Arrays.sort(ratios);
+    int n = ratios.length;
+    double median = n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+    out.printf(
+        Locale.ROOT,
+        "%s: %.2fx %s in the best rounds, rounds' median %.2fx (min %.2fx, max %.2fx)%n",
+        arm.get(0).name(),
+        best(arm).seconds() / best(floor).seconds(),
+        floor.get(0).name(),
+        median,
+        ratios[0],
+        ratios[n - 1]);
+  }
+
+  /** Returns the round that took the least time: interference on a shared machine only adds. */
+  static Arm best(List<Arm> rounds) {
+    return rounds.stream().min(java.util.Comparator.comparingDouble(Arm::seconds)).orElseThrow();
+  }
+
+  /** Returns the round that took the most time. */
+  static Arm worst(List<Arm> rounds) {
+    return rounds.stream().max(java.util.Comparator.comparingDouble(Arm::seconds)).orElseThrow();
+  }
+
   /** Says how much faster (or slower) an arm is than a baseline. */
   static String speedup(double baseline, double arm) {
     return baseline >= arm

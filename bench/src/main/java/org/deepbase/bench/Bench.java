@@ -22,15 +22,21 @@ public final class Bench {
                   workspace,
                   options.getOrDefault("--dataset", "pacman_train"),
                   Integer.parseInt(options.getOrDefault("--unfused-records", "300")),
-                  Integer.parseInt(options.getOrDefault("--rounds", "5")),
+                  rounds(options, 5),
                   out)
               .run();
-      case "resnet" -> new VisionBench(workspace, out).run();
+      case "resnet" -> new VisionBench(workspace, rounds(options, 3), out).run();
       case "transformer" -> new SequenceBench(workspace, "seq_transformer", out).run();
       case "gru" -> new SequenceBench(workspace, "seq_gru", out).run();
       default ->
           throw new IllegalArgumentException(
               "bench --what measures|inspect|resnet|transformer|gru");
     }
+  }
+
+  /** The rounds asked for, else the workload's default (fewer where one round takes minutes). */
+  private static int rounds(Map<String, String> options, int byDefault) {
+    String rounds = options.get("--rounds");
+    return rounds == null ? byDefault : Integer.parseInt(rounds);
   }
 }

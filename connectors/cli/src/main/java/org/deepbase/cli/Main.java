@@ -429,8 +429,12 @@ public final class Main {
     @Option(names = "--unfused-records", defaultValue = "300")
     int unfusedRecords;
 
-    @Option(names = "--rounds", defaultValue = "5")
-    int rounds;
+    @Option(
+        names = "--rounds",
+        description =
+            "side-by-side rounds of the arms a target compares (default: 5 for inspect, 3 for"
+                + " resnet)")
+    @Nullable Integer rounds;
 
     @Option(names = "--rows", defaultValue = "1000000", description = "rows for --what transports")
     int rows;
@@ -441,18 +445,19 @@ public final class Main {
         new TransportBench(workspace.dir, rows, System.out).run();
         return 0;
       }
-      org.deepbase.bench.Bench.run(
-          workspace.dir,
-          java.util.Map.of(
-              "--what",
-              what,
-              "--dataset",
-              dataset,
-              "--unfused-records",
-              String.valueOf(unfusedRecords),
-              "--rounds",
-              String.valueOf(rounds)),
-          System.out);
+      java.util.Map<String, String> options =
+          new java.util.HashMap<>(
+              java.util.Map.of(
+                  "--what",
+                  what,
+                  "--dataset",
+                  dataset,
+                  "--unfused-records",
+                  String.valueOf(unfusedRecords)));
+      if (rounds != null) {
+        options.put("--rounds", String.valueOf(rounds));
+      }
+      org.deepbase.bench.Bench.run(workspace.dir, options, System.out);
       return 0;
     }
   }
