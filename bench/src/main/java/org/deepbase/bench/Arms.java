@@ -152,37 +152,51 @@ final class Arms {
   }
 
   /**
-   * Prints every round of two arms run side by side, the second's ratio to the first in each, and
-   * the median of those ratios beside the best rounds' ratio (what {@link #table} shows).
+   * Prints every round of arms run side by side with a floor, each arm's ratio to the floor in each
+   * round, and the median of those ratios beside the best rounds' ratio (what {@link #table}
+   * shows).
    */
-  void rounds(List<Arm> floor, List<Arm> arm) {
-    double[] ratios = new double[floor.size()];
-    for (int r = 0; r < ratios.length; r++) {
-      ratios[r] = arm.get(r).seconds() / floor.get(r).seconds();
+  void rounds(List<Arm> floor, List<List<Arm>> arms) {
+    for (int r = 0; r < floor.size(); r++) {
+      StringBuilder line =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "  round %d: %s %.2f s (%.0f MB)",
+                  r + 1,
+                  floor.get(r).name(),
+                  floor.get(r).seconds(),
+                  floor.get(r).peakRssMb()));
+      for (List<Arm> arm : arms) {
+        line.append(
+            String.format(
+                Locale.ROOT,
+                "; %s %.2f s (%.0f MB): %.2fx",
+                arm.get(r).name(),
+                arm.get(r).seconds(),
+                arm.get(r).peakRssMb(),
+                arm.get(r).seconds() / floor.get(r).seconds()));
+      }
+      out.println(line);
+    }
+    for (List<Arm> arm : arms) {
+      double[] ratios = new double[floor.size()];
+      for (int r = 0; r < ratios.length; r++) {
+        ratios[r] = arm.get(r).seconds() / floor.get(r).seconds();
+      }
+      java.util.Arrays.sort(ratios);
+      int n = ratios.length;
+      double median = n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
       out.printf(
           Locale.ROOT,
-          "  round %d: %s %.2f s (%.0f MB), %s %.2f s (%.0f MB): %.2fx%n",
-          r + 1,
-          floor.get(r).name(),
-          floor.get(r).seconds(),
-          floor.get(r).peakRssMb(),
-          arm.get(r).name(),
-          arm.get(r).seconds(),
-          arm.get(r).peakRssMb(),
-          ratios[r]);
+          "%s: %.2fx %s in the best rounds, rounds' median %.2fx (min %.2fx, max %.2fx)%n",
+          arm.get(0).name(),
+          best(arm).seconds() / best(floor).seconds(),
+          floor.get(0).name(),
+          median,
+          ratios[0],
+          ratios[n - 1]);
     }
-    java.util.Arrays.sort(ratios);
-    int n = ratios.length;
-    double median = n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
-    out.printf(
-        Locale.ROOT,
-        "%s: %.2fx %s in the best rounds, rounds' median %.2fx (min %.2fx, max %.2fx)%n",
-        arm.get(0).name(),
-        best(arm).seconds() / best(floor).seconds(),
-        floor.get(0).name(),
-        median,
-        ratios[0],
-        ratios[n - 1]);
   }
 
   /** Returns the round that took the least time: interference on a shared machine only adds. */

@@ -17,9 +17,10 @@ class ArmsTest {
         .toList();
   }
 
-  private static String rounds(List<Arms.Arm> floor, List<Arms.Arm> arm) {
+  private static String rounds(List<Arms.Arm> floor, List<List<Arms.Arm>> arms) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    new Arms(Path.of("."), new PrintStream(bytes, true, StandardCharsets.UTF_8)).rounds(floor, arm);
+    new Arms(Path.of("."), new PrintStream(bytes, true, StandardCharsets.UTF_8))
+        .rounds(floor, arms);
     return bytes.toString(StandardCharsets.UTF_8);
   }
 
@@ -34,9 +35,9 @@ class ArmsTest {
   @Test
   void roundsPrintEachRatioTheirMedianAndTheBestRoundsRatio() {
     // Ratios per round 1.30, 1.10, 1.40: median 1.30; best rounds 13.0 / 10.0 = 1.30.
-    String text = rounds(arm("forward-only", 10, 12, 11), arm("exact", 13, 13.2, 15.4));
-    assertTrue(text.contains("round 1: forward-only 10.00 s (1000 MB), exact 13.00 s"), text);
-    assertTrue(text.contains("round 2: forward-only 12.00 s (1200 MB), exact 13.20 s"), text);
+    String text = rounds(arm("forward-only", 10, 12, 11), List.of(arm("exact", 13, 13.2, 15.4)));
+    assertTrue(text.contains("round 1: forward-only 10.00 s (1000 MB); exact 13.00 s"), text);
+    assertTrue(text.contains("round 2: forward-only 12.00 s (1200 MB); exact 13.20 s"), text);
     assertTrue(text.contains("(1320 MB): 1.10x"), text);
     assertTrue(text.contains("round 3:"), text);
     assertTrue(
@@ -47,9 +48,20 @@ class ArmsTest {
   }
 
   @Test
+  void everyArmGetsItsRatiosInEachRoundAndItsOwnSummary() {
+    String text = rounds(arm("f", 10, 20), List.of(arm("x", 15, 24), arm("c", 3, 4)));
+    assertTrue(
+        text.contains("round 1: f 10.00 s (1000 MB); x 15.00 s (1500 MB): 1.50x; c 3.00 s"), text);
+    assertTrue(
+        text.contains("round 2: f 20.00 s (2000 MB); x 24.00 s (2400 MB): 1.20x; c 4.00 s"), text);
+    assertTrue(text.contains("x: 1.50x f in the best rounds, rounds' median 1.35x"), text);
+    assertTrue(text.contains("c: 0.30x f in the best rounds, rounds' median 0.25x"), text);
+  }
+
+  @Test
   void anEvenNumberOfRoundsTakesTheMeanOfTheMiddleTwoRatios() {
     // Ratios 1.20 and 1.50: median 1.35; best rounds 12 / 10 = 1.20.
-    String text = rounds(arm("f", 10, 10), arm("x", 12, 15));
+    String text = rounds(arm("f", 10, 10), List.of(arm("x", 12, 15)));
     assertTrue(text.contains("x: 1.20x f in the best rounds, rounds' median 1.35x"), text);
   }
 }
