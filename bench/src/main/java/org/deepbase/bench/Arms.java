@@ -184,19 +184,24 @@ final class Arms {
       for (int r = 0; r < ratios.length; r++) {
         ratios[r] = arm.get(r).seconds() / floor.get(r).seconds();
       }
-      java.util.Arrays.sort(ratios);
-      int n = ratios.length;
-      double median = n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
       out.printf(
           Locale.ROOT,
           "%s: %.2fx %s in the best rounds, rounds' median %.2fx (min %.2fx, max %.2fx)%n",
           arm.get(0).name(),
           best(arm).seconds() / best(floor).seconds(),
           floor.get(0).name(),
-          median,
-          ratios[0],
-          ratios[n - 1]);
+          median(ratios),
+          java.util.Arrays.stream(ratios).min().orElseThrow(),
+          java.util.Arrays.stream(ratios).max().orElseThrow());
     }
+  }
+
+  /** Returns the median (the mean of the middle two for an even count). */
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   /** Returns the round that took the least time: interference on a shared machine only adds. */

@@ -354,14 +354,7 @@ final class InspectBench {
 
   /** Returns the median over rounds of arm a's time divided by arm b's. */
   private static double medianRatio(double[][] rounds, int a, int b) {
-    return median(java.util.Arrays.stream(rounds).mapToDouble(r -> r[a] / r[b]).toArray());
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    java.util.Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    return Arms.median(java.util.Arrays.stream(rounds).mapToDouble(r -> r[a] / r[b]).toArray());
   }
 
   private static double time(Work work) throws Exception {

@@ -18,14 +18,14 @@ import org.deepbase.engine.workspace.Workspace;
 /**
  * {@code deepbase bench --what resnet}: the vision workload of issue 17 (a workspace made by {@code
  * tools/resnet_workload.py}: ResNet-18, layer1..layer4 = 960 units, 12 concept masks) in arms, each
- * a process of its own so that each peak RSS is its own. The two arms the targets compare run side
- * by side in rounds: bare forward passes, and DeepBase in NetDissect-Lite's resolution convention
- * (iou(0.995, raw), the baseline's definition, and corr; one INSPECT, cache off). Then, once each:
- * DeepBase exact in its own convention, DeepBase from a warm behavior cache in both conventions,
- * and the NetDissect-Lite-style script ({@code tools/netdissect_baseline.py}, when Debian's
- * python3-torch is installed). Prints seconds, records/s, peak RSS and ratios (of the best rounds,
- * with every round's), and how well the raw-convention arm agrees with the baseline (top-5 units
- * per concept, score differences).
+ * a process of its own so that each peak RSS is its own. The arms the targets compare run side by
+ * side in rounds: bare forward passes, and DeepBase in NetDissect-Lite's resolution convention
+ * (iou(0.995, raw), the baseline's definition, and corr; one INSPECT) with the cache off and from a
+ * warm behavior cache. Then, once each: DeepBase in its own convention with the cache off and from
+ * the cache, and the NetDissect-Lite-style script ({@code tools/netdissect_baseline.py}, when
+ * Debian's python3-torch is installed). Prints seconds, records/s, peak RSS and ratios (of the best
+ * rounds, with every round's), and how well the raw-convention arm agrees with the baseline (top-5
+ * units per concept, score differences).
  */
 final class VisionBench {
   static final String MODEL = "resnet18";
@@ -37,8 +37,8 @@ final class VisionBench {
   private final PrintStream out;
 
   /**
-   * @param rounds how many times forward-only and the raw-convention arm (the arms the targets
-   *     compare) run, side by side
+   * @param rounds how many times the arms the targets compare (forward-only, the raw convention
+   *     with the cache off and from the cache) run, side by side
    */
   VisionBench(Path dir, int rounds, PrintStream out) {
     this.workspace = new Workspace(dir);
