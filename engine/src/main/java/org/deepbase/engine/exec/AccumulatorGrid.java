@@ -23,6 +23,7 @@ import org.deepbase.engine.measure.ProbeAccumulator;
 import org.deepbase.engine.measure.Score;
 import org.deepbase.engine.measure.SharedStats;
 import org.deepbase.engine.measure.UnitBatch;
+import org.deepbase.engine.measure.ZeroedArrays;
 import org.deepbase.engine.plan.MeasureSpec;
 
 /**
@@ -76,6 +77,9 @@ public final class AccumulatorGrid implements Serializable {
 
   /** Each feeding thread's copies of unit values ({@link UnitBatch#copyOwnValuesInto}). */
   private transient @Nullable ThreadLocal<ArraysByLength> ownCopies;
+
+  /** Each feeding thread's copies of sparse unit values ({@link UnitBatch#zeroOutside}). */
+  private transient @Nullable ThreadLocal<ZeroedArrays> sparseCopies;
 
   /**
    * Creates empty accumulators for the given layers' units, hypotheses and measures.
@@ -271,6 +275,10 @@ public final class AccumulatorGrid implements Serializable {
       ownCopies = ThreadLocal.withInitial(ArraysByLength::new);
     }
     ThreadLocal<ArraysByLength> copies = ownCopies;
+    if (sparseCopies == null) {
+      sparseCopies = ThreadLocal.withInitial(ZeroedArrays::new);
+    }
+    ThreadLocal<ZeroedArrays> zeroed = sparseCopies;
     BatchMeans[] batchScores = first ? intervals : null;
     for (int l = 0; l < units.length; l++) {
       BehaviorBatch batch = behaviors.get(l);
@@ -296,6 +304,7 @@ public final class AccumulatorGrid implements Serializable {
       FloatBuffer[] ownGrid =
           batch.hasRaw() ? unitViews(batch.raw(), batch, l, records, ownSymbols) : views;
       int layer = l;
+      long @Nullable [][] zeroOutside = batch.zeroOutside();
       // Kept for the probes only: otherwise each unit's resized values are garbage once it is fed.
       boolean probed = first && Arrays.stream(probes[l]).anyMatch(p -> p != null);
       UnitBatch[] unitBatches = new UnitBatch[probed ? requested : 0];
@@ -308,10 +317,15 @@ public final class AccumulatorGrid implements Serializable {
                     ? new UnitBatch(ownGrid[u], records, momentsQuantile, pending)
                     : new UnitBatch(
                         views[u], records, symbols, momentsQuantile, ownGrid[u], ownSymbols);
+            long @Nullable [] cells =
+                zeroOutside == null ? null : zeroOutside[vectorOf(batch, layer, u, requested)];
             if (probed) {
               unitBatches[u] = unit;
-            } else {
-              // Garbage once fed: the thread's next unit may take over its copy of the values.
+            }
+            // Unless probed, garbage once fed: the thread's next unit may take over its copy.
+            if (cells != null) {
+              unit.zeroOutside(cells, probed ? null : zeroed.get());
+            } else if (!probed) {
               unit.copyOwnValuesInto(copies.get());
             }
             for (int h = 0; h < annotations.length; h++) {
@@ -359,7 +373,7 @@ public final class AccumulatorGrid implements Serializable {
     int requested = units[layer].length;
     FloatBuffer[] views = new FloatBuffer[requested];
     for (int u = 0; u < requested; u++) {
-      int position = batch.units().length == requested ? u : units[layer][u];
+      int position = vectorOf(batch, layer, u, requested);
       views[u] =
           vectors
               .get(position)
@@ -369,6 +383,11 @@ public final class AccumulatorGrid implements Serializable {
               .asFloatBuffer();
     }
     return views;
+  }
+
+  /** Returns the index in {@code batch} of requested unit {@code u} of the layer. */
+  private int vectorOf(BehaviorBatch batch, int layer, int u, int requested) {
+    return batch.units().length == requested ? u : units[layer][u];
   }
 
   /** Returns whether the measure is defined for the hypothesis on everything seen so far. */

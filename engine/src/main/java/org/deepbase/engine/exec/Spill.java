@@ -340,8 +340,13 @@ final class Spill implements AutoCloseable {
             }
           };
       if (alignment.defers(delivery)) {
-        // Expanded straight into the batch's vectors, on all cores.
-        return alignment.deferFilled(units, recordIds, fill, readAllocator, true);
+        // Expanded straight into the batch's vectors, on all cores; where a part is sparse, the
+        // consumer is told which cells it kept, so that it can skip the rest.
+        BehaviorBatch deferred = alignment.deferFilled(units, recordIds, fill, readAllocator, true);
+        return sparse
+            ? deferred.withZeroOutside(
+                zeroOutside(batch, units, java.util.Objects.requireNonNull(in), from, rows))
+            : deferred;
       }
       if (alignment.copies()) {
         return copies(units, recordIds, batch.rows(), fill);
@@ -363,6 +368,29 @@ final class Spill implements AutoCloseable {
           },
           delivery,
           readAllocator);
+    }
+
+    /**
+     * Per unit, the cells outside which its values read back are 0: a sparse part's bitmap, none
+     * for a part not kept, null for a dense one.
+     */
+    private long[][] zeroOutside(Batch batch, int[] units, ArrowBuf in, long from, int rows) {
+      long[][] cells = new long[units.length][];
+      int words = (rows + 63) >>> 6;
+      for (int i = 0; i < units.length; i++) {
+        Part part = batch.parts()[units[i]];
+        if (part.kind() == DENSE) {
+          continue;
+        }
+        cells[i] = new long[words];
+        if (part.kind() == SPARSE) {
+          in.nioBuffer(part.offset() - from, words * Long.BYTES)
+              .order(ByteOrder.nativeOrder())
+              .asLongBuffer()
+              .get(cells[i]);
+        }
+      }
+      return cells;
     }
 
     /** Writes a unit's {@code rows} values, read from its part in {@code in}, at {@code base}. */

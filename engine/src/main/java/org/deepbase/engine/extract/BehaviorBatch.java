@@ -24,6 +24,10 @@ import org.deepbase.engine.catalog.LayerInfo;
  * @param pending null, or the resize the consumer still has to apply: the batch holds the values on
  *     the layer's own grid only ({@code raw}, {@code vectors} empty), see {@link
  *     GridAlignment#defer}
+ * @param zeroOutside null, or per unit (as {@code units}) null or the cells, as bits over {@code
+ *     record * rawSymbols + symbol}, outside which the unit's own-grid values ({@code raw}) are all
+ *     0, with no value negative anywhere (a spill's sparse part): a consumer may visit those cells
+ *     only. Set with resizing pending only.
  */
 public record BehaviorBatch(
     LayerInfo layer,
@@ -33,7 +37,8 @@ public record BehaviorBatch(
     List<Float4Vector> vectors,
     int rawSymbols,
     List<Float4Vector> raw,
-    @Nullable BilinearResize pending)
+    @Nullable BilinearResize pending,
+    long @Nullable [][] zeroOutside)
     implements AutoCloseable {
 
   public BehaviorBatch {
@@ -50,12 +55,15 @@ public record BehaviorBatch(
       throw new IllegalArgumentException(
           raw.size() + " raw vectors for " + units.length + " units");
     }
+    if (zeroOutside != null && (pending == null || zeroOutside.length != units.length)) {
+      throw new IllegalArgumentException("zero-outside cells need resizing pending, one per unit");
+    }
   }
 
   /** A batch whose values are on the annotation grid only. */
   public BehaviorBatch(
       LayerInfo layer, int[] units, int[] recordIds, int symbols, List<Float4Vector> vectors) {
-    this(layer, units, recordIds, symbols, vectors, symbols, List.of(), null);
+    this(layer, units, recordIds, symbols, vectors, symbols, List.of(), null, null);
   }
 
   /** A batch with values on the annotation grid and, when not empty, on the layer's own grid. */
@@ -67,7 +75,7 @@ public record BehaviorBatch(
       List<Float4Vector> vectors,
       int rawSymbols,
       List<Float4Vector> raw) {
-    this(layer, units, recordIds, symbols, vectors, rawSymbols, raw, null);
+    this(layer, units, recordIds, symbols, vectors, rawSymbols, raw, null, null);
   }
 
   /** A batch on the layer's own grid whose consumer resizes (see {@link GridAlignment#defer}). */
@@ -79,7 +87,17 @@ public record BehaviorBatch(
       int rawSymbols,
       List<Float4Vector> raw,
       BilinearResize resize) {
-    return new BehaviorBatch(layer, units, recordIds, symbols, List.of(), rawSymbols, raw, resize);
+    return new BehaviorBatch(
+        layer, units, recordIds, symbols, List.of(), rawSymbols, raw, resize, null);
+  }
+
+  /**
+   * Returns this batch (same vectors, owned by the result instead) knowing where its units' values
+   * are 0 ({@link #zeroOutside}).
+   */
+  public BehaviorBatch withZeroOutside(long[][] cells) {
+    return new BehaviorBatch(
+        layer, units, recordIds, symbols, vectors, rawSymbols, raw, pending, cells);
   }
 
   /**

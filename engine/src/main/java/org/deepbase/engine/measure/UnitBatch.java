@@ -38,6 +38,14 @@ public final class UnitBatch {
   private @Nullable JointHistogram rawHistogram;
   private final Map<Range, int[]> inRange = new HashMap<>();
 
+  /**
+   * Null, or the own-grid cells (bits over record * rawSymbols + symbol) outside which every value
+   * is 0, with none negative ({@link #zeroOutside}).
+   */
+  private long @Nullable [] nonZero;
+
+  private @Nullable ZeroedArrays zeroedArrays;
+
   /** Per positions array (by identity): how many of its positions each hypothesis has on. */
   private final Map<int[], int[]> onCounts = new java.util.IdentityHashMap<>();
 
@@ -175,8 +183,33 @@ public final class UnitBatch {
     ownArrays = arrays;
   }
 
+  /**
+   * Tells the batch that its own-grid values are 0 outside {@code cells} (bits over record *
+   * rawSymbols + symbol) and nowhere negative, as a spill's sparse part reads back: the copy of the
+   * values, their per-record extremes and the search for blocks reaching a positive limit then
+   * visit those cells only, with the same results. The copy goes into an array of {@code arrays}
+   * (null: a new one), under {@link #copyOwnValuesInto}'s terms.
+   */
+  public void zeroOutside(long[] cells, @Nullable ZeroedArrays arrays) {
+    if (cells.length != (records * rawSymbols + 63) >>> 6) {
+      throw new IllegalArgumentException(
+          cells.length + " words of cells for " + records * rawSymbols + " values");
+    }
+    nonZero = cells;
+    zeroedArrays = arrays;
+  }
+
   /** Returns the values on the layer's own grid as an array (copied once; do not modify). */
   float[] ownArray() {
+    if (ownArray == null && nonZero != null) {
+      int n = records * rawSymbols;
+      float[] own = zeroedArrays != null ? zeroedArrays.take(n, nonZero) : new float[n];
+      int r0 = raw.position();
+      for (int c = nextCell(nonZero, 0, n); c < n; c = nextCell(nonZero, c + 1, n)) {
+        own[c] = raw.get(r0 + c);
+      }
+      ownArray = own;
+    }
     if (ownArray == null) {
       ownArray =
           ownArrays != null
@@ -304,18 +337,18 @@ public final class UnitBatch {
         continue;
       }
       blocks.clear();
-      for (int i = 0; i < rawSymbols; i++) {
-        if (own[offset + i] >= floor) {
-          int y = i / w;
-          int x = i - y * w;
-          for (int by = Math.max(0, y - 1); by <= y; by++) {
-            for (int bx = Math.max(0, x - 1); bx <= x; bx++) {
-              int b = by * w + bx;
-              if (!marked[b]) {
-                marked[b] = true;
-                blocks.add(b);
-              }
-            }
+      int end = offset + rawSymbols;
+      if (nonZero != null && floor > 0) {
+        // Every other value is 0, below the floor.
+        for (int c = nextCell(nonZero, offset, end); c < end; c = nextCell(nonZero, c + 1, end)) {
+          if (own[c] >= floor) {
+            markBlocksAround(c - offset, w, marked, blocks);
+          }
+        }
+      } else {
+        for (int i = 0; i < rawSymbols; i++) {
+          if (own[offset + i] >= floor) {
+            markBlocksAround(i, w, marked, blocks);
           }
         }
       }
@@ -340,6 +373,38 @@ public final class UnitBatch {
     }
   }
 
+  /** Marks the (up to four) blocks that have own-grid cell {@code i} as a corner, once each. */
+  private static void markBlocksAround(int i, int w, boolean[] marked, IntList blocks) {
+    int y = i / w;
+    int x = i - y * w;
+    for (int by = Math.max(0, y - 1); by <= y; by++) {
+      for (int bx = Math.max(0, x - 1); bx <= x; bx++) {
+        int b = by * w + bx;
+        if (!marked[b]) {
+          marked[b] = true;
+          blocks.add(b);
+        }
+      }
+    }
+  }
+
+  /** Returns the first cell set in {@code cells} in [from, to), or {@code to} if none. */
+  static int nextCell(long[] cells, int from, int to) {
+    if (from >= to) {
+      return to;
+    }
+    int w = from >>> 6;
+    long word = cells[w] & (-1L << from);
+    while (word == 0) {
+      w++;
+      if ((w << 6) >= to) {
+        return to;
+      }
+      word = cells[w];
+    }
+    return Math.min(to, (w << 6) + Long.numberOfTrailingZeros(word));
+  }
+
   /**
    * Returns, per bit of a batch's on sets, how many of {@code positions} (one of this unit's
    * crossings) have that hypothesis on: counted once, then shared by every hypothesis of the batch.
@@ -354,6 +419,23 @@ public final class UnitBatch {
       float[] own = ownArray();
       float[] max = new float[records];
       float[] maxAbs = new float[records];
+      if (nonZero != null) {
+        // No value is negative: the greatest magnitude is the greatest value, 0 or a kept one.
+        for (int r = 0; r < records; r++) {
+          int end = (r + 1) * rawSymbols;
+          float m = 0;
+          for (int c = nextCell(nonZero, r * rawSymbols, end);
+              c < end;
+              c = nextCell(nonZero, c + 1, end)) {
+            float v = own[c];
+            m = v > m ? v : m;
+          }
+          max[r] = m;
+          maxAbs[r] = m;
+        }
+        recordExtremes = new float[][] {max, maxAbs};
+        return recordExtremes;
+      }
       for (int r = 0; r < records; r++) {
         // Plain comparisons (hot: every value of every unit batch): 1.6x faster than Math.max and
         // Math.abs here, which also order NaN and -0; a NaN behavior has no meaningful score.

@@ -62,6 +62,9 @@ class SpillTest {
           for (int b = 0; b < BATCHES; b++) {
             try (BehaviorBatch read = reader.next(units, recordIds(b))) {
               List<Float4Vector> own = deferred ? read.raw() : read.vectors();
+              // Deferred, the batch says where its sparse and dropped units are 0.
+              long[][] zeroOutside = read.zeroOutside();
+              assertEquals(deferred, zeroOutside != null, "zero-outside cells when deferred");
               for (int u = 0; u < UNITS; u++) {
                 for (int i = 0; i < RECORDS * H * W; i++) {
                   float expected =
@@ -72,6 +75,11 @@ class SpillTest {
                       };
                   String what = "batch " + b + " unit " + u + " deferred " + deferred;
                   assertEquals(expected, own.get(u).get(i), what);
+                  if (zeroOutside != null) {
+                    boolean listed =
+                        zeroOutside[u] == null || (zeroOutside[u][i >>> 6] & (1L << i)) != 0;
+                    assertEquals(u != 2 && (u != 0 || nearLimit(written[b][u], i, limit)), listed);
+                  }
                 }
               }
             }
