@@ -41,11 +41,15 @@ final class AboveFloor {
     size = kept;
   }
 
-  /** Keeps the values of {@code batch} at or above the floor. */
-  void addAll(float[] batch) {
+  /**
+   * Keeps the values of {@code batch} at or above the floor; returns where they start among the
+   * kept values ({@link #histogramFrom}), or -1 once the collection is given up.
+   */
+  int addAll(float[] batch) {
     if (givenUp) {
-      return;
+      return -1;
     }
+    int first = size;
     boolean any = floor == JointHistogram.ZERO;
     float limit = any ? 0f : JointHistogram.above(floor - 1);
     for (float v : batch) {
@@ -53,13 +57,37 @@ final class AboveFloor {
         if (size == values.length) {
           if (size >= capacity) {
             giveUp();
-            return;
+            return -1;
           }
           values = java.util.Arrays.copyOf(values, Math.min(capacity, 2 * size));
         }
         values[size++] = v;
       }
     }
+    return first;
+  }
+
+  /**
+   * Returns the one-class histogram of a batch of {@code total} values whose values at or above the
+   * floor (not {@link JointHistogram#ZERO}) are the kept ones from {@code first} on ({@link
+   * #addAll}'s answer): those counted in their buckets, the rest lumped in the bucket below the
+   * floor. The same counts as {@link UnitBatch#rawHistogramFrom} without another look at every
+   * value: the kept ones are the few near and above the threshold.
+   */
+  JointHistogram histogramFrom(int first, long total) {
+    if (givenUp || floor == JointHistogram.ZERO) {
+      throw new IllegalStateException("no floor, or the values above it were given up");
+    }
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = first; i < size; i++) {
+      max = values[i] > max ? values[i] : max;
+    }
+    float limit = JointHistogram.above(floor - 1);
+    JointHistogram.Counter h = new JointHistogram.Counter(floor - 1, JointHistogram.ordinal(max));
+    for (int i = first; i < size; i++) {
+      h.countAtLeast(values[i], limit);
+    }
+    return h.histogram(total);
   }
 
   /** Stops collecting and frees the values: a later pass will have to read them. */
@@ -89,6 +117,11 @@ final class AboveFloor {
         out.add(v, 0);
       }
     }
+  }
+
+  /** The floor: the bucket from which on values are kept. */
+  long floor() {
+    return floor;
   }
 
   /** The number of values kept. */

@@ -65,8 +65,17 @@ final class ThresholdSiblings implements java.io.Serializable {
     symbolsFed = unit.rawSymbols();
     long most = recordsAtMost * unit.rawSymbols();
     long floor = provenFloor(quantile, most);
-    keepAboveFloor(unit, floor, quantile, most);
-    feed(unit, floor == JointHistogram.ZERO ? unit.rawHistogram() : unit.rawHistogramFrom(floor));
+    int first = keepAboveFloor(unit, floor, quantile, most);
+    AboveFloor kept = aboveFloor;
+    long total = (long) unit.records() * unit.rawSymbols();
+    // The values at or above the floor were just kept: counted from there, not from every value.
+    feed(
+        unit,
+        floor == JointHistogram.ZERO
+            ? unit.rawHistogram()
+            : first >= 0 && kept != null && kept.floor() == floor
+                ? kept.histogramFrom(first, total)
+                : unit.rawHistogramFrom(floor));
   }
 
   /**
@@ -80,7 +89,11 @@ final class ThresholdSiblings implements java.io.Serializable {
 
   private transient boolean rawRangeFromAboveFloor;
 
-  private void keepAboveFloor(UnitBatch unit, long floor, double quantile, long most) {
+  /**
+   * Keeps the batch's values at or above the floor; returns where they start among the kept ones
+   * ({@link AboveFloor#addAll}), or -1 when they are not kept.
+   */
+  private int keepAboveFloor(UnitBatch unit, long floor, double quantile, long most) {
     if (aboveFloor == null) {
       int batch = unit.records() * unit.rawSymbols();
       long need = most - (long) Math.floor(quantile * (most - 1));
@@ -88,11 +101,11 @@ final class ThresholdSiblings implements java.io.Serializable {
       if (histogram != null || most <= 0 || need > batch / 2) {
         // Not from the first batch on, the dataset's size unknown, or too many to keep.
         aboveFloor.giveUp();
-        return;
+        return -1;
       }
     }
     aboveFloor.raise(floor);
-    aboveFloor.addAll(unit.ownArray());
+    return aboveFloor.addAll(unit.ownArray());
   }
 
   /**

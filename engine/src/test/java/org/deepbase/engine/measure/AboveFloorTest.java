@@ -10,6 +10,44 @@ import org.junit.jupiter.api.Test;
 
 /** Pass one's values at or above a rising floor: complete above it, bounded, never zeros. */
 class AboveFloorTest {
+  /**
+   * A batch's histogram from the values it just kept above the floor is the one counted from all of
+   * its values: the same buckets, the rest lumped below the floor, batch after batch as the floor
+   * rises, including a batch with no value at or above it.
+   */
+  @Test
+  void theKeptValuesGiveTheBatchHistogram() {
+    Random rng = new Random(11);
+    int records = 6;
+    int symbols = 40;
+    AboveFloor kept = new AboveFloor(records * symbols);
+    float[] floors = {0.05f, 0.3f, 1.2f, 1.9f, 9f};
+    for (float f : floors) {
+      long floor = JointHistogram.ordinal(f);
+      float[] values = new float[records * symbols];
+      for (int i = 0; i < values.length; i++) {
+        // ReLU-like, a few negatives; under the last floor, nothing reaches it.
+        values[i] = f > 5 ? (float) rng.nextGaussian() : (float) Math.max(-0.1, rng.nextGaussian());
+      }
+      kept.raise(floor);
+      int first = kept.addAll(values);
+      assertTrue(first >= 0, "kept");
+      UnitBatch unit =
+          new UnitBatch(java.nio.FloatBuffer.wrap(values), records, symbols, Double.NaN);
+      String expected = buckets(unit.rawHistogramFrom(floor));
+      assertEquals(expected, buckets(kept.histogramFrom(first, values.length)), "floor " + f);
+      // Counted buckets above the lumped one, but none under the last floor.
+      assertEquals(f < 5, expected.trim().split(" ").length > 1, expected);
+    }
+  }
+
+  private static String buckets(JointHistogram h) {
+    StringBuilder out = new StringBuilder();
+    h.forEachAscending(
+        (ordinal, counts) -> out.append(ordinal).append('=').append(counts[0]).append(' '));
+    return out.toString();
+  }
+
   @Test
   void keepsEveryValueAtOrAboveTheLatestFloor() {
     Random rng = new Random(3);
