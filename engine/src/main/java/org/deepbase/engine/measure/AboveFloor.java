@@ -78,16 +78,7 @@ final class AboveFloor {
     if (givenUp || floor == JointHistogram.ZERO) {
       throw new IllegalStateException("no floor, or the values above it were given up");
     }
-    float max = Float.NEGATIVE_INFINITY;
-    for (int i = first; i < size; i++) {
-      max = values[i] > max ? values[i] : max;
-    }
-    float limit = JointHistogram.above(floor - 1);
-    JointHistogram.Counter h = new JointHistogram.Counter(floor - 1, JointHistogram.ordinal(max));
-    for (int i = first; i < size; i++) {
-      h.countAtLeast(values[i], limit);
-    }
-    return h.histogram(total);
+    return JointHistogram.fromFloor(values, first, size, floor, total);
   }
 
   /** Stops collecting and frees the values: a later pass will have to read them. */

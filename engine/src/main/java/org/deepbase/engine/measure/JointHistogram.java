@@ -173,6 +173,28 @@ final class JointHistogram implements java.io.Serializable {
   }
 
   /**
+   * Returns the one-class histogram of {@code total} values of which {@code values[from, to)}
+   * include every one in bucket {@code floor} and above: those counted in their buckets, every
+   * other value lumped in bucket {@code floor - 1}. For a threshold known to lie at or above the
+   * floor, the same ranks as counting every value.
+   */
+  static JointHistogram fromFloor(float[] values, int from, int to, long floor, long total) {
+    float lowLimit = above(floor - 1);
+    // Only the greatest value sizes the buckets: one comparison per value.
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = from; i < to; i++) {
+      max = values[i] > max ? values[i] : max;
+    }
+    Counter h = new Counter(floor - 1, ordinal(max));
+    if (max >= lowLimit) {
+      for (int i = from; i < to; i++) {
+        h.countAtLeast(values[i], lowLimit);
+      }
+    }
+    return h.histogram(total);
+  }
+
+  /**
    * Counts values in one class, sized once to the range they span, without keeping their ordinals:
    * what {@link #ofOrdinals} of their ordinals counts.
    */

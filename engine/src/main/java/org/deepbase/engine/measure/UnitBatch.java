@@ -588,20 +588,7 @@ public final class UnitBatch {
    */
   JointHistogram rawHistogramFrom(long floor) {
     float[] own = ownArray();
-    float lowLimit = JointHistogram.above(floor - 1);
-    // Only the greatest value sizes the buckets: one comparison per value, not the per-record
-    // extremes' two.
-    float max = Float.NEGATIVE_INFINITY;
-    for (float v : own) {
-      max = v > max ? v : max;
-    }
-    JointHistogram.Counter h = new JointHistogram.Counter(floor - 1, JointHistogram.ordinal(max));
-    if (max >= lowLimit) {
-      for (float v : own) {
-        h.countAtLeast(v, lowLimit);
-      }
-    }
-    return h.histogram((long) records * rawSymbols);
+    return JointHistogram.fromFloor(own, 0, own.length, floor, (long) records * rawSymbols);
   }
 
   /**
