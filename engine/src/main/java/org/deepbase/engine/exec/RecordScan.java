@@ -52,15 +52,32 @@ record RecordScan(
         DatasetReader reader =
             new DatasetReader(
                 workspace.datasetDir(dataset.name()), dataset, records, batchSize, inputs)) {
-      while (reader.hasNext()) {
-        checkCancelled(read);
-        RecordBatch batch = reader.next();
-        grid.feed(batch, hypotheses, dataset, owned.next(batch), first);
-        read += batch.size();
-        batches++;
-        workspace.progress().report(task, read, total);
-        if (stop.stop(read, batches)) {
-          break;
+      // Without inputs, nothing a batch holds is reused by the reader's next one (inputs share one
+      // array), so the next batch can be read while this one is scored.
+      try (ReadAhead steps =
+          new ReadAhead(
+              task + " (read ahead)",
+              !inputs,
+              () -> {
+                if (!reader.hasNext()) {
+                  return null;
+                }
+                RecordBatch batch = reader.next();
+                return new ReadAhead.Step(batch, owned.next(batch));
+              })) {
+        while (true) {
+          checkCancelled(read);
+          ReadAhead.Step step = steps.next();
+          if (step == null) {
+            break;
+          }
+          grid.feed(step.records(), hypotheses, dataset, step.behaviors(), first);
+          read += step.records().size();
+          batches++;
+          workspace.progress().report(task, read, total);
+          if (stop.stop(read, batches)) {
+            break;
+          }
         }
       }
     }

@@ -156,6 +156,17 @@ public final class GridAlignment {
     }
   }
 
+  /**
+   * Like {@link #defer}, taking ownership of vectors that already hold each unit's values on the
+   * layer's own grid (records x own symbols, {@code own.get(i)} for {@code units[i]}): a reader
+   * that loaded them from a file hands them over instead of copying them.
+   */
+  public BehaviorBatch deferOwned(int[] units, int[] recordIds, List<Float4Vector> own) {
+    BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
+    return BehaviorBatch.deferred(
+        layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan);
+  }
+
   /** Returns whether {@link #deliver} with {@code delivery} defers resizing ({@link #defer}). */
   public boolean defers(Delivery delivery) {
     return delivery == Delivery.DEFERRED && resize != null;
