@@ -37,16 +37,15 @@ class ReadAheadTest {
     AtomicInteger reads = new AtomicInteger();
     try (BufferAllocator allocator = Allocators.newChild("read-ahead-test");
         ReadAhead steps =
-            new ReadAhead(
-                "test (read ahead)",
+            counting(
                 true,
+                reads,
                 () -> {
                   synchronized (readers) {
                     readers.add(Thread.currentThread());
                   }
-                  int b = reads.getAndIncrement();
-                  return b < BATCHES ? step(b, allocator) : null;
-                })) {
+                },
+                allocator)) {
       for (int b = 0; b < BATCHES; b++) {
         ReadAhead.Step step = steps.next();
         // Batch b taken: reads started for it and at most the one after it.
@@ -68,14 +67,7 @@ class ReadAheadTest {
   void closesWhatWasReadButNotTaken() {
     try (BufferAllocator allocator = Allocators.newChild("read-ahead-test")) {
       AtomicInteger reads = new AtomicInteger();
-      try (ReadAhead steps =
-          new ReadAhead(
-              "test (read ahead)",
-              true,
-              () -> {
-                int b = reads.getAndIncrement();
-                return b < BATCHES ? step(b, allocator) : null;
-              })) {
+      try (ReadAhead steps = counting(true, reads, () -> {}, allocator)) {
         steps.next().behaviors().forEach(BehaviorBatch::close);
         // The scan stops here (a stop rule): batch 1 is read, or being read, and never taken.
       }
@@ -112,20 +104,32 @@ class ReadAheadTest {
     AtomicInteger reads = new AtomicInteger();
     try (BufferAllocator allocator = Allocators.newChild("read-ahead-test");
         ReadAhead steps =
-            new ReadAhead(
-                "test",
-                false,
-                () -> {
-                  assertSame(taker, Thread.currentThread());
-                  int b = reads.getAndIncrement();
-                  return b < 2 ? step(b, allocator) : null;
-                })) {
+            counting(false, reads, () -> assertSame(taker, Thread.currentThread()), allocator)) {
       assertEquals(0, reads.get(), "nothing read before it is asked for");
       steps.next().behaviors().forEach(BehaviorBatch::close);
       assertEquals(1, reads.get(), "one read per batch taken");
-      steps.next().behaviors().forEach(BehaviorBatch::close);
+      for (int b = 1; b < BATCHES; b++) {
+        steps.next().behaviors().forEach(BehaviorBatch::close);
+      }
       assertNull(steps.next());
+      assertEquals(BATCHES + 1, reads.get(), "reads, the last one finding the end");
     }
+  }
+
+  /**
+   * Reads batches 0 to {@link #BATCHES} - 1, then the end, counting the reads in {@code reads} and
+   * calling {@code check} on the reading thread before each.
+   */
+  private static ReadAhead counting(
+      boolean ahead, AtomicInteger reads, Runnable check, BufferAllocator allocator) {
+    return new ReadAhead(
+        ahead ? "test (read ahead)" : "test",
+        ahead,
+        () -> {
+          check.run();
+          int b = reads.getAndIncrement();
+          return b < BATCHES ? step(b, allocator) : null;
+        });
   }
 
   /** Batch {@code b}: one record with id b, and one unit whose value is b. */
