@@ -369,7 +369,9 @@ public final class BehaviorCache {
                   + " symbols");
         }
         if (alignment.defers(delivery)) {
-          // The loaded buffers hold the own-grid values already: hand them over, no copy.
+          // The loaded buffers hold the own-grid values already: hand them over, no copy. They are
+          // slices of the loaded record batch, whose memory (every unit's) lives until the batch
+          // is closed: a batch or two at a time, as a copy's would.
           return alignment.deferOwned(units, recordIds, transfer(root, units));
         }
         if (!alignment.copies()) {

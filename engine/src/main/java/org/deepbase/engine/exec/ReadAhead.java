@@ -1,11 +1,11 @@
 package org.deepbase.engine.exec;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.deepbase.engine.DeepBaseException;
 import org.deepbase.engine.ErrorCode;
@@ -26,7 +26,7 @@ final class ReadAhead implements AutoCloseable {
   /** One batch's records and the behaviors read for them (the taker closes them). */
   record Step(RecordBatch records, List<BehaviorBatch> behaviors) {}
 
-  private final Callable<@Nullable Step> read;
+  private final Supplier<@Nullable Step> read;
   private final @Nullable ExecutorService thread;
   private @Nullable Future<@Nullable Step> pending;
   private boolean ended;
@@ -39,7 +39,7 @@ final class ReadAhead implements AutoCloseable {
    * @param read reads the next batch, or returns null at the end; called on one thread, one call at
    *     a time
    */
-  ReadAhead(String name, boolean ahead, Callable<@Nullable Step> read) {
+  ReadAhead(String name, boolean ahead, Supplier<@Nullable Step> read) {
     this.read = read;
     this.thread =
         ahead
@@ -50,7 +50,7 @@ final class ReadAhead implements AutoCloseable {
                   return t;
                 })
             : null;
-    this.pending = thread == null ? null : thread.submit(read);
+    this.pending = thread == null ? null : thread.submit(read::get);
   }
 
   /** Returns the next batch (null at the end), and starts reading the one after it if ahead. */
@@ -60,27 +60,17 @@ final class ReadAhead implements AutoCloseable {
     }
     Step step;
     if (thread == null) {
-      step = call(read);
+      step = read.get();
     } else {
       Future<@Nullable Step> current = java.util.Objects.requireNonNull(pending);
       pending = null;
       step = await(current);
       if (step != null) {
-        pending = thread.submit(read);
+        pending = thread.submit(read::get);
       }
     }
     ended = step == null;
     return step;
-  }
-
-  private static @Nullable Step call(Callable<@Nullable Step> read) {
-    try {
-      return read.call();
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("reading a batch failed", e);
-    }
   }
 
   private static @Nullable Step await(Future<@Nullable Step> future) {
