@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import org.deepbase.engine.catalog.DatasetDescriptor;
@@ -45,6 +46,19 @@ public final class BenchArm {
             model.layers().size() - 1,
             Integer.parseInt(args[4]));
       }
+      case "extract" -> {
+        Workspace workspace = new Workspace(dir);
+        ModelDescriptor model = workspace.model(args[2]);
+        ForwardOnly.extracting(
+            model,
+            workspace.layers(model).stream()
+                .filter(l -> List.of(args[5].split(",")).contains(l.name()))
+                .toList(),
+            workspace.latestCheckpoint(args[2]),
+            workspace.datasetDir(args[3]),
+            workspace.dataset(args[3]),
+            Integer.parseInt(args[4]));
+      }
       case "sql" -> query(dir, Path.of(args[2]), args[3], metrics);
       case "cached" -> {
         query(dir, Path.of(args[2]), args[3], new ExtractionMetrics());
@@ -52,7 +66,7 @@ public final class BenchArm {
         cpuStart = cpuNanos();
         query(dir, Path.of(args[2]), args[3], metrics);
       }
-      default -> throw new IllegalArgumentException("arm forward|sql|cached: " + args[0]);
+      default -> throw new IllegalArgumentException("arm forward|extract|sql|cached: " + args[0]);
     }
     System.out.printf(Locale.ROOT, "seconds %.3f%n", (System.nanoTime() - start) / 1e9);
     System.out.printf(Locale.ROOT, "cpu_seconds %.3f%n", (cpuNanos() - cpuStart) / 1e9);

@@ -4,14 +4,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.data.Allocators;
 import org.deepbase.engine.data.DatasetReader;
 import org.deepbase.engine.data.RecordBatch;
+import org.deepbase.engine.extract.BehaviorBatch;
+import org.deepbase.engine.extract.ExtractionMetrics;
+import org.deepbase.engine.extract.Extractor;
 import org.deepbase.engine.extract.InputTensor;
+import org.deepbase.engine.extract.LayerRequest;
 import org.deepbase.engine.nn.LoadedModel;
 
 /**
@@ -20,6 +28,35 @@ import org.deepbase.engine.nn.LoadedModel;
  */
 final class ForwardOnly {
   private ForwardOnly() {}
+
+  /**
+   * Runs the forward passes with DeepBase's extraction of every unit of {@code layers} as an exact
+   * inspection asks for them (resizing left to the consumer), closing each batch unscored: the
+   * floor plus what extracting costs, so that an inspection's time splits into extraction and
+   * scoring.
+   */
+  static void extracting(
+      ModelDescriptor model,
+      List<LayerInfo> layers,
+      Checkpoint checkpoint,
+      Path datasetDir,
+      DatasetDescriptor data,
+      int batch) {
+    List<LayerRequest> requests = new ArrayList<>();
+    for (LayerInfo layer : layers) {
+      requests.add(new LayerRequest(layer, IntStream.range(0, layer.unitCount()).toArray()));
+    }
+    try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
+        DatasetReader reader = new DatasetReader(datasetDir, data, i -> true, batch);
+        BufferAllocator allocator = Allocators.newChild("extract-only")) {
+      Extractor extractor =
+          new Extractor(loaded, requests, data.symbolShape(), new ExtractionMetrics())
+              .withDeferredResize();
+      while (reader.hasNext()) {
+        extractor.extract(reader.next(), allocator).forEach(BehaviorBatch::close);
+      }
+    }
+  }
 
   /** Runs the forward passes through layers 0..deepest in batches of {@code batch} records. */
   static void run(
