@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import org.deepbase.engine.catalog.DatasetDescriptor;
+import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.extract.ExtractionMetrics;
 import org.deepbase.engine.workspace.Workspace;
@@ -49,11 +50,16 @@ public final class BenchArm {
       case "extract" -> {
         Workspace workspace = new Workspace(dir);
         ModelDescriptor model = workspace.model(args[2]);
+        List<String> names = List.of(args[5].split(","));
+        List<LayerInfo> layers =
+            workspace.layers(model).stream().filter(l -> names.contains(l.name())).toList();
+        if (layers.size() != names.size()) {
+          throw new IllegalArgumentException(
+              "model '" + args[2] + "' has not every layer of " + names + ": found " + layers);
+        }
         ForwardOnly.extracting(
             model,
-            workspace.layers(model).stream()
-                .filter(l -> List.of(args[5].split(",")).contains(l.name()))
-                .toList(),
+            layers,
             workspace.latestCheckpoint(args[2]),
             workspace.datasetDir(args[3]),
             workspace.dataset(args[3]),
