@@ -166,7 +166,7 @@ final class VisionBench {
     return "SELECT layer, unit, hypothesis, \"measure\", score FROM TABLE(inspect(models => '"
         + MODEL
         + "', units => '"
-        + String.join(",", LAYERS.stream().map(l -> l + ".*").toList())
+        + LAYERS.stream().map(l -> l + ".*").collect(java.util.stream.Collectors.joining(","))
         + "', hypotheses => '"
         + String.join(",", concepts)
         + "', measures => '"

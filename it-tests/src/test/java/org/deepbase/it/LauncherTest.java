@@ -25,6 +25,12 @@ class LauncherTest {
   }
 
   @Test
+  void anOptionOfACollectorIsNotOne() throws Exception {
+    // A flag whose name ends in GC (here a parallel collector's setting) picks no collector.
+    assertEquals("Serial", collector("-XX:+UseMaximumCompactionOnSystemGC"));
+  }
+
+  @Test
   void aCollectorNamedInDeepbaseJavaOptsReplacesIt() throws Exception {
     // Two collectors on one command line stop the JVM ("Conflicting collector combinations").
     assertEquals("Parallel", collector("-XX:+UseParallelGC"));
