@@ -134,6 +134,34 @@ class ResNetWorkloadTest {
   }
 
   /**
+   * A batch holds the stages on their own grids (resized on demand), and batch_size is checked
+   * against what they take there: 10,000 records would take 2.6 GB of behaviors resized to 24 x 24,
+   * over the 1 GiB a query may use, but 155 MB on the own grids. It runs (the dataset's 40 records
+   * in one forward pass) and scores as batches of 8 do. A size too large even there is refused with
+   * the largest that fits.
+   */
+  @Test
+  void batchSizeIsCheckedOnTheGridsTheBatchHolds() throws Exception {
+    Map<String, Double> batchesOf8 = scores("false");
+    ExtractionMetrics metrics = new ExtractionMetrics();
+    Map<String, Double> oneBatch = scores("false", metrics, 10_000);
+    assertEquals(1, metrics.forwardPasses(), "forward passes");
+    assertEquals(batchesOf8.keySet(), oneBatch.keySet());
+    for (Map.Entry<String, Double> e : batchesOf8.entrySet()) {
+      assertEquals(e.getValue(), oneBatch.get(e.getKey()), 1e-9, e.getKey());
+    }
+    // The model's output and its Arrow copy, every unit of the four stages on its own grid.
+    long perRecord = 2L * (8 * 144 + 16 * 36 + 16 * 9 + 16 * 4) * Float.BYTES;
+    SQLException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            SQLException.class, () -> scores("false", new ExtractionMetrics(), 100_000));
+    assertTrue(
+        refused.getMessage().contains("batch_size 100000 would hold")
+            && refused.getMessage().contains("use batch_size <= " + (1L << 30) / perRecord),
+        refused.getMessage());
+  }
+
+  /**
    * A scan that needs no inputs (behaviors from the cache, annotations from arrays) reads none: the
    * same records, ids and metadata, each with an empty input.
    */
@@ -189,6 +217,11 @@ class ResNetWorkloadTest {
 
   private static Map<String, Double> scores(String cache, ExtractionMetrics metrics)
       throws SQLException {
+    return scores(cache, metrics, 8);
+  }
+
+  private static Map<String, Double> scores(String cache, ExtractionMetrics metrics, int batch)
+      throws SQLException {
     Map<String, Double> scores = new HashMap<>();
     Properties properties = new Properties();
     properties.put(DeepBaseDriver.METRICS, metrics);
@@ -201,7 +234,9 @@ class ResNetWorkloadTest {
                     + "hypotheses => '"
                     + String.join(",", CONCEPTS)
                     + "', measures => 'iou(0.995),iou(0.995, raw),corr', dataset => 'concepts',"
-                    + " exact => true, batch_size => 8, cache => "
+                    + " exact => true, batch_size => "
+                    + batch
+                    + ", cache => "
                     + cache
                     + "))")) {
       while (rs.next()) {
