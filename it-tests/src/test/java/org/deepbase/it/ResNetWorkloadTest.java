@@ -3,6 +3,7 @@ package org.deepbase.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -153,8 +154,7 @@ class ResNetWorkloadTest {
     // The model's output and its Arrow copy, every unit of the four stages on its own grid.
     long perRecord = 2L * (8 * 144 + 16 * 36 + 16 * 9 + 16 * 4) * Float.BYTES;
     SQLException refused =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            SQLException.class, () -> scores("false", new ExtractionMetrics(), 100_000));
+        assertThrows(SQLException.class, () -> scores("false", new ExtractionMetrics(), 100_000));
     assertTrue(
         refused.getMessage().contains("batch_size 100000 would hold")
             && refused.getMessage().contains("use batch_size <= " + (1L << 30) / perRecord),
