@@ -67,36 +67,68 @@ public interface LoadedModel extends AutoCloseable {
    */
   default NDArray[] forward(
       NDArray input, int deepest, int piece, java.util.function.IntPredicate wanted) {
+    NDArray[][] pieces = forwardInPieces(input, deepest, piece, wanted);
+    NDArray[] taps = new NDArray[pieces.length];
+    java.util.Set<NDArray> joinedPieces =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (int i = 0; i < pieces.length; i++) {
+      if (pieces[i] == null || pieces[i].length == 1) {
+        taps[i] = pieces[i] == null ? null : pieces[i][0];
+        continue;
+      }
+      taps[i] = NDArrays.concat(new NDList(pieces[i]), 0);
+      taps[i].attach(input.getManager());
+      joinedPieces.addAll(java.util.Arrays.asList(pieces[i]));
+    }
+    // Only the joined copies are read from here: the pieces' memory goes back now.
+    joinedPieces.forEach(NDArray::close);
+    return taps;
+  }
+
+  /**
+   * Like {@link #forward(NDArray, int, int, IntPredicate)}, but leaves each wanted layer's outputs
+   * in its pieces, in record order ({@code [layer][piece]}, each [records of the piece, units,
+   * ...symbols]; null for the layers not wanted when the batch took more than one piece): a
+   * consumer that copies them anyway reads them from there instead of from a joined copy. They
+   * belong to the input's manager.
+   */
+  default NDArray[][] forwardInPieces(
+      NDArray input, int deepest, int piece, java.util.function.IntPredicate wanted) {
     long records = input.getShape().get(0);
+    NDArray[][] out = new NDArray[deepest + 1][];
     if (records <= piece) {
-      return forward(input, deepest, false);
+      NDArray[] taps = forward(input, deepest, false);
+      for (int i = 0; i <= deepest; i++) {
+        out[i] = taps[i] == null ? null : new NDArray[] {taps[i]};
+      }
+      return out;
     }
     NDManager owner = input.getManager();
-    List<NDManager> pieces = new ArrayList<>();
+    int count = (int) ((records + piece - 1) / piece);
+    List<NDManager> managers = new ArrayList<>();
     try {
-      List<NDArray[]> parts = new ArrayList<>();
-      for (long from = 0; from < records; from += piece) {
+      for (int p = 0; p < count; p++) {
+        long from = (long) p * piece;
         NDManager manager = owner.newSubManager();
-        pieces.add(manager);
+        managers.add(manager);
         NDArray part = input.get(new NDIndex("{}:{}", from, Math.min(records, from + piece)));
         part.attach(manager);
-        parts.add(forward(part, deepest, false));
-      }
-      NDArray[] taps = new NDArray[deepest + 1];
-      for (int i = 0; i <= deepest; i++) {
-        if (!wanted.test(i) || parts.get(0)[i] == null) {
-          continue;
+        NDArray[] taps = forward(part, deepest, false);
+        for (int i = 0; i <= deepest; i++) {
+          if (!wanted.test(i) || (p == 0 && taps[i] == null) || (p > 0 && out[i] == null)) {
+            continue;
+          }
+          if (out[i] == null) {
+            out[i] = new NDArray[count];
+          }
+          // Kept past the piece; every other output of it goes with its manager.
+          taps[i].attach(owner);
+          out[i][p] = taps[i];
         }
-        NDList layer = new NDList();
-        for (NDArray[] part : parts) {
-          layer.add(part[i]);
-        }
-        taps[i] = NDArrays.concat(layer, 0);
-        taps[i].attach(owner);
       }
-      return taps;
+      return out;
     } finally {
-      pieces.forEach(NDManager::close);
+      managers.forEach(NDManager::close);
     }
   }
 

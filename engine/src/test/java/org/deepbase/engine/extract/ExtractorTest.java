@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -151,6 +152,33 @@ class ExtractorTest {
       }
       pooled.close();
       assertEquals(0, allocator.getAllocatedMemory(), "batches released their vectors");
+      // Resizing deferred, every unit: each unit's own-grid values gathered from the record-major
+      // output, also when the model hands out a tensor laid out unit-major (not contiguous), and
+      // from a batch run in pieces (2, 2 and 1 records).
+      LayerRequest allPooled = new LayerRequest(layers.get(1), new int[] {0, 1, 2});
+      for (LoadedModel source :
+          List.of(loaded, new UnitMajorLayout(loaded), new InPiecesOfTwo(loaded))) {
+        try (BehaviorBatch deferred =
+            new Extractor(source, List.of(allPooled), List.of(4, 6), metrics)
+                .withDeferredResize()
+                .extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator)
+                .get(0)) {
+          assertTrue(deferred.pending() != null, "resizing is left to the consumer");
+          assertEquals(6, deferred.rawSymbols());
+          for (int u = 0; u < 3; u++) {
+            for (int r = 0; r < batch; r++) {
+              for (int s = 0; s < 6; s++) {
+                assertEquals(
+                    expected[1][(r * 3 + u) * 6 + s],
+                    deferred.raw().get(u).get(r * 6 + s),
+                    1e-5f, // a one-record piece rounds as a matrix-vector product (above)
+                    source + " unit " + u + " record " + r + " symbol " + s);
+              }
+            }
+          }
+        }
+      }
+      assertEquals(0, allocator.getAllocatedMemory(), "deferred batches released their vectors");
       // A model computing in float64 (a TorchScript export may): behaviors are still float32
       // values, and the tensor they live in is counted by the allocator until the batch closes.
       LoadedModel inDouble = new InDouble(loaded);
@@ -175,6 +203,83 @@ class ExtractorTest {
       wide.close();
       assertEquals(0, allocator.getAllocatedMemory(), "the tensor is released with the batch");
     }
+  }
+
+  /**
+   * A loaded model whose layers hand out [B, C, ...] tensors stored unit-major (a strided view).
+   */
+  private record UnitMajorLayout(LoadedModel model) implements LoadedModel {
+    @Override
+    public ModelDescriptor descriptor() {
+      return model.descriptor();
+    }
+
+    @Override
+    public Checkpoint checkpoint() {
+      return model.checkpoint();
+    }
+
+    @Override
+    public NDArray[] forward(NDArray input, int deepest, boolean withGradient) {
+      NDArray[] taps = model.forward(input, deepest, withGradient);
+      for (int i = 0; i < taps.length; i++) {
+        if (taps[i] != null && taps[i].getShape().dimension() == 4) {
+          // A copy laid out [C, B, H, W] (reshaping the transposed view cannot keep its strides),
+          // seen as [B, C, H, W] again: the same values in another order in memory.
+          Shape shape = taps[i].getShape();
+          Shape unitMajor = new Shape(shape.get(1), shape.get(0), shape.get(2), shape.get(3));
+          taps[i] =
+              taps[i]
+                  .transpose(1, 0, 2, 3)
+                  .reshape(shape.get(1), -1)
+                  .reshape(unitMajor)
+                  .transpose(1, 0, 2, 3);
+        }
+      }
+      return taps;
+    }
+
+    @Override
+    public int layersComputed(int deepest) {
+      return model.layersComputed(deepest);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** A loaded model that runs every batch in pieces of two records. */
+  private record InPiecesOfTwo(LoadedModel model) implements LoadedModel {
+    @Override
+    public ModelDescriptor descriptor() {
+      return model.descriptor();
+    }
+
+    @Override
+    public Checkpoint checkpoint() {
+      return model.checkpoint();
+    }
+
+    @Override
+    public NDArray[] forward(NDArray input, int deepest, boolean withGradient) {
+      return model.forward(input, deepest, withGradient);
+    }
+
+    @Override
+    public NDArray[][] forwardInPieces(
+        NDArray input, int deepest, int piece, java.util.function.IntPredicate wanted) {
+      NDArray[][] pieces = LoadedModel.super.forwardInPieces(input, deepest, 2, wanted);
+      assertEquals(3, pieces[1].length, "5 records in pieces of 2");
+      return pieces;
+    }
+
+    @Override
+    public int layersComputed(int deepest) {
+      return model.layersComputed(deepest);
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** A loaded model whose layers hand out float64 tensors. */
