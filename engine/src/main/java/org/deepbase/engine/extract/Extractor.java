@@ -136,10 +136,18 @@ public final class Extractor {
           model.forwardInPieces(
               x, deepest, LoadedModel.forwardPiece(model.descriptor()), requested::get);
       metrics.recordForward(model.layersComputed(deepest));
-      NDArray[] joined = new NDArray[pieces.length];
+      // A layer whose every request is delivered from its pieces is never joined.
+      boolean[] join = new boolean[pieces.length];
+      for (LayerRequest request : requests) {
+        join[request.layer().index()] |= !fromPieces(request);
+      }
+      NDArray[] joined = LoadedModel.joined(pieces, i -> join[i]);
       for (LayerRequest request : requests) {
         int layer = request.layer().index();
-        out.add(toArrow(pieces[layer], joined, request, recordIds, allocator));
+        out.add(
+            fromPieces(request)
+                ? deferRecordMajor(pieces[layer], request, recordIds, allocator)
+                : toArrow(float32(joined[layer]), request, recordIds, allocator));
       }
       return out;
     } catch (RuntimeException e) {
@@ -202,34 +210,12 @@ public final class Extractor {
     return out;
   }
 
-  /**
-   * Copies one requested layer's outputs, computed in {@code pieces} of the batch, into a batch of
-   * behaviors; {@code joined[layer]} keeps the pieces joined once, for the requests that read the
-   * whole batch's tensor.
-   */
   private BehaviorBatch toArrow(
-      NDArray[] pieces,
-      NDArray[] joined,
-      LayerRequest request,
-      int[] recordIds,
-      BufferAllocator allocator) {
+      NDArray values, LayerRequest request, int[] recordIds, BufferAllocator allocator) {
     LayerInfo layer = request.layer();
     int batch = recordIds.length;
     int symbols = layer.symbolCount();
     GridAlignment alignment = GridAlignment.of(layer, grid);
-    GridAlignment.Delivery delivery =
-        deferResize
-            ? GridAlignment.Delivery.DEFERRED
-            : keepRaw ? GridAlignment.Delivery.ALIGNED_AND_OWN : GridAlignment.Delivery.ALIGNED;
-    int index = layer.index();
-    if (alignment.defers(delivery) && allUnits(request)) {
-      NDArray[] from = joined[index] == null ? pieces : new NDArray[] {joined[index]};
-      return deferRecordMajor(from, request, recordIds, alignment, allocator);
-    }
-    if (joined[index] == null) {
-      joined[index] = float32(joinedPieces(pieces));
-    }
-    NDArray values = joined[index];
     // [B, C, S] -> [C, B, S] in native code so that each unit is one contiguous run; when only some
     // units are asked for, pick them natively too, so only their values leave native memory.
     NDArray unitMajor = values.reshape(batch, layer.unitCount(), symbols).transpose(1, 0, 2);
@@ -272,7 +258,21 @@ public final class Extractor {
     // copies into a heap array first. The view lives as long as the batch manager.
     ByteBuffer bytes = source.toByteBuffer(true);
     return alignment.deliver(
-        units, recordIds, i -> bytes.slice(i * runBytes, runBytes), delivery, allocator);
+        units, recordIds, i -> bytes.slice(i * runBytes, runBytes), delivery(), allocator);
+  }
+
+  private GridAlignment.Delivery delivery() {
+    return deferResize
+        ? GridAlignment.Delivery.DEFERRED
+        : keepRaw ? GridAlignment.Delivery.ALIGNED_AND_OWN : GridAlignment.Delivery.ALIGNED;
+  }
+
+  /**
+   * Whether a request is delivered from the forward pass' pieces ({@link #deferRecordMajor}): every
+   * unit of a layer whose resize is left to the consumer.
+   */
+  private boolean fromPieces(LayerRequest request) {
+    return GridAlignment.of(request.layer(), grid).defers(delivery()) && allUnits(request);
   }
 
   private static boolean allUnits(LayerRequest request) {
@@ -294,19 +294,6 @@ public final class Extractor {
         : output.toType(DataType.FLOAT32, false);
   }
 
-  private static NDArray joinedPieces(NDArray[] pieces) {
-    if (pieces.length == 1) {
-      return pieces[0];
-    }
-    NDArray whole = NDArrays.concat(new NDList(pieces), 0);
-    whole.attach(pieces[0].getManager());
-    // Only the joined copy is read from here on: the pieces' memory goes back now.
-    for (NDArray piece : pieces) {
-      piece.close();
-    }
-    return whole;
-  }
-
   /**
    * Delivers every unit of a layer resized on demand straight from the model's record-major outputs
    * ([records, C, S], in the pieces the batch ran in): each unit's vector gathers its runs of S
@@ -314,12 +301,9 @@ public final class Extractor {
    * transpose to unit-major order, then its copy into Arrow), each a pass over memory the caches no
    * longer hold: on a ResNet-18's four stages that is 48 MB a batch.
    */
-  private static BehaviorBatch deferRecordMajor(
-      NDArray[] pieces,
-      LayerRequest request,
-      int[] recordIds,
-      GridAlignment alignment,
-      BufferAllocator allocator) {
+  private BehaviorBatch deferRecordMajor(
+      NDArray[] pieces, LayerRequest request, int[] recordIds, BufferAllocator allocator) {
+    GridAlignment alignment = GridAlignment.of(request.layer(), grid);
     int units = request.layer().unitCount();
     int runBytes = request.layer().symbolCount() * Float.BYTES;
     ByteBuffer[] bytes = new ByteBuffer[pieces.length];

@@ -67,22 +67,7 @@ public interface LoadedModel extends AutoCloseable {
    */
   default NDArray[] forward(
       NDArray input, int deepest, int piece, java.util.function.IntPredicate wanted) {
-    NDArray[][] pieces = forwardInPieces(input, deepest, piece, wanted);
-    NDArray[] taps = new NDArray[pieces.length];
-    java.util.Set<NDArray> joinedPieces =
-        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    for (int i = 0; i < pieces.length; i++) {
-      if (pieces[i] == null || pieces[i].length == 1) {
-        taps[i] = pieces[i] == null ? null : pieces[i][0];
-        continue;
-      }
-      taps[i] = NDArrays.concat(new NDList(pieces[i]), 0);
-      taps[i].attach(input.getManager());
-      joinedPieces.addAll(java.util.Arrays.asList(pieces[i]));
-    }
-    // Only the joined copies are read from here: the pieces' memory goes back now.
-    joinedPieces.forEach(NDArray::close);
-    return taps;
+    return joined(forwardInPieces(input, deepest, piece, wanted), i -> true);
   }
 
   /**
@@ -130,6 +115,38 @@ public interface LoadedModel extends AutoCloseable {
     } finally {
       managers.forEach(NDManager::close);
     }
+  }
+
+  /**
+   * Joins the pieces ({@link #forwardInPieces}) of the layers {@code join} along the records (a
+   * layer in one piece is that piece) and frees the pieces joined, unless a layer left in pieces
+   * holds them too; returns the joined layers by index, null for the others.
+   */
+  static NDArray[] joined(NDArray[][] pieces, java.util.function.IntPredicate join) {
+    NDArray[] joined = new NDArray[pieces.length];
+    java.util.Set<NDArray> spent =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<NDArray> kept =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (int i = 0; i < pieces.length; i++) {
+      if (pieces[i] == null) {
+        continue;
+      }
+      if (!join.test(i)) {
+        kept.addAll(java.util.Arrays.asList(pieces[i]));
+      } else if (pieces[i].length == 1) {
+        joined[i] = pieces[i][0];
+        kept.add(pieces[i][0]);
+      } else {
+        joined[i] = NDArrays.concat(new NDList(pieces[i]), 0);
+        joined[i].attach(pieces[i][0].getManager());
+        spent.addAll(java.util.Arrays.asList(pieces[i]));
+      }
+    }
+    // Only the joined copies are read from here: the pieces' memory goes back now.
+    spent.removeAll(kept);
+    spent.forEach(NDArray::close);
+    return joined;
   }
 
   /** Returns how many layers the last {@link #forward} computed (for instrumentation). */
