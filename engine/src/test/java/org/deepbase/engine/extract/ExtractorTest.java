@@ -205,20 +205,38 @@ class ExtractorTest {
     }
   }
 
+  /** A loaded model that hands every call to {@link #model}; implementations change one. */
+  private interface Wrapping extends LoadedModel {
+    LoadedModel model();
+
+    @Override
+    default ModelDescriptor descriptor() {
+      return model().descriptor();
+    }
+
+    @Override
+    default Checkpoint checkpoint() {
+      return model().checkpoint();
+    }
+
+    @Override
+    default NDArray[] forward(NDArray input, int deepest, boolean withGradient) {
+      return model().forward(input, deepest, withGradient);
+    }
+
+    @Override
+    default int layersComputed(int deepest) {
+      return model().layersComputed(deepest);
+    }
+
+    @Override
+    default void close() {}
+  }
+
   /**
    * A loaded model whose layers hand out [B, C, ...] tensors stored unit-major (a strided view).
    */
-  private record UnitMajorLayout(LoadedModel model) implements LoadedModel {
-    @Override
-    public ModelDescriptor descriptor() {
-      return model.descriptor();
-    }
-
-    @Override
-    public Checkpoint checkpoint() {
-      return model.checkpoint();
-    }
-
+  private record UnitMajorLayout(LoadedModel model) implements Wrapping {
     @Override
     public NDArray[] forward(NDArray input, int deepest, boolean withGradient) {
       NDArray[] taps = model.forward(input, deepest, withGradient);
@@ -238,62 +256,21 @@ class ExtractorTest {
       }
       return taps;
     }
-
-    @Override
-    public int layersComputed(int deepest) {
-      return model.layersComputed(deepest);
-    }
-
-    @Override
-    public void close() {}
   }
 
   /** A loaded model that runs every batch in pieces of two records. */
-  private record InPiecesOfTwo(LoadedModel model) implements LoadedModel {
-    @Override
-    public ModelDescriptor descriptor() {
-      return model.descriptor();
-    }
-
-    @Override
-    public Checkpoint checkpoint() {
-      return model.checkpoint();
-    }
-
-    @Override
-    public NDArray[] forward(NDArray input, int deepest, boolean withGradient) {
-      return model.forward(input, deepest, withGradient);
-    }
-
+  private record InPiecesOfTwo(LoadedModel model) implements Wrapping {
     @Override
     public NDArray[][] forwardInPieces(
         NDArray input, int deepest, int piece, java.util.function.IntPredicate wanted) {
-      NDArray[][] pieces = LoadedModel.super.forwardInPieces(input, deepest, 2, wanted);
+      NDArray[][] pieces = Wrapping.super.forwardInPieces(input, deepest, 2, wanted);
       assertEquals(3, pieces[1].length, "5 records in pieces of 2");
       return pieces;
     }
-
-    @Override
-    public int layersComputed(int deepest) {
-      return model.layersComputed(deepest);
-    }
-
-    @Override
-    public void close() {}
   }
 
   /** A loaded model whose layers hand out float64 tensors. */
-  private record InDouble(LoadedModel model) implements LoadedModel {
-    @Override
-    public ModelDescriptor descriptor() {
-      return model.descriptor();
-    }
-
-    @Override
-    public Checkpoint checkpoint() {
-      return model.checkpoint();
-    }
-
+  private record InDouble(LoadedModel model) implements Wrapping {
     @Override
     public NDArray[] forward(NDArray input, int deepest, boolean withGradient) {
       NDArray[] taps = model.forward(input, deepest, withGradient);
@@ -302,13 +279,5 @@ class ExtractorTest {
       }
       return taps;
     }
-
-    @Override
-    public int layersComputed(int deepest) {
-      return model.layersComputed(deepest);
-    }
-
-    @Override
-    public void close() {}
   }
 }
