@@ -137,15 +137,18 @@ public final class Extractor {
               x, deepest, LoadedModel.forwardPiece(model.descriptor()), requested::get);
       metrics.recordForward(model.layersComputed(deepest));
       // A layer whose every request is delivered from its pieces is never joined.
+      boolean[] fromPieces = new boolean[requests.size()];
       boolean[] join = new boolean[pieces.length];
-      for (LayerRequest request : requests) {
-        join[request.layer().index()] |= !fromPieces(request);
+      for (int r = 0; r < requests.size(); r++) {
+        fromPieces[r] = fromPieces(requests.get(r));
+        join[requests.get(r).layer().index()] |= !fromPieces[r];
       }
       NDArray[] joined = LoadedModel.joined(pieces, i -> join[i]);
-      for (LayerRequest request : requests) {
+      for (int r = 0; r < requests.size(); r++) {
+        LayerRequest request = requests.get(r);
         int layer = request.layer().index();
         out.add(
-            fromPieces(request)
+            fromPieces[r]
                 ? deferRecordMajor(pieces[layer], request, recordIds, allocator)
                 : toArrow(float32(joined[layer]), request, recordIds, allocator));
       }
