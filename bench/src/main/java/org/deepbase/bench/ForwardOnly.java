@@ -53,7 +53,12 @@ final class ForwardOnly {
           new Extractor(loaded, requests, data.symbolShape(), new ExtractionMetrics())
               .withDeferredResize();
       while (reader.hasNext()) {
-        extractor.extract(reader.next(), allocator).forEach(BehaviorBatch::close);
+        for (BehaviorBatch behaviors : extractor.extract(reader.next(), allocator)) {
+          // Values written on first use are written here: raw() asks for every unit.
+          try (behaviors) {
+            behaviors.raw();
+          }
+        }
       }
     }
   }

@@ -301,8 +301,6 @@ public final class AccumulatorGrid implements Serializable {
       FloatBuffer[] views =
           pending == null ? unitViews(batch.vectors(), batch, l, records, symbols) : null;
       int ownSymbols = batch.hasRaw() ? batch.rawSymbols() : symbols;
-      FloatBuffer[] ownGrid =
-          batch.hasRaw() ? unitViews(batch.raw(), batch, l, records, ownSymbols) : views;
       int layer = l;
       long @Nullable [][] zeroOutside = batch.zeroOutside();
       // Kept for the probes only: otherwise each unit's resized values are garbage once it is fed.
@@ -312,11 +310,16 @@ public final class AccumulatorGrid implements Serializable {
       Parallel.forEach(
           requested,
           u -> {
+            // Asked for unit by unit: values written on first use are then read from the cache.
+            FloatBuffer own =
+                batch.hasRaw()
+                    ? view(
+                        batch.rawUnit(vectorOf(batch, layer, u, requested)), records * ownSymbols)
+                    : java.util.Objects.requireNonNull(views)[u];
             UnitBatch unit =
                 pending != null
-                    ? new UnitBatch(ownGrid[u], records, momentsQuantile, pending)
-                    : new UnitBatch(
-                        views[u], records, symbols, momentsQuantile, ownGrid[u], ownSymbols);
+                    ? new UnitBatch(own, records, momentsQuantile, pending)
+                    : new UnitBatch(views[u], records, symbols, momentsQuantile, own, ownSymbols);
             long @Nullable [] cells =
                 zeroOutside == null ? null : zeroOutside[vectorOf(batch, layer, u, requested)];
             if (probed) {
@@ -373,16 +376,18 @@ public final class AccumulatorGrid implements Serializable {
     int requested = units[layer].length;
     FloatBuffer[] views = new FloatBuffer[requested];
     for (int u = 0; u < requested; u++) {
-      int position = vectorOf(batch, layer, u, requested);
-      views[u] =
-          vectors
-              .get(position)
-              .getDataBuffer()
-              .nioBuffer(0, records * symbols * Float.BYTES)
-              .order(ByteOrder.LITTLE_ENDIAN)
-              .asFloatBuffer();
+      views[u] = view(vectors.get(vectorOf(batch, layer, u, requested)), records * symbols);
     }
     return views;
+  }
+
+  /** Returns a view of a vector's first {@code values} floats (Arrow data, no copy). */
+  private static FloatBuffer view(Float4Vector vector, int values) {
+    return vector
+        .getDataBuffer()
+        .nioBuffer(0, values * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer();
   }
 
   /** Returns the index in {@code batch} of requested unit {@code u} of the layer. */

@@ -104,7 +104,7 @@ final class Spill implements AutoCloseable {
     Parallel.forEach(
         units,
         i -> {
-          Float4Vector vector = own ? batch.raw().get(i) : batch.vectors().get(i);
+          Float4Vector vector = own ? batch.rawUnit(i) : batch.vectors().get(i);
           ByteBuffer values =
               vector
                   .getDataBuffer()

@@ -28,6 +28,9 @@ import org.deepbase.engine.catalog.LayerInfo;
  *     record * rawSymbols + symbol}, outside which the unit's own-grid values ({@code raw}) are all
  *     0, with no value negative anywhere (a spill's sparse part): a consumer may visit those cells
  *     only. Set with resizing pending only.
+ * @param fill null, or what writes the {@code raw} vectors on first use ({@link UnitFill}): read
+ *     them through {@link #raw()} or {@link #rawUnit}, which write them first. Set with resizing
+ *     pending only.
  */
 public record BehaviorBatch(
     LayerInfo layer,
@@ -38,7 +41,8 @@ public record BehaviorBatch(
     int rawSymbols,
     List<Float4Vector> raw,
     @Nullable BilinearResize pending,
-    long @Nullable [][] zeroOutside)
+    long @Nullable [][] zeroOutside,
+    @Nullable UnitFill fill)
     implements AutoCloseable {
 
   public BehaviorBatch {
@@ -58,12 +62,15 @@ public record BehaviorBatch(
     if (zeroOutside != null && (pending == null || zeroOutside.length != units.length)) {
       throw new IllegalArgumentException("zero-outside cells need resizing pending, one per unit");
     }
+    if (fill != null && pending == null) {
+      throw new IllegalArgumentException("values written on first use need resizing pending");
+    }
   }
 
   /** A batch whose values are on the annotation grid only. */
   public BehaviorBatch(
       LayerInfo layer, int[] units, int[] recordIds, int symbols, List<Float4Vector> vectors) {
-    this(layer, units, recordIds, symbols, vectors, symbols, List.of(), null, null);
+    this(layer, units, recordIds, symbols, vectors, symbols, List.of(), null, null, null);
   }
 
   /** A batch with values on the annotation grid and, when not empty, on the layer's own grid. */
@@ -75,7 +82,7 @@ public record BehaviorBatch(
       List<Float4Vector> vectors,
       int rawSymbols,
       List<Float4Vector> raw) {
-    this(layer, units, recordIds, symbols, vectors, rawSymbols, raw, null, null);
+    this(layer, units, recordIds, symbols, vectors, rawSymbols, raw, null, null, null);
   }
 
   /** A batch on the layer's own grid whose consumer resizes (see {@link GridAlignment#defer}). */
@@ -86,9 +93,10 @@ public record BehaviorBatch(
       int symbols,
       int rawSymbols,
       List<Float4Vector> raw,
-      BilinearResize resize) {
+      BilinearResize resize,
+      @Nullable UnitFill fill) {
     return new BehaviorBatch(
-        layer, units, recordIds, symbols, List.of(), rawSymbols, raw, resize, null);
+        layer, units, recordIds, symbols, List.of(), rawSymbols, raw, resize, null, fill);
   }
 
   /**
@@ -97,7 +105,7 @@ public record BehaviorBatch(
    */
   public BehaviorBatch withZeroOutside(long[][] cells) {
     return new BehaviorBatch(
-        layer, units, recordIds, symbols, vectors, rawSymbols, raw, pending, cells);
+        layer, units, recordIds, symbols, vectors, rawSymbols, raw, pending, cells, fill);
   }
 
   /**
@@ -115,6 +123,23 @@ public record BehaviorBatch(
     return vectors;
   }
 
+  /** Returns the values on the layer's own grid, one vector per unit (empty: not held). */
+  @Override
+  public List<Float4Vector> raw() {
+    if (fill != null) {
+      fill.all();
+    }
+    return raw;
+  }
+
+  /**
+   * Returns the i-th unit's values on the layer's own grid, written now if they are written on
+   * first use: a consumer that visits the units one at a time reads each while it is in the cache.
+   */
+  public Float4Vector rawUnit(int i) {
+    return fill != null ? fill.unit(i) : raw.get(i);
+  }
+
   /** Returns whether the batch holds its values on the layer's own grid too. */
   public boolean hasRaw() {
     return !raw.isEmpty();
@@ -129,5 +154,8 @@ public record BehaviorBatch(
   public void close() {
     vectors.forEach(Float4Vector::close);
     raw.forEach(Float4Vector::close);
+    if (fill != null) {
+      fill.close();
+    }
   }
 }

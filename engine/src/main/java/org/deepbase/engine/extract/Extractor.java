@@ -136,12 +136,18 @@ public final class Extractor {
           model.forwardInPieces(
               x, deepest, LoadedModel.forwardPiece(model.descriptor()), requested::get);
       metrics.recordForward(model.layersComputed(deepest));
-      // A layer whose every request is delivered from its pieces is never joined.
+      // A layer whose every request is delivered from its pieces is never joined. The pieces move
+      // to the batch they are delivered in: only one request of a layer takes them.
       boolean[] fromPieces = new boolean[requests.size()];
       boolean[] join = new boolean[pieces.length];
+      java.util.BitSet delivered = new java.util.BitSet();
       for (int r = 0; r < requests.size(); r++) {
-        fromPieces[r] = fromPieces(requests.get(r));
-        join[requests.get(r).layer().index()] |= !fromPieces[r];
+        int layer = requests.get(r).layer().index();
+        fromPieces[r] = fromPieces(requests.get(r)) && !delivered.get(layer);
+        if (fromPieces[r]) {
+          delivered.set(layer);
+        }
+        join[layer] |= !fromPieces[r];
       }
       NDArray[] joined = LoadedModel.joined(pieces, i -> join[i]);
       for (int r = 0; r < requests.size(); r++) {
@@ -300,9 +306,11 @@ public final class Extractor {
   /**
    * Delivers every unit of a layer resized on demand straight from the model's record-major outputs
    * ([records, C, S], in the pieces the batch ran in): each unit's vector gathers its runs of S
-   * values, one per record, on all cores. The one copy replaces three (joining the pieces, a native
+   * values, one per record, when a consumer first asks for the unit ({@link UnitFill}), so that the
+   * consumer reads it from the cache. The one copy replaces three (joining the pieces, a native
    * transpose to unit-major order, then its copy into Arrow), each a pass over memory the caches no
-   * longer hold: on a ResNet-18's four stages that is 48 MB a batch.
+   * longer hold: on a ResNet-18's four stages that is 48 MB a batch. The pieces move to a manager
+   * the batch owns, freed once every unit is gathered.
    */
   private BehaviorBatch deferRecordMajor(
       NDArray[] pieces, LayerRequest request, int[] recordIds, BufferAllocator allocator) {
@@ -311,43 +319,50 @@ public final class Extractor {
     int runBytes = request.layer().symbolCount() * Float.BYTES;
     ByteBuffer[] bytes = new ByteBuffer[pieces.length];
     int[] firstRecord = new int[pieces.length + 1];
-    for (int p = 0; p < pieces.length; p++) {
-      // tryDirect: a view of the (made contiguous) native array, alive as long as the batch's
-      // manager.
-      bytes[p] = float32(pieces[p]).toByteBuffer(true);
-      firstRecord[p + 1] = firstRecord[p] + bytes[p].remaining() / (units * runBytes);
-      if (bytes[p].remaining() % (units * runBytes) != 0) {
+    NDManager owner = NDManager.newBaseManager("PyTorch");
+    try {
+      for (int p = 0; p < pieces.length; p++) {
+        pieces[p].attach(owner);
+        // tryDirect: a view of the (made contiguous) native array; a copy, if one is made, joins
+        // the same manager.
+        bytes[p] = float32(pieces[p]).toByteBuffer(true);
+        firstRecord[p + 1] = firstRecord[p] + bytes[p].remaining() / (units * runBytes);
+        if (bytes[p].remaining() % (units * runBytes) != 0) {
+          throw new IllegalStateException(
+              request.layer().name()
+                  + " computed "
+                  + pieces[p].getShape()
+                  + ", not records of "
+                  + units
+                  + " units of "
+                  + request.layer().symbolCount()
+                  + " symbols each");
+        }
+      }
+      if (firstRecord[pieces.length] != recordIds.length) {
         throw new IllegalStateException(
             request.layer().name()
                 + " computed "
-                + pieces[p].getShape()
-                + ", not records of "
-                + units
-                + " units of "
-                + request.layer().symbolCount()
-                + " symbols each");
+                + firstRecord[pieces.length]
+                + " records for a batch of "
+                + recordIds.length);
       }
-    }
-    if (firstRecord[pieces.length] != recordIds.length) {
-      throw new IllegalStateException(
-          request.layer().name()
-              + " computed "
-              + firstRecord[pieces.length]
-              + " records for a batch of "
-              + recordIds.length);
-    }
-    return alignment.deferFilled(
-        request.units(),
-        recordIds,
-        (data, unit) -> {
-          for (int p = 0; p < bytes.length; p++) {
-            for (int r = firstRecord[p]; r < firstRecord[p + 1]; r++) {
-              int at = ((r - firstRecord[p]) * units + unit) * runBytes;
-              data.setBytes((long) r * runBytes, bytes[p].slice(at, runBytes));
+      return alignment.deferOnFirstUse(
+          request.units(),
+          recordIds,
+          (data, unit) -> {
+            for (int p = 0; p < bytes.length; p++) {
+              for (int r = firstRecord[p]; r < firstRecord[p + 1]; r++) {
+                int at = ((r - firstRecord[p]) * units + unit) * runBytes;
+                data.setBytes((long) r * runBytes, bytes[p].slice(at, runBytes));
+              }
             }
-          }
-        },
-        allocator,
-        true);
+          },
+          allocator,
+          owner);
+    } catch (RuntimeException e) {
+      owner.close();
+      throw e;
+    }
   }
 }

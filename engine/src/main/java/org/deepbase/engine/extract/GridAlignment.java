@@ -149,7 +149,7 @@ public final class GridAlignment {
                 copy.setValueCount(values);
               });
       return BehaviorBatch.deferred(
-          layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan);
+          layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan, null);
     } catch (RuntimeException e) {
       own.forEach(Float4Vector::close);
       throw e;
@@ -164,7 +164,40 @@ public final class GridAlignment {
   public BehaviorBatch deferOwned(int[] units, int[] recordIds, List<Float4Vector> own) {
     BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
     return BehaviorBatch.deferred(
-        layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan);
+        layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan, null);
+  }
+
+  /**
+   * Like {@link #deferFilled}, but each unit's values are written when a consumer first asks for
+   * them ({@link UnitFill}), from {@code source}, which the batch owns from here on (closed once
+   * every unit is written, or with the batch).
+   */
+  public BehaviorBatch deferOnFirstUse(
+      int[] units,
+      int[] recordIds,
+      java.util.function.ObjIntConsumer<org.apache.arrow.memory.ArrowBuf> fill,
+      BufferAllocator allocator,
+      AutoCloseable source) {
+    BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
+    int values = recordIds.length * layer.symbolCount();
+    List<Float4Vector> own = new ArrayList<>(units.length);
+    try {
+      for (int i = 0; i < units.length; i++) {
+        newVector(layer, units[i], values, allocator, own);
+      }
+    } catch (RuntimeException e) {
+      own.forEach(Float4Vector::close);
+      throw e;
+    }
+    return BehaviorBatch.deferred(
+        layer,
+        units,
+        recordIds,
+        Shapes.product(grid),
+        layer.symbolCount(),
+        own,
+        plan,
+        new UnitFill(own, fill, values, source));
   }
 
   /** Returns whether {@link #deliver} with {@code delivery} defers resizing ({@link #defer}). */

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
 import org.deepbase.engine.catalog.Checkpoint;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.LayerSpec;
@@ -165,12 +166,14 @@ class ExtractorTest {
                 .get(0)) {
           assertTrue(deferred.pending() != null, "resizing is left to the consumer");
           assertEquals(6, deferred.rawSymbols());
-          for (int u = 0; u < 3; u++) {
+          // Written on first use: unit by unit, last first, as a consumer on many cores asks.
+          for (int u = 2; u >= 0; u--) {
+            Float4Vector unit = deferred.rawUnit(u);
             for (int r = 0; r < batch; r++) {
               for (int s = 0; s < 6; s++) {
                 assertEquals(
                     expected[1][(r * 3 + u) * 6 + s],
-                    deferred.raw().get(u).get(r * 6 + s),
+                    unit.get(r * 6 + s),
                     1e-5f, // a one-record piece rounds as a matrix-vector product (above)
                     source + " unit " + u + " record " + r + " symbol " + s);
               }
