@@ -1,7 +1,6 @@
 package org.deepbase.engine.exec;
 
 import java.io.Serializable;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +14,7 @@ import org.deepbase.engine.data.RecordBatch;
 import org.deepbase.engine.extract.BehaviorBatch;
 import org.deepbase.engine.extract.BilinearResize;
 import org.deepbase.engine.extract.LayerRequest;
+import org.deepbase.engine.extract.Vectors;
 import org.deepbase.engine.hypothesis.Hypotheses;
 import org.deepbase.engine.hypothesis.Hypothesis;
 import org.deepbase.engine.measure.Accumulator;
@@ -313,7 +313,7 @@ public final class AccumulatorGrid implements Serializable {
             // Asked for unit by unit: values written on first use are then read from the cache.
             FloatBuffer own =
                 batch.hasRaw()
-                    ? view(
+                    ? Vectors.floats(
                         batch.rawUnit(vectorOf(batch, layer, u, requested)), records * ownSymbols)
                     : java.util.Objects.requireNonNull(views)[u];
             UnitBatch unit =
@@ -376,18 +376,10 @@ public final class AccumulatorGrid implements Serializable {
     int requested = units[layer].length;
     FloatBuffer[] views = new FloatBuffer[requested];
     for (int u = 0; u < requested; u++) {
-      views[u] = view(vectors.get(vectorOf(batch, layer, u, requested)), records * symbols);
+      views[u] =
+          Vectors.floats(vectors.get(vectorOf(batch, layer, u, requested)), records * symbols);
     }
     return views;
-  }
-
-  /** Returns a view of a vector's first {@code values} floats (Arrow data, no copy). */
-  private static FloatBuffer view(Float4Vector vector, int values) {
-    return vector
-        .getDataBuffer()
-        .nioBuffer(0, values * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer();
   }
 
   /** Returns the index in {@code batch} of requested unit {@code u} of the layer. */

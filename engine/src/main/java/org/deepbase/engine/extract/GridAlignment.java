@@ -133,13 +133,9 @@ public final class GridAlignment {
       java.util.function.ObjIntConsumer<org.apache.arrow.memory.ArrowBuf> fill,
       BufferAllocator allocator,
       boolean parallel) {
-    BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
     int values = recordIds.length * layer.symbolCount();
-    List<Float4Vector> own = new ArrayList<>(units.length);
+    List<Float4Vector> own = newVectors(units, values, allocator);
     try {
-      for (int i = 0; i < units.length; i++) {
-        newVector(layer, units[i], values, allocator, own);
-      }
       IntStream indices = IntStream.range(0, units.length);
       (parallel ? indices.parallel() : indices)
           .forEach(
@@ -148,8 +144,7 @@ public final class GridAlignment {
                 fill.accept(copy.getDataBuffer(), i);
                 copy.setValueCount(values);
               });
-      return BehaviorBatch.deferred(
-          layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan, null);
+      return deferred(units, recordIds, own, null);
     } catch (RuntimeException e) {
       own.forEach(Float4Vector::close);
       throw e;
@@ -162,9 +157,7 @@ public final class GridAlignment {
    * that loaded them from a file hands them over instead of copying them.
    */
   public BehaviorBatch deferOwned(int[] units, int[] recordIds, List<Float4Vector> own) {
-    BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
-    return BehaviorBatch.deferred(
-        layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan, null);
+    return deferred(units, recordIds, own, null);
   }
 
   /**
@@ -178,26 +171,35 @@ public final class GridAlignment {
       java.util.function.ObjIntConsumer<org.apache.arrow.memory.ArrowBuf> fill,
       BufferAllocator allocator,
       AutoCloseable source) {
-    BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
     int values = recordIds.length * layer.symbolCount();
+    List<Float4Vector> own = newVectors(units, values, allocator);
+    return deferred(units, recordIds, own, new UnitFill(own, fill, values, source));
+  }
+
+  /** A batch of own-grid vectors (owned by it) with the resize left to the consumer. */
+  private BehaviorBatch deferred(
+      int[] units, int[] recordIds, List<Float4Vector> own, @Nullable UnitFill fill) {
+    BilinearResize plan = java.util.Objects.requireNonNull(resize, "the layer is not resized");
+    return BehaviorBatch.deferred(
+        layer, units, recordIds, Shapes.product(grid), layer.symbolCount(), own, plan, fill);
+  }
+
+  /**
+   * Allocates a vector of {@code values} floats per unit (unwritten) of a resized layer; none is
+   * left on failure.
+   */
+  private List<Float4Vector> newVectors(int[] units, int values, BufferAllocator allocator) {
+    java.util.Objects.requireNonNull(resize, "the layer is not resized");
     List<Float4Vector> own = new ArrayList<>(units.length);
     try {
-      for (int i = 0; i < units.length; i++) {
-        newVector(layer, units[i], values, allocator, own);
+      for (int unit : units) {
+        newVector(layer, unit, values, allocator, own);
       }
+      return own;
     } catch (RuntimeException e) {
       own.forEach(Float4Vector::close);
       throw e;
     }
-    return BehaviorBatch.deferred(
-        layer,
-        units,
-        recordIds,
-        Shapes.product(grid),
-        layer.symbolCount(),
-        own,
-        plan,
-        new UnitFill(own, fill, values, source));
   }
 
   /** Returns whether {@link #deliver} with {@code delivery} defers resizing ({@link #defer}). */
@@ -274,18 +276,10 @@ public final class GridAlignment {
     return vector;
   }
 
-  private static FloatBuffer target(Float4Vector vector, int values) {
-    return vector
-        .getDataBuffer()
-        .nioBuffer(0, values * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer();
-  }
-
   private static void fillBroadcast(
       Float4Vector vector, ByteBuffer run, int batch, int outSymbols) {
     FloatBuffer values = run.asFloatBuffer();
-    FloatBuffer target = target(vector, batch * outSymbols);
+    FloatBuffer target = Vectors.floats(vector, batch * outSymbols);
     for (int r = 0; r < batch; r++) {
       float v = values.get(r);
       for (int s = 0; s < outSymbols; s++) {
@@ -301,7 +295,7 @@ public final class GridAlignment {
     run.asFloatBuffer().get(src);
     float[] dst = new float[plan.symbols()];
     float[] scratch = plan.newScratch();
-    FloatBuffer target = target(vector, batch * plan.symbols());
+    FloatBuffer target = Vectors.floats(vector, batch * plan.symbols());
     for (int r = 0; r < batch; r++) {
       plan.resize(src, r * symbols, dst, 0, scratch);
       target.put(dst);

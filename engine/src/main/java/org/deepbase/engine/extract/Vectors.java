@@ -25,6 +25,15 @@ public final class Vectors {
     }
   }
 
+  /** Returns a view of a vector's first {@code values} floats (its Arrow data, no copy). */
+  public static java.nio.FloatBuffer floats(Float4Vector vector, int values) {
+    return vector
+        .getDataBuffer()
+        .nioBuffer(0, values * Float.BYTES)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer();
+  }
+
   /** Makes {@code target} hold the first {@code values} of {@code source}, data and validity. */
   public static void copy(
       Float4Vector source, Float4Vector target, int values, BufferAllocator allocator) {
