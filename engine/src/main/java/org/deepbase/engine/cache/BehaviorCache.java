@@ -251,7 +251,7 @@ public final class BehaviorCache {
       int rows = batch.recordIds().length * (own ? batch.rawSymbols() : batch.symbols());
       for (int u = 0; u < batch.units().length; u++) {
         Float4Vector target = (Float4Vector) root.getVector(batch.units()[u]);
-        Float4Vector source = own ? batch.raw().get(u) : batch.vectors().get(u);
+        Float4Vector source = own ? batch.rawUnit(u) : batch.vectors().get(u);
         Vectors.copy(source, target, rows, allocator);
       }
       root.setRowCount(rows);

@@ -104,6 +104,11 @@ final class Spill implements AutoCloseable {
     Parallel.forEach(
         units,
         i -> {
+          float limit = needFrom[i];
+          if (limit == Float.POSITIVE_INFINITY) {
+            kinds[i] = NONE; // not read, so a unit written on first use is not written for this
+            return;
+          }
           Float4Vector vector = own ? batch.rawUnit(i) : batch.vectors().get(i);
           ByteBuffer values =
               vector
@@ -111,11 +116,6 @@ final class Spill implements AutoCloseable {
                   .nioBuffer(0, rows * Float.BYTES)
                   .order(ByteOrder.nativeOrder());
           sources[i] = values;
-          float limit = needFrom[i];
-          if (limit == Float.POSITIVE_INFINITY) {
-            kinds[i] = NONE;
-            return;
-          }
           long[] bitmap = gridKnown && limit > 0 ? keptCells(values, rows, limit) : null;
           int count = bitmap == null ? rows : bitCount(bitmap);
           if (bitmap == null || sparseBytes(bitmap, count) >= (long) rows * Float.BYTES) {

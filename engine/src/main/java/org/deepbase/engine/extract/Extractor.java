@@ -136,17 +136,15 @@ public final class Extractor {
           model.forwardInPieces(
               x, deepest, LoadedModel.forwardPiece(model.descriptor()), requested::get);
       metrics.recordForward(model.layersComputed(deepest));
-      // A layer whose every request is delivered from its pieces is never joined. The pieces move
-      // to the batch they are delivered in: only one request of a layer takes them.
+      // A layer is delivered from its pieces, never joined, when its one request can be: the
+      // pieces move to that request's batch. A layer asked for twice is joined for both.
+      int[] requestsOf = new int[pieces.length];
+      requests.forEach(r -> requestsOf[r.layer().index()]++);
       boolean[] fromPieces = new boolean[requests.size()];
       boolean[] join = new boolean[pieces.length];
-      java.util.BitSet delivered = new java.util.BitSet();
       for (int r = 0; r < requests.size(); r++) {
         int layer = requests.get(r).layer().index();
-        fromPieces[r] = fromPieces(requests.get(r)) && !delivered.get(layer);
-        if (fromPieces[r]) {
-          delivered.set(layer);
-        }
+        fromPieces[r] = requestsOf[layer] == 1 && fromPieces(requests.get(r));
         join[layer] |= !fromPieces[r];
       }
       NDArray[] joined = LoadedModel.joined(pieces, i -> join[i]);

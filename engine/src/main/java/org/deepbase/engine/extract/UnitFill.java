@@ -74,6 +74,9 @@ public final class UnitFill implements AutoCloseable {
 
   /** Writes every unit not written yet, on all cores. */
   void all() {
+    if (unwritten.get() == 0) {
+      return; // a caller reading raw() once per unit pays nothing after the first
+    }
     IntStream.range(0, vectors.size()).parallel().forEach(this::unit);
   }
 

@@ -181,6 +181,30 @@ class ExtractorTest {
           }
         }
       }
+      // The same layer asked for twice, from a batch run in pieces: both batches hold its values
+      // (the pieces cannot move to one batch while the other reads them).
+      List<BehaviorBatch> twice =
+          new Extractor(
+                  new InPiecesOfTwo(loaded), List.of(allPooled, allPooled), List.of(4, 6), metrics)
+              .withDeferredResize()
+              .extract(new RecordBatch(FloatBuffer.wrap(inputs), records), allocator);
+      try {
+        for (int b = 0; b < 2; b++) {
+          for (int u = 0; u < 3; u++) {
+            for (int r = 0; r < batch; r++) {
+              for (int s = 0; s < 6; s++) {
+                assertEquals(
+                    expected[1][(r * 3 + u) * 6 + s],
+                    twice.get(b).raw().get(u).get(r * 6 + s),
+                    1e-5f,
+                    "request " + b + " unit " + u + " record " + r + " symbol " + s);
+              }
+            }
+          }
+        }
+      } finally {
+        twice.forEach(BehaviorBatch::close);
+      }
       assertEquals(0, allocator.getAllocatedMemory(), "deferred batches released their vectors");
       // A model computing in float64 (a TorchScript export may): behaviors are still float32
       // values, and the tensor they live in is counted by the allocator until the batch closes.
