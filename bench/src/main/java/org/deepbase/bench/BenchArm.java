@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
-import org.deepbase.engine.catalog.DatasetDescriptor;
 import org.deepbase.engine.catalog.LayerInfo;
 import org.deepbase.engine.catalog.ModelDescriptor;
 import org.deepbase.engine.extract.ExtractionMetrics;
@@ -23,7 +22,11 @@ import org.deepbase.jdbc.DeepBaseDriver;
  * own so that its peak RSS is its own: {@code forward <workspace> <model> <dataset>} runs the bare
  * forward passes; {@code sql <workspace> <csv> <query>} runs a query and writes its rows,
  * tab-separated; {@code cached <workspace> <csv> <query>} runs it once untimed (filling the
- * behavior cache) and then timed. Prints {@code seconds S}, {@code cpu_seconds C} and {@code
+ * behavior cache) and then timed. The warm arms time their work in a process that has done a small
+ * job of the same kind first, as a server has after its first query: {@code forward-warm
+ * <workspace> <model> <dataset> <batch> <records>} runs the forward passes over the first records
+ * untimed, then over all; {@code sql-warm <workspace> <csv> <query> <warm-up query>} runs the
+ * warm-up query untimed, then the query. Prints {@code seconds S}, {@code cpu_seconds C} and {@code
  * peak_rss_mb M} on its last lines.
  */
 public final class BenchArm {
@@ -35,17 +38,12 @@ public final class BenchArm {
     long start = System.nanoTime();
     long cpuStart = cpuNanos();
     switch (args[0]) {
-      case "forward" -> {
-        Workspace workspace = new Workspace(dir);
-        ModelDescriptor model = workspace.model(args[2]);
-        DatasetDescriptor data = workspace.dataset(args[3]);
-        ForwardOnly.run(
-            model,
-            workspace.latestCheckpoint(args[2]),
-            workspace.datasetDir(args[3]),
-            data,
-            model.layers().size() - 1,
-            Integer.parseInt(args[4]));
+      case "forward" -> forward(dir, args, Integer.MAX_VALUE);
+      case "forward-warm" -> {
+        forward(dir, args, Integer.parseInt(args[5]));
+        start = System.nanoTime();
+        cpuStart = cpuNanos();
+        forward(dir, args, Integer.MAX_VALUE);
       }
       case "extract" -> {
         Workspace workspace = new Workspace(dir);
@@ -72,14 +70,39 @@ public final class BenchArm {
         cpuStart = cpuNanos();
         query(dir, Path.of(args[2]), args[3], metrics);
       }
-      default -> throw new IllegalArgumentException("arm forward|extract|sql|cached: " + args[0]);
+      case "sql-warm" -> {
+        query(dir, Path.of(args[2]), args[4], new ExtractionMetrics());
+        start = System.nanoTime();
+        cpuStart = cpuNanos();
+        query(dir, Path.of(args[2]), args[3], metrics);
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "arm forward|forward-warm|extract|sql|sql-warm|cached: " + args[0]);
     }
     System.out.printf(Locale.ROOT, "seconds %.3f%n", (System.nanoTime() - start) / 1e9);
     System.out.printf(Locale.ROOT, "cpu_seconds %.3f%n", (cpuNanos() - cpuStart) / 1e9);
     System.out.printf(Locale.ROOT, "peak_rss_mb %.0f%n", peakRssMb());
-    if (!args[0].equals("forward")) {
+    if (!args[0].startsWith("forward")) {
       System.out.printf(Locale.ROOT, "forward_passes %d%n", metrics.forwardPasses());
     }
+  }
+
+  /**
+   * Runs the bare forward passes of {@code forward <workspace> <model> <dataset> <batch>} over the
+   * dataset's first {@code records} records.
+   */
+  private static void forward(Path dir, String[] args, int records) {
+    Workspace workspace = new Workspace(dir);
+    ModelDescriptor model = workspace.model(args[2]);
+    ForwardOnly.run(
+        model,
+        workspace.latestCheckpoint(args[2]),
+        workspace.datasetDir(args[3]),
+        workspace.dataset(args[3]),
+        model.layers().size() - 1,
+        Integer.parseInt(args[4]),
+        records);
   }
 
   /** Runs a query, writing its rows as CSV. */

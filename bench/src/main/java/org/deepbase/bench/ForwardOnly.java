@@ -71,8 +71,20 @@ final class ForwardOnly {
       DatasetDescriptor data,
       int deepest,
       int batch) {
+    run(model, checkpoint, datasetDir, data, deepest, batch, Integer.MAX_VALUE);
+  }
+
+  /** Runs the forward passes over the dataset's first {@code firstRecords} records only. */
+  static void run(
+      ModelDescriptor model,
+      Checkpoint checkpoint,
+      Path datasetDir,
+      DatasetDescriptor data,
+      int deepest,
+      int batch,
+      int firstRecords) {
     try (LoadedModel loaded = LoadedModel.load(model, checkpoint);
-        DatasetReader reader = new DatasetReader(datasetDir, data, i -> true, batch);
+        DatasetReader reader = new DatasetReader(datasetDir, data, i -> i < firstRecords, batch);
         BufferAllocator allocator = Allocators.newChild("forward-only")) {
       JniUtils.setGradMode(false);
       while (reader.hasNext()) {
