@@ -40,13 +40,17 @@ class SpillTest {
     float[][][] written = new float[BATCHES][UNITS][RECORDS * H * W];
     try (BufferAllocator allocator = Allocators.newChild("spill-test");
         Spill spill = new Spill(dir.resolve("conv.spill"), layer, allocator)) {
-      // Mostly below the limit, a few cells above it; unit 3 has one negative value.
+      // Mostly below the limit, a few cells above it; unit 3 has one negative value; unit 0 has a
+      // -0, which is not negative: it stays sparse.
       write(
           spill,
           layer,
           need,
           written,
-          (u, i) -> u == 3 && i == 11 ? -0.5f : (float) Math.abs(rng.nextGaussian()),
+          (u, i) ->
+              u == 3 && i == 11
+                  ? -0.5f
+                  : u == 0 && i == 5 ? -0.0f : (float) Math.abs(rng.nextGaussian()),
           allocator);
       long dense = (long) BATCHES * UNITS * RECORDS * H * W * Float.BYTES;
       assertTrue(spill.size() < dense * 3 / 4, spill.size() + " of " + dense + " bytes");
