@@ -63,18 +63,10 @@ final class ForwardOnly {
     }
   }
 
-  /** Runs the forward passes through layers 0..deepest in batches of {@code batch} records. */
-  static void run(
-      ModelDescriptor model,
-      Checkpoint checkpoint,
-      Path datasetDir,
-      DatasetDescriptor data,
-      int deepest,
-      int batch) {
-    run(model, checkpoint, datasetDir, data, deepest, batch, Integer.MAX_VALUE);
-  }
-
-  /** Runs the forward passes over the dataset's first {@code firstRecords} records only. */
+  /**
+   * Runs the forward passes through layers 0..deepest in batches of {@code batch} records, over the
+   * dataset's first {@code firstRecords} records ({@link Integer#MAX_VALUE}: all).
+   */
   static void run(
       ModelDescriptor model,
       Checkpoint checkpoint,

@@ -223,7 +223,8 @@ final class InspectBench {
 
   /** Runs the bare forward passes through conv1 and conv2, reading the same inputs. */
   private void forwardOnly(ModelDescriptor model, Checkpoint checkpoint, DatasetDescriptor data) {
-    ForwardOnly.run(model, checkpoint, workspace.datasetDir(data.name()), data, 1, BATCH);
+    ForwardOnly.run(
+        model, checkpoint, workspace.datasetDir(data.name()), data, 1, BATCH, Integer.MAX_VALUE);
   }
 
   /**
