@@ -44,6 +44,9 @@ public final class UnitBatch {
    */
   private long @Nullable [] nonZero;
 
+  /** {@link #nonZero}'s cells listed, when first walked. */
+  private @Nullable KeptCells kept;
+
   private @Nullable ZeroedArrays zeroedArrays;
 
   /** Per positions array (by identity): how many of its positions each hypothesis has on. */
@@ -196,17 +199,28 @@ public final class UnitBatch {
           cells.length + " words of cells for " + records * rawSymbols + " values");
     }
     nonZero = cells;
+    kept = null;
     zeroedArrays = arrays;
+  }
+
+  /** Returns {@link #nonZero}'s cells, listed once. */
+  private KeptCells kept() {
+    if (kept == null) {
+      kept = KeptCells.of(java.util.Objects.requireNonNull(nonZero), records, rawSymbols);
+    }
+    return kept;
   }
 
   /** Returns the values on the layer's own grid as an array (copied once; do not modify). */
   float[] ownArray() {
     if (ownArray == null && nonZero != null) {
       int n = records * rawSymbols;
-      float[] own = zeroedArrays != null ? zeroedArrays.take(n, nonZero) : new float[n];
+      KeptCells list = kept();
+      float[] own = zeroedArrays != null ? zeroedArrays.take(n, list) : new float[n];
       int r0 = raw.position();
-      for (int c = nextCell(nonZero, 0, n); c < n; c = nextCell(nonZero, c + 1, n)) {
-        own[c] = raw.get(r0 + c);
+      int[] cells = list.cells();
+      for (int i = 0, count = list.count(); i < count; i++) {
+        own[cells[i]] = raw.get(r0 + cells[i]);
       }
       ownArray = own;
     }
@@ -337,12 +351,13 @@ public final class UnitBatch {
         continue;
       }
       blocks.clear();
-      int end = offset + rawSymbols;
       if (nonZero != null && floor > 0) {
         // Every other value is 0, below the floor.
-        for (int c = nextCell(nonZero, offset, end); c < end; c = nextCell(nonZero, c + 1, end)) {
-          if (own[c] >= floor) {
-            markBlocksAround(c - offset, w, marked, blocks);
+        int[] cells = kept().cells();
+        int[] start = kept().recordStart();
+        for (int i = start[r]; i < start[r + 1]; i++) {
+          if (own[cells[i]] >= floor) {
+            markBlocksAround(cells[i] - offset, w, marked, blocks);
           }
         }
       } else {
@@ -388,23 +403,6 @@ public final class UnitBatch {
     }
   }
 
-  /** Returns the first cell set in {@code cells} in [from, to), or {@code to} if none. */
-  static int nextCell(long[] cells, int from, int to) {
-    if (from >= to) {
-      return to;
-    }
-    int w = from >>> 6;
-    long word = cells[w] & (-1L << from);
-    while (word == 0) {
-      w++;
-      if ((w << 6) >= to) {
-        return to;
-      }
-      word = cells[w];
-    }
-    return Math.min(to, (w << 6) + Long.numberOfTrailingZeros(word));
-  }
-
   /**
    * Returns, per bit of a batch's on sets, how many of {@code positions} (one of this unit's
    * crossings) have that hypothesis on: counted once, then shared by every hypothesis of the batch.
@@ -421,13 +419,12 @@ public final class UnitBatch {
       float[] maxAbs = new float[records];
       if (nonZero != null) {
         // No value is negative: the greatest magnitude is the greatest value, 0 or a kept one.
+        int[] cells = kept().cells();
+        int[] start = kept().recordStart();
         for (int r = 0; r < records; r++) {
-          int end = (r + 1) * rawSymbols;
           float m = 0;
-          for (int c = nextCell(nonZero, r * rawSymbols, end);
-              c < end;
-              c = nextCell(nonZero, c + 1, end)) {
-            float v = own[c];
+          for (int i = start[r]; i < start[r + 1]; i++) {
+            float v = own[cells[i]];
             m = v > m ? v : m;
           }
           max[r] = m;

@@ -10,10 +10,10 @@ import java.util.Map;
  * keep one per thread.
  */
 public final class ZeroedArrays {
-  /** An array and the cells (bits) its last taker may have written. */
+  /** An array and the cells its last taker may have written. */
   private static final class Slot {
     final float[] array;
-    long[] written = new long[0];
+    KeptCells written = new KeptCells(new int[0], new int[1]);
 
     Slot(int length) {
       array = new float[length];
@@ -24,16 +24,14 @@ public final class ZeroedArrays {
 
   /**
    * Returns this thread's array of {@code length} floats, 0 everywhere; the caller may write the
-   * cells set in {@code cells} (bits over the array's indexes) and must not use the array once it
-   * takes another.
+   * cells listed in {@code cells} (indexes into the array) and must not use the array once it takes
+   * another.
    */
-  public float[] take(int length, long[] cells) {
+  float[] take(int length, KeptCells cells) {
     Slot slot = slots.computeIfAbsent(length, Slot::new);
-    long[] written = slot.written;
-    for (int w = 0; w < written.length; w++) {
-      for (long word = written[w]; word != 0; word &= word - 1) {
-        slot.array[(w << 6) + Long.numberOfTrailingZeros(word)] = 0;
-      }
+    int[] written = slot.written.cells();
+    for (int i = 0, n = slot.written.count(); i < n; i++) {
+      slot.array[written[i]] = 0;
     }
     slot.written = cells;
     return slot.array;

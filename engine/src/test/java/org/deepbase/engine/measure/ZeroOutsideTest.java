@@ -136,33 +136,35 @@ class ZeroOutsideTest {
   }
 
   @Test
-  void nextCellFindsEverySetBitInRange() {
+  void keptCellsListEverySetBitByRecord() {
     Random rng = new Random(3);
-    long[] cells = new long[5];
-    for (int w = 0; w < cells.length; w++) {
+    // 5 records of 61 symbols (records straddle words), bits past the last record set too.
+    int records = 5;
+    int perRecord = 61;
+    long[] bits = new long[5];
+    for (int w = 0; w < bits.length; w++) {
       // About one bit in eight set.
       long a = rng.nextLong();
       long b = rng.nextLong();
-      cells[w] = a & b & rng.nextLong();
+      bits[w] = a & b & rng.nextLong();
     }
-    cells[2] = 0;
-    int n = cells.length * 64;
-    for (int from = 0; from < n; from += 13) {
-      for (int to = from; to <= n; to += 29) {
-        StringBuilder expected = new StringBuilder();
-        for (int c = from; c < to; c++) {
-          if ((cells[c >>> 6] & (1L << c)) != 0) {
-            expected.append(c).append(' ');
-          }
+    bits[2] = 0;
+    bits[4] |= 1L << 63;
+    KeptCells kept = KeptCells.of(bits, records, perRecord);
+    for (int r = 0; r < records; r++) {
+      StringBuilder expected = new StringBuilder();
+      for (int c = r * perRecord; c < (r + 1) * perRecord; c++) {
+        if ((bits[c >>> 6] & (1L << c)) != 0) {
+          expected.append(c).append(' ');
         }
-        StringBuilder actual = new StringBuilder();
-        for (int c = UnitBatch.nextCell(cells, from, to);
-            c < to;
-            c = UnitBatch.nextCell(cells, c + 1, to)) {
-          actual.append(c).append(' ');
-        }
-        assertEquals(expected.toString(), actual.toString(), from + ".." + to);
       }
+      StringBuilder actual = new StringBuilder();
+      for (int i = kept.recordStart()[r]; i < kept.recordStart()[r + 1]; i++) {
+        actual.append(kept.cells()[i]).append(' ');
+      }
+      assertEquals(expected.toString(), actual.toString(), "record " + r);
     }
+    assertEquals(kept.recordStart()[records], kept.count());
+    assertTrue(kept.count() < kept.cells().length, "the bit past the records is not counted");
   }
 }
