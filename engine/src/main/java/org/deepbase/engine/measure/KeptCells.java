@@ -1,9 +1,9 @@
 package org.deepbase.engine.measure;
 
 /**
- * The cells set in a bitmap over records x symbols, listed once in ascending order with where each
- * record's start: a unit batch read back from a spill visits its kept cells three times (copy,
- * extremes, blocks reaching a limit), and a list is cheaper to walk than the bits.
+ * The cells set in a bitmap over records x symbols, listed once in ascending order, with where each
+ * record's cells start: a unit batch read back from a spill visits its kept cells three times
+ * (copy, extremes, blocks reaching a limit), and a list is cheaper to walk than the bits.
  *
  * @param cells the set cells below records x symbols, ascending
  * @param recordStart record r's cells are {@code cells[recordStart[r]..recordStart[r + 1])}
