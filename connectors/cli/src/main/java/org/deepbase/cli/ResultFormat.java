@@ -3,6 +3,7 @@ package org.deepbase.cli;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
@@ -75,6 +76,9 @@ enum ResultFormat {
     try (var writer =
         mapper
             .writer(columns.setUseHeader(true).setLineSeparator("\r\n").setNullValue("").build())
+            // Jackson flushes after every value by default: a write call per row, 23,040 of them
+            // for one ResNet-18 inspection. The generator's buffer is flushed once, at the end.
+            .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
             .writeValues(out)) {
       List<@Nullable Object> row = new ArrayList<>();
       while (rs.next()) {
