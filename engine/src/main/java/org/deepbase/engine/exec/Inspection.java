@@ -150,63 +150,63 @@ public final class Inspection {
                     && stopping.maxRecords() == 0;
             // Without a cache to fill, an exact inspection whose second pass is likely keeps pass
             // one's behaviors in a temporary spill when reading them back beats a forward pass.
-            Path spill =
-                write ? null : spillDir(activations, costs, costKey, bytesOnOwnGrids(allUnits()));
-            boolean stores = write || spill != null;
-            List<LayerRequest> extracted = stores ? allUnits() : layers;
-            Extractor extractor =
-                ShardScan.extractor(
-                    loaded, extracted, dataset, request, workspace, stopping.stopsEarly());
-            // Stored behaviors keep each layer on its own grid: resized layers come with theirs.
-            Extractor filling = stores ? extractor.withRawGrids() : extractor;
-            List<BehaviorCache.Writer> writers = new ArrayList<>();
-            List<Spill> spills = new ArrayList<>();
-            try {
-              List<Consumer<BehaviorBatch>> sinks = new ArrayList<>();
-              for (int l = 0; l < layers.size(); l++) {
-                LayerInfo layer = layers.get(l).layer();
-                if (write) {
-                  BehaviorCache.Writer writer =
-                      cache.writer(
-                          entries.get(l), layer, dataset.recordCount(), batchSize, allocator);
-                  writers.add(writer);
-                  sinks.add(writer::write);
-                } else if (spill != null) {
-                  Spill layerSpill =
-                      new Spill(spill.resolve(layer.name() + ".spill"), layer, allocator);
-                  spills.add(layerSpill);
-                  int index = l;
-                  // What the later passes need is known from the batches scored before this one.
-                  sinks.add(batch -> layerSpill.write(batch, laterPassesNeedFrom(index)));
+            // Deleted however the inspection ends, after its files are closed.
+            try (SpillDirectory spill =
+                write ? null : spillDir(activations, costs, costKey, bytesOnOwnGrids(allUnits()))) {
+              boolean stores = write || spill != null;
+              List<LayerRequest> extracted = stores ? allUnits() : layers;
+              Extractor extractor =
+                  ShardScan.extractor(
+                      loaded, extracted, dataset, request, workspace, stopping.stopsEarly());
+              // Stored behaviors keep each layer on its own grid: resized layers come with theirs.
+              Extractor filling = stores ? extractor.withRawGrids() : extractor;
+              List<BehaviorCache.Writer> writers = new ArrayList<>();
+              List<Spill> spills = new ArrayList<>();
+              try {
+                List<Consumer<BehaviorBatch>> sinks = new ArrayList<>();
+                for (int l = 0; l < layers.size(); l++) {
+                  LayerInfo layer = layers.get(l).layer();
+                  if (write) {
+                    BehaviorCache.Writer writer =
+                        cache.writer(
+                            entries.get(l), layer, dataset.recordCount(), batchSize, allocator);
+                    writers.add(writer);
+                    sinks.add(writer::write);
+                  } else if (spill != null) {
+                    Spill layerSpill =
+                        new Spill(spill.path().resolve(layer.name() + ".spill"), layer, allocator);
+                    spills.add(layerSpill);
+                    int index = l;
+                    // What the later passes need is known from the batches scored before this one.
+                    sinks.add(batch -> layerSpill.write(batch, laterPassesNeedFrom(index)));
+                  }
                 }
-              }
-              pass(
-                  new ExtractingSource(filling, allocator, sinks, costs, costKey),
-                  batchSize,
-                  true,
-                  Long.MAX_VALUE);
-              writers.forEach(BehaviorCache.Writer::commit);
-              writers.forEach(BehaviorCache.Writer::close);
-              writers.clear();
-              while (grid.startNextPass()) {
-                // Later passes read what the first wrote, when it wrote: no forward pass.
                 pass(
-                    write
-                        ? cacheSource(cache, entries, allocator, costs)
-                        : spill != null
-                            // A spill keeps a part of the bytes: its reads would mislead the
-                            // cost model about reading a cache entry, so they refine nothing.
-                            ? storedSource(spillReaders(spills, allocator), 0, costs)
-                            : new ExtractingSource(extractor, allocator, List.of(), costs, costKey),
+                    new ExtractingSource(filling, allocator, sinks, costs, costKey),
                     batchSize,
-                    false,
-                    recordsUsed);
-              }
-            } finally {
-              writers.forEach(BehaviorCache.Writer::close);
-              spills.forEach(Spill::close);
-              if (spill != null) {
-                deleteTree(spill);
+                    true,
+                    Long.MAX_VALUE);
+                writers.forEach(BehaviorCache.Writer::commit);
+                writers.forEach(BehaviorCache.Writer::close);
+                writers.clear();
+                while (grid.startNextPass()) {
+                  // Later passes read what the first wrote, when it wrote: no forward pass.
+                  pass(
+                      write
+                          ? cacheSource(cache, entries, allocator, costs)
+                          : spill != null
+                              // A spill keeps a part of the bytes: its reads would mislead the
+                              // cost model about reading a cache entry, so they refine nothing.
+                              ? storedSource(spillReaders(spills, allocator), 0, costs)
+                              : new ExtractingSource(
+                                  extractor, allocator, List.of(), costs, costKey),
+                      batchSize,
+                      false,
+                      recordsUsed);
+                }
+              } finally {
+                writers.forEach(BehaviorCache.Writer::close);
+                spills.forEach(Spill::close);
               }
             }
           }
@@ -258,7 +258,7 @@ public final class Inspection {
      * dataset-threshold measures, the whole dataset read), writing and reading them back is
      * estimated cheaper than a forward pass, and the disk has room for twice their size; else null.
      */
-    private @Nullable Path spillDir(
+    private @Nullable SpillDirectory spillDir(
         boolean activations, CostModel costs, String costKey, long bytes) {
       boolean secondPassLikely =
           request.exact()
@@ -273,36 +273,13 @@ public final class Inspection {
       try {
         Path root = workspace.root().resolve("cache").resolve("spill");
         Files.createDirectories(root);
-        removeStaleSpills(root);
+        SpillDirectory.removeOrphans(root);
         if (Files.getFileStore(root).getUsableSpace() < 2 * bytes) {
           return null;
         }
-        return Files.createTempDirectory(root, "inspect");
+        return SpillDirectory.create(root);
       } catch (java.io.IOException | java.io.UncheckedIOException e) {
         return null; // a spill only saves time: without one, pass two runs the model again
-      }
-    }
-
-    /**
-     * Removes spills left by a process that died mid-inspection: pass one writes its spill every
-     * batch, so one whose files were all last written over a day ago is an orphan.
-     */
-    private static void removeStaleSpills(Path root) throws java.io.IOException {
-      long cutoff = System.currentTimeMillis() - java.util.concurrent.TimeUnit.DAYS.toMillis(1);
-      try (java.util.stream.Stream<Path> dirs = Files.list(root)) {
-        for (Path dir : dirs.toList()) {
-          // Other inspections create and delete their spills concurrently: a spill that vanishes
-          // while looked at is skipped, never an error.
-          try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-            long newest =
-                files.mapToLong(f -> f.toFile().lastModified()).max().orElse(Long.MAX_VALUE);
-            if (newest < cutoff) {
-              deleteTree(dir);
-            }
-          } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            // gone, or going: its owner deletes it
-          }
-        }
       }
     }
 
@@ -356,14 +333,6 @@ public final class Inspection {
 
     private StoredSource storedSource(List<BatchReader> readers, long bytes, CostModel costs) {
       return new StoredSource(readers, bytes / Math.max(1, dataset.recordCount()), costs);
-    }
-
-    private static void deleteTree(Path dir) {
-      try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      } catch (java.io.IOException | java.io.UncheckedIOException e) {
-        // Left for the next run's cleanup; the result does not depend on it.
-      }
     }
 
     private static long sizeOf(List<Path> files) {
