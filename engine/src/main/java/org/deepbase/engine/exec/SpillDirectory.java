@@ -16,11 +16,12 @@ import java.util.stream.Stream;
  * interrupted command line, a crashed server) cannot delete its spill: the next inspection in the
  * same workspace does, as soon as no process with that id and start time is running.
  *
- * <p>A directory this cannot judge is removed a day after its last write, as every spill was
- * before: one made by a process on another host or in another process namespace sharing the
- * workspace (its process id means nothing here), or where the platform does not report start times.
- * On POSIX systems, deleting a spill whose owner is in fact alive only frees its names: the owner's
- * open files stay readable until it closes them.
+ * <p>A directory this cannot judge (named by an earlier version, or by a process whose platform
+ * reports no start time) is removed a day after its last write, as every spill was before. A
+ * workspace shared with another host or process namespace is judged as if its processes were local,
+ * so a live owner there looks ended. On POSIX systems deleting its spill then only frees the names:
+ * the owner opens its files right after making the directory and keeps them open to the end, and
+ * open files stay readable and writable.
  */
 final class SpillDirectory implements AutoCloseable {
   private static final String PREFIX = "inspect-";
