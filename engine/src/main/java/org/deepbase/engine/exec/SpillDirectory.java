@@ -16,12 +16,12 @@ import java.util.stream.Stream;
  * interrupted command line, a crashed server) cannot delete its spill: the next inspection in the
  * same workspace does, as soon as no process with that id and start time is running.
  *
- * <p>A directory this cannot judge (named by an earlier version, or by a process whose platform
- * reports no start time) is removed a day after its last write, as every spill was before. A
- * workspace shared with another host or process namespace is judged as if its processes were local,
- * so a live owner there looks ended. On POSIX systems deleting its spill then only frees the names:
- * the owner opens its files right after making the directory and keeps them open to the end, and
- * open files stay readable and writable.
+ * <p>A directory this cannot judge (named by an earlier version, by a process whose platform
+ * reports no start time, or by a running process whose start time cannot be read) is removed a day
+ * after its last write, as every spill was before. A workspace shared with another host or process
+ * namespace is judged as if its processes were local, so a live owner there looks ended. On POSIX
+ * systems deleting its spill then only frees the names: the owner opens its files right after
+ * making the directory and keeps them open to the end, and open files stay readable and writable.
  */
 final class SpillDirectory implements AutoCloseable {
   private static final String PREFIX = "inspect-";
@@ -91,11 +91,13 @@ final class SpillDirectory implements AutoCloseable {
     if (start == 0 || ProcessHandle.current().info().startInstant().isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(
-        ProcessHandle.of(pid)
-            .flatMap(p -> p.info().startInstant())
-            .map(t -> t.toEpochMilli() == start)
-            .orElse(false));
+    Optional<ProcessHandle> owner = ProcessHandle.of(pid);
+    if (owner.isEmpty()) {
+      return Optional.of(false);
+    }
+    // A process with that id whose start time this process may not read (another user's, say)
+    // cannot be judged: it waits for the day rule rather than lose a live spill's names.
+    return owner.get().info().startInstant().map(t -> t.toEpochMilli() == start);
   }
 
   /** Returns when a file under {@code dir} was last written ({@code Long.MAX_VALUE}: gone). */
