@@ -245,6 +245,46 @@ final class Arms {
     }
   }
 
+  /**
+   * The CPU the ratios were measured on: its model, how many cores the JVM sees, and the widest
+   * vector instructions it has. PyTorch picks its kernels by that width, so forward-only, the
+   * denominator of every ratio, is about 2.4 times slower on an AVX2 core than on an AVX-512 one of
+   * the same family, while the scoring's CPU seconds stay the same (docs/design-notes.md, "The same
+   * bench on an AVX2 machine").
+   */
+  static String machine() {
+    String cores = Runtime.getRuntime().availableProcessors() + " cores";
+    try {
+      return describeCpu(Files.readString(Path.of("/proc/cpuinfo"))) + ", " + cores;
+    } catch (IOException e) {
+      return System.getProperty("os.arch") + ", " + cores;
+    }
+  }
+
+  /** Reads the first processor's model name and widest vector extension from /proc/cpuinfo. */
+  static String describeCpu(String cpuinfo) {
+    String model = "unknown CPU";
+    java.util.Set<String> flags = java.util.Set.of();
+    for (String line : cpuinfo.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon < 0) {
+        continue;
+      }
+      String key = line.substring(0, colon).trim();
+      String value = line.substring(colon + 1).trim();
+      if (key.equals("model name") && model.equals("unknown CPU")) {
+        model = value;
+      } else if (key.equals("flags") && flags.isEmpty()) {
+        flags = new java.util.HashSet<>(java.util.Arrays.asList(value.split("\\s+")));
+      }
+    }
+    String simd =
+        flags.contains("avx512f")
+            ? "AVX-512"
+            : flags.contains("avx2") ? "AVX2" : flags.contains("avx") ? "AVX" : "no AVX";
+    return model + " (" + simd + ")";
+  }
+
   static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).trim();

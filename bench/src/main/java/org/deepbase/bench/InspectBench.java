@@ -66,12 +66,14 @@ final class InspectBench {
     int records = data.recordCount();
     out.printf(
         Locale.ROOT,
-        "workload: %s@%d, %s (%d records), conv1.* + conv2.* (48 units), %s, local_iou + corr%n",
+        "workload: %s@%d, %s (%d records), conv1.* + conv2.* (48 units), %s, local_iou + corr%n"
+            + "machine: %s%n",
         PacmanWorkspace.MODEL,
         checkpoint.epoch(),
         dataset,
         records,
-        HYPOTHESES);
+        HYPOTHESES,
+        Arms.machine());
     forwardOnly(
         workspace.model(PacmanWorkspace.MODEL), checkpoint, data); // warm-up: native libs, JIT
     String inspect =

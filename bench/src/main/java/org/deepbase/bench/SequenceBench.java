@@ -41,13 +41,15 @@ final class SequenceBench {
     int records = workspace.dataset(DATASET).recordCount();
     out.printf(
         Locale.ROOT,
-        "workload: %s, %s (%d sequences), layers %s x %s, corr + probe_accuracy; load: %s%n",
+        "workload: %s, %s (%d sequences), layers %s x %s, corr + probe_accuracy; load: %s%n"
+            + "machine: %s%n",
         model,
         DATASET,
         records,
         layers,
         HYPOTHESES,
-        Arms.loadAverage());
+        Arms.loadAverage(),
+        Arms.machine());
     Path scratch = Files.createTempDirectory("deepbase-sequence-bench");
     try {
       Arms runner = new Arms(workspace.root(), out);

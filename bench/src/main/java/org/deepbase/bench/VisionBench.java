@@ -72,12 +72,14 @@ final class VisionBench {
     concepts.remove("inputs");
     out.printf(
         Locale.ROOT,
-        "workload: %s, %s (%d records), layer1..layer4 (960 units) x %d concepts; load: %s%n",
+        "workload: %s, %s (%d records), layer1..layer4 (960 units) x %d concepts; load: %s%n"
+            + "machine: %s%n",
         MODEL,
         DATASET,
         records,
         concepts.size(),
-        Arms.loadAverage());
+        Arms.loadAverage(),
+        Arms.machine());
     Path scratch = Files.createTempDirectory("deepbase-vision-bench");
     Arms runner = new Arms(workspace.root(), out);
     try {
