@@ -247,9 +247,9 @@ final class Arms {
 
   /**
    * The CPU the ratios were measured on: its model, how many cores the JVM sees, and the widest
-   * vector instructions it has. PyTorch picks its kernels by that width, so forward-only, the
-   * denominator of every ratio, is about 2.4 times slower on an AVX2 core than on an AVX-512 one of
-   * the same family, while the scoring's CPU seconds stay the same (docs/design-notes.md, "The same
+   * vector instructions it has. PyTorch picks its kernels by that width: ResNet-18's forward-only
+   * run, the denominator of every ratio, took 2.2 times the CPU on an AVX2 EPYC that it took on an
+   * AVX-512 one, while the scoring's CPU seconds stayed the same (docs/design-notes.md, "The same
    * bench on an AVX2 machine").
    */
   static String machine() {
