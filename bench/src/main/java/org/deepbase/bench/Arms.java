@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.deepbase.engine.nn.CpuInfo;
 
 /**
  * Runs a workload bench's arms side by side, each in a process of its own ({@link BenchArm}, or a
@@ -246,43 +247,14 @@ final class Arms {
   }
 
   /**
-   * The CPU the ratios were measured on: its model, how many cores the JVM sees, and the widest
-   * vector instructions it has. PyTorch picks its kernels by that width: ResNet-18's forward-only
-   * run, the denominator of every ratio, took 2.2 times the CPU on an AVX2 EPYC that it took on an
-   * AVX-512 one, while the scoring's CPU seconds stayed the same (docs/design-notes.md, "The same
-   * bench on an AVX2 machine").
+   * The CPU the ratios were measured on ({@link CpuInfo}: PyTorch's kernels, and so forward-only,
+   * the denominator of every ratio, depend on its vector width) and how many cores the JVM sees.
    */
   static String machine() {
-    String cores = Runtime.getRuntime().availableProcessors() + " cores";
-    try {
-      return describeCpu(Files.readString(Path.of("/proc/cpuinfo"))) + ", " + cores;
-    } catch (IOException e) {
-      return System.getProperty("os.arch") + ", " + cores;
-    }
-  }
-
-  /** Reads the first processor's model name and widest vector extension from /proc/cpuinfo. */
-  static String describeCpu(String cpuinfo) {
-    String model = "unknown CPU";
-    java.util.Set<String> flags = java.util.Set.of();
-    for (String line : cpuinfo.split("\n")) {
-      int colon = line.indexOf(':');
-      if (colon < 0) {
-        continue;
-      }
-      String key = line.substring(0, colon).trim();
-      String value = line.substring(colon + 1).trim();
-      if (key.equals("model name") && model.equals("unknown CPU")) {
-        model = value;
-      } else if (key.equals("flags") && flags.isEmpty()) {
-        flags = new java.util.HashSet<>(java.util.Arrays.asList(value.split("\\s+")));
-      }
-    }
-    String simd =
-        flags.contains("avx512f")
-            ? "AVX-512"
-            : flags.contains("avx2") ? "AVX2" : flags.contains("avx") ? "AVX" : "no AVX";
-    return model + " (" + simd + ")";
+    return CpuInfo.read().map(CpuInfo::toString).orElse(System.getProperty("os.arch"))
+        + ", "
+        + Runtime.getRuntime().availableProcessors()
+        + " cores";
   }
 
   static String loadAverage() {

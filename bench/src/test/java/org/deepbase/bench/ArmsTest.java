@@ -66,25 +66,6 @@ class ArmsTest {
   }
 
   @Test
-  void theMachineLineNamesTheFirstProcessorsModelAndItsWidestVectorExtension() {
-    String processor =
-        "processor\t: %d\nvendor_id\t: AuthenticAMD\nmodel name\t: %s\n"
-            + "flags\t\t: fpu sse sse2 %s fma bmi2\n\n";
-    String zen3 =
-        String.format(processor, 0, "AMD EPYC 7B13", "avx avx2")
-            + String.format(processor, 1, "AMD EPYC 7B13", "avx avx2");
-    assertEquals("AMD EPYC 7B13 (AVX2)", Arms.describeCpu(zen3));
-    String zen4 = String.format(processor, 0, "AMD EPYC 9B14", "avx avx2 avx512f avx512bw");
-    assertEquals("AMD EPYC 9B14 (AVX-512)", Arms.describeCpu(zen4));
-    // Only the first processor counts, and a machine without AVX says so.
-    String mixed =
-        String.format(processor, 0, "Old core", "ssse3")
-            + String.format(processor, 1, "New core", "avx512f");
-    assertEquals("Old core (no AVX)", Arms.describeCpu(mixed));
-    assertEquals("unknown CPU (no AVX)", Arms.describeCpu(""));
-  }
-
-  @Test
   void theMachineLineReadsThisMachine() {
     String machine = Arms.machine();
     assertTrue(

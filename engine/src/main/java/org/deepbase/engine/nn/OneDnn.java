@@ -25,12 +25,8 @@ public final class OneDnn {
    * Returns whether the CPU offers AVX2 or wider vectors (where oneDNN picks the suspect kernels).
    */
   public static boolean wideVectors() {
-    try {
-      String cpu = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
-      return cpu.contains(" avx2") || cpu.contains(" avx512");
-    } catch (java.io.IOException | RuntimeException e) {
-      return true; // unknown: assume the worst
-    }
+    // Unknown: assume the worst.
+    return CpuInfo.read().map(cpu -> cpu.vectors().atLeast(CpuInfo.Vectors.AVX2)).orElse(true);
   }
 
   /** Returns whether kernels of the suspect kind run here: a wide-vector CPU without the cap. */
