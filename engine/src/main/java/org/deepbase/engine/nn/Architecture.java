@@ -27,6 +27,7 @@ public final class Architecture {
 
   /** Creates an uninitialised block whose children are the descriptor's layers, in order. */
   public static SequentialBlock build(ModelDescriptor model) {
+    Nnpack.turnOffWhereUnavailable(); // its blocks run one-record convolutions (a player's moves)
     SequentialBlock net = new SequentialBlock();
     for (LayerSpec layer : model.layers()) {
       net.add(layer(model, layer));

@@ -53,6 +53,7 @@ public final class TorchScriptModel implements LoadedModel {
   /** Loads a checkpoint and checks, with one probe forward, that it returns its layers by name. */
   public static TorchScriptModel load(ModelDescriptor descriptor, Checkpoint checkpoint) {
     refuseSuspectLstm(descriptor, checkpoint);
+    Nnpack.turnOffWhereUnavailable(); // a picture's forward pass is one record
     Model model = Model.newInstance(descriptor.name(), "PyTorch");
     try {
       String file = checkpoint.path().getFileName().toString();
